@@ -1,0 +1,246 @@
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+namespace Vrrp.Packets;
+
+/// <summary>
+/// Reads advertisements as raw sockets deliver them and writes them as raw sockets send them, applying every receive
+/// check of RFC 9568 §7.1 and RFC 3768 §7.1 that the packet alone allows. Nothing here throws on received bytes.
+/// </summary>
+/// <remarks>
+/// The checks that need a virtual router (VRID configured, owner, interval and address list against ours, AH replay)
+/// are made by the router, which has that state.
+/// </remarks>
+public static class VrrpDatagram
+{
+    /// <summary>The TTL and hop limit VRRP sends and requires (RFC 9568 §5.1.1.3, §5.1.2.3, §7.1).</summary>
+    public const byte RequiredHopLimit = 255;
+
+    /// <summary>Reads an IPv4 datagram, header first, as an <c>AF_INET</c> raw socket delivers it.</summary>
+    /// <param name="datagram">The datagram.</param>
+    /// <param name="policy">What the receiver expects.</param>
+    /// <param name="advertisement">The advertisement, when the result is <see cref="VrrpPacketStatus.Valid"/>.</param>
+    /// <returns>Why the packet must be discarded, or <see cref="VrrpPacketStatus.Valid"/>.</returns>
+    public static VrrpPacketStatus TryReadIPv4(ReadOnlySpan<byte> datagram, in VrrpReceivePolicy policy, out ReceivedAdvertisement advertisement)
+    {
+        advertisement = default;
+        if (!IPv4Header.TryRead(datagram, out IPv4Header ip) || ip.IsFragment)
+        {
+            return VrrpPacketStatus.IPHeader;
+        }
+
+        datagram = datagram[..ip.TotalLength];
+        ReadOnlySpan<byte> payload = datagram[ip.HeaderLength..];
+        bool hasAh = ip.Protocol == AuthenticationHeader.IPProtocol;
+        uint sequence = 0;
+        if (hasAh)
+        {
+            if (!AuthenticationHeader.TryRead(payload, out byte next, out _, out sequence) || next != VrrpPacket.IPProtocol)
+            {
+                return VrrpPacketStatus.IPHeader;
+            }
+
+            payload = payload[AuthenticationHeader.Length..];
+        }
+        else if (ip.Protocol != VrrpPacket.IPProtocol)
+        {
+            return VrrpPacketStatus.IPHeader;
+        }
+
+        VrrpPacketStatus status = ValidateMessage(payload, AddressFamily.InterNetwork, ip.Source, ip.Destination, ip.TimeToLive, policy, out VrrpPacket packet, out VrrpChecksumForm form);
+        if (status != VrrpPacketStatus.Valid)
+        {
+            return status;
+        }
+
+        status = CheckAuthentication(datagram, packet, hasAh, policy.Authentication);
+        if (status != VrrpPacketStatus.Valid)
+        {
+            return status;
+        }
+
+        advertisement = new ReceivedAdvertisement
+        {
+            Packet = packet,
+            Source = ip.Source,
+            Destination = ip.Destination,
+            HopLimit = ip.TimeToLive,
+            ChecksumForm = form,
+            HasAuthenticationHeader = hasAh,
+            AuthenticationSequence = sequence,
+        };
+        return VrrpPacketStatus.Valid;
+    }
+
+    /// <summary>Reads a VRRP message as an <c>AF_INET6</c> raw socket delivers it: without the IPv6 header, whose fields come from ancillary data.</summary>
+    /// <param name="message">The VRRP message.</param>
+    /// <param name="source">The IPv6 source address.</param>
+    /// <param name="destination">The IPv6 destination address (from <c>IPV6_PKTINFO</c>).</param>
+    /// <param name="hopLimit">The hop limit (from <c>IPV6_HOPLIMIT</c>).</param>
+    /// <param name="policy">What the receiver expects.</param>
+    /// <param name="advertisement">The advertisement, when the result is <see cref="VrrpPacketStatus.Valid"/>.</param>
+    /// <returns>Why the packet must be discarded, or <see cref="VrrpPacketStatus.Valid"/>.</returns>
+    public static VrrpPacketStatus TryReadIPv6(ReadOnlySpan<byte> message, PackedIPAddress source, PackedIPAddress destination, byte hopLimit, in VrrpReceivePolicy policy, out ReceivedAdvertisement advertisement)
+    {
+        advertisement = default;
+        if (source.Length != 16 || destination.Length != 16)
+        {
+            return VrrpPacketStatus.IPHeader;
+        }
+
+        VrrpPacketStatus status = ValidateMessage(message, AddressFamily.InterNetworkV6, source, destination, hopLimit, policy, out VrrpPacket packet, out VrrpChecksumForm form);
+        if (status != VrrpPacketStatus.Valid)
+        {
+            return status;
+        }
+
+        advertisement = new ReceivedAdvertisement
+        {
+            Packet = packet,
+            Source = source,
+            Destination = destination,
+            HopLimit = hopLimit,
+            ChecksumForm = form,
+        };
+        return VrrpPacketStatus.Valid;
+    }
+
+    /// <summary>
+    /// Writes a whole IPv4 datagram: header (TOS CS6, TTL 255, protocol 112, or 51 with AH), the AH when the method
+    /// is <see cref="VrrpAuthenticationType.IPAuthenticationHeader"/>, and the message with its checksum.
+    /// </summary>
+    /// <param name="destination">Where to write.</param>
+    /// <param name="packet">The advertisement. Its authentication fields are set here from <paramref name="authentication"/>.</param>
+    /// <param name="source">The sender's primary IPv4 address.</param>
+    /// <param name="destinationAddress">224.0.0.18, or a unicast peer.</param>
+    /// <param name="identification">The IP identification.</param>
+    /// <param name="checksumForm">The VRRPv3 checksum form.</param>
+    /// <param name="authentication">The VRRPv2 authentication, or <see langword="null"/>.</param>
+    /// <param name="authenticationSequence">The AH sequence number for this datagram.</param>
+    /// <param name="bytesWritten">The datagram's length.</param>
+    /// <returns><see langword="false"/> when the destination is too small or the packet cannot be encoded.</returns>
+    public static bool TryWriteIPv4(
+        Span<byte> destination,
+        in VrrpPacket packet,
+        PackedIPAddress source,
+        PackedIPAddress destinationAddress,
+        ushort identification,
+        VrrpChecksumForm checksumForm,
+        VrrpAuthentication? authentication,
+        uint authenticationSequence,
+        out int bytesWritten)
+    {
+        bytesWritten = 0;
+        authentication ??= VrrpAuthentication.None;
+        bool isV2 = packet.Version == VrrpVersion.V2;
+        bool hasAh = isV2 && authentication.Type == VrrpAuthenticationType.IPAuthenticationHeader;
+        int offset = IPv4Header.MinimumLength + (hasAh ? AuthenticationHeader.Length : 0);
+        if (destination.Length < offset + packet.Length || source.Length != 4)
+        {
+            return false;
+        }
+
+        VrrpPacket message = isV2
+            ? new VrrpPacket(packet.Version, packet.VirtualRouterId, packet.Priority, packet.AdvertisementInterval, AddressFamily.InterNetwork, packet.Addresses, authentication.Type,
+                authentication.Type == VrrpAuthenticationType.SimplePassword ? authentication.Key : default)
+            : packet;
+        if (!message.TryWrite(destination[offset..], checksumForm, source, destinationAddress, out int messageLength))
+        {
+            return false;
+        }
+
+        var header = new IPv4Header
+        {
+            TypeOfService = IPv4Header.NetworkControlTos,
+            TotalLength = (ushort)(offset + messageLength),
+            Identification = identification,
+            TimeToLive = RequiredHopLimit,
+            Protocol = hasAh ? AuthenticationHeader.IPProtocol : VrrpPacket.IPProtocol,
+            Source = source,
+            Destination = destinationAddress,
+        };
+        if (!header.TryWrite(destination, out _))
+        {
+            return false;
+        }
+
+        bytesWritten = offset + messageLength;
+        if (hasAh)
+        {
+            Span<byte> sourceBytes = stackalloc byte[4];
+            source.WriteTo(sourceBytes);
+            AuthenticationHeader.Write(destination[IPv4Header.MinimumLength..], System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(sourceBytes), authenticationSequence);
+            return AuthenticationHeader.Sign(destination[..bytesWritten], authentication.Key);
+        }
+
+        return true;
+    }
+
+    private static VrrpPacketStatus ValidateMessage(
+        ReadOnlySpan<byte> message,
+        AddressFamily family,
+        PackedIPAddress source,
+        PackedIPAddress destination,
+        byte hopLimit,
+        in VrrpReceivePolicy policy,
+        out VrrpPacket packet,
+        out VrrpChecksumForm form)
+    {
+        form = default;
+
+        // RFC 9568 §7.1: "MUST verify that the IPv4 TTL or IPv6 Hop Limit is 255."
+        if (hopLimit != RequiredHopLimit && !policy.AcceptAnyHopLimit)
+        {
+            packet = default;
+            return VrrpPacketStatus.IPTtl;
+        }
+
+        VrrpPacketStatus status = VrrpPacket.TryRead(message, family, out packet);
+        if (status != VrrpPacketStatus.Valid)
+        {
+            return status;
+        }
+
+        // RFC 9568 §7.1: "MUST verify that the VRRP version is 3"; RFC 3768 §7.1 likewise with 2.
+        if (packet.Version != policy.Version)
+        {
+            return VrrpPacketStatus.Version;
+        }
+
+        // RFC 9568 §7.1, RFC 3768 §7.1: "MUST verify the VRRP checksum."
+        if (!packet.VerifyChecksum(message, source, destination, out form))
+        {
+            return VrrpPacketStatus.Checksum;
+        }
+
+        // RFC 9568 §5.2.9 and erratum 8300: an IPv6 address list starts with the link-local address.
+        if (family == AddressFamily.InterNetworkV6 && policy.RequireIPv6LinkLocalFirst && !packet.GetAddress(0).IsIPv6LinkLocal)
+        {
+            return VrrpPacketStatus.AddressList;
+        }
+
+        return VrrpPacketStatus.Valid;
+    }
+
+    private static VrrpPacketStatus CheckAuthentication(ReadOnlySpan<byte> datagram, in VrrpPacket packet, bool hasAh, VrrpAuthentication authentication)
+    {
+        if (packet.Version != VrrpVersion.V2)
+        {
+            return hasAh ? VrrpPacketStatus.AuthenticationType : VrrpPacketStatus.Valid;
+        }
+
+        // RFC 2338 §5.3.6 / RFC 3768 §7.1: the Auth Type must match the one configured, and the AH must be present exactly when it says AH.
+        bool wantsAh = authentication.Type == VrrpAuthenticationType.IPAuthenticationHeader;
+        if (packet.AuthenticationType != authentication.Type || hasAh != wantsAh)
+        {
+            return VrrpPacketStatus.AuthenticationType;
+        }
+
+        return authentication.Type switch
+        {
+            VrrpAuthenticationType.SimplePassword when !CryptographicOperations.FixedTimeEquals(packet.AuthenticationData, authentication.Key) => VrrpPacketStatus.AuthenticationFailure,
+            VrrpAuthenticationType.IPAuthenticationHeader when !AuthenticationHeader.Verify(datagram, authentication.Key) => VrrpPacketStatus.AuthenticationFailure,
+            _ => VrrpPacketStatus.Valid,
+        };
+    }
+}
