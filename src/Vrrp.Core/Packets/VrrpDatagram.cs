@@ -24,7 +24,9 @@ public static class VrrpDatagram
     public static VrrpPacketStatus TryReadIPv4(ReadOnlySpan<byte> datagram, in VrrpReceivePolicy policy, out ReceivedAdvertisement advertisement)
     {
         advertisement = default;
-        if (!IPv4Header.TryRead(datagram, out IPv4Header ip) || ip.IsFragment)
+        // The kernel checks the header checksum before a raw socket sees the datagram; checking again costs 20 bytes of
+        // summing and keeps datagrams from other sources (the in-memory network, replayed captures) to the same rules.
+        if (!IPv4Header.TryRead(datagram, out IPv4Header ip) || ip.IsFragment || !IPv4Header.VerifyHeaderChecksum(datagram))
         {
             return VrrpPacketStatus.IPHeader;
         }
