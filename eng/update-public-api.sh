@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
-dotnet build Vrrp.sln -p:TreatWarningsAsErrors=false 2>&1 > "$log" || true
+dotnet build Vrrp.sln --no-incremental -p:TreatWarningsAsErrors=false 2>&1 > "$log" || true
 python3 - "$log" <<'PY'
 import re, sys, collections
 adds, removes = collections.defaultdict(set), collections.defaultdict(set)

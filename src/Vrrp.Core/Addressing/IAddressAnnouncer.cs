@@ -1,0 +1,13 @@
+namespace Vrrp.Addressing;
+
+/// <summary>
+/// Announces a new master's addresses to the link: gratuitous ARP for IPv4, unsolicited neighbour advertisements
+/// for IPv6 (RFC 9568 §6.4.2), from the virtual MAC when one is used.
+/// </summary>
+public interface IAddressAnnouncer
+{
+    /// <summary>Sends <paramref name="repeat"/> announcements for every virtual address of the router. Must not block or throw.</summary>
+    /// <param name="router">The master.</param>
+    /// <param name="repeat">How many of each to send.</param>
+    void Announce(VirtualRouter router, int repeat);
+}

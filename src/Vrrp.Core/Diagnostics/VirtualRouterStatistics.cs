@@ -1,0 +1,100 @@
+using Vrrp.Packets;
+
+namespace Vrrp.Diagnostics;
+
+/// <summary>Counters of one virtual router, named after RFC 8347's statistics. Read them from any thread.</summary>
+public sealed class VirtualRouterStatistics
+{
+    private readonly long[] _discarded = new long[Enum.GetValues<VrrpPacketStatus>().Length];
+    private long _advertisementsReceived;
+    private long _advertisementsSent;
+    private long _sendFailures;
+    private long _masterTransitions;
+    private long _releasedMaster;
+    private long _priorityZeroReceived;
+    private long _priorityZeroSent;
+    private long _messageOnlyChecksums;
+    private long _pseudoHeaderChecksums;
+
+    /// <summary>Gets the advertisements accepted (RFC 8347 advertisement-rcvd).</summary>
+    public long AdvertisementsReceived => Interlocked.Read(ref _advertisementsReceived);
+
+    /// <summary>Gets the advertisements sent (RFC 8347 advertisement-sent).</summary>
+    public long AdvertisementsSent => Interlocked.Read(ref _advertisementsSent);
+
+    /// <summary>Gets the advertisements the transport could not send.</summary>
+    public long SendFailures => Interlocked.Read(ref _sendFailures);
+
+    /// <summary>Gets how many times the router became master (RFC 8347 master-transitions).</summary>
+    public long MasterTransitions => Interlocked.Read(ref _masterTransitions);
+
+    /// <summary>Gets how many times the router left the master state.</summary>
+    public long ReleasedMaster => Interlocked.Read(ref _releasedMaster);
+
+    /// <summary>Gets the priority-0 advertisements received (RFC 8347 priority-zero-pkts-rcvd).</summary>
+    public long PriorityZeroReceived => Interlocked.Read(ref _priorityZeroReceived);
+
+    /// <summary>Gets the priority-0 advertisements sent (RFC 8347 priority-zero-pkts-sent).</summary>
+    public long PriorityZeroSent => Interlocked.Read(ref _priorityZeroSent);
+
+    /// <summary>Gets the accepted VRRPv3 IPv4 advertisements whose checksum was over the message alone (RFC 9568 form).</summary>
+    public long MessageOnlyChecksums => Interlocked.Read(ref _messageOnlyChecksums);
+
+    /// <summary>Gets the accepted VRRPv3 advertisements whose checksum included the pseudo-header (keepalived's form).</summary>
+    public long PseudoHeaderChecksums => Interlocked.Read(ref _pseudoHeaderChecksums);
+
+    /// <summary>Gets the packets discarded for <paramref name="reason"/>.</summary>
+    /// <param name="reason">Any value but <see cref="VrrpPacketStatus.Valid"/>.</param>
+    /// <returns>The count.</returns>
+    public long Discarded(VrrpPacketStatus reason) => (int)reason < _discarded.Length ? Interlocked.Read(ref _discarded[(int)reason]) : 0;
+
+    /// <summary>Gets every packet discarded, whatever the reason.</summary>
+    public long TotalDiscarded
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 1; i < _discarded.Length; i++)
+            {
+                total += Interlocked.Read(ref _discarded[i]);
+            }
+
+            return total;
+        }
+    }
+
+    internal void OnDiscarded(VrrpPacketStatus reason) => Interlocked.Increment(ref _discarded[(int)reason]);
+
+    internal void OnReceived(byte priority, VrrpChecksumForm form, bool v3IPv4)
+    {
+        Interlocked.Increment(ref _advertisementsReceived);
+        if (priority == 0)
+        {
+            Interlocked.Increment(ref _priorityZeroReceived);
+        }
+
+        if (v3IPv4)
+        {
+            Interlocked.Increment(ref form == VrrpChecksumForm.MessageOnly ? ref _messageOnlyChecksums : ref _pseudoHeaderChecksums);
+        }
+    }
+
+    internal void OnSent(byte priority, bool ok)
+    {
+        if (!ok)
+        {
+            Interlocked.Increment(ref _sendFailures);
+            return;
+        }
+
+        Interlocked.Increment(ref _advertisementsSent);
+        if (priority == 0)
+        {
+            Interlocked.Increment(ref _priorityZeroSent);
+        }
+    }
+
+    internal void OnBecameMaster() => Interlocked.Increment(ref _masterTransitions);
+
+    internal void OnReleasedMaster() => Interlocked.Increment(ref _releasedMaster);
+}

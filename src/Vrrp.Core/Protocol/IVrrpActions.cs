@@ -1,0 +1,29 @@
+namespace Vrrp.Protocol;
+
+/// <summary>
+/// What the state machine asks its host to do. The machine performs no I/O: it calls these in the order the RFC
+/// lists the steps, and the host (a <see cref="VirtualRouter"/>, or a test) carries them out.
+/// </summary>
+internal interface IVrrpActions
+{
+    /// <summary>Send an advertisement with this priority (0 to release mastership).</summary>
+    void SendAdvertisement(byte priority);
+
+    /// <summary>Arm a timer to fire after <paramref name="dueIn"/>, replacing any earlier arming.</summary>
+    void ArmTimer(VrrpTimer timer, TimeSpan dueIn);
+
+    /// <summary>Cancel a timer; nothing happens if it is not armed.</summary>
+    void CancelTimer(VrrpTimer timer);
+
+    /// <summary>Add the virtual addresses to the interface.</summary>
+    void AddVirtualAddresses();
+
+    /// <summary>Remove the virtual addresses from the interface.</summary>
+    void RemoveVirtualAddresses();
+
+    /// <summary>Send <paramref name="repeat"/> gratuitous ARPs / unsolicited neighbour advertisements for every virtual address.</summary>
+    void Announce(int repeat);
+
+    /// <summary>Report a state change, after the actions that belong to it were asked for.</summary>
+    void StateChanged(VrrpState from, VrrpState to, StateChangeReason reason);
+}

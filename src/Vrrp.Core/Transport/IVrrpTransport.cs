@@ -1,0 +1,40 @@
+using System.Net.Sockets;
+using Vrrp.Packets;
+
+namespace Vrrp.Transport;
+
+/// <summary>
+/// Sends and receives VRRP packets on one interface for one address family, shared by every virtual router there,
+/// which register by VRID. Implementations: raw sockets (Vrrp.Linux), an in-memory network (Vrrp.Testing).
+/// </summary>
+public interface IVrrpTransport
+{
+    /// <summary>Gets the address family carried.</summary>
+    AddressFamily Family { get; }
+
+    /// <summary>Gets the interface's primary address (IPv4) or link-local address (IPv6): the source of every advertisement (RFC 9568 §5.1.1.1).</summary>
+    PackedIPAddress PrimaryAddress { get; }
+
+    /// <summary>Gets the interface's own MAC address.</summary>
+    MacAddress InterfaceMac { get; }
+
+    /// <summary>
+    /// Sends one packet: for IPv4, a whole datagram, header first (the transport sends it as is); for IPv6, the VRRP
+    /// message (the transport adds the header, hop limit 255).
+    /// </summary>
+    /// <param name="packet">The bytes.</param>
+    /// <param name="destination">The VRRP group or a unicast peer.</param>
+    /// <returns><see langword="false"/> when the packet could not be sent (the interface is down, say).</returns>
+    bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination);
+
+    /// <summary>Directs packets for <paramref name="virtualRouterId"/> to <paramref name="receiver"/>.</summary>
+    /// <param name="virtualRouterId">The VRID.</param>
+    /// <param name="receiver">The receiver.</param>
+    /// <exception cref="InvalidOperationException">Another receiver has this VRID on this transport.</exception>
+    void Register(byte virtualRouterId, IAdvertisementReceiver receiver);
+
+    /// <summary>Stops directing packets for <paramref name="virtualRouterId"/> to <paramref name="receiver"/>.</summary>
+    /// <param name="virtualRouterId">The VRID.</param>
+    /// <param name="receiver">The receiver registered.</param>
+    void Unregister(byte virtualRouterId, IAdvertisementReceiver receiver);
+}

@@ -1,0 +1,227 @@
+using System.Globalization;
+using System.Net.Sockets;
+using Vrrp.Addressing;
+using Vrrp.Health;
+using Vrrp.Packets;
+
+namespace Vrrp;
+
+/// <summary>
+/// The configuration of one virtual router, with keepalived's names in the remarks of each knob. Validated when the
+/// router is created: every error names the field and its allowed range.
+/// </summary>
+public sealed class VirtualRouterOptions
+{
+    /// <summary>Gets or sets a name for logs and status (keepalived's <c>vrrp_instance</c> name). Default: <c>VR{VRID}</c>.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Gets or sets the interface the router runs on (keepalived's <c>interface</c>).</summary>
+    public string Interface { get; set; } = string.Empty;
+
+    /// <summary>Gets or sets the VRID, 1 to 255 (<c>virtual_router_id</c>).</summary>
+    public int VirtualRouterId { get; set; }
+
+    /// <summary>Gets or sets the base priority: 1 to 254, or 255 with <see cref="Owner"/> (<c>priority</c>). Default 100.</summary>
+    public int Priority { get; set; } = 100;
+
+    /// <summary>Gets or sets a value indicating whether this router owns the virtual addresses (they are its real addresses); it then has priority 255.</summary>
+    public bool Owner { get; set; }
+
+    /// <summary>Gets or sets the protocol version (<c>version</c>). Default VRRPv3.</summary>
+    public VrrpVersion Version { get; set; } = VrrpVersion.V3;
+
+    /// <summary>
+    /// Gets or sets Advertisement_Interval (<c>advert_int</c>): VRRPv3 10 ms to 40.95 s in 10 ms steps; VRRPv2 1 to 255
+    /// whole seconds. Default 1 s.
+    /// </summary>
+    public TimeSpan AdvertisementInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets the virtual addresses, <c>address/prefix</c>, all of one family; an IPv6 list starts with a link-local address (<c>virtual_ipaddress</c>).</summary>
+    public IList<string> VirtualAddresses { get; } = new List<string>();
+
+    /// <summary>Gets the unicast peers; empty for multicast (<c>unicast_peer</c>).</summary>
+    public IList<string> UnicastPeers { get; } = new List<string>();
+
+    /// <summary>Gets or sets a value indicating whether a higher-priority backup takes over from a lower-priority master (<c>nopreempt</c> turns it off). Default on.</summary>
+    public bool Preempt { get; set; } = true;
+
+    /// <summary>Gets or sets how long after startup or Fault a backup waits before preempting (<c>preempt_delay</c>), 0 to 1000 s.</summary>
+    public TimeSpan PreemptDelay { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether a non-owner master accepts packets for the virtual addresses (RFC 9568 Accept_Mode; VRRPv3 only).</summary>
+    public bool AcceptMode { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether a master answers a lower-priority advertisement with one of its own (RFC 9568 §6.4.3; <c>lower_prio_no_advert</c> turns it off). Default on.</summary>
+    public bool AdvertiseOnLowerPriority { get; set; } = true;
+
+    /// <summary>Gets or sets a value indicating whether a master that yields to a higher priority first sends one more advertisement (<c>higher_prio_send_advert</c>).</summary>
+    public bool AdvertiseOnHigherPriority { get; set; }
+
+    /// <summary>Gets or sets how many advertisement intervals make Master_Down_Interval (<c>down_timer_adverts</c>), 1 to 100. Default 3, as the RFCs.</summary>
+    public int DownTimerAdverts { get; set; } = 3;
+
+    /// <summary>Gets or sets a delay before the Startup event (<c>vrrp_startup_delay</c>), 0 to 3600 s.</summary>
+    public TimeSpan StartupDelay { get; set; }
+
+    /// <summary>Gets or sets how many GARPs / unsolicited NAs to send per address on becoming master (<c>garp_master_repeat</c>), 0 to 255. Default 5.</summary>
+    public int GarpMasterRepeat { get; set; } = 5;
+
+    /// <summary>Gets or sets the delay to a second burst of announcements after becoming master (<c>garp_master_delay</c>), 0 (none) to 255 s. Default 5 s.</summary>
+    public TimeSpan GarpMasterDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the period of announcements while master (<c>garp_master_refresh</c>), 0 (none) to 86400 s.</summary>
+    public TimeSpan GarpMasterRefresh { get; set; }
+
+    /// <summary>Gets or sets the announcements per address in each refresh (<c>garp_master_refresh_repeat</c>), 1 to 255. Default 1.</summary>
+    public int GarpMasterRefreshRepeat { get; set; } = 1;
+
+    /// <summary>Gets or sets the announcements a master sends on hearing a lower priority (<c>garp_lower_prio_repeat</c>), 0 to 255: it heals stale ARP caches after a split brain.</summary>
+    public int GarpLowerPriorityRepeat { get; set; }
+
+    /// <summary>Gets or sets the checksum form sent by a VRRPv3 IPv4 router. Default: with the pseudo-header, as keepalived sends, so a mixed cluster works; both forms are accepted on receive.</summary>
+    public VrrpChecksumForm ChecksumForm { get; set; } = VrrpChecksumForm.PseudoHeader;
+
+    /// <summary>Gets or sets the VRRPv2 authentication (<c>auth_type</c>).</summary>
+    public VrrpAuthenticationType AuthenticationType { get; set; }
+
+    /// <summary>Gets or sets the VRRPv2 password or AH key, 1 to 8 bytes of UTF-8 (<c>auth_pass</c>).</summary>
+    public string? AuthenticationPassword { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the router uses the virtual MAC (<c>use_vmac</c>). Default off, as keepalived.</summary>
+    public bool UseVirtualMac { get; set; }
+
+    /// <summary>Gets the tracked checks whose weights move the priority (<c>track_script</c>, <c>track_interface</c>, <c>track_file</c>).</summary>
+    public IList<TrackedCheck> TrackedChecks { get; } = new List<TrackedCheck>();
+
+    /// <summary>Lists every configuration error; empty when the options are valid.</summary>
+    /// <returns>One message per error, naming the field and its allowed range.</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        void Error(string message) => errors.Add(string.Create(CultureInfo.InvariantCulture, $"{Name ?? $"VRID {VirtualRouterId}"}: {message}"));
+
+        if (VirtualRouterId is < 1 or > 255)
+        {
+            Error($"VirtualRouterId must be 1 to 255; got {VirtualRouterId}.");
+        }
+
+        if (Owner ? Priority != 255 : Priority is < 1 or > 254)
+        {
+            Error(Owner ? $"Priority must be 255 for an owner; got {Priority}." : $"Priority must be 1 to 254 (255 only with Owner = true); got {Priority}.");
+        }
+
+        if (Version is not (VrrpVersion.V2 or VrrpVersion.V3))
+        {
+            Error($"Version must be V2 or V3; got {(int)Version}.");
+        }
+
+        if (Version == VrrpVersion.V3)
+        {
+            if (AdvertisementInterval < TimeSpan.FromMilliseconds(10) || AdvertisementInterval > TimeSpan.FromMilliseconds(40950) || AdvertisementInterval.Ticks % TimerMathTicksPerCentisecond != 0)
+            {
+                Error($"AdvertisementInterval must be 10 ms to 40.95 s in 10 ms steps for VRRPv3; got {AdvertisementInterval.TotalMilliseconds} ms.");
+            }
+        }
+        else if (AdvertisementInterval < TimeSpan.FromSeconds(1) || AdvertisementInterval > TimeSpan.FromSeconds(255) || AdvertisementInterval.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            Error($"AdvertisementInterval must be 1 to 255 whole seconds for VRRPv2; got {AdvertisementInterval.TotalSeconds} s.");
+        }
+
+        AddressFamily family = AddressFamily.Unspecified;
+        if (VirtualAddresses.Count is 0 or > 255)
+        {
+            Error($"VirtualAddresses must hold 1 to 255 addresses; got {VirtualAddresses.Count}.");
+        }
+
+        for (int i = 0; i < VirtualAddresses.Count; i++)
+        {
+            if (!VirtualAddress.TryParse(VirtualAddresses[i], out VirtualAddress address))
+            {
+                Error($"VirtualAddresses[{i}] must be an IP address with an optional /prefix (0 to 32 for IPv4, 0 to 128 for IPv6); got '{VirtualAddresses[i]}'.");
+                continue;
+            }
+
+            if (family == AddressFamily.Unspecified)
+            {
+                family = address.Address.Family;
+                if (family == AddressFamily.InterNetworkV6 && !address.Address.IsIPv6LinkLocal)
+                {
+                    Error($"VirtualAddresses[0] must be an IPv6 link-local address (fe80::/10) when the addresses are IPv6 (RFC 9568 §5.2.9); got '{VirtualAddresses[i]}'.");
+                }
+            }
+            else if (address.Address.Family != family)
+            {
+                Error($"VirtualAddresses[{i}] must be of one family with VirtualAddresses[0] ({family}); got '{VirtualAddresses[i]}'.");
+            }
+        }
+
+        if (family == AddressFamily.InterNetworkV6 && Version == VrrpVersion.V2)
+        {
+            Error("Version must be V3 for IPv6 addresses: VRRPv2 is IPv4 only (RFC 3768).");
+        }
+
+        if (family == AddressFamily.InterNetworkV6 && VirtualAddresses.Count > 1 + ((1500 - 40 - 8) / 16))
+        {
+            Error("VirtualAddresses: at most 91 IPv6 addresses fit in one advertisement on a 1500-byte link.");
+        }
+
+        for (int i = 0; i < UnicastPeers.Count; i++)
+        {
+            if (!System.Net.IPAddress.TryParse(UnicastPeers[i], out System.Net.IPAddress? peer) || (family != AddressFamily.Unspecified && peer.AddressFamily != family))
+            {
+                Error($"UnicastPeers[{i}] must be an IP address of the virtual addresses' family; got '{UnicastPeers[i]}'.");
+            }
+        }
+
+        Range(nameof(PreemptDelay), PreemptDelay, TimeSpan.Zero, TimeSpan.FromSeconds(1000));
+        Range(nameof(StartupDelay), StartupDelay, TimeSpan.Zero, TimeSpan.FromSeconds(3600));
+        Range(nameof(GarpMasterDelay), GarpMasterDelay, TimeSpan.Zero, TimeSpan.FromSeconds(255));
+        Range(nameof(GarpMasterRefresh), GarpMasterRefresh, TimeSpan.Zero, TimeSpan.FromSeconds(86400));
+        Count(nameof(DownTimerAdverts), DownTimerAdverts, 1, 100);
+        Count(nameof(GarpMasterRepeat), GarpMasterRepeat, 0, 255);
+        Count(nameof(GarpMasterRefreshRepeat), GarpMasterRefreshRepeat, 1, 255);
+        Count(nameof(GarpLowerPriorityRepeat), GarpLowerPriorityRepeat, 0, 255);
+
+        if (!Enum.IsDefined(ChecksumForm))
+        {
+            Error($"ChecksumForm must be PseudoHeader or MessageOnly; got {(int)ChecksumForm}.");
+        }
+
+        if (AuthenticationType != VrrpAuthenticationType.None)
+        {
+            int length = AuthenticationPassword is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(AuthenticationPassword);
+            if (Version != VrrpVersion.V2)
+            {
+                Error("AuthenticationType must be None for VRRPv3, which has no authentication (RFC 9568 §9).");
+            }
+            else if (!Enum.IsDefined(AuthenticationType))
+            {
+                Error($"AuthenticationType must be None, SimplePassword or IPAuthenticationHeader; got {(int)AuthenticationType}.");
+            }
+            else if (length is < 1 or > VrrpAuthentication.MaxKeyLength)
+            {
+                Error($"AuthenticationPassword must be 1 to {VrrpAuthentication.MaxKeyLength} bytes; got {length}.");
+            }
+        }
+
+        return errors;
+
+        void Range(string field, TimeSpan value, TimeSpan min, TimeSpan max)
+        {
+            if (value < min || value > max)
+            {
+                Error($"{field} must be {min.TotalSeconds} to {max.TotalSeconds} s; got {value.TotalSeconds} s.");
+            }
+        }
+
+        void Count(string field, int value, int min, int max)
+        {
+            if (value < min || value > max)
+            {
+                Error($"{field} must be {min} to {max}; got {value}.");
+            }
+        }
+    }
+
+    private const long TimerMathTicksPerCentisecond = Protocol.TimerMath.TicksPerCentisecond;
+}

@@ -1,0 +1,32 @@
+namespace Vrrp;
+
+/// <summary>Thrown at start when a router's configuration is invalid; the message lists every error with its field and allowed range.</summary>
+public sealed class VrrpConfigurationException : Exception
+{
+    /// <summary>Initializes an exception with no errors listed.</summary>
+    public VrrpConfigurationException()
+        : this([])
+    {
+    }
+
+    /// <summary>Initializes an exception with a message.</summary>
+    /// <param name="message">The message.</param>
+    public VrrpConfigurationException(string message)
+        : this([message])
+    {
+    }
+
+    /// <summary>Initializes an exception with a message and an inner exception.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">The cause.</param>
+    public VrrpConfigurationException(string message, Exception innerException)
+        : base(message, innerException) => Errors = [message];
+
+    /// <summary>Initializes an exception listing errors.</summary>
+    /// <param name="errors">The errors, one per field.</param>
+    public VrrpConfigurationException(IReadOnlyList<string> errors)
+        : base("Invalid VRRP configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors ?? [])) => Errors = errors ?? [];
+
+    /// <summary>Gets the errors, one per field.</summary>
+    public IReadOnlyList<string> Errors { get; }
+}

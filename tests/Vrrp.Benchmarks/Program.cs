@@ -1,0 +1,9 @@
+using BenchmarkDotNet.Running;
+
+namespace Vrrp.Benchmarks;
+
+/// <summary>Runs the benchmarks chosen on the command line, for example <c>--filter '*' --job short</c>.</summary>
+internal static class Program
+{
+    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+}
