@@ -34,16 +34,16 @@ namespace Vrrp.Testing;
 /// The clock starts at 2026-01-01T00:00:00Z unless you pass another start; its local time zone is UTC and its
 /// timestamps count 100 ns ticks since the start.
 /// </para>
+/// </remarks>
 /// <example>
 /// <code>
 /// var clock = new VirtualClock();
-/// // ... start a master and a backup that both use clock ...
-/// clock.Advance(TimeSpan.FromSeconds(5));      // the master is elected
+/// // ... start a master and a backup that both take clock as their TimeProvider ...
+/// clock.Advance(TimeSpan.FromSeconds(5));   // the master is elected and advertises
 /// // ... stop the master's advertisements ...
-/// clock.Advance(TimeSpan.FromSeconds(4));      // Master_Down_Interval passes: the backup takes over
+/// clock.Advance(TimeSpan.FromSeconds(4));   // Master_Down_Interval passes: the backup takes over
 /// </code>
 /// </example>
-/// </remarks>
 public sealed class VirtualClock : TimeProvider
 {
     // Below this many superseded queue entries the queue is never compacted: lazy deletion is cheaper.

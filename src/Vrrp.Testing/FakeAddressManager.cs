@@ -1,0 +1,116 @@
+using Vrrp.Addressing;
+using Vrrp.Packets;
+
+namespace Vrrp.Testing;
+
+/// <summary>
+/// Stands in for the interface of one host: records which virtual addresses it holds, in what order they came and
+/// went, and every gratuitous ARP and unsolicited neighbour advertisement, instead of touching the kernel.
+/// </summary>
+public sealed class FakeAddressManager : IVirtualAddressManager, IAddressAnnouncer
+{
+    private readonly object _gate = new();
+    private readonly TimeProvider _time;
+    private readonly HashSet<PackedIPAddress> _held = [];
+    private readonly List<AddressEvent> _events = [];
+
+    /// <summary>Initializes a manager.</summary>
+    /// <param name="timeProvider">The clock that stamps the events.</param>
+    public FakeAddressManager(TimeProvider? timeProvider = null) => _time = timeProvider ?? TimeProvider.System;
+
+    /// <summary>Gets the number of announcements sent (each repeat of each address counted).</summary>
+    public int AnnouncementCount { get; private set; }
+
+    /// <summary>Returns the addresses held now.</summary>
+    /// <returns>A copy.</returns>
+    public IReadOnlySet<PackedIPAddress> GetHeldAddresses()
+    {
+        lock (_gate)
+        {
+            return new HashSet<PackedIPAddress>(_held);
+        }
+    }
+
+    /// <summary>Tells whether an address is held now.</summary>
+    /// <param name="address">The address.</param>
+    /// <returns>Whether it is on the interface.</returns>
+    public bool Holds(PackedIPAddress address)
+    {
+        lock (_gate)
+        {
+            return _held.Contains(address);
+        }
+    }
+
+    /// <summary>Gets a value indicating whether any address is held.</summary>
+    public bool HoldsAny
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _held.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>Returns every recorded event, oldest first.</summary>
+    /// <returns>A copy.</returns>
+    public IReadOnlyList<AddressEvent> GetEvents()
+    {
+        lock (_gate)
+        {
+            return [.. _events];
+        }
+    }
+
+    /// <summary>Removes every address, as a restarted host's cleanup of a crashed process's leftovers does.</summary>
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _held.Clear();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void AddAddresses(VirtualRouter router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        lock (_gate)
+        {
+            foreach (VirtualAddress address in router.VirtualAddresses)
+            {
+                _held.Add(address.Address);
+            }
+
+            _events.Add(new AddressEvent(_time.GetUtcNow(), router.Name, router.VirtualRouterId, AddressEventKind.Added, router.VirtualAddresses, 0));
+        }
+    }
+
+    /// <inheritdoc/>
+    public void RemoveAddresses(VirtualRouter router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        lock (_gate)
+        {
+            foreach (VirtualAddress address in router.VirtualAddresses)
+            {
+                _held.Remove(address.Address);
+            }
+
+            _events.Add(new AddressEvent(_time.GetUtcNow(), router.Name, router.VirtualRouterId, AddressEventKind.Removed, router.VirtualAddresses, 0));
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Announce(VirtualRouter router, int repeat)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        lock (_gate)
+        {
+            AnnouncementCount += repeat * router.VirtualAddresses.Count;
+            _events.Add(new AddressEvent(_time.GetUtcNow(), router.Name, router.VirtualRouterId, AddressEventKind.Announced, router.VirtualAddresses, repeat));
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Net.Sockets;
+using Vrrp.Packets;
+using Vrrp.Transport;
+
+namespace Vrrp.Testing;
+
+/// <summary>A host on an <see cref="InMemoryNetwork"/>: an interface with an IPv4 address, an IPv6 link-local address and a MAC.</summary>
+public sealed class InMemoryHost
+{
+    private readonly InMemoryTransport _ipv4;
+    private readonly InMemoryTransport _ipv6;
+
+    internal InMemoryHost(InMemoryNetwork network, int index, string name, PackedIPAddress ipv4, PackedIPAddress ipv6, MacAddress mac)
+    {
+        Network = network;
+        Index = index;
+        Name = name;
+        IPv4Address = ipv4;
+        IPv6LinkLocalAddress = ipv6;
+        Mac = mac;
+        _ipv4 = new InMemoryTransport(this, AddressFamily.InterNetwork);
+        _ipv6 = new InMemoryTransport(this, AddressFamily.InterNetworkV6);
+    }
+
+    /// <summary>Gets the network.</summary>
+    public InMemoryNetwork Network { get; }
+
+    /// <summary>Gets the host's name, as the frame log shows it.</summary>
+    public string Name { get; }
+
+    /// <summary>Gets the primary IPv4 address.</summary>
+    public PackedIPAddress IPv4Address { get; }
+
+    /// <summary>Gets the IPv6 link-local address.</summary>
+    public PackedIPAddress IPv6LinkLocalAddress { get; }
+
+    /// <summary>Gets the interface MAC.</summary>
+    public MacAddress Mac { get; }
+
+    /// <summary>Gets a value indicating whether the host's link is up.</summary>
+    public bool IsConnected { get; internal set; } = true;
+
+    internal int Index { get; }
+
+    internal int PartitionGroup { get; set; }
+
+    /// <summary>Returns the transport of this host for a family: every virtual router of the host and family shares it.</summary>
+    /// <param name="family">IPv4 or IPv6.</param>
+    /// <returns>The transport.</returns>
+    public IVrrpTransport GetTransport(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? _ipv6 : _ipv4;
+
+    internal InMemoryTransport Transport(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? _ipv6 : _ipv4;
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}
