@@ -1,0 +1,175 @@
+using Vrrp.Protocol;
+
+namespace Vrrp.Testing.Tests;
+
+/// <summary>
+/// The seed's scenarios on three routers with priorities 100, 90 and 80, VRRPv3 at a 1 s interval, on a virtual clock:
+/// every time below is exact, not measured.
+/// </summary>
+public sealed class SeedScenarioTests
+{
+    private static readonly TimeSpan s_skew90 = TimerMath.SkewTime(3, 90, 100);          // 0.6484375 s
+    private static readonly TimeSpan s_downInterval90 = TimerMath.MasterDownInterval(3, 90, 100); // 3.6484375 s
+
+    private static VrrpSimulation Cluster(Action<VrrpSimulationBuilder>? configure = null)
+    {
+        VrrpSimulationBuilder builder = VrrpSimulation.CreateBuilder().AddNodes(100, 90, 80);
+        configure?.Invoke(builder);
+        VrrpSimulation sim = builder.Build();
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        return sim;
+    }
+
+    private static TimeSpan BecameMaster(VrrpSimulation sim, string node, TimeSpan after) =>
+        sim.GetTimeline().First(e => e.Node == node && e.Note is null && e.Change.To == VrrpState.Master && e.Elapsed >= after).Elapsed;
+
+    [Fact]
+    public void Startup_elects_the_highest_priority()
+    {
+        // Input: three routers start together. Expected: r1 (100) is the one master, holding the address; nobody else does.
+        using VrrpSimulation sim = Cluster();
+        Assert.Equal("r1", sim.AssertExactlyOneMaster().Name);
+        Assert.Empty(sim.CheckAddressInvariant());
+        Assert.True(sim["r1"].Addresses.HoldsAny);
+        Assert.False(sim["r2"].Addresses.HoldsAny);
+    }
+
+    [Fact]
+    public void Master_stops_gracefully_and_the_90_takes_over_after_its_skew_time()
+    {
+        // Input: r1 stops (priority 0 sent). Expected: r2 is master exactly Skew_Time(90) = 0.6484375 s later (RFC 9568 §6.4.2).
+        using VrrpSimulation sim = Cluster();
+        TimeSpan stoppedAt = sim.Elapsed;
+        sim.Stop("r1");
+        sim.RunFor(TimeSpan.FromSeconds(5));
+
+        Assert.Equal("r2", sim.AssertExactlyOneMaster().Name);
+        Assert.Equal(s_skew90, BecameMaster(sim, "r2", stoppedAt) - stoppedAt);
+        Assert.Equal(1, sim["r1"].Router.Statistics.PriorityZeroSent);
+        Assert.False(sim["r1"].Addresses.HoldsAny);
+        Assert.Empty(sim.CheckAddressInvariant());
+    }
+
+    [Fact]
+    public void Master_crashes_and_the_90_takes_over_one_master_down_interval_after_the_last_advert()
+    {
+        // Input: r1 crashes (no priority 0). Expected: r2 is master Master_Down_Interval(90) = 3.6484375 s after r1's last
+        // advertisement, so no later than that after the crash.
+        using VrrpSimulation sim = Cluster();
+        TimeSpan crashedAt = sim.Elapsed;
+        sim.Crash("r1");
+        sim.RunFor(TimeSpan.FromSeconds(10));
+
+        TimeSpan lastAdvert = sim.Network.GetFrameLog().Last(f => f.From == "r1" && f.To == "r2" && f.Outcome == FrameOutcome.Delivered).Time - sim.Clock!.Start;
+        TimeSpan takeover = BecameMaster(sim, "r2", crashedAt);
+        Assert.Equal("r2", sim.AssertExactlyOneMaster().Name);
+        Assert.Equal(s_downInterval90, takeover - lastAdvert);
+        Assert.InRange(takeover - crashedAt, TimeSpan.Zero, s_downInterval90);
+        Assert.Equal(StateChangeReason.NoResponse, sim["r2"].Router.GetHistory()[^1].Reason);
+    }
+
+    [Fact]
+    public void Two_routers_fail_and_the_80_takes_over()
+    {
+        // Input: r1 and r2 crash. Expected: r3 (80) is the one master.
+        using VrrpSimulation sim = Cluster();
+        sim.Crash("r1");
+        sim.Crash("r2");
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal("r3", sim.AssertExactlyOneMaster().Name);
+        Assert.True(sim["r3"].Addresses.HoldsAny);
+    }
+
+    [Fact]
+    public void A_partition_makes_two_masters_and_healing_leaves_one_that_re_announces()
+    {
+        // Input: r1 is cut off from r2 and r3, then the partition heals; masters re-announce on hearing a lower priority
+        // (keepalived's garp_lower_prio_repeat). Expected: split brain (r1 and r2 both master) while cut; after the
+        // heal r1 alone, and r1 has sent fresh gratuitous ARPs so that clients stuck on r2's MAC come back.
+        using VrrpSimulation sim = Cluster(b => b.ConfigureRouters(o => o.GarpLowerPriorityRepeat = 2));
+        sim.Partition(["r1"], ["r2", "r3"]);
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal(["r1", "r2"], sim.MastersOf().Select(n => n.Name).Order());
+
+        DateTimeOffset healedAt = sim.Time.GetUtcNow();
+        sim.Heal();
+        sim.RunFor(TimeSpan.FromSeconds(3));
+        Assert.Equal("r1", sim.AssertExactlyOneMaster().Name);
+        Assert.Contains(sim["r1"].Addresses.GetEvents(), e => e.Kind == AddressEventKind.Announced && e.Time >= healedAt && e.Repeat == 2);
+        Assert.False(sim["r2"].Addresses.HoldsAny);
+        Assert.Empty(sim.CheckAddressInvariant());
+    }
+
+    [Fact]
+    public void Tracked_service_failing_on_the_master_with_weight_minus_20_fails_over_and_preempts_back_on_recovery()
+    {
+        // Input: r1's service check (weight −20) fails, then recovers. Expected: 100 − 20 = 80 < 90, so r2 takes over;
+        // on recovery r1 (100 again) preempts back.
+        using VrrpSimulation sim = Cluster(b => b.TrackService(-20));
+        sim["r1"].Service.SetHealthy(false);
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal(80, sim["r1"].Router.Priority);
+        Assert.Equal("r2", sim.AssertExactlyOneMaster().Name);
+
+        sim["r1"].Service.SetHealthy(true);
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal(100, sim["r1"].Router.Priority);
+        Assert.Equal("r1", sim.AssertExactlyOneMaster().Name);
+        Assert.Empty(sim.CheckAddressInvariant());
+    }
+
+    [Fact]
+    public void Tracked_service_recovering_with_preemption_off_leaves_the_new_master_in_place()
+    {
+        // Input: as above, with nopreempt on r1 (on r2 too it would also keep r2 from taking over from the weakened r1,
+        // which is what nopreempt means). Expected: r2 stays master after r1 recovers.
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().TrackService(-20)
+            .AddNode("r1", 100, o => o.Preempt = false).AddNode("r2", 90).AddNode("r3", 80).Build();
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal("r1", sim.AssertExactlyOneMaster().Name);
+        sim["r1"].Service.SetHealthy(false);
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal("r2", sim.AssertExactlyOneMaster().Name);
+
+        sim["r1"].Service.SetHealthy(true);
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal("r2", sim.AssertExactlyOneMaster().Name);
+    }
+
+    [Fact]
+    public void A_failing_gateway_check_with_a_large_negative_weight_keeps_the_cut_off_router_from_holding_the_address()
+    {
+        // Input: r1 loses its uplink (its gateway check, weight −100, fails) but still hears r2 and r3. Expected: r1 falls
+        // to priority 1, r2 takes the address, and r1 holds nothing.
+        using VrrpSimulation sim = Cluster(b => b.TrackService(-100));
+        sim["r1"].Service.SetHealthy(false);
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, sim["r1"].Router.Priority);
+        Assert.Equal("r2", sim.AssertExactlyOneMaster().Name);
+        Assert.False(sim["r1"].Addresses.HoldsAny);
+
+        // Fully isolated, r1 is master of its own island; when the island rejoins, its priority 1 yields at once.
+        sim.Partition(["r1"], ["r2", "r3"]);
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        sim.Heal();
+        sim.RunFor(TimeSpan.FromSeconds(2));
+        Assert.Equal("r2", sim.AssertExactlyOneMaster().Name);
+        Assert.False(sim["r1"].Addresses.HoldsAny);
+    }
+
+    [Fact]
+    public void A_failing_check_of_weight_zero_puts_the_master_in_fault_without_addresses()
+    {
+        // Input: r1's weight-0 check fails. Expected: r1 in Fault, no addresses, r2 master after Skew_Time (r1 sent priority 0).
+        using VrrpSimulation sim = Cluster(b => b.TrackService(0));
+        TimeSpan failedAt = sim.Elapsed;
+        sim["r1"].Service.SetHealthy(false);
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        Assert.Equal(VrrpState.Fault, sim["r1"].Router.State);
+        Assert.False(sim["r1"].Addresses.HoldsAny);
+        Assert.Equal("r2", sim.AssertExactlyOneMaster().Name);
+        Assert.Equal(s_skew90, BecameMaster(sim, "r2", failedAt) - failedAt);
+    }
+}
