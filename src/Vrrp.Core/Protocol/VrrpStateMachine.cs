@@ -370,6 +370,7 @@ internal sealed class VrrpStateMachine
 
     private void EnterBackup(StateChangeReason reason, TimeSpan downTimer)
     {
+        _masterReleased = false; // only a priority-0 advert heard in this Backup spell makes the takeover a release
         _actions.ArmTimer(VrrpTimer.MasterDown, downTimer);
         Transition(VrrpState.Backup, reason);
     }
@@ -431,15 +432,18 @@ internal sealed class VrrpStateMachine
         _actions.CancelTimer(VrrpTimer.AnnounceRefresh);
         _actions.CancelTimer(VrrpTimer.StartupDelay);
         _preemptDelayPending = false;
+        _masterReleased = false;
     }
 
     private void Transition(VrrpState to, StateChangeReason reason)
     {
         VrrpState from = State;
         State = to;
-        if (to != VrrpState.Master && from == VrrpState.Master && MasterAddress == _settings.PrimaryAddress)
+        if ((to != VrrpState.Master && from == VrrpState.Master && MasterAddress == _settings.PrimaryAddress) || to is VrrpState.Initialize or VrrpState.Fault or VrrpState.Stopped)
         {
+            // Nothing is known of a master while we are not listening.
             MasterAddress = default;
+            MasterPriority = 0;
         }
 
         _actions.StateChanged(from, to, reason);
