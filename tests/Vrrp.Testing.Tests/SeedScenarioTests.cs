@@ -85,9 +85,14 @@ public sealed class SeedScenarioTests
     public void A_partition_makes_two_masters_and_healing_leaves_one_that_re_announces()
     {
         // Input: r1 is cut off from r2 and r3, then the partition heals; masters re-announce on hearing a lower priority
-        // (keepalived's garp_lower_prio_repeat). Expected: split brain (r1 and r2 both master) while cut; after the
+        // (keepalived's garp_lower_prio_repeat) and a yielding master sends one last advert (higher_prio_send_advert),
+        // so the re-announce happens whichever master hears the other first. Expected: split brain (r1 and r2 both master) while cut; after the
         // heal r1 alone, and r1 has sent fresh gratuitous ARPs so that clients stuck on r2's MAC come back.
-        using VrrpSimulation sim = Cluster(b => b.ConfigureRouters(o => o.GarpLowerPriorityRepeat = 2));
+        using VrrpSimulation sim = Cluster(b => b.ConfigureRouters(o =>
+        {
+            o.GarpLowerPriorityRepeat = 2;
+            o.AdvertiseOnHigherPriority = true;
+        }));
         sim.Partition(["r1"], ["r2", "r3"]);
         sim.RunFor(TimeSpan.FromSeconds(10));
         Assert.Equal(["r1", "r2"], sim.MastersOf().Select(n => n.Name).Order());
