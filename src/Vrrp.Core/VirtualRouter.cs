@@ -231,6 +231,12 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
     /// <summary>Gets a value indicating whether the router is in Fault for a reason of its own (not its sync group's).</summary>
     internal bool HasOwnFault => _machine.HasOwnFault;
 
+    /// <summary>Gets a value indicating whether the router is in Backup and hears a master it accepts.</summary>
+    internal bool HearsMaster => _machine.State == VrrpState.Backup && _machine.HearsMaster;
+
+    /// <summary>Gets or sets the sync group the router belongs to.</summary>
+    internal VrrpSyncGroup? SyncGroup { get; set; }
+
     /// <summary>Starts the router: registers with the transport and takes the Startup event.</summary>
     public void Start()
     {
@@ -450,6 +456,8 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
             _announcer.Announce(this, repeat);
         }
     }
+
+    bool IVrrpActions.MayBecomeMaster() => SyncGroup?.MayBecomeMaster(this) ?? true;
 
     void IVrrpActions.StateChanged(VrrpState from, VrrpState to, StateChangeReason reason)
     {

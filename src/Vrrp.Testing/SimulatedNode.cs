@@ -32,6 +32,9 @@ public sealed class SimulatedNode
     /// <summary>Gets the node's tracked service check; its routers follow it when the builder called <see cref="VrrpSimulationBuilder.TrackService"/>.</summary>
     public TrackedCheck Service { get; }
 
+    /// <summary>Gets the sync group of the node's routers, when the builder made one.</summary>
+    public VrrpSyncGroup? SyncGroup { get; init; }
+
     /// <summary>Gets a value indicating whether the node is running (not crashed or stopped).</summary>
     public bool IsRunning { get; internal set; }
 

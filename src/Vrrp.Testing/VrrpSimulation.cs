@@ -223,6 +223,7 @@ public sealed class VrrpSimulation : IDisposable
     {
         foreach (SimulatedNode node in _nodes)
         {
+            node.SyncGroup?.Dispose();
             foreach (VirtualRouter router in node.Routers)
             {
                 router.Dispose();

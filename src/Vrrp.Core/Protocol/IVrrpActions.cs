@@ -24,6 +24,12 @@ internal interface IVrrpActions
     /// <summary>Send <paramref name="repeat"/> gratuitous ARPs / unsolicited neighbour advertisements for every virtual address.</summary>
     void Announce(int repeat);
 
+    /// <summary>
+    /// Whether a backup whose down timer fired may become master now. False while a sync group member still hears a
+    /// master (keepalived's rule): the group moves only when every member would.
+    /// </summary>
+    bool MayBecomeMaster();
+
     /// <summary>Report a state change, after the actions that belong to it were asked for.</summary>
     void StateChanged(VrrpState from, VrrpState to, StateChangeReason reason);
 }

@@ -46,6 +46,9 @@ internal sealed class VrrpStateMachine
 
     public bool IsOwner => _basePriority == 255;
 
+    /// <summary>In Backup, whether the last advertisement came from a master this router accepts (it reset the down timer).</summary>
+    public bool HearsMaster { get; private set; }
+
     public bool InFault => _interfaceDown || _checkFault || _syncFault;
 
     /// <summary>In Fault, or would be, for a reason of this router's own: its interface, or a weight-0 check.</summary>
@@ -135,6 +138,14 @@ internal sealed class VrrpStateMachine
                 break;
 
             case VrrpTimer.MasterDown when State == VrrpState.Backup:
+                HearsMaster = false;
+                if (!_actions.MayBecomeMaster())
+                {
+                    // A sync group member still hears its master: wait another down interval, as keepalived does.
+                    _actions.ArmTimer(VrrpTimer.MasterDown, MasterDownInterval);
+                    break;
+                }
+
                 // RFC 9568 §6.4.2: the Active_Down_Timer fired: become master.
                 BecomeMaster(_masterReleased ? StateChangeReason.MasterReleased : StateChangeReason.NoResponse);
                 break;
@@ -245,6 +256,7 @@ internal sealed class VrrpStateMachine
         {
             // RFC 9568 §6.4.2: "If the Priority in the ADVERTISEMENT is zero, then: Set the Active_Down_Timer to Skew_Time."
             _masterReleased = true;
+            HearsMaster = false;
             _actions.ArmTimer(VrrpTimer.MasterDown, SkewTime);
             return;
         }
@@ -261,10 +273,14 @@ internal sealed class VrrpStateMachine
             }
 
             _masterReleased = false;
+            HearsMaster = true;
             MasterAddress = source;
             MasterPriority = priority;
             _actions.ArmTimer(VrrpTimer.MasterDown, MasterDownInterval);
+            return;
         }
+
+        HearsMaster = false;
 
         // Otherwise: "Discard the ADVERTISEMENT": the down timer runs out and this router preempts.
     }
@@ -371,6 +387,7 @@ internal sealed class VrrpStateMachine
     private void EnterBackup(StateChangeReason reason, TimeSpan downTimer)
     {
         _masterReleased = false; // only a priority-0 advert heard in this Backup spell makes the takeover a release
+        HearsMaster = false;
         _actions.ArmTimer(VrrpTimer.MasterDown, downTimer);
         Transition(VrrpState.Backup, reason);
     }

@@ -22,6 +22,9 @@ internal sealed class RecordingActions : IVrrpActions
 {
     private readonly List<string> _calls = [];
 
+    /// <summary>Gets or sets the answer to <see cref="IVrrpActions.MayBecomeMaster"/> (a sync group's veto); not recorded.</summary>
+    public bool MayBecomeMaster { get; set; } = true;
+
     /// <summary>Every call since the last <see cref="Clear"/>, oldest first.</summary>
     public IReadOnlyList<string> Calls => _calls;
 
@@ -48,4 +51,6 @@ internal sealed class RecordingActions : IVrrpActions
 
     public void StateChanged(VrrpState from, VrrpState to, StateChangeReason reason) =>
         _calls.Add($"state {from}->{to} {reason}");
+
+    bool IVrrpActions.MayBecomeMaster() => MayBecomeMaster;
 }

@@ -1,0 +1,139 @@
+using Vrrp.Notifications;
+using Vrrp.Protocol;
+
+namespace Vrrp;
+
+/// <summary>
+/// Virtual routers that share one fate, as keepalived's <c>vrrp_sync_group</c>: when one member becomes master or
+/// backup, the others follow; while any member is in Fault for a reason of its own, all are.
+/// </summary>
+/// <remarks>
+/// Use it for routers whose addresses only work together, such as the inside and outside gateways of a firewall.
+/// A member's change is propagated on a zero-delay timer of the group's clock, after the member's own event is
+/// done: never from inside another router's event, so members never wait on each other.
+/// </remarks>
+public sealed class VrrpSyncGroup : IDisposable
+{
+    private static readonly TimerCallback s_propagate = static state => ((VrrpSyncGroup)state!).Propagate();
+
+    private readonly VirtualRouter[] _members;
+    private readonly ITimer _timer;
+    private readonly EventHandler<StateChange> _onStateChanged;
+    private readonly List<(VirtualRouter Member, StateChange Change)> _pending = [];
+
+    /// <summary>Initializes a group and starts following its members' changes.</summary>
+    /// <param name="name">A name for logs.</param>
+    /// <param name="members">Two or more routers.</param>
+    /// <param name="timeProvider">The clock the members use.</param>
+    /// <exception cref="VrrpConfigurationException">Fewer than two members.</exception>
+    public VrrpSyncGroup(string name, IEnumerable<VirtualRouter> members, TimeProvider? timeProvider = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(members);
+        Name = name;
+        _members = [.. members];
+        if (_members.Length < 2)
+        {
+            throw new VrrpConfigurationException([$"Sync group '{name}': Members must hold at least 2 routers; got {_members.Length}."]);
+        }
+
+        _timer = (timeProvider ?? TimeProvider.System).CreateTimer(s_propagate, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _onStateChanged = OnStateChanged;
+        foreach (VirtualRouter member in _members)
+        {
+            if (member.SyncGroup is not null)
+            {
+                throw new VrrpConfigurationException([$"Sync group '{name}': router '{member.Name}' is already in sync group '{member.SyncGroup.Name}'."]);
+            }
+        }
+
+        foreach (VirtualRouter member in _members)
+        {
+            member.SyncGroup = this;
+            member.StateChanged += _onStateChanged;
+        }
+    }
+
+    /// <summary>Gets the name.</summary>
+    public string Name { get; }
+
+    /// <summary>Gets the members.</summary>
+    public IReadOnlyList<VirtualRouter> Members => _members;
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (VirtualRouter member in _members)
+        {
+            member.StateChanged -= _onStateChanged;
+            member.SyncGroup = null;
+        }
+
+        _timer.Dispose();
+    }
+
+    // keepalived's vrrp_sync_can_goto_master: a member takes over only when no other member still hears a master.
+    internal bool MayBecomeMaster(VirtualRouter candidate)
+    {
+        foreach (VirtualRouter member in _members)
+        {
+            if (member != candidate && member.HearsMaster)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void OnStateChanged(object? sender, StateChange change)
+    {
+        if (change.Reason == StateChangeReason.SyncGroup || sender is not VirtualRouter member)
+        {
+            return; // a change this group caused: following it would echo forever
+        }
+
+        lock (_pending)
+        {
+            _pending.Add((member, change));
+        }
+
+        _timer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
+    private void Propagate()
+    {
+        (VirtualRouter Member, StateChange Change)[] pending;
+        lock (_pending)
+        {
+            pending = [.. _pending];
+            _pending.Clear();
+        }
+
+        foreach ((VirtualRouter source, StateChange change) in pending)
+        {
+            if (change.To == VrrpState.Fault || change.From == VrrpState.Fault)
+            {
+                bool anyFault = Array.Exists(_members, m => m.HasOwnFault);
+                foreach (VirtualRouter member in _members)
+                {
+                    if (member != source)
+                    {
+                        member.SetSyncGroupFault(anyFault);
+                    }
+                }
+            }
+
+            if (change.To is VrrpState.Master or VrrpState.Backup && !Array.Exists(_members, m => m.HasOwnFault))
+            {
+                foreach (VirtualRouter member in _members)
+                {
+                    if (member != source)
+                    {
+                        member.FollowSyncGroup(change.To);
+                    }
+                }
+            }
+        }
+    }
+}

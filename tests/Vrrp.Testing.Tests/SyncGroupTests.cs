@@ -1,0 +1,95 @@
+using Vrrp.Protocol;
+
+namespace Vrrp.Testing.Tests;
+
+/// <summary>keepalived's vrrp_sync_group: routers that share one fate.</summary>
+public sealed class SyncGroupTests
+{
+    // r1's VRID 51 router alone tracks this weight-0 check.
+    private readonly Health.TrackedCheck _r1Vrid51 = new("r1-vrid51", weight: 0);
+
+    private VrrpSimulation Pair(bool syncGroups)
+    {
+        VrrpSimulationBuilder builder = VrrpSimulation.CreateBuilder().WithVirtualRouterIds(51, 52)
+            .AddNode("r1", 100, o =>
+            {
+                if (o.VirtualRouterId == 51)
+                {
+                    o.TrackedChecks.Add(_r1Vrid51);
+                }
+            })
+            .AddNode("r2", 90);
+        if (syncGroups)
+        {
+            builder.WithSyncGroupPerNode();
+        }
+
+        VrrpSimulation sim = builder.Build();
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        return sim;
+    }
+
+    [Fact]
+    public void One_member_in_fault_takes_the_whole_group_to_fault_and_the_peer_group_takes_over()
+    {
+        // Input: two nodes, VRIDs 51 and 52 in a sync group per node; VRID 51 on r1 alone loses its weight-0 check.
+        // Expected: both r1 routers in Fault (52 following), r2 master of both; on recovery r1 takes both back.
+        using VrrpSimulation sim = Pair(syncGroups: true);
+        Assert.Equal("r1", sim.AssertExactlyOneMaster(51).Name);
+        Assert.Equal("r1", sim.AssertExactlyOneMaster(52).Name);
+
+        _r1Vrid51.SetHealthy(false);
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        Assert.Equal(VrrpState.Fault, sim["r1"].Routers[0].State);
+        Assert.Equal(VrrpState.Fault, sim["r1"].Routers[1].State);
+        Assert.Equal(StateChangeReason.SyncGroup, sim["r1"].Routers[1].GetHistory()[^1].Reason);
+        Assert.Equal("r2", sim.AssertExactlyOneMaster(51).Name);
+        Assert.Equal("r2", sim.AssertExactlyOneMaster(52).Name);
+        Assert.False(sim["r1"].Addresses.HoldsAny);
+
+        _r1Vrid51.SetHealthy(true);
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal("r1", sim.AssertExactlyOneMaster(51).Name);
+        Assert.Equal("r1", sim.AssertExactlyOneMaster(52).Name);
+        Assert.Empty(sim.CheckAddressInvariant());
+    }
+
+    [Fact]
+    public void Without_a_sync_group_the_other_router_stays_master()
+    {
+        // Input: as above without sync groups. Expected: only VRID 51 moves; r1 keeps VRID 52.
+        using VrrpSimulation sim = Pair(syncGroups: false);
+        _r1Vrid51.SetHealthy(false);
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        Assert.Equal("r2", sim.AssertExactlyOneMaster(51).Name);
+        Assert.Equal("r1", sim.AssertExactlyOneMaster(52).Name);
+    }
+
+    [Fact]
+    public void A_group_whose_members_all_outrank_the_masters_takes_over_and_the_old_group_follows_into_backup()
+    {
+        // Input: both of r2's routers are raised to 200. Expected: r2 takes both over and r1's routers are both backups.
+        using VrrpSimulation sim = Pair(syncGroups: true);
+        sim["r2"].Routers[0].SetPriority(200);
+        sim["r2"].Routers[1].SetPriority(200);
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal("r2", sim.AssertExactlyOneMaster(51).Name);
+        Assert.Equal("r2", sim.AssertExactlyOneMaster(52).Name);
+        Assert.All(sim["r1"].Routers, r => Assert.Equal(VrrpState.Backup, r.State));
+        Assert.Empty(sim.CheckAddressInvariant());
+    }
+
+    [Fact]
+    public void A_single_member_does_not_preempt_while_another_member_of_its_group_still_hears_its_master()
+    {
+        // Input: only r2's VRID 51 router is raised to 200. Expected (keepalived's sync group rule): it does not
+        // preempt, because its partner still hears r1's VRID 52 master; r1 keeps both, and nothing flaps.
+        using VrrpSimulation sim = Pair(syncGroups: true);
+        sim["r2"].Routers[0].SetPriority(200);
+        sim.RunFor(TimeSpan.FromSeconds(30));
+        Assert.Equal("r1", sim.AssertExactlyOneMaster(51).Name);
+        Assert.Equal("r1", sim.AssertExactlyOneMaster(52).Name);
+        Assert.Equal(1, sim["r1"].Routers[0].Statistics.MasterTransitions);
+    }
+}
