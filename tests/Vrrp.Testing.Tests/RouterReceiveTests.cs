@@ -1,0 +1,202 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using Vrrp.Packets;
+using Vrrp.Protocol;
+
+namespace Vrrp.Testing.Tests;
+
+/// <summary>
+/// Injected packets that must change nothing but a counter: each is sent by a rogue host on the segment to a
+/// running backup, whose state, master and timers must stay as they were.
+/// </summary>
+public sealed class RouterReceiveTests
+{
+    private static (VrrpSimulation Sim, InMemoryHost Rogue) Cluster(Action<VirtualRouterOptions>? configure = null)
+    {
+        VrrpSimulationBuilder builder = VrrpSimulation.CreateBuilder().AddNodes(100, 90);
+        if (configure is not null)
+        {
+            builder.ConfigureRouters(configure);
+        }
+
+        VrrpSimulation sim = builder.Build();
+        InMemoryHost rogue = sim.Network.AddHost("rogue");
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        return (sim, rogue);
+    }
+
+    private static byte[] Advert(VrrpVersion version, byte vrid, byte priority, ushort interval, PackedIPAddress source, string address = "198.51.100.100", VrrpAuthentication? authentication = null, uint sequence = 1)
+    {
+        byte[] list = new byte[4];
+        PackedIPAddress.Parse(address).WriteTo(list);
+        var packet = new VrrpPacket(version, vrid, priority, interval, AddressFamily.InterNetwork, list);
+        byte[] buffer = new byte[128];
+        Assert.True(VrrpDatagram.TryWriteIPv4(buffer, packet, source, PackedIPAddress.Parse("224.0.0.18"), 1, VrrpChecksumForm.PseudoHeader, authentication, sequence, out int length));
+        return buffer[..length];
+    }
+
+    private static void Inject(VrrpSimulation sim, InMemoryHost rogue, byte[] datagram)
+    {
+        Assert.True(rogue.GetTransport(AddressFamily.InterNetwork).Send(datagram, PackedIPAddress.Parse("224.0.0.18")));
+        sim.RunFor(TimeSpan.FromMilliseconds(1));
+    }
+
+    private static void AssertUnchanged(VrrpSimulation sim)
+    {
+        Assert.Equal("r1", sim.AssertExactlyOneMaster().Name);
+        Assert.Equal(VrrpState.Backup, sim["r2"].Router.State);
+        Assert.Equal(sim["r1"].Host.IPv4Address, sim["r2"].Router.MasterAddress);
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal("r1", sim.AssertExactlyOneMaster().Name);
+        Assert.Single(sim["r2"].Router.GetHistory()); // Initialize -> Backup, nothing since
+    }
+
+    [Fact]
+    public void Ttl_254_is_counted_and_changes_nothing()
+    {
+        (VrrpSimulation sim, InMemoryHost rogue) = Cluster();
+        using (sim)
+        {
+            byte[] datagram = Advert(VrrpVersion.V3, 51, 254, 100, rogue.IPv4Address);
+            datagram[8] = 254;
+            datagram[10] = 0;
+            datagram[11] = 0;
+            BinaryPrimitives.WriteUInt16BigEndian(datagram.AsSpan(10), InternetChecksum.Compute(datagram.AsSpan(0, 20)));
+            Inject(sim, rogue, datagram);
+            Assert.Equal(1, sim["r2"].Router.Statistics.Discarded(VrrpPacketStatus.IPTtl));
+            AssertUnchanged(sim);
+        }
+    }
+
+    [Fact]
+    public void A_bad_checksum_and_a_wrong_version_and_a_short_packet_are_counted_by_reason()
+    {
+        (VrrpSimulation sim, InMemoryHost rogue) = Cluster();
+        using (sim)
+        {
+            byte[] badChecksum = Advert(VrrpVersion.V3, 51, 254, 100, rogue.IPv4Address);
+            badChecksum[^1] ^= 0x01;
+            Inject(sim, rogue, badChecksum);
+            Inject(sim, rogue, Advert(VrrpVersion.V2, 51, 254, 1, rogue.IPv4Address));
+            byte[] shortPacket = Advert(VrrpVersion.V3, 51, 254, 100, rogue.IPv4Address);
+            shortPacket[20 + 3] = 9; // count 9, with one address present
+            Inject(sim, rogue, shortPacket);
+
+            VirtualRouter backup = sim["r2"].Router;
+            Assert.Equal(1, backup.Statistics.Discarded(VrrpPacketStatus.Checksum));
+            Assert.Equal(1, backup.Statistics.Discarded(VrrpPacketStatus.Version));
+            Assert.Equal(1, backup.Statistics.Discarded(VrrpPacketStatus.PacketLength));
+            AssertUnchanged(sim);
+        }
+    }
+
+    [Fact]
+    public void A_vrid_no_router_has_is_counted_by_the_transport()
+    {
+        (VrrpSimulation sim, InMemoryHost rogue) = Cluster();
+        using (sim)
+        {
+            Inject(sim, rogue, Advert(VrrpVersion.V3, 52, 254, 100, rogue.IPv4Address));
+            Assert.Equal(0, sim["r2"].Router.Statistics.TotalDiscarded);
+            AssertUnchanged(sim);
+        }
+    }
+
+    [Fact]
+    public void V2_interval_and_address_list_mismatches_are_dropped()
+    {
+        (VrrpSimulation sim, InMemoryHost rogue) = Cluster(o =>
+        {
+            o.Version = VrrpVersion.V2;
+            o.AdvertisementInterval = TimeSpan.FromSeconds(1);
+        });
+        using (sim)
+        {
+            Inject(sim, rogue, Advert(VrrpVersion.V2, 51, 254, 2, rogue.IPv4Address));
+            Inject(sim, rogue, Advert(VrrpVersion.V2, 51, 254, 1, rogue.IPv4Address, address: "198.51.100.99"));
+            Assert.Equal(1, sim["r2"].Router.Statistics.Discarded(VrrpPacketStatus.Interval));
+            Assert.Equal(1, sim["r2"].Router.Statistics.Discarded(VrrpPacketStatus.AddressList));
+            AssertUnchanged(sim);
+        }
+    }
+
+    [Fact]
+    public void A_wrong_password_is_an_authentication_failure()
+    {
+        (VrrpSimulation sim, InMemoryHost rogue) = Cluster(o =>
+        {
+            o.Version = VrrpVersion.V2;
+            o.AuthenticationType = VrrpAuthenticationType.SimplePassword;
+            o.AuthenticationPassword = "labpass";
+        });
+        using (sim)
+        {
+            Inject(sim, rogue, Advert(VrrpVersion.V2, 51, 254, 1, rogue.IPv4Address, authentication: VrrpAuthentication.Create(VrrpAuthenticationType.SimplePassword, "guess")));
+            Assert.Equal(1, sim["r2"].Router.Statistics.Discarded(VrrpPacketStatus.AuthenticationFailure));
+            AssertUnchanged(sim);
+        }
+    }
+
+    [Fact]
+    public void A_replayed_ah_sequence_number_is_dropped()
+    {
+        VrrpAuthentication ah = VrrpAuthentication.Create(VrrpAuthenticationType.IPAuthenticationHeader, "labpass");
+        (VrrpSimulation sim, InMemoryHost rogue) = Cluster(o =>
+        {
+            o.Version = VrrpVersion.V2;
+            o.AuthenticationType = VrrpAuthenticationType.IPAuthenticationHeader;
+            o.AuthenticationPassword = "labpass";
+        });
+        using (sim)
+        {
+            // Capture one of the master's genuine adverts from the wire and replay it: same sequence number.
+            byte[] genuine = Advert(VrrpVersion.V2, 51, 100, 1, sim["r1"].Host.IPv4Address, authentication: ah, sequence: 1);
+            Inject(sim, rogue, genuine);
+            Assert.Equal(1, sim["r2"].Router.Statistics.Discarded(VrrpPacketStatus.AuthenticationReplay));
+            AssertUnchanged(sim);
+        }
+    }
+
+    [Fact]
+    public void Unicast_adverts_from_a_source_that_is_not_a_peer_are_dropped()
+    {
+        (VrrpSimulation sim, InMemoryHost rogue) = Cluster(o =>
+        {
+            o.UnicastPeers.Add("198.51.100.11");
+            o.UnicastPeers.Add("198.51.100.12");
+        });
+        using (sim)
+        {
+            byte[] datagram = Advert(VrrpVersion.V3, 51, 254, 100, rogue.IPv4Address);
+            Assert.True(rogue.GetTransport(AddressFamily.InterNetwork).Send(datagram, sim["r2"].Host.IPv4Address));
+            sim.RunFor(TimeSpan.FromMilliseconds(1));
+            Assert.Equal(1, sim["r2"].Router.Statistics.Discarded(VrrpPacketStatus.UnknownPeer));
+            AssertUnchanged(sim);
+        }
+    }
+
+    [Fact]
+    public void A_flood_of_higher_priority_adverts_with_the_wrong_password_changes_nothing()
+    {
+        (VrrpSimulation sim, InMemoryHost rogue) = Cluster(o =>
+        {
+            o.Version = VrrpVersion.V2;
+            o.AuthenticationType = VrrpAuthenticationType.SimplePassword;
+            o.AuthenticationPassword = "labpass";
+        });
+        using (sim)
+        {
+            byte[] forged = Advert(VrrpVersion.V2, 51, 254, 1, rogue.IPv4Address, authentication: VrrpAuthentication.Create(VrrpAuthenticationType.SimplePassword, "guess"));
+            for (int i = 0; i < 10_000; i++)
+            {
+                rogue.GetTransport(AddressFamily.InterNetwork).Send(forged, PackedIPAddress.Parse("224.0.0.18"));
+                sim.RunFor(TimeSpan.FromMilliseconds(0.1));
+            }
+
+            Assert.Equal(10_000, sim["r2"].Router.Statistics.Discarded(VrrpPacketStatus.AuthenticationFailure));
+            Assert.Equal(10_000, sim["r1"].Router.Statistics.Discarded(VrrpPacketStatus.AuthenticationFailure));
+            AssertUnchanged(sim);
+        }
+    }
+}
