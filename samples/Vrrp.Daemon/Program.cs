@@ -1,0 +1,145 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Vrrp;
+using Vrrp.Addressing;
+using Vrrp.Linux.Announcements;
+using Vrrp.Linux.Netlink;
+using Vrrp.Linux.Sockets;
+using Vrrp.Packets;
+using Vrrp.Transport;
+using VrrpDaemon;
+
+// vrrpd CONFIG.json [--require-netns]
+// Runs the configured virtual routers; SIGTERM or SIGINT stops them gracefully (priority 0, addresses removed);
+// SIGHUP reloads the file, restarting only the routers whose configuration changed.
+if (args.Length < 1)
+{
+    Console.Error.WriteLine("usage: vrrpd CONFIG.json [--require-netns]");
+    return 2;
+}
+
+string configPath = args[0];
+if (args.Contains("--require-netns") && Vrrp.Linux.Interop.NetworkNamespaces.CurrentName() is null)
+{
+    Console.Error.WriteLine("vrrpd: --require-netns: refusing to run outside a namespace made with 'ip netns add'.");
+    return 3;
+}
+
+using var addresses = new NetlinkAddressManager();
+var interfaces = new Dictionary<string, LinuxInterface>();
+var transports = new Dictionary<string, RawIPv4Transport>();
+using var announcer = new PacketSocketAnnouncer(name => interfaces.TryGetValue(name, out LinuxInterface? i) ? (i.Index, i.IPv6LinkLocal) : (0, default));
+var running = new Dictionary<string, (string Json, VirtualRouter Router)>();
+
+try
+{
+    Apply(DaemonConfiguration.Load(configPath));
+}
+catch (Exception e) when (e is VrrpConfigurationException or InvalidDataException or JsonException or UnauthorizedAccessException or IOException)
+{
+    Console.Error.WriteLine($"vrrpd: {e.Message}");
+    return 1;
+}
+
+var stop = new ManualResetEventSlim();
+var reload = new AutoResetEvent(false);
+using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
+using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; reload.Set(); });
+Log($"ready: {running.Count} router(s)");
+
+while (!stop.IsSet)
+{
+    if (WaitHandle.WaitAny([stop.WaitHandle, reload], 1000) == 1)
+    {
+        try
+        {
+            Apply(DaemonConfiguration.Load(configPath));
+            Log("reloaded");
+        }
+        catch (Exception e) when (e is VrrpConfigurationException or InvalidDataException or JsonException)
+        {
+            Log($"reload refused, keeping the running configuration: {e.Message}");
+        }
+    }
+}
+
+foreach ((_, VirtualRouter router) in running.Values)
+{
+    router.Dispose(); // graceful: a master sends priority 0 and removes its addresses
+}
+
+foreach (RawIPv4Transport transport in transports.Values)
+{
+    transport.Dispose();
+}
+
+Log("stopped");
+return 0;
+
+void Apply(DaemonConfiguration configuration)
+{
+    var wanted = new Dictionary<string, (string Json, VirtualRouterOptions Options)>();
+    foreach (JsonElement entry in configuration.Routers)
+    {
+        VirtualRouterOptions options = DaemonConfiguration.ToOptions(entry);
+        IReadOnlyList<string> errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new VrrpConfigurationException(errors);
+        }
+
+        wanted[options.Name ?? $"VR{options.VirtualRouterId}"] = (entry.GetRawText(), options);
+    }
+
+    foreach (string name in running.Keys.ToList())
+    {
+        if (!wanted.TryGetValue(name, out var want) || want.Json != running[name].Json)
+        {
+            Log($"{name}: configuration changed or removed, stopping it");
+            running[name].Router.Dispose();
+            running.Remove(name);
+        }
+    }
+
+    foreach ((string name, (string json, VirtualRouterOptions options)) in wanted)
+    {
+        if (running.ContainsKey(name))
+        {
+            continue; // unchanged: keeps its state, no failover
+        }
+
+        IVrrpTransport transport = TransportFor(options);
+        var router = new VirtualRouter(options, transport, addresses, announcer, TimeProvider.System);
+
+        // Addresses a crashed run left behind: a router that starts is not master, so it must not hold them.
+        foreach (VirtualAddress address in router.VirtualAddresses)
+        {
+            addresses.Remove(options.Interface, address);
+        }
+
+        router.StateChanged += (_, change) => Log($"{name}: {change.From} -> {change.To} ({change.Reason}, priority {change.Priority})");
+        running[name] = (json, router);
+        router.Start();
+    }
+}
+
+IVrrpTransport TransportFor(VirtualRouterOptions options)
+{
+    if (!VirtualAddress.TryParse(options.VirtualAddresses[0], out VirtualAddress first) || first.Address.Family != System.Net.Sockets.AddressFamily.InterNetwork)
+    {
+        throw new VrrpConfigurationException([$"{options.Name}: IPv6 virtual routers are not supported by vrrpd yet."]);
+    }
+
+    if (!transports.TryGetValue(options.Interface, out RawIPv4Transport? transport))
+    {
+        var excluded = options.VirtualAddresses.Select(a => VirtualAddress.Parse(a).Address).ToList();
+        interfaces[options.Interface] = LinuxInterface.Find(options.Interface, excluded);
+        transport = RawIPv4Transport.Open(interfaces[options.Interface]);
+        transports[options.Interface] = transport;
+    }
+
+    return transport;
+}
+
+static void Log(string message) => Console.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} vrrpd: {message}");

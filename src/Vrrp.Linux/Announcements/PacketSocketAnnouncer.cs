@@ -1,0 +1,93 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using Tmds.Linux;
+using Vrrp.Addressing;
+using Vrrp.Linux.Interop;
+using Vrrp.Packets;
+
+namespace Vrrp.Linux.Announcements;
+
+/// <summary>
+/// Sends gratuitous ARPs and unsolicited neighbour advertisements through an <c>AF_PACKET</c> socket, as whole
+/// Ethernet frames written by the codec, from the router's announcement MAC.
+/// </summary>
+public sealed unsafe class PacketSocketAnnouncer : IAddressAnnouncer, IDisposable
+{
+    private const ushort EthPAll = 0x0003;
+
+    private readonly object _gate = new();
+    private readonly Socket _socket;
+    private readonly Func<string, (int Index, PackedIPAddress LinkLocal)> _resolve;
+    private readonly byte[] _frame = new byte[128];
+    private long _sendFailures;
+
+    /// <summary>Opens the packet socket.</summary>
+    /// <param name="resolve">Finds an interface's index and IPv6 link-local address by name.</param>
+    /// <exception cref="UnauthorizedAccessException">The process lacks CAP_NET_RAW.</exception>
+    public PacketSocketAnnouncer(Func<string, (int Index, PackedIPAddress LinkLocal)> resolve)
+    {
+        _resolve = resolve ?? throw new ArgumentNullException(nameof(resolve));
+        _socket = RawSockets.Open(RawSockets.AF_PACKET, BinaryPrimitives.ReverseEndianness(EthPAll), "CAP_NET_RAW");
+    }
+
+    /// <summary>Gets the number of frames the kernel refused.</summary>
+    public long SendFailures => Interlocked.Read(ref _sendFailures);
+
+    /// <inheritdoc/>
+    public void Announce(VirtualRouter router, int repeat)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        lock (_gate)
+        {
+            (int index, PackedIPAddress linkLocal) = _resolve(router.Interface);
+            for (int r = 0; r < repeat; r++)
+            {
+                foreach (VirtualAddress address in router.VirtualAddresses)
+                {
+                    int length;
+                    bool written = address.Address.Family == AddressFamily.InterNetwork
+                        ? GratuitousArp.TryWrite(_frame, router.AnnouncementMac, address.Address, out length)
+                        : UnsolicitedNeighborAdvertisement.TryWrite(_frame, router.AnnouncementMac, linkLocal.Length == 16 ? linkLocal : address.Address, address.Address, UnsolicitedNeighborAdvertisement.RfcFlags, out length);
+                    if (!written || !Send(index, _frame.AsSpan(0, length)))
+                    {
+                        Interlocked.Increment(ref _sendFailures);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _socket.Dispose();
+
+    private bool Send(int interfaceIndex, ReadOnlySpan<byte> frame)
+    {
+        sockaddr_ll address = default;
+        address.sll_family = RawSockets.AF_PACKET;
+        address.sll_protocol = (ushort)BinaryPrimitives.ReverseEndianness(BinaryPrimitives.ReadUInt16BigEndian(frame[12..]));
+        address.sll_ifindex = interfaceIndex;
+        address.sll_halen = 6;
+        for (int i = 0; i < 6; i++)
+        {
+            address.sll_addr[i] = frame[i];
+        }
+
+        bool added = false;
+        try
+        {
+            _socket.SafeHandle.DangerousAddRef(ref added);
+            int fd = (int)_socket.SafeHandle.DangerousGetHandle();
+            fixed (byte* data = frame)
+            {
+                return LibC.sendto(fd, data, frame.Length, 0, (sockaddr*)&address, sizeof(sockaddr_ll)) == frame.Length;
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                _socket.SafeHandle.DangerousRelease();
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Net.Sockets;
+using Tmds.Linux;
+
+namespace Vrrp.Linux.Interop;
+
+/// <summary>
+/// Opens the sockets .NET cannot: <c>socket(AF_INET, SOCK_RAW, 112)</c> fails in the Socket constructor with
+/// "Protocol not supported", though the kernel supports it; netlink and packet sockets need sockaddr types .NET lacks.
+/// Each descriptor is wrapped in a <see cref="Socket"/> (a SafeHandle) at once.
+/// </summary>
+internal static class RawSockets
+{
+    public const int AF_INET = 2;
+    public const int AF_INET6 = 10;
+    public const int AF_NETLINK = 16;
+    public const int AF_PACKET = 17;
+    public const int SOCK_RAW = 3;
+    public const int SOL_SOCKET = 1;
+    public const int SO_BINDTODEVICE = 25;
+    public const int SO_RCVBUF = 8;
+
+    public static Socket Open(int family, int protocol, string capability)
+    {
+        int fd = LibC.socket(family, SOCK_RAW, protocol);
+        if (fd < 0)
+        {
+            throw Errno.Failure($"socket({family}, SOCK_RAW, {protocol})", Errno.Last, capability);
+        }
+
+        return new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+    }
+
+    public static void BindToDevice(Socket socket, string interfaceName)
+    {
+        byte[] name = new byte[interfaceName.Length + 1];
+        System.Text.Encoding.ASCII.GetBytes(interfaceName, name);
+        socket.SetRawSocketOption(SOL_SOCKET, SO_BINDTODEVICE, name);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Net.NetworkInformation;
+using Vrrp.Addressing;
+using Vrrp.Linux.Interop;
+
+namespace Vrrp.Linux.Netlink;
+
+/// <summary>
+/// Adds and removes virtual addresses with route netlink (RTM_NEWADDR / RTM_DELADDR), idempotently: adding an address
+/// already there, or removing one that is gone, is not an error. Failures are counted and kept for status, never thrown
+/// into the protocol.
+/// </summary>
+public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
+{
+    private readonly object _gate = new();
+    private readonly System.Net.Sockets.Socket _socket;
+    private readonly byte[] _request = new byte[256];
+    private readonly byte[] _response = new byte[8192];
+    private readonly Dictionary<string, int> _indexes = [];
+    private uint _sequence;
+
+    /// <summary>Opens a route netlink socket.</summary>
+    /// <exception cref="UnauthorizedAccessException">The process lacks CAP_NET_ADMIN.</exception>
+    public NetlinkAddressManager()
+    {
+        _socket = RawSockets.Open(RawSockets.AF_NETLINK, 0 /* NETLINK_ROUTE */, "CAP_NET_ADMIN");
+        _socket.ReceiveTimeout = 2000;
+    }
+
+    /// <summary>Gets the number of requests the kernel refused.</summary>
+    public long Failures { get; private set; }
+
+    /// <summary>Gets the last refusal, for status and logs.</summary>
+    public string? LastError { get; private set; }
+
+    /// <inheritdoc/>
+    public void AddAddresses(VirtualRouter router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        foreach (VirtualAddress address in router.VirtualAddresses)
+        {
+            Request(NetlinkAddressMessage.RTM_NEWADDR, router.Interface, address);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void RemoveAddresses(VirtualRouter router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        foreach (VirtualAddress address in router.VirtualAddresses)
+        {
+            Request(NetlinkAddressMessage.RTM_DELADDR, router.Interface, address);
+        }
+    }
+
+    /// <summary>Adds one address.</summary>
+    /// <param name="interfaceName">The interface.</param>
+    /// <param name="address">The address.</param>
+    /// <returns>0, or the errno the kernel answered.</returns>
+    public int Add(string interfaceName, VirtualAddress address) => Request(NetlinkAddressMessage.RTM_NEWADDR, interfaceName, address);
+
+    /// <summary>Removes one address; an address that is not there is not an error.</summary>
+    /// <param name="interfaceName">The interface.</param>
+    /// <param name="address">The address.</param>
+    /// <returns>0, or the errno the kernel answered.</returns>
+    public int Remove(string interfaceName, VirtualAddress address) => Request(NetlinkAddressMessage.RTM_DELADDR, interfaceName, address);
+
+    /// <inheritdoc/>
+    public void Dispose() => _socket.Dispose();
+
+    private int Request(ushort type, string interfaceName, VirtualAddress address)
+    {
+        lock (_gate)
+        {
+            int index = IndexOf(interfaceName);
+            if (index <= 0)
+            {
+                return Fail($"no interface '{interfaceName}'", Errno.ENOENT);
+            }
+
+            uint sequence = ++_sequence;
+            int length = NetlinkAddressMessage.Write(_request, type, sequence, index, address, null);
+            try
+            {
+                _socket.Send(_request.AsSpan(0, length));
+                while (true)
+                {
+                    int received = _socket.Receive(_response);
+                    if (NetlinkAddressMessage.TryReadAck(_response.AsSpan(0, received), sequence, out int error))
+                    {
+                        int errno = -error;
+                        bool harmless = errno == 0 || (type == NetlinkAddressMessage.RTM_DELADDR && errno is Errno.EADDRNOTAVAIL or Errno.ENOENT);
+                        return harmless ? 0 : Fail($"{(type == NetlinkAddressMessage.RTM_NEWADDR ? "adding" : "removing")} {address} on {interfaceName}", errno);
+                    }
+                }
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                return Fail($"netlink request for {address} on {interfaceName}: {e.Message}", e.ErrorCode);
+            }
+        }
+    }
+
+    private int IndexOf(string interfaceName)
+    {
+        if (!_indexes.TryGetValue(interfaceName, out int index))
+        {
+            NetworkInterface? nic = Array.Find(NetworkInterface.GetAllNetworkInterfaces(), n => n.Name == interfaceName);
+            index = nic?.GetIPProperties().GetIPv4Properties()?.Index ?? nic?.GetIPProperties().GetIPv6Properties()?.Index ?? 0;
+            if (index > 0)
+            {
+                _indexes[interfaceName] = index;
+            }
+        }
+
+        return index;
+    }
+
+    private int Fail(string what, int errno)
+    {
+        Failures++;
+        LastError = $"{what}: errno {errno}";
+        return errno;
+    }
+}

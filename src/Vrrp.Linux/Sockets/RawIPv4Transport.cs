@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Vrrp.Linux.Interop;
+using Vrrp.Packets;
+using Vrrp.Transport;
+
+namespace Vrrp.Linux.Sockets;
+
+/// <summary>
+/// VRRP over IPv4 raw sockets on one interface, shared by every virtual router there: protocol 112, and 51 for
+/// VRRPv2 with an IP Authentication Header. Joins 224.0.0.18 on the interface, sends whole datagrams
+/// (<c>IP_HDRINCL</c>: TTL 255 and the interface's primary address as source, written by the codec), and receives
+/// on dedicated threads into reused buffers, so the receive path allocates nothing per packet.
+/// </summary>
+public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
+{
+    private const int PollMicroseconds = 200_000;
+    private static readonly IPAddress s_group = IPAddress.Parse("224.0.0.18");
+
+    private readonly LinuxInterface _interface;
+    private readonly Socket _vrrp;
+    private readonly Socket _ah;
+    private readonly ConcurrentDictionary<PackedIPAddress, SocketAddress> _destinations = new();
+    private readonly Thread[] _receivers;
+    private volatile bool _disposed;
+    private long _receiveErrors;
+
+    private RawIPv4Transport(LinuxInterface networkInterface)
+    {
+        _interface = networkInterface;
+        Dispatcher = new AdvertisementDispatcher(AddressFamily.InterNetwork);
+        _vrrp = OpenSocket(VrrpPacket.IPProtocol);
+        _ah = OpenSocket(AuthenticationHeader.IPProtocol);
+        _vrrp.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.HeaderIncluded, true);
+        _receivers = [StartReceiver(_vrrp, "vrrp"), StartReceiver(_ah, "ah")];
+    }
+
+    /// <inheritdoc/>
+    public AddressFamily Family => AddressFamily.InterNetwork;
+
+    /// <inheritdoc/>
+    public PackedIPAddress PrimaryAddress => _interface.PrimaryIPv4;
+
+    /// <inheritdoc/>
+    public MacAddress InterfaceMac => _interface.Mac;
+
+    /// <summary>Gets the interface.</summary>
+    public LinuxInterface Interface => _interface;
+
+    /// <summary>Gets the dispatcher, with its counts of packets for unknown VRIDs.</summary>
+    public AdvertisementDispatcher Dispatcher { get; }
+
+    /// <summary>Gets the number of failed receive calls.</summary>
+    public long ReceiveErrors => Interlocked.Read(ref _receiveErrors);
+
+    /// <summary>Opens the sockets on an interface.</summary>
+    /// <param name="networkInterface">The interface; it must have an IPv4 address.</param>
+    /// <returns>The transport.</returns>
+    /// <exception cref="UnauthorizedAccessException">The process lacks CAP_NET_RAW.</exception>
+    /// <exception cref="VrrpConfigurationException">The interface has no IPv4 address.</exception>
+    public static RawIPv4Transport Open(LinuxInterface networkInterface)
+    {
+        ArgumentNullException.ThrowIfNull(networkInterface);
+        if (networkInterface.PrimaryIPv4.Length == 0)
+        {
+            throw new VrrpConfigurationException([$"Interface '{networkInterface.Name}' must have an IPv4 address to send VRRP for IPv4 from."]);
+        }
+
+        return new RawIPv4Transport(networkInterface);
+    }
+
+    /// <inheritdoc/>
+    public bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination)
+    {
+        if (_disposed)
+        {
+            return false;
+        }
+
+        SocketAddress address = _destinations.GetOrAdd(destination, static d => new IPEndPoint(d.ToIPAddress(), 0).Serialize());
+        try
+        {
+            return _vrrp.SendTo(packet, SocketFlags.None, address) == packet.Length;
+        }
+        catch (SocketException)
+        {
+            return false; // the link is down, say: the router counts it
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Register(byte virtualRouterId, IAdvertisementReceiver receiver) => Dispatcher.Register(virtualRouterId, receiver);
+
+    /// <inheritdoc/>
+    public void Unregister(byte virtualRouterId, IAdvertisementReceiver receiver) => Dispatcher.Unregister(virtualRouterId, receiver);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        // Closing a raw socket does not wake a thread blocked in recv on it: the loops poll, see the flag and leave first.
+        _disposed = true;
+        foreach (Thread receiver in _receivers)
+        {
+            receiver.Join(TimeSpan.FromSeconds(2));
+        }
+
+        _vrrp.Dispose();
+        _ah.Dispose();
+    }
+
+    private Socket OpenSocket(byte protocol)
+    {
+        Socket socket = RawSockets.Open(RawSockets.AF_INET, protocol, "CAP_NET_RAW");
+        try
+        {
+            RawSockets.BindToDevice(socket, _interface.Name);
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(s_group, _interface.Index));
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, IPAddress.HostToNetworkOrder(_interface.Index));
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, false);
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, 255);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private Thread StartReceiver(Socket socket, string name)
+    {
+        var thread = new Thread(() => ReceiveLoop(socket)) { IsBackground = true, Name = $"vrrp-rx-{_interface.Name}-{name}" };
+        thread.Start();
+        return thread;
+    }
+
+    private void ReceiveLoop(Socket socket)
+    {
+        byte[] buffer = GC.AllocateArray<byte>(65536, pinned: true);
+        while (!_disposed)
+        {
+            int length;
+            try
+            {
+                if (!socket.Poll(PollMicroseconds, SelectMode.SelectRead))
+                {
+                    continue;
+                }
+
+                length = socket.Receive(buffer);
+            }
+            catch (SocketException) when (!_disposed)
+            {
+                Interlocked.Increment(ref _receiveErrors);
+                continue;
+            }
+            catch (Exception) when (_disposed)
+            {
+                return;
+            }
+
+            if (length < IPv4Header.MinimumLength)
+            {
+                continue;
+            }
+
+            ReadOnlySpan<byte> datagram = buffer.AsSpan(0, length);
+            var metadata = new PacketMetadata(PackedIPAddress.FromBytes(datagram.Slice(12, 4)), PackedIPAddress.FromBytes(datagram.Slice(16, 4)), datagram[8]);
+            try
+            {
+                Dispatcher.Dispatch(datagram, metadata);
+            }
+#pragma warning disable CA1031 // nothing a router does with one packet may stop the receive loop
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                Interlocked.Increment(ref _receiveErrors);
+            }
+        }
+    }
+}

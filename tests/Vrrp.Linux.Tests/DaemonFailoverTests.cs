@@ -1,0 +1,138 @@
+using System.Diagnostics;
+
+[assembly: CollectionBehavior(CollectionBehavior.CollectionPerAssembly)]
+
+namespace Vrrp.Linux.Tests;
+
+/// <summary>
+/// Two of our daemons on a bridge, each in its own namespace, with a client that pings the virtual address.
+/// Failover times are printed for the record; the assertions hold the RFC's bounds with room for a loaded machine.
+/// </summary>
+public sealed class DaemonFailoverTests(ITestOutputHelper output)
+{
+    private static (NetnsLab Lab, LabProcess N1, LabProcess N2) Cluster()
+    {
+        NetnsLab.RequireRoot("ping");
+        NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
+        try
+        {
+            LabProcess n1 = Daemon.Start(lab, "n1", 100);
+            LabProcess n2 = Daemon.Start(lab, "n2", 90);
+            Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+            Thread.Sleep(500); // settle: any start-up race between the two resolves within an interval
+            Assert.True(lab.Ping("c", Daemon.VirtualAddress), "the client should reach the virtual address before the fault");
+            return (lab, n1, n2);
+        }
+        catch
+        {
+            lab.Dispose();
+            throw;
+        }
+    }
+
+    [Fact]
+    public void The_higher_priority_daemon_holds_the_address_and_the_client_reaches_it()
+    {
+        (NetnsLab lab, _, _) = Cluster();
+        using (lab)
+        {
+            Assert.True(lab.HasAddress("n1", Daemon.VirtualAddress));
+            Assert.False(lab.HasAddress("n2", Daemon.VirtualAddress));
+            Assert.True(lab.Ping("c", Daemon.VirtualAddress));
+            Assert.Equal("02:00:00:00:00:0b", lab.Neighbor("c", Daemon.VirtualAddress));
+        }
+    }
+
+    [Fact]
+    public void Sigterm_on_the_master_sends_priority_0_and_the_backup_takes_over_within_skew_time()
+    {
+        (NetnsLab lab, LabProcess n1, LabProcess n2) = Cluster();
+        using (lab)
+        {
+            DateTimeOffset fault = DateTimeOffset.UtcNow;
+            n1.Signal("TERM");
+            DateTimeOffset? takeover = n2.WaitFor("Backup -> Master (MasterReleased", TimeSpan.FromSeconds(3), fault);
+            Assert.True(takeover is not null, n2.Output);
+            Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(5)), "vrrpd should exit on SIGTERM: " + n1.Output);
+            Assert.False(lab.HasAddress("n1", Daemon.VirtualAddress), "a gracefully stopped master removes its address");
+            Assert.True(WaitUntil(() => lab.HasAddress("n2", Daemon.VirtualAddress)), "the new master holds the address");
+            Assert.True(WaitUntil(() => lab.Neighbor("c", Daemon.VirtualAddress) == "02:00:00:00:00:0c"), $"neighbour: {lab.Neighbor("c", Daemon.VirtualAddress)}");
+            Assert.True(lab.Ping("c", Daemon.VirtualAddress), "the client reaches the new master");
+
+            // Skew_Time(90) at 100 ms = 64.8 ms; allow for process and scheduling delays on a loaded 2-core machine.
+            TimeSpan took = takeover.Value - fault;
+            output.WriteLine($"SIGTERM: fault to takeover {took.TotalMilliseconds:F1} ms (RFC Skew_Time(90) = 64.8 ms)");
+            Assert.InRange(took, TimeSpan.Zero, TimeSpan.FromMilliseconds(1000));
+        }
+    }
+
+    [Fact]
+    public void Sigkill_on_the_master_and_the_backup_takes_over_after_master_down_interval_and_clients_follow_its_mac()
+    {
+        (NetnsLab lab, LabProcess n1, LabProcess n2) = Cluster();
+        using (lab)
+        {
+            DateTimeOffset fault = DateTimeOffset.UtcNow;
+            n1.Signal("KILL");
+            DateTimeOffset? takeover = n2.WaitFor("Backup -> Master (NoResponse", TimeSpan.FromSeconds(3), fault);
+            Assert.True(takeover is not null, n2.Output);
+
+            // The killed process left its address behind (a crash cleans nothing); the client follows the gratuitous ARP.
+            Assert.True(WaitUntil(() => lab.Neighbor("c", Daemon.VirtualAddress) == "02:00:00:00:00:0c"), $"neighbour: {lab.Neighbor("c", Daemon.VirtualAddress)}");
+            DateTimeOffset reached = DateTimeOffset.UtcNow;
+            Assert.True(lab.Ping("c", Daemon.VirtualAddress));
+            output.WriteLine($"SIGKILL: fault to takeover {(takeover.Value - fault).TotalMilliseconds:F1} ms (RFC Master_Down_Interval(90) = 364.8 ms); client on new MAC after {(reached - fault).TotalMilliseconds:F0} ms");
+            Assert.InRange(takeover.Value - fault, TimeSpan.Zero, TimeSpan.FromMilliseconds(1500));
+
+            // A restarted daemon cleans its leftover address at start, then preempts.
+            LabProcess again = Daemon.Start(lab, "n1", 100);
+            Assert.True(again.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, again.Output);
+            Assert.True(n2.WaitFor("Master -> Backup", TimeSpan.FromSeconds(5), reached) is not null, n2.Output);
+            Assert.True(WaitUntil(() => !lab.HasAddress("n2", Daemon.VirtualAddress)));
+        }
+    }
+
+    [Fact]
+    public void Link_down_on_the_master_and_the_backup_takes_over()
+    {
+        (NetnsLab lab, _, LabProcess n2) = Cluster();
+        using (lab)
+        {
+            DateTimeOffset fault = DateTimeOffset.UtcNow;
+            lab.SetLink("n1", up: false);
+            DateTimeOffset? takeover = n2.WaitFor("Backup -> Master", TimeSpan.FromSeconds(3), fault);
+            Assert.True(takeover is not null, n2.Output);
+            output.WriteLine($"link down: fault to takeover {(takeover.Value - fault).TotalMilliseconds:F1} ms (RFC Master_Down_Interval(90) = 364.8 ms)");
+            Assert.True(WaitUntil(() => lab.Ping("c", Daemon.VirtualAddress)));
+        }
+    }
+
+    [Fact]
+    public void The_daemon_refuses_to_run_outside_a_lab_namespace()
+    {
+        NetnsLab.RequireRoot();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"));
+        start.ArgumentList.Add("/nonexistent.json");
+        start.ArgumentList.Add("--require-netns");
+        using Process process = Process.Start(start)!;
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(20)));
+        Assert.Equal(3, process.ExitCode);
+    }
+
+    private static bool WaitUntil(Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            Thread.Sleep(20);
+        }
+
+        return false;
+    }
+}
