@@ -1,0 +1,130 @@
+using System.Text.RegularExpressions;
+
+namespace Vrrp.Linux.Tests;
+
+/// <summary>
+/// Mixed clusters with real keepalived (Debian's package), in both directions: each side must accept the other's
+/// packets, agree on one master, and fail over to the other. keepalived must log no complaint about our packets.
+/// </summary>
+public sealed partial class KeepalivedInteropTests(ITestOutputHelper output)
+{
+    public static TheoryData<string> Modes() => ["v3", "v2", "v2-pass", "v2-ah"];
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Keepalived_master_with_our_backup_then_keepalived_stops_and_ours_takes_over(string mode)
+    {
+        NetnsLab.RequireRoot("keepalived", "ping");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
+        LabProcess keepalived = StartKeepalived(lab, "n1", 100, mode);
+        Assert.True(keepalived.WaitFor("Entering MASTER STATE", TimeSpan.FromSeconds(10)) is not null, keepalived.Output);
+        LabProcess ours = Daemon.Start(lab, "n2", 90, IntervalMs(mode), Extra(mode));
+
+        Thread.Sleep(TimeSpan.FromMilliseconds(IntervalMs(mode) * 5));
+        Assert.DoesNotContain("-> Master", ours.Output, StringComparison.Ordinal);
+        Assert.True(lab.HasAddress("n1", Daemon.VirtualAddress));
+        Assert.False(lab.HasAddress("n2", Daemon.VirtualAddress));
+        Assert.True(lab.Ping("c", Daemon.VirtualAddress));
+
+        DateTimeOffset fault = DateTimeOffset.UtcNow;
+        keepalived.Signal("TERM");
+        DateTimeOffset? takeover = ours.WaitFor("Backup -> Master", TimeSpan.FromSeconds(10), fault);
+        Assert.True(takeover is not null, ours.Output + "\n" + keepalived.Output);
+        output.WriteLine($"{mode}: keepalived stopped, ours took over after {(takeover.Value - fault).TotalMilliseconds:F0} ms");
+        Assert.True(WaitUntil(() => lab.HasAddress("n2", Daemon.VirtualAddress)));
+        AssertNoComplaints(keepalived);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void Our_master_with_a_keepalived_backup_then_ours_stops_and_keepalived_takes_over(string mode)
+    {
+        NetnsLab.RequireRoot("keepalived", "ping");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
+        LabProcess ours = Daemon.Start(lab, "n1", 100, IntervalMs(mode), Extra(mode));
+        Assert.True(ours.WaitFor("-> Master", TimeSpan.FromSeconds(10)) is not null, ours.Output);
+        LabProcess keepalived = StartKeepalived(lab, "n2", 90, mode);
+
+        Assert.True(keepalived.WaitFor("Entering BACKUP STATE", TimeSpan.FromSeconds(10)) is not null, keepalived.Output);
+        Thread.Sleep(TimeSpan.FromMilliseconds(IntervalMs(mode) * 5));
+        Assert.DoesNotContain("Entering MASTER STATE", keepalived.Output, StringComparison.Ordinal);
+        Assert.True(lab.HasAddress("n1", Daemon.VirtualAddress));
+        Assert.False(lab.HasAddress("n2", Daemon.VirtualAddress));
+
+        DateTimeOffset fault = DateTimeOffset.UtcNow;
+        ours.Signal("TERM");
+        Assert.True(keepalived.WaitFor("Entering MASTER STATE", TimeSpan.FromSeconds(10), fault) is not null, keepalived.Output);
+        Assert.True(WaitUntil(() => lab.HasAddress("n2", Daemon.VirtualAddress)));
+        Assert.True(WaitUntil(() => lab.Ping("c", Daemon.VirtualAddress)));
+        AssertNoComplaints(keepalived);
+    }
+
+    private static int IntervalMs(string mode) => mode.StartsWith("v2", StringComparison.Ordinal) ? 1000 : 100;
+
+    private static string Extra(string mode) => mode switch
+    {
+        "v2" => """, "version": "V2" """,
+        "v2-pass" => """, "version": "V2", "authenticationType": "SimplePassword", "authenticationPassword": "labpass" """,
+        "v2-ah" => """, "version": "V2", "authenticationType": "IPAuthenticationHeader", "authenticationPassword": "labpass" """,
+        _ => string.Empty,
+    };
+
+    private static LabProcess StartKeepalived(NetnsLab lab, string host, int priority, string mode)
+    {
+        string version = mode.StartsWith("v2", StringComparison.Ordinal) ? "2" : "3";
+        string interval = version == "2" ? "1" : "0.1";
+        string authentication = mode switch
+        {
+            "v2-pass" => "authentication {\n        auth_type PASS\n        auth_pass labpass\n    }",
+            "v2-ah" => "authentication {\n        auth_type AH\n        auth_pass labpass\n    }",
+            _ => string.Empty,
+        };
+        string directory = Path.Combine(Path.GetTempPath(), lab.Namespace(host));
+        Directory.CreateDirectory(directory);
+        string conf = Path.Combine(directory, "keepalived.conf");
+        File.WriteAllText(conf, $$"""
+            global_defs {
+                router_id {{host}}
+                vrrp_version {{version}}
+            }
+            vrrp_instance VI_51 {
+                interface lab0
+                state BACKUP
+                virtual_router_id 51
+                priority {{priority}}
+                advert_int {{interval}}
+                version {{version}}
+                {{authentication}}
+                virtual_ipaddress {
+                    {{Daemon.VirtualAddress}}/24 dev lab0
+                }
+            }
+            """);
+        return lab.Start(host, "keepalived", "-n", "-l", "-D", "-P", "-f", conf, "-p", Path.Combine(directory, "keepalived.pid"), "-r", Path.Combine(directory, "vrrp.pid"));
+    }
+
+    private static void AssertNoComplaints(LabProcess keepalived)
+    {
+        string[] complaints = keepalived.Output.Split('\n').Where(l => Complaint().IsMatch(l)).ToArray();
+        Assert.True(complaints.Length == 0, "keepalived complained:\n" + string.Join("\n", complaints));
+    }
+
+    private static bool WaitUntil(Func<bool> condition)
+    {
+        DateTimeOffset deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            Thread.Sleep(20);
+        }
+
+        return false;
+    }
+
+    [GeneratedRegex("invalid|mismatch|bad |error|discard|unknown", RegexOptions.IgnoreCase)]
+    private static partial Regex Complaint();
+}
