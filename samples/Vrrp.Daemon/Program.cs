@@ -26,6 +26,7 @@ if (args.Contains("--require-netns") && Vrrp.Linux.Interop.NetworkNamespaces.Cur
 }
 
 using var addresses = new NetlinkAddressManager();
+using var links = new LinkMonitor();
 var interfaces = new Dictionary<string, LinuxInterface>();
 var transports = new Dictionary<string, RawIPv4Transport>();
 using var announcer = new PacketSocketAnnouncer(name => interfaces.TryGetValue(name, out LinuxInterface? i) ? (i.Index, i.IPv6LinkLocal) : (0, default));
@@ -97,6 +98,7 @@ void Apply(DaemonConfiguration configuration)
         if (!wanted.TryGetValue(name, out var want) || want.Json != running[name].Json)
         {
             Log($"{name}: configuration changed or removed, stopping it");
+            links.Untrack(running[name].Router);
             running[name].Router.Dispose();
             running.Remove(name);
         }
@@ -120,6 +122,7 @@ void Apply(DaemonConfiguration configuration)
 
         router.StateChanged += (_, change) => Log($"{name}: {change.From} -> {change.To} ({change.Reason}, priority {change.Priority})");
         running[name] = (json, router);
+        links.Track(interfaces[options.Interface].Index, router);
         router.Start();
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Sockets;
 using Vrrp.Packets;
 using Vrrp.Transport;
@@ -17,6 +16,7 @@ namespace Vrrp.Testing;
 /// </remarks>
 public sealed class InMemoryNetwork : IDisposable
 {
+    private const int BufferSize = 2048;
     private static readonly TimerCallback s_pump = static state => ((InMemoryNetwork)state!).Pump();
 
     private readonly object _gate = new();
@@ -26,6 +26,10 @@ public sealed class InMemoryNetwork : IDisposable
     private readonly Dictionary<(int From, int To), LinkConditions> _links = [];
     private readonly PriorityQueue<Delivery, (long Due, long Sequence)> _queue = new();
     private readonly FrameRecord[] _log;
+
+    // The network's own buffers: the shared ArrayPool keeps few arrays per core, and a burst of hundreds of frames
+    // in flight (every master of a large simulation sending at the same instant) would make it allocate.
+    private readonly Stack<byte[]> _buffers = new();
     private readonly ITimer _timer;
     private long _logCount;
     private long _sequence;
@@ -157,10 +161,8 @@ public sealed class InMemoryNetwork : IDisposable
         _timer.Dispose();
         lock (_gate)
         {
-            while (_queue.TryDequeue(out Delivery delivery, out _))
-            {
-                ArrayPool<byte>.Shared.Return(delivery.Buffer);
-            }
+            _queue.Clear();
+            _buffers.Clear();
         }
     }
 
@@ -199,7 +201,7 @@ public sealed class InMemoryNetwork : IDisposable
                 for (int c = 0; c < copies; c++)
                 {
                     long delay = link.Delay.Ticks + (link.Jitter > TimeSpan.Zero ? (long)(_random.NextDouble() * link.Jitter.Ticks) : 0);
-                    byte[] buffer = ArrayPool<byte>.Shared.Rent(packet.Length);
+                    byte[] buffer = packet.Length <= BufferSize && _buffers.TryPop(out byte[]? pooled) ? pooled : new byte[Math.Max(BufferSize, packet.Length)];
                     packet.CopyTo(buffer);
                     long due = now + (long)(delay * (_time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
                     var delivery = new Delivery(from, to, family, buffer, packet.Length, from.Transport(family).PrimaryAddress, destination, vrid, priority);
@@ -232,7 +234,7 @@ public sealed class InMemoryNetwork : IDisposable
                 Log(delivery.From, delivery.To, delivery.Family, delivery.VirtualRouterId, delivery.Priority, delivery.Length, reachable ? FrameOutcome.Delivered : FrameOutcome.Partitioned);
                 if (!reachable)
                 {
-                    ArrayPool<byte>.Shared.Return(delivery.Buffer);
+                    ReturnBuffer(delivery.Buffer);
                     continue;
                 }
             }
@@ -245,8 +247,19 @@ public sealed class InMemoryNetwork : IDisposable
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(delivery.Buffer);
+                lock (_gate)
+                {
+                    ReturnBuffer(delivery.Buffer);
+                }
             }
+        }
+    }
+
+    private void ReturnBuffer(byte[] buffer)
+    {
+        if (buffer.Length == BufferSize)
+        {
+            _buffers.Push(buffer);
         }
     }
 

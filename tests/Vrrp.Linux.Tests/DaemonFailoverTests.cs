@@ -93,17 +93,25 @@ public sealed class DaemonFailoverTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Link_down_on_the_master_and_the_backup_takes_over()
+    public void Link_down_puts_the_master_in_fault_and_the_backup_takes_over_and_link_up_brings_it_back()
     {
-        (NetnsLab lab, _, LabProcess n2) = Cluster();
+        (NetnsLab lab, LabProcess n1, LabProcess n2) = Cluster();
         using (lab)
         {
             DateTimeOffset fault = DateTimeOffset.UtcNow;
             lab.SetLink("n1", up: false);
+            Assert.True(n1.WaitFor("Master -> Fault (InterfaceDown", TimeSpan.FromSeconds(3), fault) is not null, n1.Output);
             DateTimeOffset? takeover = n2.WaitFor("Backup -> Master", TimeSpan.FromSeconds(3), fault);
             Assert.True(takeover is not null, n2.Output);
             output.WriteLine($"link down: fault to takeover {(takeover.Value - fault).TotalMilliseconds:F1} ms (RFC Master_Down_Interval(90) = 364.8 ms)");
+            Assert.False(lab.HasAddress("n1", Daemon.VirtualAddress), "a master in Fault removes its addresses");
             Assert.True(WaitUntil(() => lab.Ping("c", Daemon.VirtualAddress)));
+
+            DateTimeOffset repaired = DateTimeOffset.UtcNow;
+            lab.SetLink("n1", up: true);
+            Assert.True(n1.WaitFor("Fault -> Backup (InterfaceUp", TimeSpan.FromSeconds(3), repaired) is not null, n1.Output);
+            Assert.True(n1.WaitFor("Backup -> Master", TimeSpan.FromSeconds(5), repaired) is not null, n1.Output);
+            Assert.True(n2.WaitFor("Master -> Backup", TimeSpan.FromSeconds(5), repaired) is not null, n2.Output);
         }
     }
 

@@ -8,7 +8,7 @@ namespace Vrrp.Linux.Tests;
 /// </summary>
 public sealed partial class KeepalivedInteropTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Modes() => ["v3", "v2", "v2-pass", "v2-ah"];
+    public static TheoryData<string> Modes() => ["v3", "v3-unicast", "v2", "v2-pass", "v2-ah"];
 
     [Theory]
     [MemberData(nameof(Modes))]
@@ -16,9 +16,9 @@ public sealed partial class KeepalivedInteropTests(ITestOutputHelper output)
     {
         NetnsLab.RequireRoot("keepalived", "ping");
         using NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
-        LabProcess keepalived = StartKeepalived(lab, "n1", 100, mode);
+        LabProcess keepalived = StartKeepalived(lab, "n1", 100, mode, self: NetnsLab.HostAddress(0), peer: NetnsLab.HostAddress(1));
         Assert.True(keepalived.WaitFor("Entering MASTER STATE", TimeSpan.FromSeconds(10)) is not null, keepalived.Output);
-        LabProcess ours = Daemon.Start(lab, "n2", 90, IntervalMs(mode), Extra(mode));
+        LabProcess ours = Daemon.Start(lab, "n2", 90, IntervalMs(mode), Extra(mode, peer: NetnsLab.HostAddress(0)));
 
         Thread.Sleep(TimeSpan.FromMilliseconds(IntervalMs(mode) * 5));
         Assert.DoesNotContain("-> Master", ours.Output, StringComparison.Ordinal);
@@ -41,9 +41,9 @@ public sealed partial class KeepalivedInteropTests(ITestOutputHelper output)
     {
         NetnsLab.RequireRoot("keepalived", "ping");
         using NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
-        LabProcess ours = Daemon.Start(lab, "n1", 100, IntervalMs(mode), Extra(mode));
+        LabProcess ours = Daemon.Start(lab, "n1", 100, IntervalMs(mode), Extra(mode, peer: NetnsLab.HostAddress(1)));
         Assert.True(ours.WaitFor("-> Master", TimeSpan.FromSeconds(10)) is not null, ours.Output);
-        LabProcess keepalived = StartKeepalived(lab, "n2", 90, mode);
+        LabProcess keepalived = StartKeepalived(lab, "n2", 90, mode, self: NetnsLab.HostAddress(1), peer: NetnsLab.HostAddress(0));
 
         Assert.True(keepalived.WaitFor("Entering BACKUP STATE", TimeSpan.FromSeconds(10)) is not null, keepalived.Output);
         Thread.Sleep(TimeSpan.FromMilliseconds(IntervalMs(mode) * 5));
@@ -61,16 +61,18 @@ public sealed partial class KeepalivedInteropTests(ITestOutputHelper output)
 
     private static int IntervalMs(string mode) => mode.StartsWith("v2", StringComparison.Ordinal) ? 1000 : 100;
 
-    private static string Extra(string mode) => mode switch
+    private static string Extra(string mode, string peer) => mode switch
     {
+        "v3-unicast" => $$""", "unicastPeers": ["{{peer}}"] """,
         "v2" => """, "version": "V2" """,
         "v2-pass" => """, "version": "V2", "authenticationType": "SimplePassword", "authenticationPassword": "labpass" """,
         "v2-ah" => """, "version": "V2", "authenticationType": "IPAuthenticationHeader", "authenticationPassword": "labpass" """,
         _ => string.Empty,
     };
 
-    private static LabProcess StartKeepalived(NetnsLab lab, string host, int priority, string mode)
+    private static LabProcess StartKeepalived(NetnsLab lab, string host, int priority, string mode, string self, string peer)
     {
+        string unicast = mode == "v3-unicast" ? $"unicast_src_ip {self}\n    unicast_peer {{\n        {peer}\n    }}" : string.Empty;
         string version = mode.StartsWith("v2", StringComparison.Ordinal) ? "2" : "3";
         string interval = version == "2" ? "1" : "0.1";
         string authentication = mode switch
@@ -95,6 +97,7 @@ public sealed partial class KeepalivedInteropTests(ITestOutputHelper output)
                 advert_int {{interval}}
                 version {{version}}
                 {{authentication}}
+                {{unicast}}
                 virtual_ipaddress {
                     {{Daemon.VirtualAddress}}/24 dev lab0
                 }

@@ -33,4 +33,22 @@ public sealed class SteadyStateAllocationTests
         Assert.Equal(0, backup.Statistics.TotalDiscarded);
         Assert.Equal(0, allocated);
     }
+
+    [Fact]
+    public void Two_hundred_routers_sending_at_the_same_instant_allocate_zero_bytes_after_warm_up()
+    {
+        // Input: two nodes with 100 VRIDs each (200 routers), all masters advertising at the same instants.
+        // Expected: 0 bytes allocated over a simulated minute (6,000 adverts), however many frames are in flight at once.
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().WithVirtualRouterIds(Enumerable.Range(1, 100).Select(i => (byte)i).ToArray()).AddNodes(100, 90).Build();
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(30));
+        long sentBefore = sim["r1"].Routers.Sum(r => r.Statistics.AdvertisementsSent);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        sim.Clock!.Advance(TimeSpan.FromMinutes(1));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(6_000, sim["r1"].Routers.Sum(r => r.Statistics.AdvertisementsSent) - sentBefore);
+        Assert.Equal(0, allocated);
+    }
 }
