@@ -28,9 +28,10 @@ if (args.Contains("--require-netns") && Vrrp.Linux.Interop.NetworkNamespaces.Cur
 using var addresses = new NetlinkAddressManager();
 using var links = new LinkMonitor();
 var interfaces = new Dictionary<string, LinuxInterface>();
-var transports = new Dictionary<string, RawIPv4Transport>();
+var transports = new Dictionary<(string Interface, System.Net.Sockets.AddressFamily Family), IVrrpTransport>();
 using var announcer = new PacketSocketAnnouncer(name => interfaces.TryGetValue(name, out LinuxInterface? i) ? (i.Index, i.IPv6LinkLocal) : (0, default));
 var running = new Dictionary<string, (string Json, VirtualRouter Router)>();
+var configurationAddresses = new List<string>();
 
 try
 {
@@ -70,9 +71,9 @@ foreach ((_, VirtualRouter router) in running.Values)
     router.Dispose(); // graceful: a master sends priority 0 and removes its addresses
 }
 
-foreach (RawIPv4Transport transport in transports.Values)
+foreach (IVrrpTransport transport in transports.Values)
 {
-    transport.Dispose();
+    (transport as IDisposable)?.Dispose();
 }
 
 Log("stopped");
@@ -81,6 +82,7 @@ return 0;
 void Apply(DaemonConfiguration configuration)
 {
     var wanted = new Dictionary<string, (string Json, VirtualRouterOptions Options)>();
+    configurationAddresses.Clear();
     foreach (JsonElement entry in configuration.Routers)
     {
         VirtualRouterOptions options = DaemonConfiguration.ToOptions(entry);
@@ -91,6 +93,7 @@ void Apply(DaemonConfiguration configuration)
         }
 
         wanted[options.Name ?? $"VR{options.VirtualRouterId}"] = (entry.GetRawText(), options);
+        configurationAddresses.AddRange(options.VirtualAddresses);
     }
 
     foreach (string name in running.Keys.ToList())
@@ -129,17 +132,20 @@ void Apply(DaemonConfiguration configuration)
 
 IVrrpTransport TransportFor(VirtualRouterOptions options)
 {
-    if (!VirtualAddress.TryParse(options.VirtualAddresses[0], out VirtualAddress first) || first.Address.Family != System.Net.Sockets.AddressFamily.InterNetwork)
+    System.Net.Sockets.AddressFamily family = VirtualAddress.Parse(options.VirtualAddresses[0]).Address.Family;
+    if (!transports.TryGetValue((options.Interface, family), out IVrrpTransport? transport))
     {
-        throw new VrrpConfigurationException([$"{options.Name}: IPv6 virtual routers are not supported by vrrpd yet."]);
-    }
+        if (!interfaces.ContainsKey(options.Interface))
+        {
+            // The configured virtual addresses may be on the interface already (a crashed run): never take one as primary.
+            var excluded = configurationAddresses.Select(a => VirtualAddress.Parse(a).Address).ToList();
+            interfaces[options.Interface] = LinuxInterface.Find(options.Interface, excluded);
+        }
 
-    if (!transports.TryGetValue(options.Interface, out RawIPv4Transport? transport))
-    {
-        var excluded = options.VirtualAddresses.Select(a => VirtualAddress.Parse(a).Address).ToList();
-        interfaces[options.Interface] = LinuxInterface.Find(options.Interface, excluded);
-        transport = RawIPv4Transport.Open(interfaces[options.Interface]);
-        transports[options.Interface] = transport;
+        transport = family == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? RawIPv6Transport.Open(interfaces[options.Interface])
+            : RawIPv4Transport.Open(interfaces[options.Interface]);
+        transports[(options.Interface, family)] = transport;
     }
 
     return transport;

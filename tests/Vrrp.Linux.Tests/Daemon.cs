@@ -7,12 +7,12 @@ internal static class Daemon
 {
     public const string VirtualAddress = "198.51.100.100";
 
-    public static LabProcess Start(NetnsLab lab, string host, int priority, int intervalMs = 100, string extra = "")
+    public static LabProcess Start(NetnsLab lab, string host, int priority, int intervalMs = 100, string extra = "", string addresses = $"\"{VirtualAddress}/24\"")
     {
         string config = Path.Combine(Path.GetTempPath(), $"vrrpd-{lab.Namespace(host)}.json");
         File.WriteAllText(config, string.Create(CultureInfo.InvariantCulture, $$"""
             { "routers": [ { "name": "VI_51", "interface": "lab0", "virtualRouterId": 51, "priority": {{priority}},
-              "advertisementInterval": "{{TimeSpan.FromMilliseconds(intervalMs):c}}", "virtualAddresses": ["{{VirtualAddress}}/24"] {{extra}} } ] }
+              "advertisementInterval": "{{TimeSpan.FromMilliseconds(intervalMs):c}}", "virtualAddresses": [{{addresses}}] {{extra}} } ] }
             """));
         LabProcess process = lab.Start(host, "dotnet", Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), config, "--require-netns");
         Assert.True(process.WaitFor("ready", TimeSpan.FromSeconds(20)) is not null, $"vrrpd in {host} did not start: {process.Output}");

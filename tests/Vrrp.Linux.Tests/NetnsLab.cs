@@ -45,11 +45,15 @@ internal sealed partial class NetnsLab : IDisposable
             {
                 string ns = lab.Namespace(hosts[i]);
                 lab.AddNamespace(ns);
+
+                // No duplicate address detection in the lab: link-local addresses are usable as soon as the link is up.
+                Run("ip", $"netns exec {ns} sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0");
                 Ip($"link add lab0 netns {ns} type veth peer name p{i + 1} netns {lab.Bridge}");
                 Ip($"netns exec {lab.Bridge} ip link set p{i + 1} master br0 up");
                 Ip($"netns exec {ns} ip link set lo up");
                 Ip($"netns exec {ns} ip link set lab0 address 02:00:00:00:00:{11 + i:x2}");
                 Ip($"netns exec {ns} ip addr add {HostAddress(i)}/24 dev lab0");
+                Ip($"netns exec {ns} ip addr add {HostAddress6(i)}/64 dev lab0");
                 Ip($"netns exec {ns} ip link set lab0 up");
             }
 
@@ -63,6 +67,8 @@ internal sealed partial class NetnsLab : IDisposable
     }
 
     public static string HostAddress(int index) => $"198.51.100.{11 + index}";
+
+    public static string HostAddress6(int index) => $"2001:db8:51::{11 + index}";
 
     public string Namespace(string host) => $"{Prefix}{_tag}-{host}";
 
@@ -82,7 +88,7 @@ internal sealed partial class NetnsLab : IDisposable
 
     public string Exec(string host, string command) => Run("ip", $"netns exec {Namespace(host)} {command}");
 
-    public bool HasAddress(string host, string address) => Exec(host, "ip -4 addr show dev lab0").Contains($"inet {address}/", StringComparison.Ordinal);
+    public bool HasAddress(string host, string address) => Exec(host, "ip addr show dev lab0").Contains($" {address}/", StringComparison.Ordinal);
 
     public bool Ping(string host, string address) => TryRun("ip", $"netns exec {Namespace(host)} ping -c 1 -W 1 {address}", out _);
 

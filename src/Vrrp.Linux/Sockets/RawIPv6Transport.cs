@@ -1,0 +1,213 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Vrrp.Linux.Interop;
+using Vrrp.Packets;
+using Vrrp.Transport;
+
+namespace Vrrp.Linux.Sockets;
+
+/// <summary>
+/// VRRPv3 over an IPv6 raw socket (next header 112) on one interface, shared by every virtual router there. Sends
+/// from the interface's link-local address with hop limit 255 to ff02::12 or unicast peers; receives with
+/// <c>recvmsg</c>, taking the hop limit and destination from ancillary data (<c>IPV6_HOPLIMIT</c>,
+/// <c>IPV6_PKTINFO</c>) into buffers pinned once, so the receive path allocates nothing per packet.
+/// </summary>
+public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
+{
+    private const int PollMicroseconds = 200_000;
+    private const int SocketAddressIn6Length = 28;
+
+    private readonly LinuxInterface _interface;
+    private readonly Socket _socket;
+    private readonly ConcurrentDictionary<PackedIPAddress, SocketAddress> _destinations = new();
+    private readonly Thread _receiver;
+    private volatile bool _disposed;
+    private long _receiveErrors;
+
+    private RawIPv6Transport(LinuxInterface networkInterface)
+    {
+        _interface = networkInterface;
+        Dispatcher = new AdvertisementDispatcher(AddressFamily.InterNetworkV6);
+        _socket = RawSockets.Open(RawSockets.AF_INET6, VrrpPacket.IPProtocol, "CAP_NET_RAW");
+        try
+        {
+            RawSockets.BindToDevice(_socket, networkInterface.Name);
+            _socket.Bind(new IPEndPoint(new IPAddress(AddressBytes(networkInterface.IPv6LinkLocal), networkInterface.Index), 0));
+            _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(IPAddress.Parse("ff02::12"), networkInterface.Index));
+            _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastInterface, networkInterface.Index);
+            _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastLoopback, false);
+            _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastTimeToLive, 255); // IPV6_MULTICAST_HOPS
+            _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.IpTimeToLive, 255);        // IPV6_UNICAST_HOPS
+            _socket.SetRawSocketOption(MessageHeader.IPPROTO_IPV6, MessageHeader.IPV6_RECVHOPLIMIT, BitConverterOne);
+            _socket.SetRawSocketOption(MessageHeader.IPPROTO_IPV6, MessageHeader.IPV6_RECVPKTINFO, BitConverterOne);
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+
+        _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = $"vrrp-rx6-{networkInterface.Name}" };
+        _receiver.Start();
+    }
+
+    /// <inheritdoc/>
+    public AddressFamily Family => AddressFamily.InterNetworkV6;
+
+    /// <inheritdoc/>
+    public PackedIPAddress PrimaryAddress => _interface.IPv6LinkLocal;
+
+    /// <inheritdoc/>
+    public MacAddress InterfaceMac => _interface.Mac;
+
+    /// <summary>Gets the dispatcher, with its counts of packets for unknown VRIDs.</summary>
+    public AdvertisementDispatcher Dispatcher { get; }
+
+    /// <summary>Gets the number of failed receive calls.</summary>
+    public long ReceiveErrors => Interlocked.Read(ref _receiveErrors);
+
+    private static ReadOnlySpan<byte> BitConverterOne => [1, 0, 0, 0];
+
+    /// <summary>Opens the socket on an interface.</summary>
+    /// <param name="networkInterface">The interface; it must have a link-local IPv6 address.</param>
+    /// <returns>The transport.</returns>
+    /// <exception cref="UnauthorizedAccessException">The process lacks CAP_NET_RAW.</exception>
+    /// <exception cref="VrrpConfigurationException">The interface has no link-local address.</exception>
+    public static RawIPv6Transport Open(LinuxInterface networkInterface)
+    {
+        ArgumentNullException.ThrowIfNull(networkInterface);
+        if (networkInterface.IPv6LinkLocal.Length != 16)
+        {
+            throw new VrrpConfigurationException([$"Interface '{networkInterface.Name}' must have an IPv6 link-local address to send VRRP for IPv6 from (RFC 9568 §5.1.2.1)."]);
+        }
+
+        return new RawIPv6Transport(networkInterface);
+    }
+
+    /// <inheritdoc/>
+    public bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination)
+    {
+        if (_disposed)
+        {
+            return false;
+        }
+
+        SocketAddress address = _destinations.GetOrAdd(destination, d =>
+        {
+            long scope = d.IsMulticast || d.IsIPv6LinkLocal ? _interface.Index : 0;
+            return new IPEndPoint(new IPAddress(AddressBytes(d), scope), 0).Serialize();
+        });
+        try
+        {
+            return _socket.SendTo(packet, SocketFlags.None, address) == packet.Length;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Register(byte virtualRouterId, IAdvertisementReceiver receiver) => Dispatcher.Register(virtualRouterId, receiver);
+
+    /// <inheritdoc/>
+    public void Unregister(byte virtualRouterId, IAdvertisementReceiver receiver) => Dispatcher.Unregister(virtualRouterId, receiver);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _disposed = true;
+        _receiver.Join(TimeSpan.FromSeconds(2));
+        _socket.Dispose();
+    }
+
+    private static byte[] AddressBytes(PackedIPAddress address)
+    {
+        byte[] bytes = new byte[16];
+        address.WriteTo(bytes);
+        return bytes;
+    }
+
+    private void ReceiveLoop()
+    {
+        byte[] buffer = GC.AllocateArray<byte>(65536, pinned: true);
+        byte[] control = GC.AllocateArray<byte>(256, pinned: true);
+        byte[] name = GC.AllocateArray<byte>(SocketAddressIn6Length, pinned: true);
+        fixed (byte* data = buffer)
+        fixed (byte* controlData = control)
+        fixed (byte* nameData = name)
+        {
+            while (!_disposed)
+            {
+                if (!_socket.Poll(PollMicroseconds, SelectMode.SelectRead))
+                {
+                    continue;
+                }
+
+                var vector = new MessageHeader.iovec { iov_base = data, iov_len = (nuint)buffer.Length };
+                var message = new MessageHeader.msghdr
+                {
+                    msg_name = nameData,
+                    msg_namelen = SocketAddressIn6Length,
+                    msg_iov = &vector,
+                    msg_iovlen = 1,
+                    msg_control = controlData,
+                    msg_controllen = (nuint)control.Length,
+                };
+                nint length = MessageHeader.RecvMsg((int)_socket.SafeHandle.DangerousGetHandle(), &message, 0);
+                if (length < 0)
+                {
+                    Interlocked.Increment(ref _receiveErrors);
+                    continue;
+                }
+
+                byte hopLimit = 0;
+                PackedIPAddress destination = default;
+                ParseControl(control.AsSpan(0, (int)message.msg_controllen), ref hopLimit, ref destination);
+                PackedIPAddress source = PackedIPAddress.FromBytes(name.AsSpan(8, 16));
+                try
+                {
+                    Dispatcher.Dispatch(buffer.AsSpan(0, (int)length), new PacketMetadata(source, destination, hopLimit));
+                }
+#pragma warning disable CA1031 // nothing a router does with one packet may stop the receive loop
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    Interlocked.Increment(ref _receiveErrors);
+                }
+            }
+        }
+    }
+
+    // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; data... }, each aligned to sizeof(size_t).
+    private static void ParseControl(ReadOnlySpan<byte> control, ref byte hopLimit, ref PackedIPAddress destination)
+    {
+        int headerLength = sizeof(nuint) + 8;
+        while (control.Length >= headerLength)
+        {
+            int length = (int)(sizeof(nuint) == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(control) : BinaryPrimitives.ReadUInt32LittleEndian(control));
+            if (length < headerLength || length > control.Length)
+            {
+                return;
+            }
+
+            int level = BinaryPrimitives.ReadInt32LittleEndian(control[sizeof(nuint)..]);
+            int type = BinaryPrimitives.ReadInt32LittleEndian(control[(sizeof(nuint) + 4)..]);
+            ReadOnlySpan<byte> data = control[headerLength..length];
+            if (level == MessageHeader.IPPROTO_IPV6 && type == MessageHeader.IPV6_HOPLIMIT && data.Length >= 4)
+            {
+                hopLimit = (byte)BinaryPrimitives.ReadInt32LittleEndian(data);
+            }
+            else if (level == MessageHeader.IPPROTO_IPV6 && type == MessageHeader.IPV6_PKTINFO && data.Length >= 16)
+            {
+                destination = PackedIPAddress.FromBytes(data[..16]);
+            }
+
+            int aligned = (length + sizeof(nuint) - 1) & ~(sizeof(nuint) - 1);
+            control = control[Math.Min(aligned, control.Length)..];
+        }
+    }
+}
