@@ -18,7 +18,7 @@ public sealed class CaptureTests
         Assert.True(daemon.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, daemon.Output);
         Assert.True(capture.WaitForExit(TimeSpan.FromSeconds(20)), "tcpdump did not see 10 packets: " + capture.Output);
 
-        string fields = Run(NetnsLab.Which("tshark")!, $"-r {pcap} -T fields -E separator=; -e frame.protocols -e vrrp.checksum.status -e _ws.expert.severity -e _ws.malformed -e _ws.expert.message");
+        string fields = NetnsLab.Run(NetnsLab.Which("tshark")!, $"-r {pcap} -T fields -E separator=; -e frame.protocols -e vrrp.checksum.status -e _ws.expert.severity -e _ws.malformed -e _ws.expert.message");
         string[] lines = fields.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains(lines, l => l.Contains("vrrp", StringComparison.Ordinal));
         foreach (string line in lines)
@@ -37,15 +37,5 @@ public sealed class CaptureTests
         }
 
         File.Delete(pcap);
-    }
-
-    private static string Run(string program, string arguments)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = System.Diagnostics.Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{program} {arguments}: {process.StandardError.ReadToEnd()}");
-        return output;
     }
 }

@@ -55,8 +55,8 @@ public sealed class DaemonFailoverTests(ITestOutputHelper output)
             Assert.True(takeover is not null, n2.Output);
             Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(5)), "vrrpd should exit on SIGTERM: " + n1.Output);
             Assert.False(lab.HasAddress("n1", Daemon.VirtualAddress), "a gracefully stopped master removes its address");
-            Assert.True(WaitUntil(() => lab.HasAddress("n2", Daemon.VirtualAddress)), "the new master holds the address");
-            Assert.True(WaitUntil(() => lab.Neighbor("c", Daemon.VirtualAddress) == "02:00:00:00:00:0c"), $"neighbour: {lab.Neighbor("c", Daemon.VirtualAddress)}");
+            Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n2", Daemon.VirtualAddress)), "the new master holds the address");
+            Assert.True(NetnsLab.WaitUntil(() => lab.Neighbor("c", Daemon.VirtualAddress) == "02:00:00:00:00:0c"), $"neighbour: {lab.Neighbor("c", Daemon.VirtualAddress)}");
             Assert.True(lab.Ping("c", Daemon.VirtualAddress), "the client reaches the new master");
 
             // Skew_Time(90) at 100 ms = 64.8 ms; allow for process and scheduling delays on a loaded 2-core machine.
@@ -78,7 +78,7 @@ public sealed class DaemonFailoverTests(ITestOutputHelper output)
             Assert.True(takeover is not null, n2.Output);
 
             // The killed process left its address behind (a crash cleans nothing); the client follows the gratuitous ARP.
-            Assert.True(WaitUntil(() => lab.Neighbor("c", Daemon.VirtualAddress) == "02:00:00:00:00:0c"), $"neighbour: {lab.Neighbor("c", Daemon.VirtualAddress)}");
+            Assert.True(NetnsLab.WaitUntil(() => lab.Neighbor("c", Daemon.VirtualAddress) == "02:00:00:00:00:0c"), $"neighbour: {lab.Neighbor("c", Daemon.VirtualAddress)}");
             DateTimeOffset reached = DateTimeOffset.UtcNow;
             Assert.True(lab.Ping("c", Daemon.VirtualAddress));
             output.WriteLine($"SIGKILL: fault to takeover {(takeover.Value - fault).TotalMilliseconds:F1} ms (RFC Master_Down_Interval(90) = 364.8 ms); client on new MAC after {(reached - fault).TotalMilliseconds:F0} ms");
@@ -88,7 +88,7 @@ public sealed class DaemonFailoverTests(ITestOutputHelper output)
             LabProcess again = Daemon.Start(lab, "n1", 100);
             Assert.True(again.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, again.Output);
             Assert.True(n2.WaitFor("Master -> Backup", TimeSpan.FromSeconds(5), reached) is not null, n2.Output);
-            Assert.True(WaitUntil(() => !lab.HasAddress("n2", Daemon.VirtualAddress)));
+            Assert.True(NetnsLab.WaitUntil(() => !lab.HasAddress("n2", Daemon.VirtualAddress)));
         }
     }
 
@@ -105,7 +105,7 @@ public sealed class DaemonFailoverTests(ITestOutputHelper output)
             Assert.True(takeover is not null, n2.Output);
             output.WriteLine($"link down: fault to takeover {(takeover.Value - fault).TotalMilliseconds:F1} ms (RFC Master_Down_Interval(90) = 364.8 ms)");
             Assert.False(lab.HasAddress("n1", Daemon.VirtualAddress), "a master in Fault removes its addresses");
-            Assert.True(WaitUntil(() => lab.Ping("c", Daemon.VirtualAddress)));
+            Assert.True(NetnsLab.WaitUntil(() => lab.Ping("c", Daemon.VirtualAddress)));
 
             DateTimeOffset repaired = DateTimeOffset.UtcNow;
             lab.SetLink("n1", up: true);
@@ -126,21 +126,5 @@ public sealed class DaemonFailoverTests(ITestOutputHelper output)
         using Process process = Process.Start(start)!;
         Assert.True(process.WaitForExit(TimeSpan.FromSeconds(20)));
         Assert.Equal(3, process.ExitCode);
-    }
-
-    private static bool WaitUntil(Func<bool> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            Thread.Sleep(20);
-        }
-
-        return false;
     }
 }

@@ -37,7 +37,7 @@ public sealed partial class KeepalivedInteropTests(ITestOutputHelper output)
         DateTimeOffset? takeover = ours.WaitFor("Backup -> Master", TimeSpan.FromSeconds(10), fault);
         Assert.True(takeover is not null, ours.Output + "\n" + keepalived.Output);
         output.WriteLine($"{mode}: keepalived stopped, ours took over after {(takeover.Value - fault).TotalMilliseconds:F0} ms");
-        Assert.True(WaitUntil(() => lab.HasAddress("n2", Vip(mode))));
+        Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n2", Vip(mode))));
         AssertNoComplaints(keepalived);
     }
 
@@ -60,8 +60,8 @@ public sealed partial class KeepalivedInteropTests(ITestOutputHelper output)
         DateTimeOffset fault = DateTimeOffset.UtcNow;
         ours.Signal("TERM");
         Assert.True(keepalived.WaitFor("Entering MASTER STATE", TimeSpan.FromSeconds(10), fault) is not null, keepalived.Output);
-        Assert.True(WaitUntil(() => lab.HasAddress("n2", Vip(mode))));
-        Assert.True(WaitUntil(() => lab.Ping("c", Vip(mode))));
+        Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n2", Vip(mode))));
+        Assert.True(NetnsLab.WaitUntil(() => lab.Ping("c", Vip(mode))));
         AssertNoComplaints(keepalived);
     }
 
@@ -117,22 +117,6 @@ public sealed partial class KeepalivedInteropTests(ITestOutputHelper output)
     {
         string[] complaints = keepalived.Output.Split('\n').Where(l => Complaint().IsMatch(l)).ToArray();
         Assert.True(complaints.Length == 0, "keepalived complained:\n" + string.Join("\n", complaints));
-    }
-
-    private static bool WaitUntil(Func<bool> condition)
-    {
-        DateTimeOffset deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5);
-        while (DateTimeOffset.UtcNow < deadline)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            Thread.Sleep(20);
-        }
-
-        return false;
     }
 
     [GeneratedRegex("invalid|mismatch|bad |error|discard|unknown", RegexOptions.IgnoreCase)]

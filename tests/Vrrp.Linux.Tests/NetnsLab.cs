@@ -99,6 +99,23 @@ internal sealed partial class NetnsLab : IDisposable
         return match.Success ? match.Groups[1].Value : null;
     }
 
+    /// <summary>Polls a condition for up to five seconds.</summary>
+    public static bool WaitUntil(Func<bool> condition)
+    {
+        DateTimeOffset deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            Thread.Sleep(20);
+        }
+
+        return false;
+    }
+
     public void SetLink(string host, bool up) => Exec(host, $"ip link set lab0 {(up ? "up" : "down")}");
 
     public void Dispose()
@@ -139,7 +156,7 @@ internal sealed partial class NetnsLab : IDisposable
         }
     }
 
-    private static string Run(string program, string arguments) =>
+    public static string Run(string program, string arguments) =>
         TryRun(program, arguments, out string output) ? output : throw new InvalidOperationException($"{program} {arguments} failed: {output}");
 
     private static bool TryRun(string program, string arguments, out string output)
