@@ -27,7 +27,7 @@ if (args.Contains("--require-netns") && Vrrp.Linux.Interop.NetworkNamespaces.Cur
 
 using var addresses = new NetlinkAddressManager();
 using var links = new LinkMonitor();
-var interfaces = new Dictionary<string, LinuxInterface>();
+var interfaces = new System.Collections.Concurrent.ConcurrentDictionary<string, LinuxInterface>();
 var transports = new Dictionary<(string Interface, System.Net.Sockets.AddressFamily Family), IVrrpTransport>();
 using var announcer = new PacketSocketAnnouncer(name => interfaces.TryGetValue(name, out LinuxInterface? i) ? (i.Index, i.IPv6LinkLocal) : (0, default));
 var running = new Dictionary<string, (string Json, VirtualRouter Router)>();
@@ -37,9 +37,10 @@ try
 {
     Apply(DaemonConfiguration.Load(configPath));
 }
-catch (Exception e) when (e is VrrpConfigurationException or InvalidDataException or JsonException or UnauthorizedAccessException or IOException)
+catch (Exception e) when (e is VrrpConfigurationException or InvalidDataException or JsonException or UnauthorizedAccessException or IOException or InvalidOperationException or System.Net.Sockets.SocketException)
 {
     Console.Error.WriteLine($"vrrpd: {e.Message}");
+    StopAll();
     return 1;
 }
 
@@ -50,34 +51,49 @@ using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSi
 using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; reload.Set(); });
 Log($"ready: {running.Count} router(s)");
 
-while (!stop.IsSet)
+try
 {
-    if (WaitHandle.WaitAny([stop.WaitHandle, reload], 1000) == 1)
+    while (!stop.IsSet)
     {
-        try
+        if (WaitHandle.WaitAny([stop.WaitHandle, reload], 1000) == 1)
         {
-            Apply(DaemonConfiguration.Load(configPath));
-            Log("reloaded");
-        }
-        catch (Exception e) when (e is VrrpConfigurationException or InvalidDataException or JsonException)
-        {
-            Log($"reload refused, keeping the running configuration: {e.Message}");
+            try
+            {
+                Apply(DaemonConfiguration.Load(configPath));
+                Log("reloaded");
+            }
+#pragma warning disable CA1031 // a bad reload must never take the running routers down with it
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Log($"reload refused, keeping what runs: {e.Message}");
+            }
         }
     }
 }
-
-foreach ((_, VirtualRouter router) in running.Values)
+finally
 {
-    router.Dispose(); // graceful: a master sends priority 0 and removes its addresses
-}
-
-foreach (IVrrpTransport transport in transports.Values)
-{
-    (transport as IDisposable)?.Dispose();
+    StopAll();
 }
 
 Log("stopped");
 return 0;
+
+void StopAll()
+{
+    foreach ((_, VirtualRouter router) in running.Values)
+    {
+        router.Dispose(); // graceful: a master sends priority 0 and removes its addresses
+    }
+
+    running.Clear();
+    foreach (IVrrpTransport transport in transports.Values)
+    {
+        (transport as IDisposable)?.Dispose();
+    }
+
+    transports.Clear();
+}
 
 void Apply(DaemonConfiguration configuration)
 {
@@ -90,6 +106,11 @@ void Apply(DaemonConfiguration configuration)
         if (errors.Count > 0)
         {
             throw new VrrpConfigurationException(errors);
+        }
+
+        if (options.UseVirtualMac)
+        {
+            throw new VrrpConfigurationException([$"{options.Name}: UseVirtualMac is not supported by vrrpd yet (no macvlan manager); leave it false."]);
         }
 
         wanted[options.Name ?? $"VR{options.VirtualRouterId}"] = (entry.GetRawText(), options);

@@ -646,7 +646,9 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
             long remaining = _due - time.GetTimestamp();
             if (remaining > 0)
             {
-                _timer.Change(TimeSpan.FromTicks((long)(remaining * (TimeSpan.TicksPerSecond / (double)time.TimestampFrequency))), Timeout.InfiniteTimeSpan);
+                // Round up to whole milliseconds: system timers tick in milliseconds, and a 0 ms re-arm would spin.
+                long ticks = (long)Math.Ceiling(remaining * (TimeSpan.TicksPerSecond / (double)time.TimestampFrequency));
+                _timer.Change(TimeSpan.FromMilliseconds(Math.Ceiling(ticks / (double)TimeSpan.TicksPerMillisecond)), Timeout.InfiniteTimeSpan);
                 return false;
             }
 

@@ -20,6 +20,7 @@ public sealed class VrrpSyncGroup : IDisposable
     private readonly ITimer _timer;
     private readonly EventHandler<StateChange> _onStateChanged;
     private readonly List<(VirtualRouter Member, StateChange Change)> _pending = [];
+    private readonly object _propagating = new();
 
     /// <summary>Initializes a group and starts following its members' changes.</summary>
     /// <param name="name">A name for logs.</param>
@@ -103,34 +104,45 @@ public sealed class VrrpSyncGroup : IDisposable
 
     private void Propagate()
     {
-        (VirtualRouter Member, StateChange Change)[] pending;
-        lock (_pending)
+        // One propagation at a time: with a real clock a second timer callback could otherwise deliver an older
+        // batch after a newer one.
+        lock (_propagating)
         {
-            pending = [.. _pending];
-            _pending.Clear();
-        }
-
-        foreach ((VirtualRouter source, StateChange change) in pending)
-        {
-            if (change.To == VrrpState.Fault || change.From == VrrpState.Fault)
+            while (true)
             {
-                bool anyFault = Array.Exists(_members, m => m.HasOwnFault);
-                foreach (VirtualRouter member in _members)
+                (VirtualRouter Member, StateChange Change)[] pending;
+                lock (_pending)
                 {
-                    if (member != source)
+                    if (_pending.Count == 0)
                     {
-                        member.SetSyncGroupFault(anyFault);
+                        return;
                     }
-                }
-            }
 
-            if (change.To is VrrpState.Master or VrrpState.Backup && !Array.Exists(_members, m => m.HasOwnFault))
-            {
-                foreach (VirtualRouter member in _members)
+                    pending = [.. _pending];
+                    _pending.Clear();
+                }
+
+                foreach ((VirtualRouter source, StateChange change) in pending)
                 {
-                    if (member != source)
+                    if (change.To == VrrpState.Fault || change.From == VrrpState.Fault)
                     {
-                        member.FollowSyncGroup(change.To);
+                        // Every member, the source included, is held in Fault while any other member has a fault of its own.
+                        foreach (VirtualRouter member in _members)
+                        {
+                            member.SetSyncGroupFault(Array.Exists(_members, other => other != member && other.HasOwnFault));
+                        }
+                    }
+
+                    VrrpState now = source.State; // the source's state now, not when the change was queued
+                    if (now is VrrpState.Master or VrrpState.Backup && !Array.Exists(_members, m => m.HasOwnFault))
+                    {
+                        foreach (VirtualRouter member in _members)
+                        {
+                            if (member != source)
+                            {
+                                member.FollowSyncGroup(now);
+                            }
+                        }
                     }
                 }
             }

@@ -127,4 +127,37 @@ public sealed class DaemonFailoverTests(ITestOutputHelper output)
         Assert.True(process.WaitForExit(TimeSpan.FromSeconds(20)));
         Assert.Equal(3, process.ExitCode);
     }
+
+    [Fact]
+    public void Three_daemons_keep_one_master_and_the_90_not_the_80_takes_over_from_a_killed_master()
+    {
+        NetnsLab.RequireRoot("ping");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2", "n3", "c");
+        LabProcess n1 = Daemon.Start(lab, "n1", 100);
+        LabProcess n2 = Daemon.Start(lab, "n2", 90);
+        LabProcess n3 = Daemon.Start(lab, "n3", 80);
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        Thread.Sleep(1000);
+        Assert.Equal(1, new[] { "n1", "n2", "n3" }.Count(h => lab.HasAddress(h, Daemon.VirtualAddress)));
+
+        DateTimeOffset fault = DateTimeOffset.UtcNow;
+        n1.Signal("KILL");
+        Assert.True(n2.WaitFor("Backup -> Master", TimeSpan.FromSeconds(3), fault) is not null, n2.Output);
+        Thread.Sleep(1000);
+        Assert.True(n3.WaitFor("-> Master", TimeSpan.Zero, fault) is null, "the 80 must stay backup: " + n3.Output);
+        Assert.True(lab.HasAddress("n2", Daemon.VirtualAddress));
+        Assert.False(lab.HasAddress("n3", Daemon.VirtualAddress));
+    }
+
+    [Fact]
+    public void Without_cap_net_raw_the_daemon_fails_at_start_naming_the_capability()
+    {
+        NetnsLab.RequireRoot("setpriv");
+        using NetnsLab lab = NetnsLab.Create("n1");
+        string config = Path.Combine(Path.GetTempPath(), $"vrrpd-{lab.Namespace("n1")}-nocap.json");
+        File.WriteAllText(config, """{ "routers": [ { "name": "VI_51", "interface": "lab0", "virtualRouterId": 51, "virtualAddresses": ["198.51.100.100/24"] } ] }""");
+        LabProcess process = lab.Start("n1", "setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw", "dotnet", Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), config, "--require-netns");
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(20)));
+        Assert.Contains("CAP_NET_RAW", process.Output, StringComparison.Ordinal);
+    }
 }

@@ -12,7 +12,7 @@ namespace Vrrp.Protocol;
 internal sealed class VrrpStateMachine
 {
     private readonly IVrrpActions _actions;
-    private StateMachineSettings _settings;
+    private readonly StateMachineSettings _settings;
     private byte _basePriority;
     private bool _interfaceDown;
     private bool _checkFault;
@@ -210,16 +210,6 @@ internal sealed class VrrpStateMachine
         }
     }
 
-    /// <summary>Replaces the settings at run time; timers take the new values when next armed.</summary>
-    public void UpdateSettings(StateMachineSettings settings)
-    {
-        _settings = settings;
-        if (settings.Version == VrrpVersion.V2 || State != VrrpState.Backup)
-        {
-            MasterAdverIntervalCentiseconds = settings.AdvertisementIntervalCentiseconds;
-        }
-    }
-
     /// <summary>The interface went down or came up (keepalived's interface tracking).</summary>
     public void SetInterfaceUp(bool up) => SetFault(ref _interfaceDown, !up, up ? StateChangeReason.InterfaceUp : StateChangeReason.InterfaceDown);
 
@@ -312,6 +302,7 @@ internal sealed class VrrpStateMachine
             MasterPriority = priority;
             LeaveMaster();
             EnterBackup(StateChangeReason.Preempted, MasterDownInterval);
+            HearsMaster = true; // it has just heard the master it yields to
             return;
         }
 

@@ -42,8 +42,10 @@ public sealed unsafe class PacketSocketAnnouncer : IAddressAnnouncer, IDisposabl
             (int index, PackedIPAddress linkLocal) = _resolve(router.Interface);
             for (int r = 0; r < repeat; r++)
             {
-                foreach (VirtualAddress address in router.VirtualAddresses)
+                IReadOnlyList<VirtualAddress> addresses = router.VirtualAddresses;
+                for (int i = 0; i < addresses.Count; i++)
                 {
+                    VirtualAddress address = addresses[i];
                     int length;
                     bool written = address.Address.Family == AddressFamily.InterNetwork
                         ? GratuitousArp.TryWrite(_frame, router.AnnouncementMac, address.Address, out length)

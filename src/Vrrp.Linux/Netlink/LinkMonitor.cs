@@ -57,6 +57,21 @@ public sealed unsafe class LinkMonitor : IDisposable
 
             list.Add(router);
         }
+
+        // Events tell of changes only: take the link's state now, so that a link already down at start means Fault.
+        System.Net.NetworkInformation.NetworkInterface? nic = Array.Find(
+            System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces(),
+            n => n.Name == router.Interface);
+        if (nic is not null)
+        {
+            bool up = nic.OperationalStatus is System.Net.NetworkInformation.OperationalStatus.Up or System.Net.NetworkInformation.OperationalStatus.Unknown;
+            lock (_routers)
+            {
+                _state[interfaceIndex] = up;
+            }
+
+            router.SetInterfaceUp(up);
+        }
     }
 
     /// <summary>Stops tracking a router.</summary>

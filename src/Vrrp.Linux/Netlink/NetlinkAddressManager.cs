@@ -36,9 +36,10 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     public void AddAddresses(VirtualRouter router)
     {
         ArgumentNullException.ThrowIfNull(router);
-        foreach (VirtualAddress address in router.VirtualAddresses)
+        IReadOnlyList<VirtualAddress> addresses = router.VirtualAddresses;
+        for (int i = 0; i < addresses.Count; i++)
         {
-            Request(NetlinkAddressMessage.RTM_NEWADDR, router.Interface, address);
+            Request(NetlinkAddressMessage.RTM_NEWADDR, router.Interface, addresses[i]);
         }
     }
 
@@ -46,9 +47,10 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     public void RemoveAddresses(VirtualRouter router)
     {
         ArgumentNullException.ThrowIfNull(router);
-        foreach (VirtualAddress address in router.VirtualAddresses)
+        IReadOnlyList<VirtualAddress> addresses = router.VirtualAddresses;
+        for (int i = 0; i < addresses.Count; i++)
         {
-            Request(NetlinkAddressMessage.RTM_DELADDR, router.Interface, address);
+            Request(NetlinkAddressMessage.RTM_DELADDR, router.Interface, addresses[i]);
         }
     }
 

@@ -82,7 +82,7 @@ internal static class NetlinkAddressMessage
                 return true;
             }
 
-            response = response[Align((int)length)..];
+            response = response[Math.Min(Align((int)length), response.Length)..];
         }
 
         return false;

@@ -95,11 +95,10 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
             return false;
         }
 
-        SocketAddress address = _destinations.GetOrAdd(destination, d =>
-        {
-            long scope = d.IsMulticast || d.IsIPv6LinkLocal ? _interface.Index : 0;
-            return new IPEndPoint(new IPAddress(AddressBytes(d), scope), 0).Serialize();
-        });
+        SocketAddress address = _destinations.GetOrAdd(
+            destination,
+            static (d, index) => new IPEndPoint(new IPAddress(AddressBytes(d), d.IsMulticast || d.IsIPv6LinkLocal ? index : 0), 0).Serialize(),
+            _interface.Index);
         try
         {
             return _socket.SendTo(packet, SocketFlags.None, address) == packet.Length;
@@ -142,22 +141,37 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
         {
             while (!_disposed)
             {
-                if (!_socket.Poll(PollMicroseconds, SelectMode.SelectRead))
+                int controlUsed;
+                nint length;
+                bool added = false;
+                try
                 {
+                    if (!_socket.Poll(PollMicroseconds, SelectMode.SelectRead))
+                    {
+                        continue;
+                    }
+
+                    _socket.SafeHandle.DangerousAddRef(ref added);
+                    length = Receive(data, buffer.Length, controlData, control.Length, nameData, out nuint controlLength);
+                    controlUsed = (int)controlLength;
+                }
+                catch (Exception) when (_disposed)
+                {
+                    return;
+                }
+                catch (SocketException)
+                {
+                    Interlocked.Increment(ref _receiveErrors);
                     continue;
                 }
-
-                var vector = new MessageHeader.iovec { iov_base = data, iov_len = (nuint)buffer.Length };
-                var message = new MessageHeader.msghdr
+                finally
                 {
-                    msg_name = nameData,
-                    msg_namelen = SocketAddressIn6Length,
-                    msg_iov = &vector,
-                    msg_iovlen = 1,
-                    msg_control = controlData,
-                    msg_controllen = (nuint)control.Length,
-                };
-                nint length = MessageHeader.RecvMsg((int)_socket.SafeHandle.DangerousGetHandle(), &message, 0);
+                    if (added)
+                    {
+                        _socket.SafeHandle.DangerousRelease();
+                    }
+                }
+
                 if (length < 0)
                 {
                     Interlocked.Increment(ref _receiveErrors);
@@ -166,7 +180,7 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
 
                 byte hopLimit = 0;
                 PackedIPAddress destination = default;
-                ParseControl(control.AsSpan(0, (int)message.msg_controllen), ref hopLimit, ref destination);
+                ParseControl(control.AsSpan(0, controlUsed), ref hopLimit, ref destination);
                 PackedIPAddress source = PackedIPAddress.FromBytes(name.AsSpan(8, 16));
                 try
                 {
@@ -180,6 +194,23 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
                 }
             }
         }
+    }
+
+    private nint Receive(byte* data, int dataLength, byte* controlData, int controlLength, byte* nameData, out nuint controlUsed)
+    {
+        var vector = new MessageHeader.iovec { iov_base = data, iov_len = (nuint)dataLength };
+        var message = new MessageHeader.msghdr
+        {
+            msg_name = nameData,
+            msg_namelen = SocketAddressIn6Length,
+            msg_iov = &vector,
+            msg_iovlen = 1,
+            msg_control = controlData,
+            msg_controllen = (nuint)controlLength,
+        };
+        nint length = MessageHeader.RecvMsg((int)_socket.SafeHandle.DangerousGetHandle(), &message, 0);
+        controlUsed = message.msg_controllen;
+        return length;
     }
 
     // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; data... }, each aligned to sizeof(size_t).
