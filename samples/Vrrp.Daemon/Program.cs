@@ -27,6 +27,7 @@ if (args.Contains("--require-netns") && Vrrp.Linux.Interop.NetworkNamespaces.Cur
 
 using var addresses = new NetlinkAddressManager();
 using var links = new LinkMonitor();
+addresses.AddressRestored += (_, address) => Log($"{address} was removed from outside while master: put back");
 var interfaces = new System.Collections.Concurrent.ConcurrentDictionary<string, LinuxInterface>();
 var transports = new Dictionary<(string Interface, System.Net.Sockets.AddressFamily Family), IVrrpTransport>();
 using var announcer = new PacketSocketAnnouncer(name => interfaces.TryGetValue(name, out LinuxInterface? i) ? (i.Index, i.IPv6LinkLocal) : (0, default));

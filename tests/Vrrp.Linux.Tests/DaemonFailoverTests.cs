@@ -184,4 +184,18 @@ public sealed class DaemonFailoverTests(ITestOutputHelper output)
             Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n2", Daemon.VirtualAddress) && !lab.HasAddress("n1", Daemon.VirtualAddress)));
         }
     }
+
+    [Fact]
+    public void A_virtual_address_removed_from_outside_while_master_is_put_back()
+    {
+        (NetnsLab lab, LabProcess n1, _) = Cluster();
+        using (lab)
+        {
+            DateTimeOffset removedAt = DateTimeOffset.UtcNow;
+            lab.Exec("n1", $"ip addr del {Daemon.VirtualAddress}/24 dev lab0");
+            Assert.True(n1.WaitFor("removed from outside while master: put back", TimeSpan.FromSeconds(3), removedAt) is not null, n1.Output);
+            Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n1", Daemon.VirtualAddress)));
+            Assert.True(lab.Ping("c", Daemon.VirtualAddress));
+        }
+    }
 }

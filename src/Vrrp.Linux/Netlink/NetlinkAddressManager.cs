@@ -1,6 +1,7 @@
 using System.Net.NetworkInformation;
 using Vrrp.Addressing;
 using Vrrp.Linux.Interop;
+using Vrrp.Packets;
 
 namespace Vrrp.Linux.Netlink;
 
@@ -16,15 +17,25 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     private readonly byte[] _request = new byte[256];
     private readonly byte[] _response = new byte[8192];
     private readonly Dictionary<string, int> _indexes = [];
+    private readonly Dictionary<(int Index, PackedIPAddress Address), (string Interface, VirtualAddress Address)> _held = [];
+    private readonly AddressWatcher _watcher;
     private uint _sequence;
+    private long _restored;
 
-    /// <summary>Opens a route netlink socket.</summary>
+    /// <summary>Opens a route netlink socket, and another that watches for our addresses being removed from outside.</summary>
     /// <exception cref="UnauthorizedAccessException">The process lacks CAP_NET_ADMIN.</exception>
     public NetlinkAddressManager()
     {
         _socket = RawSockets.Open(RawSockets.AF_NETLINK, 0 /* NETLINK_ROUTE */, "CAP_NET_ADMIN");
         _socket.ReceiveTimeout = 2000;
+        _watcher = new AddressWatcher(OnRemoved);
     }
+
+    /// <summary>Raised when a virtual address that a master holds was removed from outside and has been put back.</summary>
+    public event EventHandler<VirtualAddress>? AddressRestored;
+
+    /// <summary>Gets how many times an address removed from outside was put back.</summary>
+    public long Restored => Interlocked.Read(ref _restored);
 
     /// <summary>Gets the number of requests the kernel refused.</summary>
     public long Failures { get; private set; }
@@ -67,7 +78,31 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     public int Remove(string interfaceName, VirtualAddress address) => Request(NetlinkAddressMessage.RTM_DELADDR, interfaceName, address);
 
     /// <inheritdoc/>
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _watcher.Dispose();
+        _socket.Dispose();
+    }
+
+    // An address we hold disappeared and we did not remove it: someone ran 'ip addr del', or a network manager
+    // flushed the interface. The master still owns it: put it back.
+    private void OnRemoved(int index, PackedIPAddress address)
+    {
+        (string Interface, VirtualAddress Address) entry;
+        lock (_gate)
+        {
+            if (!_held.TryGetValue((index, address), out entry))
+            {
+                return;
+            }
+        }
+
+        if (Request(NetlinkAddressMessage.RTM_NEWADDR, entry.Interface, entry.Address) == 0)
+        {
+            Interlocked.Increment(ref _restored);
+            AddressRestored?.Invoke(this, entry.Address);
+        }
+    }
 
     private int Request(ushort type, string interfaceName, VirtualAddress address)
     {
@@ -77,6 +112,15 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
             if (index <= 0)
             {
                 return Fail($"no interface '{interfaceName}'", Errno.ENOENT);
+            }
+
+            if (type == NetlinkAddressMessage.RTM_NEWADDR)
+            {
+                _held[(index, address.Address)] = (interfaceName, address);
+            }
+            else
+            {
+                _held.Remove((index, address.Address)); // removed by us: not to be restored
             }
 
             uint sequence = ++_sequence;
