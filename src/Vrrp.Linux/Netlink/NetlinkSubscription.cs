@@ -1,0 +1,101 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using Tmds.Linux;
+using Vrrp.Linux.Interop;
+
+namespace Vrrp.Linux.Netlink;
+
+/// <summary>
+/// A route netlink socket bound to multicast groups, read on a thread of its own that hands each message (its type
+/// and its bytes after the 16-byte header) to a handler. Shared by the link and address watchers.
+/// </summary>
+internal sealed unsafe class NetlinkSubscription : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly Thread _thread;
+    private readonly MessageHandler _handler;
+    private volatile bool _disposed;
+
+    public NetlinkSubscription(uint groups, string name, MessageHandler handler)
+    {
+        _handler = handler;
+        _socket = RawSockets.Open(RawSockets.AF_NETLINK, 0 /* NETLINK_ROUTE */, "CAP_NET_ADMIN");
+        SocketAddressNetlink address = default;
+        address.Family = RawSockets.AF_NETLINK;
+        address.Groups = groups;
+        if (LibC.bind((int)_socket.SafeHandle.DangerousGetHandle(), (sockaddr*)&address, sizeof(SocketAddressNetlink)) != 0)
+        {
+            int errno = Errno.Last;
+            _socket.Dispose();
+            throw Errno.Failure($"bind(AF_NETLINK, groups 0x{groups:x})", errno);
+        }
+
+        _thread = new Thread(Listen) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    public delegate void MessageHandler(ushort type, ReadOnlySpan<byte> payload);
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _thread.Join(TimeSpan.FromSeconds(2));
+        _socket.Dispose();
+    }
+
+    private void Listen()
+    {
+        byte[] buffer = new byte[16384];
+        while (!_disposed)
+        {
+            int length;
+            try
+            {
+                if (!_socket.Poll(200_000, SelectMode.SelectRead))
+                {
+                    continue;
+                }
+
+                length = _socket.Receive(buffer);
+            }
+            catch (SocketException) when (!_disposed)
+            {
+                continue; // ENOBUFS after a burst: later events carry the state again
+            }
+            catch (Exception) when (_disposed)
+            {
+                return;
+            }
+
+            ReadOnlySpan<byte> messages = buffer.AsSpan(0, length);
+            while (messages.Length >= 16)
+            {
+                int messageLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(messages);
+                if (messageLength < 16 || messageLength > messages.Length)
+                {
+                    break;
+                }
+
+                try
+                {
+                    _handler(BinaryPrimitives.ReadUInt16LittleEndian(messages[4..]), messages[16..messageLength]);
+                }
+#pragma warning disable CA1031 // a failing handler must not stop the subscription
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+
+                messages = messages[Math.Min(messages.Length, (messageLength + 3) & ~3)..];
+            }
+        }
+    }
+
+    private struct SocketAddressNetlink
+    {
+        public ushort Family;
+        public ushort Padding;
+        public uint PortId;
+        public uint Groups;
+    }
+}
