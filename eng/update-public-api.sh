@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Records the public API the compiler sees into each project's PublicAPI.Unshipped.txt (RS0016 adds, RS0017 removes).
 # Run after changing public API; review the diff: it is the API change.
+# Usage: eng/update-public-api.sh [PROJECT_OR_SOLUTION]   (default: Vrrp.sln; a single project is much faster)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
-dotnet build Vrrp.sln --no-incremental -p:TreatWarningsAsErrors=false 2>&1 > "$log" || true
+dotnet build "${1:-Vrrp.sln}" --no-incremental -p:TreatWarningsAsErrors=false 2>&1 > "$log" || true
 python3 - "$log" <<'PY'
 import re, sys, collections
 adds, removes = collections.defaultdict(set), collections.defaultdict(set)
