@@ -25,6 +25,9 @@ if (args.Contains("--require-netns") && Vrrp.Linux.Interop.NetworkNamespaces.Cur
     return 3;
 }
 
+// A backup's first takeover must not wait for the JIT: run every protocol path once, in memory, before going live.
+Vrrp.Warmup.VrrpWarmup.Rehearse();
+
 using var addresses = new NetlinkAddressManager();
 using var links = new LinkMonitor();
 using var time = new Vrrp.Linux.Timing.PreciseTimeProvider(); // timers within ~0.2 ms of due, not the system's 2–7 ms

@@ -343,12 +343,14 @@ internal sealed class VrrpStateMachine
     private void BecomeMaster(StateChangeReason reason)
     {
         // RFC 9568 §6.4.2: send an ADVERTISEMENT, announce every address (GARP / unsolicited NA), arm the Adver_Timer.
+        // The advertisement goes first, before the netlink round trip that adds the addresses: the other routers learn
+        // of the new master as early as the RFC allows; the addresses are in place before the announcement draws traffic.
         _actions.CancelTimer(VrrpTimer.MasterDown);
         _actions.CancelTimer(VrrpTimer.PreemptDelay);
         _preemptDelayPending = false;
         _masterReleased = false;
-        _actions.AddVirtualAddresses();
         _actions.SendAdvertisement(Priority);
+        _actions.AddVirtualAddresses();
         _actions.Announce(_settings.AnnounceRepeat);
         _actions.ArmTimer(VrrpTimer.Advertisement, AdvertisementInterval);
         if (_settings.AnnounceDelay > TimeSpan.Zero)

@@ -34,6 +34,10 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
         _ah = OpenSocket(AuthenticationHeader.IPProtocol);
         _vrrp.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.HeaderIncluded, true);
         _receivers = [StartReceiver(_vrrp, "vrrp"), StartReceiver(_ah, "ah")];
+
+        // The first send of a backup that becomes master must not pay for resolving the group or compiling the path.
+        _ = AddressOf(PackedIPAddress.Parse("224.0.0.18"));
+        SendPathWarmup.Run(AddressFamily.InterNetwork);
     }
 
     /// <inheritdoc/>
@@ -78,7 +82,7 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
             return false;
         }
 
-        SocketAddress address = _destinations.GetOrAdd(destination, static d => new IPEndPoint(d.ToIPAddress(), 0).Serialize());
+        SocketAddress address = AddressOf(destination);
         try
         {
             return _vrrp.SendTo(packet, SocketFlags.None, address) == packet.Length;
@@ -88,6 +92,9 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
             return false; // the link is down, say: the router counts it
         }
     }
+
+    private SocketAddress AddressOf(PackedIPAddress destination) =>
+        _destinations.GetOrAdd(destination, static d => new IPEndPoint(d.ToIPAddress(), 0).Serialize());
 
     /// <inheritdoc/>
     public void Register(byte virtualRouterId, IAdvertisementReceiver receiver) => Dispatcher.Register(virtualRouterId, receiver);

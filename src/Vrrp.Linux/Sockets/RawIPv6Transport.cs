@@ -52,6 +52,10 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
 
         _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = $"vrrp-rx6-{networkInterface.Name}" };
         _receiver.Start();
+
+        // The first send of a backup that becomes master must not pay for resolving the group or compiling the path.
+        _ = AddressOf(PackedIPAddress.Parse("ff02::12"));
+        SendPathWarmup.Run(AddressFamily.InterNetworkV6);
     }
 
     /// <inheritdoc/>
@@ -95,10 +99,7 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
             return false;
         }
 
-        SocketAddress address = _destinations.GetOrAdd(
-            destination,
-            static (d, index) => new IPEndPoint(new IPAddress(AddressBytes(d), d.IsMulticast || d.IsIPv6LinkLocal ? index : 0), 0).Serialize(),
-            _interface.Index);
+        SocketAddress address = AddressOf(destination);
         try
         {
             return _socket.SendTo(packet, SocketFlags.None, address) == packet.Length;
@@ -108,6 +109,12 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
             return false;
         }
     }
+
+    private SocketAddress AddressOf(PackedIPAddress destination) =>
+        _destinations.GetOrAdd(
+            destination,
+            static (d, index) => new IPEndPoint(new IPAddress(AddressBytes(d), d.IsMulticast || d.IsIPv6LinkLocal ? index : 0), 0).Serialize(),
+            _interface.Index);
 
     /// <inheritdoc/>
     public void Register(byte virtualRouterId, IAdvertisementReceiver receiver) => Dispatcher.Register(virtualRouterId, receiver);

@@ -31,6 +31,13 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
     {
         _thread = new Thread(Run) { IsBackground = true, Name = "vrrp-precise-timers", Priority = ThreadPriority.AboveNormal };
         _thread.Start();
+
+        // Fire one timer now: the first real expiry (a backup's takeover) must not pay for compiling this path.
+        using var fired = new ManualResetEventSlim();
+        using (ITimer warmup = CreateTimer(static state => ((ManualResetEventSlim)state!).Set(), fired, TimeSpan.Zero, Timeout.InfiniteTimeSpan))
+        {
+            fired.Wait(TimeSpan.FromSeconds(5));
+        }
     }
 
     /// <inheritdoc/>

@@ -53,8 +53,8 @@ public sealed class TransitionTableTests
             [
                 "cancel MasterDown",
                 "cancel PreemptDelay",
-                "add",
                 "send 255",
+                "add",
                 "announce 5",
                 "arm Advertisement 00:00:01",
                 "state Initialize->Master Owner",
@@ -113,7 +113,7 @@ public sealed class TransitionTableTests
     }
 
     [Fact]
-    public void Backup_whose_down_timer_fires_adds_the_addresses_sends_announces_arms_the_adver_timer_and_becomes_master()
+    public void Backup_whose_down_timer_fires_sends_adds_the_addresses_announces_arms_the_adver_timer_and_becomes_master()
     {
         // RFC 9568 §6.4.2: "If the Active_Down_Timer fires, then: Send an ADVERTISEMENT; [gratuitous ARP / unsolicited NA
         // for each address]; Set the Adver_Timer to Advertisement_Interval; Transition to the {Active} state."
@@ -125,8 +125,8 @@ public sealed class TransitionTableTests
             [
                 "cancel MasterDown",
                 "cancel PreemptDelay",
-                "add",
                 "send 100",
+                "add",
                 "announce 5",
                 "arm Advertisement 00:00:01",
                 "state Backup->Master NoResponse",
@@ -623,8 +623,8 @@ public sealed class TransitionTableTests
             [
                 "cancel MasterDown",
                 "cancel PreemptDelay",
-                "add",
                 "send 100",
+                "add",
                 "announce 5",
                 "arm Advertisement 00:00:01",
                 "arm AnnounceDelay 00:00:05",
@@ -817,8 +817,8 @@ public sealed class TransitionTableTests
             [
                 "cancel MasterDown",
                 "cancel PreemptDelay",
-                "add",
                 "send 255",
+                "add",
                 "announce 5",
                 "arm Advertisement 00:00:01",
                 "state Fault->Master InterfaceUp",
