@@ -149,7 +149,7 @@ class Ours:
         with open(config, "w") as f:
             json.dump({"routers": [{"name": "VI_51", "interface": "lab0", "virtualRouterId": 51, "priority": priority,
                                     "advertisementInterval": f"00:00:{interval:09.6f}", "virtualAddresses": [f"{VIP}/24"]}]}, f)
-        return lab.start(host, "dotnet", VRRPD, config, "--require-netns")
+        return lab.start(host, "dotnet", VRRPD, config, "--require-netns", "--no-control")
 
     def processes_to_kill(self, process):
         return [process.popen.pid]
@@ -196,9 +196,10 @@ def master_down(priority, interval):
 def one_run(impl, interval, fault, workdir):
     lab = Lab(["n1", "n2", "c"])
     try:
-        pcap = os.path.join(workdir, f"{impl.name}-{interval:g}-{fault}.pcap")
+        Lab.runs = getattr(Lab, "runs", 0) + 1
+        pcap = os.path.join(workdir, f"{impl.name}-{interval:g}-{fault}-{Lab.runs}.pcap")
         capture = lab.start("c", "tcpdump", "-i", "lab0", "-n", "-U", "-w", pcap, "--time-stamp-precision=nano",
-                            "ip proto 112 or icmp")
+                            "ip proto 112 or icmp or arp")
         if not capture.wait_for("listening on", 10):
             raise RuntimeError("tcpdump did not start: " + capture.output())
         n1 = impl.start(lab, "n1", 100, interval, workdir)
@@ -275,6 +276,7 @@ def main():
     parser.add_argument("--faults", default="term,kill,link")
     parser.add_argument("--impls", default="ours,keepalived")
     parser.add_argument("--json")
+    parser.add_argument("--keep", help="a folder to keep the captures and configurations in")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("needs root: it creates network namespaces")
@@ -283,7 +285,9 @@ def main():
     impls = {"ours": Ours(), "keepalived": Keepalived()}
     chosen = [impls[name] for name in args.impls.split(",")]
     results = {}
-    with tempfile.TemporaryDirectory(prefix="vrrpb-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="vrrpb-") as scratch:
+        workdir = args.keep or scratch
+        os.makedirs(workdir, exist_ok=True)
         for interval in [float(i) for i in args.intervals.split(",")]:
             for fault in args.faults.split(","):
                 # Alternate the implementations run by run, so slow drifts of the machine hit both alike.

@@ -9,16 +9,37 @@ using Vrrp.Packets;
 using Vrrp.Transport;
 using VrrpDaemon;
 
-// vrrpd CONFIG.json [--require-netns]
+// vrrpd CONFIG.json [--require-netns] [--control PATH | --no-control]
 // Runs the configured virtual routers; SIGTERM or SIGINT stops them gracefully (priority 0, addresses removed);
-// SIGHUP reloads the file, restarting only the routers whose configuration changed.
-if (args.Length < 1)
+// SIGHUP reloads the file, restarting only the routers whose configuration changed. vrrpctl talks to the control
+// socket (default /run/vrrpd.sock).
+const string Usage = "usage: vrrpd CONFIG.json [--require-netns] [--control PATH | --no-control]";
+if (args.Length < 1 || args[0].StartsWith('-'))
 {
-    Console.Error.WriteLine("usage: vrrpd CONFIG.json [--require-netns]");
+    Console.Error.WriteLine(Usage);
     return 2;
 }
 
 string configPath = args[0];
+string? controlPath = "/run/vrrpd.sock";
+for (int i = 1; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--require-netns":
+            break;
+        case "--control" when i + 1 < args.Length:
+            controlPath = args[++i];
+            break;
+        case "--no-control":
+            controlPath = null;
+            break;
+        default:
+            Console.Error.WriteLine($"vrrpd: unknown argument '{args[i]}'\n{Usage}");
+            return 2;
+    }
+}
+
 if (args.Contains("--require-netns") && Vrrp.Linux.Interop.NetworkNamespaces.CurrentName() is null)
 {
     Console.Error.WriteLine("vrrpd: --require-netns: refusing to run outside a namespace made with 'ip netns add'.");
@@ -47,6 +68,22 @@ catch (Exception e) when (e is VrrpConfigurationException or InvalidDataExceptio
     Console.Error.WriteLine($"vrrpd: {e.Message}");
     StopAll();
     return 1;
+}
+
+Vrrp.Control.VrrpControlServer? control = null;
+if (controlPath is not null)
+{
+    control = new Vrrp.Control.VrrpControlServer(controlPath, () => { lock (running) { return [.. running.Values.Select(r => r.Router)]; } });
+    try
+    {
+        control.Start();
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+    {
+        Console.Error.WriteLine($"vrrpd: control socket {controlPath}: {e.Message} (use --control PATH or --no-control)");
+        StopAll();
+        return 1;
+    }
 }
 
 var stop = new ManualResetEventSlim();
@@ -78,6 +115,11 @@ try
 }
 finally
 {
+    if (control is not null)
+    {
+        await control.DisposeAsync();
+    }
+
     StopAll();
 }
 
@@ -91,7 +133,10 @@ void StopAll()
         router.Dispose(); // graceful: a master sends priority 0 and removes its addresses
     }
 
-    running.Clear();
+    lock (running)
+    {
+        running.Clear();
+    }
     foreach (IVrrpTransport transport in transports.Values)
     {
         (transport as IDisposable)?.Dispose();
@@ -129,7 +174,10 @@ void Apply(DaemonConfiguration configuration)
             Log($"{name}: configuration changed or removed, stopping it");
             links.Untrack(running[name].Router);
             running[name].Router.Dispose();
-            running.Remove(name);
+            lock (running)
+            {
+                running.Remove(name);
+            }
         }
     }
 
@@ -150,7 +198,10 @@ void Apply(DaemonConfiguration configuration)
         }
 
         router.StateChanged += (_, change) => Log($"{name}: {change.From} -> {change.To} ({change.Reason}, priority {change.Priority})");
-        running[name] = (json, router);
+        lock (running)
+        {
+            running[name] = (json, router);
+        }
         links.Track(interfaces[options.Interface].Index, router);
         router.Start();
     }

@@ -14,8 +14,15 @@ internal static class Daemon
             { "routers": [ { "name": "VI_51", "interface": "lab0", "virtualRouterId": 51, "priority": {{priority}},
               "advertisementInterval": "{{TimeSpan.FromMilliseconds(intervalMs):c}}", "virtualAddresses": [{{addresses}}] {{extra}} } ] }
             """));
-        LabProcess process = lab.Start(host, "dotnet", Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), config, "--require-netns");
+        LabProcess process = lab.Start(host, "dotnet", Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), config, "--require-netns", "--control", ControlSocket(lab, host));
         Assert.True(process.WaitFor("ready", TimeSpan.FromSeconds(20)) is not null, $"vrrpd in {host} did not start: {process.Output}");
         return process;
     }
+
+    /// <summary>The daemon's control socket: one per lab host, as the hosts share the file system.</summary>
+    public static string ControlSocket(NetnsLab lab, string host) => Path.Combine(Path.GetTempPath(), $"vrrpd-{lab.Namespace(host)}.sock");
+
+    /// <summary>Runs vrrpctl in the host's namespace against its daemon and returns what it printed.</summary>
+    public static string Control(NetnsLab lab, string host, string command) =>
+        lab.Exec(host, $"dotnet {Path.Combine(AppContext.BaseDirectory, "vrrpctl.dll")} --socket {ControlSocket(lab, host)} {command}");
 }

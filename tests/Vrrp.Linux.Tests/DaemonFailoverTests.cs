@@ -198,4 +198,23 @@ public sealed class DaemonFailoverTests(ITestOutputHelper output)
             Assert.True(lab.Ping("c", Daemon.VirtualAddress));
         }
     }
+
+    [Fact]
+    public void Vrrpctl_status_names_the_master_on_both_nodes_and_demote_hands_it_over()
+    {
+        (NetnsLab lab, _, LabProcess n2) = Cluster();
+        using (lab)
+        {
+            string[] n1 = Daemon.Control(lab, "n1", "status").Split('\n')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            string[] backup = Daemon.Control(lab, "n2", "status").Split('\n')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(["VI_51", "lab0", "51", "Master", "100", NetnsLab.HostAddress(0), "100"], n1[..7]);
+            Assert.Equal(["VI_51", "lab0", "51", "Backup", "90", NetnsLab.HostAddress(0), "100"], backup[..7]);
+
+            DateTimeOffset demotedAt = DateTimeOffset.UtcNow;
+            Assert.Equal("ok", Daemon.Control(lab, "n1", "demote VI_51").Trim());
+            Assert.True(n2.WaitFor("Backup -> Master (MasterReleased", TimeSpan.FromSeconds(3), demotedAt) is not null, n2.Output);
+            Assert.True(NetnsLab.WaitUntil(() => Daemon.Control(lab, "n1", "status").Contains($"Backup      1 {NetnsLab.HostAddress(1)}", StringComparison.Ordinal)), Daemon.Control(lab, "n1", "status"));
+            Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n2", Daemon.VirtualAddress) && !lab.HasAddress("n1", Daemon.VirtualAddress)));
+        }
+    }
 }

@@ -1,0 +1,298 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Vrrp.Diagnostics;
+
+namespace Vrrp.Control;
+
+/// <summary>
+/// Serves a control socket (a Unix domain socket, readable and writable by its owner only): one command per line,
+/// one JSON document per line in answer. <c>vrrpctl</c> is its client.
+/// </summary>
+/// <remarks>
+/// Commands: <c>status</c> and <c>status NAME</c> (see <see cref="VirtualRouterStatus"/>); <c>demote NAME</c> sets
+/// the router's priority to 1 and, if it is master, hands mastership over at once with a priority-0 advertisement
+/// (for maintenance: it stays in the cluster as the last resort); <c>promote NAME</c> restores the priority it had.
+/// A failing answer is <c>{"ok":false,"error":"…"}</c>. A client can never disturb the routers beyond what its
+/// commands ask: bad input gets an error answer, a broken connection is dropped.
+/// </remarks>
+public sealed class VrrpControlServer : IAsyncDisposable
+{
+    /// <summary>The longest command line accepted, in bytes.</summary>
+    public const int MaxCommandLength = 1024;
+
+    private readonly Func<IReadOnlyCollection<VirtualRouter>> _routers;
+    private readonly Dictionary<string, int> _demoted = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _connections = [];
+    private Socket? _listener;
+    private Task? _accepting;
+
+    /// <summary>Initializes a server; <see cref="Start"/> opens the socket.</summary>
+    /// <param name="socketPath">The socket's path, e.g. <c>/run/vrrpd.sock</c>.</param>
+    /// <param name="routers">Returns the routers running now (called for every command).</param>
+    public VrrpControlServer(string socketPath, Func<IReadOnlyCollection<VirtualRouter>> routers)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(socketPath);
+        ArgumentNullException.ThrowIfNull(routers);
+        SocketPath = socketPath;
+        _routers = routers;
+    }
+
+    /// <summary>Gets the socket's path.</summary>
+    public string SocketPath { get; }
+
+    /// <summary>Opens the socket and starts answering. A socket file left by a dead process is replaced.</summary>
+    /// <exception cref="IOException">Another process serves the path already.</exception>
+    public void Start()
+    {
+        if (File.Exists(SocketPath))
+        {
+            if (IsServed(SocketPath))
+            {
+                throw new IOException($"{SocketPath}: another process serves this control socket.");
+            }
+
+            File.Delete(SocketPath);
+        }
+
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            listener.Listen(8);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+
+        _listener = listener;
+        _accepting = AcceptAsync(listener, _stopping.Token);
+    }
+
+    /// <summary>Stops answering, closes every connection and removes the socket file.</summary>
+    /// <returns>A task that completes when every connection is closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        if (_accepting is not null)
+        {
+            await _accepting.ConfigureAwait(false);
+        }
+
+        Task[] connections;
+        lock (_connections)
+        {
+            connections = [.. _connections];
+        }
+
+        await Task.WhenAll(connections).ConfigureAwait(false);
+        if (_listener is not null)
+        {
+            File.Delete(SocketPath);
+        }
+
+        _stopping.Dispose();
+    }
+
+    /// <summary>Answers one command line (without its newline) as the socket would.</summary>
+    /// <param name="command">The command line.</param>
+    /// <param name="output">Receives one JSON document.</param>
+    public void Execute(string command, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(output);
+        using var json = new Utf8JsonWriter(output);
+        string[] words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        switch (words)
+        {
+            case ["status"]:
+                VirtualRouterStatus.Write(json, _routers());
+                break;
+            case ["status", string name]:
+                WithRouter(json, name, router => VirtualRouterStatus.Write(json, [router]));
+                break;
+            case ["demote", string name]:
+                WithRouter(json, name, router => Answer(json, Demote(router)));
+                break;
+            case ["promote", string name]:
+                WithRouter(json, name, router => Answer(json, Promote(router)));
+                break;
+            default:
+                Answer(json, $"unknown command '{command}': use status [NAME], demote NAME or promote NAME");
+                break;
+        }
+    }
+
+    private static void Answer(Utf8JsonWriter json, string? error)
+    {
+        json.WriteStartObject();
+        json.WriteBoolean("ok", error is null);
+        if (error is not null)
+        {
+            json.WriteString("error", error);
+        }
+
+        json.WriteEndObject();
+    }
+
+    private void WithRouter(Utf8JsonWriter json, string name, Action<VirtualRouter> action)
+    {
+        foreach (VirtualRouter router in _routers())
+        {
+            if (router.Name == name)
+            {
+                action(router);
+                return;
+            }
+        }
+
+        Answer(json, $"no router named '{name}'");
+    }
+
+    private string? Demote(VirtualRouter router)
+    {
+        if (router.BasePriority == 255)
+        {
+            return $"{router.Name} owns its addresses (priority 255) and cannot be demoted";
+        }
+
+        lock (_demoted)
+        {
+            _demoted.TryAdd(router.Name, router.BasePriority);
+        }
+
+        router.SetPriority(1);
+        if (router.IsMaster)
+        {
+            // Stop sends priority 0, so a backup takes over after its Skew_Time; the router comes back as backup.
+            router.Stop();
+            router.Start();
+        }
+
+        return null;
+    }
+
+    private string? Promote(VirtualRouter router)
+    {
+        int priority;
+        lock (_demoted)
+        {
+            if (!_demoted.Remove(router.Name, out priority))
+            {
+                return $"{router.Name} is not demoted";
+            }
+        }
+
+        router.SetPriority(priority);
+        return null;
+    }
+
+    private async Task AcceptAsync(Socket listener, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            Task connection = ServeAsync(client, cancellationToken);
+            lock (_connections)
+            {
+                _connections.RemoveAll(static t => t.IsCompleted);
+                _connections.Add(connection);
+            }
+        }
+    }
+
+    private async Task ServeAsync(Socket client, CancellationToken cancellationToken)
+    {
+        var stream = new NetworkStream(client, ownsSocket: true);
+        await using (stream.ConfigureAwait(false))
+        {
+            PipeReader reader = PipeReader.Create(stream);
+            PipeWriter writer = PipeWriter.Create(stream);
+            try
+            {
+                while (true)
+                {
+                    ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    ReadOnlySequence<byte> buffer = result.Buffer;
+                    while (TryReadLine(ref buffer, out ReadOnlySequence<byte> line))
+                    {
+                        Execute(Encoding.UTF8.GetString(line).TrimEnd('\r'), writer);
+                        writer.Write("\n"u8);
+                        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (buffer.Length > MaxCommandLength)
+                    {
+                        Execute($"line longer than {MaxCommandLength} bytes", writer);
+                        writer.Write("\n"u8);
+                        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        break;
+                    }
+
+                    reader.AdvanceTo(buffer.Start, buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The client went away, or we are stopping: nothing to answer.
+            }
+            finally
+            {
+                await reader.CompleteAsync().ConfigureAwait(false);
+                await writer.CompleteAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
+    {
+        SequencePosition? newline = buffer.PositionOf((byte)'\n');
+        if (newline is null)
+        {
+            line = default;
+            return false;
+        }
+
+        line = buffer.Slice(0, newline.Value);
+        buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
+        return true;
+    }
+
+    private static bool IsServed(string path)
+    {
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Vrrp.Control;
+using Vrrp.Protocol;
+
+namespace Vrrp.Testing.Tests.Control;
+
+/// <summary>The control socket vrrpctl talks to, over a real Unix socket, with routers on a virtual clock.</summary>
+public sealed class VrrpControlServerTests
+{
+    private static VrrpSimulation Cluster()
+    {
+        VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100, 90).Build();
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        return sim;
+    }
+
+    private static JsonElement Execute(VrrpControlServer server, string command)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        server.Execute(command, output);
+        return JsonDocument.Parse(output.WrittenMemory).RootElement;
+    }
+
+    [Fact]
+    public void Status_reports_each_router_state_priorities_master_and_counters()
+    {
+        // Input: r1 (100) master, r2 (90) backup; "status". Expected: both documents, r2 naming r1's address as master.
+        using VrrpSimulation sim = Cluster();
+        var server = new VrrpControlServer("/unused", () => [.. sim.Nodes.Select(n => n.Router)]);
+
+        JsonElement routers = Execute(server, "status").GetProperty("routers");
+
+        Assert.Equal(2, routers.GetArrayLength());
+        JsonElement r1 = routers[0], r2 = routers[1];
+        Assert.Equal("Master", r1.GetProperty("state").GetString());
+        Assert.Equal("Backup", r2.GetProperty("state").GetString());
+        Assert.Equal(90, r2.GetProperty("priority").GetInt32());
+        Assert.Equal(100, r2.GetProperty("masterPriority").GetInt32());
+        Assert.Equal(sim["r1"].Router.PrimaryAddress.ToString(), r2.GetProperty("masterAddress").GetString());
+        Assert.Equal(3648.4375, r2.GetProperty("masterDownIntervalMs").GetDouble());
+        Assert.True(r1.GetProperty("counters").GetProperty("advertisementsSent").GetInt64() > 5);
+        Assert.Equal("Master", r1.GetProperty("lastTransitions")[r1.GetProperty("lastTransitions").GetArrayLength() - 1].GetProperty("to").GetString());
+    }
+
+    [Fact]
+    public void Demote_hands_mastership_over_at_once_and_promote_takes_it_back()
+    {
+        // Input: "demote r1" on the master, then "promote r1". Expected: r2 master after Skew_Time, r1 backup at priority 1;
+        // after promote r1 (preempting) is master again with priority 100.
+        using VrrpSimulation sim = Cluster();
+        var server = new VrrpControlServer("/unused", () => [.. sim.Nodes.Select(n => n.Router)]);
+
+        Assert.True(Execute(server, "demote r1").GetProperty("ok").GetBoolean());
+        sim.RunFor(TimeSpan.FromSeconds(1));
+        Assert.Equal("r2", sim.AssertExactlyOneMaster().Name);
+        Assert.Equal(1, sim["r1"].Router.Priority);
+        Assert.Equal(VrrpState.Backup, sim["r1"].Router.State);
+        Assert.Empty(sim.CheckAddressInvariant());
+
+        Assert.True(Execute(server, "promote r1").GetProperty("ok").GetBoolean());
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        Assert.Equal("r1", sim.AssertExactlyOneMaster().Name);
+        Assert.Equal(100, sim["r1"].Router.Priority);
+    }
+
+    [Theory]
+    [InlineData("status r9", "no router named 'r9'")]
+    [InlineData("promote r1", "r1 is not demoted")]
+    [InlineData("reboot", "unknown command 'reboot'")]
+    [InlineData("", "unknown command ''")]
+    public void Bad_commands_get_an_error_answer_and_change_nothing(string command, string error)
+    {
+        using VrrpSimulation sim = Cluster();
+        var server = new VrrpControlServer("/unused", () => [.. sim.Nodes.Select(n => n.Router)]);
+
+        JsonElement answer = Execute(server, command);
+
+        Assert.False(answer.GetProperty("ok").GetBoolean());
+        Assert.StartsWith(error, answer.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("r1", sim.AssertExactlyOneMaster().Name);
+    }
+
+    [Fact]
+    public async Task The_socket_answers_one_json_line_per_command_and_survives_an_overlong_line()
+    {
+        // Input: a real Unix socket; "status" then "status r2" on one connection, then a 2 kB line on another.
+        // Expected: two JSON lines; the long line gets an error answer and the server still answers the next client.
+        using VrrpSimulation sim = Cluster();
+        string path = Path.Combine(Path.GetTempPath(), $"vrrpctl-test-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
+        var server = new VrrpControlServer(path, () => [.. sim.Nodes.Select(n => n.Router)]);
+        await using (server)
+        {
+            server.Start();
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            }
+
+            string[] answers = await SendAsync(path, "status\nstatus r2\n", 2);
+            Assert.Equal(2, JsonDocument.Parse(answers[0]).RootElement.GetProperty("routers").GetArrayLength());
+            Assert.Equal("r2", JsonDocument.Parse(answers[1]).RootElement.GetProperty("routers")[0].GetProperty("name").GetString());
+
+            string[] refused = await SendAsync(path, new string('x', 2048), 1);
+            Assert.Contains("longer than 1024", refused[0], StringComparison.Ordinal);
+
+            string[] again = await SendAsync(path, "status r1\n", 1);
+            Assert.Equal("Master", JsonDocument.Parse(again[0]).RootElement.GetProperty("routers")[0].GetProperty("state").GetString());
+        }
+
+        Assert.False(File.Exists(path), "the socket file is removed on dispose");
+    }
+
+    [Fact]
+    public async Task A_second_server_on_a_served_path_is_refused_and_a_stale_file_is_replaced()
+    {
+        using VrrpSimulation sim = Cluster();
+        string path = Path.Combine(Path.GetTempPath(), $"vrrpctl-test-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
+        File.WriteAllText(path, "stale");
+        var first = new VrrpControlServer(path, () => [.. sim.Nodes.Select(n => n.Router)]);
+        await using (first)
+        {
+            first.Start();
+            var second = new VrrpControlServer(path, () => []);
+            Assert.Throws<IOException>(second.Start);
+            string[] answer = await SendAsync(path, "status r1\n", 1);
+            Assert.Contains("\"Master\"", answer[0], StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<string[]> SendAsync(string path, string text, int lines)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), TestContext.Current.CancellationToken);
+        using var stream = new NetworkStream(socket);
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(text), TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(stream);
+        var answers = new string[lines];
+        for (int i = 0; i < lines; i++)
+        {
+            answers[i] = await reader.ReadLineAsync(TestContext.Current.CancellationToken) ?? throw new InvalidOperationException("connection closed early");
+        }
+
+        return answers;
+    }
+}
