@@ -52,6 +52,9 @@ internal sealed class NotifyScriptRunner
             start.ArgumentList.Add(words[i]);
         }
 
+        // The timeout runs from before the start, so that a clock advanced by a test once the script runs always fires it.
+        using var timeout = new CancellationTokenSource(_scripts.Timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         Process? process;
         try
         {
@@ -73,8 +76,6 @@ internal sealed class NotifyScriptRunner
 
         using (process)
         {
-            using var timeout = new CancellationTokenSource(_scripts.Timeout, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
             try
             {
                 await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
