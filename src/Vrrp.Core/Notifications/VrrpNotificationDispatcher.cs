@@ -38,7 +38,7 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     private NotifyFifoWriter? _fifo;
     private StateFileWriter? _stateFile;
     private volatile bool _frozen;
-    private bool _disposed;
+    private volatile bool _disposed;
     private long _hookOverruns;
     private long _hookFailures;
     private long _scriptTimeouts;
@@ -466,6 +466,7 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
 
     private sealed class GroupTracker(VrrpNotificationDispatcher owner, VrrpSyncGroup group)
     {
+        private readonly object _gate = new();
         private VrrpState _state = VrrpState.Initialize;
 
         public void OnMemberChanged(object? sender, StateChange change)
@@ -478,7 +479,7 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
                 }
             }
 
-            lock (this)
+            lock (_gate)
             {
                 if (_state == change.To)
                 {
