@@ -34,6 +34,13 @@ internal sealed class NotifyFifoWriter : IDisposable
         Path = path;
         _logger = logger;
         _stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite, BufferSize = 0 });
+        if (_stream.CanSeek)
+        {
+            // A regular file would be overwritten from its start: refuse it rather than guess.
+            _stream.Dispose();
+            throw new VrrpConfigurationException([$"notify_fifo '{path}' is a regular file, not a FIFO; create a FIFO with mkfifo."]);
+        }
+
         _thread = new Thread(Pump) { IsBackground = true, Name = "vrrp-notify-fifo" };
         _thread.Start();
     }

@@ -200,7 +200,28 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(router);
         EventHandler<StateChange> handler = (_, change) => OnStateChanged(router, change);
         router.StateChanged += handler;
-        return new Detacher(() => router.StateChanged -= handler);
+        return new Detacher(() =>
+        {
+            router.StateChanged -= handler;
+            Forget(router);
+        });
+    }
+
+    /// <summary>
+    /// Lets go of a router that is gone (replaced by a reload, or disposed): its lanes finish the changes already
+    /// queued and end. Disposing what <see cref="Attach(VirtualRouter)"/> returned does this too.
+    /// </summary>
+    /// <param name="router">The router.</param>
+    public void Forget(VirtualRouter router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        if (_lanes.TryRemove(router, out Lane[]? lanes))
+        {
+            foreach (Lane lane in lanes)
+            {
+                lane.Queue.Writer.TryComplete();
+            }
+        }
     }
 
     /// <summary>

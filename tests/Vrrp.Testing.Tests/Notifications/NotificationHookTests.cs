@@ -161,6 +161,33 @@ public sealed class NotificationHookTests
     }
 
     [Fact]
+    public async Task A_detached_router_reaches_its_hooks_no_more()
+    {
+        // Input: r1 attached, starts (Backup); detached; becomes master. Expected: the hook saw Backup alone; flushing still completes.
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100).Build();
+        await using var dispatcher = new VrrpNotificationDispatcher(sim.Time);
+        var seen = new List<VrrpState>();
+        dispatcher.AddHook("record", (_, change, _) =>
+        {
+            lock (seen)
+            {
+                seen.Add(change.To);
+            }
+
+            return default;
+        });
+        IDisposable attached = dispatcher.Attach(sim["r1"].Router);
+        sim.Start();
+        await dispatcher.FlushAsync(TestContext.Current.CancellationToken);
+        attached.Dispose();
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        await dispatcher.FlushAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(sim["r1"].Router.IsMaster);
+        Assert.Equal([VrrpState.Backup], seen);
+    }
+
+    [Fact]
     public async Task Hooks_cannot_be_added_after_the_first_change()
     {
         // Input: a dispatcher that has dispatched a change. Expected: AddHook is refused with a message saying why.

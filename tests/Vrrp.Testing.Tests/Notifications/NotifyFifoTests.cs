@@ -91,12 +91,16 @@ public sealed class NotifyFifoTests : IDisposable
     }
 
     [Fact]
-    public async Task A_relative_or_missing_fifo_is_rejected_at_configuration_time()
+    public async Task A_relative_missing_or_regular_file_fifo_is_rejected_at_configuration_time()
     {
-        // Input: a relative path, then a full path that does not exist. Expected: messages naming notify_fifo and the fix.
+        // Input: a relative path, a full path that does not exist, a regular file. Expected: messages naming the fix; the file untouched.
         await using var dispatcher = new VrrpNotificationDispatcher();
 
         Assert.Contains("relative path", Assert.Throws<VrrpConfigurationException>(() => dispatcher.AddNotifyFifo("notify.fifo")).Message, StringComparison.Ordinal);
         Assert.Contains("create it with mkfifo", Assert.Throws<VrrpConfigurationException>(() => dispatcher.AddNotifyFifo(_files.PathOf("none"))).Message, StringComparison.Ordinal);
+        string regular = _files.PathOf("regular");
+        await File.WriteAllTextAsync(regular, "keep me", TestContext.Current.CancellationToken);
+        Assert.Contains("not a FIFO", Assert.Throws<VrrpConfigurationException>(() => dispatcher.AddNotifyFifo(regular)).Message, StringComparison.Ordinal);
+        Assert.Equal("keep me", await File.ReadAllTextAsync(regular, TestContext.Current.CancellationToken));
     }
 }
