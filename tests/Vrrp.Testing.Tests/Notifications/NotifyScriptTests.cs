@@ -53,7 +53,7 @@ public sealed class NotifyScriptTests : IDisposable
     [Fact]
     public async Task A_script_that_hangs_is_killed_at_its_timeout_and_the_next_change_still_runs_its_script()
     {
-        // Input: notify_backup records then sleeps for ten minutes; timeout 1 s on a real clock; r1 goes Backup then Master.
+        // Input: notify_backup records then sleeps for ten minutes; timeout 3 s on a real clock; r1 goes Backup then Master.
         // Expected: the sleeper is killed (one timeout, event 21 logged), never reaches its second line, and notify_master runs after it.
         string output = _files.PathOf("out.txt");
         string recorder = _files.Recorder("record.sh", output);
@@ -61,7 +61,7 @@ public sealed class NotifyScriptTests : IDisposable
         {
             NotifyBackup = _files.Script("hang.sh", $"'{recorder}' hang-start\nsleep 600\n'{recorder}' hang-end"),
             NotifyMaster = $"{recorder} master",
-            Timeout = TimeSpan.FromSeconds(1),
+            Timeout = TimeSpan.FromSeconds(3), // long enough for a loaded machine to start the script and record its first line
         };
         var logger = new FakeLogger();
         using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100).Build();
