@@ -63,7 +63,17 @@ public sealed class VirtualRouterStatistics
         }
     }
 
-    internal void OnDiscarded(VrrpPacketStatus reason) => Interlocked.Increment(ref _discarded[(int)reason]);
+    // Observers for rate-limited logs: a delegate call on the receive and send paths, allocation-free. Subscribers
+    // must return at once and not throw.
+    internal event Action<VrrpPacketStatus>? PacketDiscarded;
+
+    internal event Action? SendFailed;
+
+    internal void OnDiscarded(VrrpPacketStatus reason)
+    {
+        Interlocked.Increment(ref _discarded[(int)reason]);
+        PacketDiscarded?.Invoke(reason);
+    }
 
     internal void OnReceived(byte priority, VrrpChecksumForm form, bool v3IPv4)
     {
@@ -84,6 +94,7 @@ public sealed class VirtualRouterStatistics
         if (!ok)
         {
             Interlocked.Increment(ref _sendFailures);
+            SendFailed?.Invoke();
             return;
         }
 

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Logging;
+using Vrrp.Packets;
+using Vrrp.Protocol;
+
+namespace Vrrp.Diagnostics;
+
+/// <summary>
+/// Every log message of the library, with fixed event ids (listed in the README) so that alerts and filters can
+/// rely on them across versions.
+/// </summary>
+internal static partial class VrrpLog
+{
+    [LoggerMessage(EventId = 1, EventName = "StateChanged", Level = LogLevel.Information,
+        Message = "{Router}: {From} -> {To} ({Reason}), priority {Priority}")]
+    public static partial void StateChanged(ILogger logger, string router, VrrpState from, VrrpState to, StateChangeReason reason, byte priority);
+
+    [LoggerMessage(EventId = 2, EventName = "SendFailed", Level = LogLevel.Warning,
+        Message = "{Router}: an advertisement could not be sent ({Suppressed} more failures since the last report)")]
+    public static partial void SendFailed(ILogger logger, string router, long suppressed);
+
+    [LoggerMessage(EventId = 3, EventName = "PacketDiscarded", Level = LogLevel.Warning,
+        Message = "{Router}: discarded a received packet: {Reason} ({Suppressed} more for this reason since the last report)")]
+    public static partial void PacketDiscarded(ILogger logger, string router, VrrpPacketStatus reason, long suppressed);
+
+    [LoggerMessage(EventId = 10, EventName = "HookOverrun", Level = LogLevel.Warning,
+        Message = "{Router}: notification hook '{Hook}' overran its budget of {Budget} and was cancelled")]
+    public static partial void HookOverrun(ILogger logger, string router, string hook, TimeSpan budget);
+
+    [LoggerMessage(EventId = 11, EventName = "HookFailed", Level = LogLevel.Error,
+        Message = "{Router}: notification hook '{Hook}' failed")]
+    public static partial void HookFailed(ILogger logger, Exception exception, string router, string hook);
+
+    [LoggerMessage(EventId = 20, EventName = "ScriptExited",
+        Message = "{Router}: notify script {Script} exited with code {ExitCode}")]
+    public static partial void ScriptExited(ILogger logger, LogLevel level, string router, string script, int exitCode);
+
+    [LoggerMessage(EventId = 21, EventName = "ScriptTimedOut", Level = LogLevel.Warning,
+        Message = "{Router}: notify script {Script} ran past its timeout of {Timeout} and was killed")]
+    public static partial void ScriptTimedOut(ILogger logger, string router, string script, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 22, EventName = "ScriptFailedToStart", Level = LogLevel.Error,
+        Message = "{Router}: notify script {Script} could not be started")]
+    public static partial void ScriptFailedToStart(ILogger logger, Exception exception, string router, string script);
+
+    [LoggerMessage(EventId = 30, EventName = "FifoLinesDropped", Level = LogLevel.Warning,
+        Message = "notify FIFO {Path}: no reader is draining it; a line was dropped ({Dropped} dropped in all)")]
+    public static partial void FifoLinesDropped(ILogger logger, string path, long dropped);
+
+    [LoggerMessage(EventId = 31, EventName = "FifoWriteFailed", Level = LogLevel.Error,
+        Message = "notify FIFO {Path}: writing failed; no more lines are written to it")]
+    public static partial void FifoWriteFailed(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(EventId = 32, EventName = "StateFileWriteFailed", Level = LogLevel.Error,
+        Message = "state file {Path}: writing failed")]
+    public static partial void StateFileWriteFailed(ILogger logger, Exception exception, string path);
+}

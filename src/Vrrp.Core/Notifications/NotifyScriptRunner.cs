@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Vrrp.Diagnostics;
+using Vrrp.Protocol;
+
+namespace Vrrp.Notifications;
+
+/// <summary>Runs one owner's keepalived notify scripts for a change, in keepalived's order: the per-state script, then <c>notify</c>.</summary>
+internal sealed class NotifyScriptRunner
+{
+    private readonly string _owner;
+    private readonly string _type;
+    private readonly NotifyScripts _scripts;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly VrrpNotificationDispatcher _dispatcher;
+
+    public NotifyScriptRunner(string owner, string type, NotifyScripts scripts, TimeProvider time, ILogger logger, VrrpNotificationDispatcher dispatcher)
+    {
+        _owner = owner;
+        _type = type;
+        _scripts = scripts;
+        _time = time;
+        _logger = logger;
+        _dispatcher = dispatcher;
+    }
+
+    public async ValueTask RunAsync(VrrpState state, int priority, CancellationToken cancellationToken)
+    {
+        if (_scripts.ForState(state) is { } stateScript)
+        {
+            await RunOneAsync(NotifyScripts.Split(stateScript), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_scripts.Notify is { } notify)
+        {
+            List<string> words = NotifyScripts.Split(notify);
+            words.Add(_type);
+            words.Add(_owner);
+            words.Add(KeepalivedFormat.StateName(state));
+            words.Add(priority.ToString(CultureInfo.InvariantCulture));
+            await RunOneAsync(words, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunOneAsync(List<string> words, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(words[0]) { UseShellExecute = false };
+        for (int i = 1; i < words.Count; i++)
+        {
+            start.ArgumentList.Add(words[i]);
+        }
+
+        // The timeout runs from before the start, so that a clock advanced by a test once the script runs always fires it.
+        using var timeout = new CancellationTokenSource(_scripts.Timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        Process? process;
+        try
+        {
+            process = Process.Start(start);
+        }
+#pragma warning disable CA1031 // a script that cannot start is logged; the next change still runs
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            VrrpLog.ScriptFailedToStart(_logger, ex, _owner, words[0]);
+            _dispatcher.OnScriptFailed();
+            return;
+        }
+
+        if (process is null)
+        {
+            return;
+        }
+
+        using (process)
+        {
+            try
+            {
+                await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+                int code = process.ExitCode;
+                VrrpLog.ScriptExited(_logger, code == 0 ? LogLevel.Information : LogLevel.Warning, _owner, words[0], code);
+                _dispatcher.OnScriptExited(code);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                if (timeout.IsCancellationRequested)
+                {
+                    VrrpLog.ScriptTimedOut(_logger, _owner, words[0], _scripts.Timeout);
+                    _dispatcher.OnScriptTimedOut();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Vrrp.Notifications;
+
+namespace Vrrp.Testing.Tests.Notifications;
+
+/// <summary>keepalived notify scripts, run as real processes.</summary>
+public sealed class NotifyScriptTests : IDisposable
+{
+    private readonly ProcessFixtures _files = new();
+
+    public void Dispose() => _files.Dispose();
+
+    [Fact]
+    public async Task Per_state_scripts_then_notify_run_in_order_with_keepalived_arguments()
+    {
+        // Input: r1 alone with notify, notify_master (with a quoted argument), notify_backup and notify_stop; it goes Backup, Master, then stops.
+        // Expected: per change, the state's script then notify with INSTANCE NAME STATE PRIORITY, exactly these lines in this order.
+        string output = _files.PathOf("out.txt");
+        var scripts = new NotifyScripts
+        {
+            Notify = _files.Recorder("notify.sh", output),
+            NotifyMaster = $"{_files.Recorder("master.sh", output)} \"two words\" x",
+            NotifyBackup = _files.Recorder("backup.sh", output),
+            NotifyStop = _files.Recorder("stop.sh", output),
+            NotifyFault = _files.Recorder("fault.sh", output),
+        };
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100).Build();
+        await using var dispatcher = new VrrpNotificationDispatcher(sim.Time);
+        dispatcher.AddNotifyScripts("r1", scripts);
+        dispatcher.Attach(sim["r1"].Router);
+
+        sim.Start();
+        await dispatcher.FlushAsync(TestContext.Current.CancellationToken);
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        await dispatcher.FlushAsync(TestContext.Current.CancellationToken);
+        sim.Stop("r1");
+        await dispatcher.FlushAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+            [
+                "backup.sh|",
+                "notify.sh|INSTANCE|r1|BACKUP|100|",
+                "master.sh|two words|x|",
+                "notify.sh|INSTANCE|r1|MASTER|100|",
+                "stop.sh|",
+                "notify.sh|INSTANCE|r1|STOP|100|",
+            ],
+            await File.ReadAllLinesAsync(output, TestContext.Current.CancellationToken));
+        Assert.Equal(0, dispatcher.ScriptFailures);
+    }
+
+    [Fact]
+    public async Task A_script_that_hangs_is_killed_at_its_timeout_and_the_next_change_still_runs_its_script()
+    {
+        // Input: notify_backup records then sleeps for ten minutes; timeout 3 s on a real clock; r1 goes Backup then Master.
+        // Expected: the sleeper is killed (one timeout, event 21 logged), never reaches its second line, and notify_master runs after it.
+        string output = _files.PathOf("out.txt");
+        string recorder = _files.Recorder("record.sh", output);
+        var scripts = new NotifyScripts
+        {
+            NotifyBackup = _files.Script("hang.sh", $"'{recorder}' hang-start\nsleep 600\n'{recorder}' hang-end"),
+            NotifyMaster = $"{recorder} master",
+            Timeout = TimeSpan.FromSeconds(3), // long enough for a loaded machine to start the script and record its first line
+        };
+        var logger = new FakeLogger();
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100).Build();
+        await using var dispatcher = new VrrpNotificationDispatcher(TimeProvider.System, logger);
+        dispatcher.AddNotifyScripts("r1", scripts);
+        dispatcher.Attach(sim["r1"].Router);
+
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        Assert.True(sim["r1"].Router.IsMaster);
+        await dispatcher.FlushAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(["record.sh|hang-start|", "record.sh|master|"], await File.ReadAllLinesAsync(output, TestContext.Current.CancellationToken));
+        Assert.Equal(1, dispatcher.ScriptTimeouts);
+        FakeLogRecord killed = Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 21);
+        Assert.Equal(scripts.NotifyBackup, killed.GetStructuredStateValue("Script"));
+    }
+
+    [Fact]
+    public async Task Exit_codes_are_logged_and_a_failing_script_is_counted()
+    {
+        // Input: notify_backup exits 3, notify_master exits 0. Expected: event 20 twice, with codes 3 (warning) and 0 (information); one failure counted.
+        var scripts = new NotifyScripts
+        {
+            NotifyBackup = _files.Script("fails.sh", "exit 3"),
+            NotifyMaster = _files.Script("works.sh", "exit 0"),
+        };
+        var logger = new FakeLogger();
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100).Build();
+        await using var dispatcher = new VrrpNotificationDispatcher(sim.Time, logger);
+        dispatcher.AddNotifyScripts("r1", scripts);
+        dispatcher.Attach(sim["r1"].Router);
+
+        sim.Start();
+        await dispatcher.FlushAsync(TestContext.Current.CancellationToken);
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        await dispatcher.FlushAsync(TestContext.Current.CancellationToken);
+
+        FakeLogRecord[] exits = [.. logger.Collector.GetSnapshot().Where(r => r.Id.Id == 20)];
+        Assert.Equal(["3", "0"], exits.Select(r => r.GetStructuredStateValue("ExitCode")));
+        Assert.Equal([LogLevel.Warning, LogLevel.Information], exits.Select(r => r.Level));
+        Assert.Equal(1, dispatcher.ScriptFailures);
+    }
+
+    [Fact]
+    public async Task A_relative_script_path_is_rejected_at_configuration_time_naming_the_keyword()
+    {
+        // Input: notify_master given as a relative path, notify as a missing full path.
+        // Expected: VrrpConfigurationException naming notify_master as relative and notify as missing.
+        await using var dispatcher = new VrrpNotificationDispatcher();
+        var scripts = new NotifyScripts { NotifyMaster = "scripts/master.sh arg", Notify = _files.PathOf("missing.sh") };
+
+        VrrpConfigurationException error = Assert.Throws<VrrpConfigurationException>(() => dispatcher.AddNotifyScripts("VI_1", scripts));
+        Assert.Contains("VI_1: notify_master 'scripts/master.sh' is a relative path", error.Message, StringComparison.Ordinal);
+        Assert.Contains("notify '" + _files.PathOf("missing.sh") + "' does not exist", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Logging.Testing;
+using Vrrp.Diagnostics;
+using Vrrp.Notifications;
+using Vrrp.Transport;
+
+namespace Vrrp.Testing.Tests.Notifications;
+
+/// <summary>Metrics, logs and notifications add nothing to the steady state's allocations.</summary>
+public sealed class ObservabilityAllocationTests
+{
+    [Fact]
+    public async Task Adverts_and_rate_limited_discards_allocate_zero_bytes_with_metrics_logs_and_notifications_attached()
+    {
+        // Input: a pair at 10 ms with VrrpMetrics, VirtualRouterLogger and a dispatcher attached; after warm-up (one
+        // discard already logged), 10,000 adverts each way and 10,000 undecodable packets to the backup within one report interval.
+        // Expected: 0 bytes allocated on this thread; the discards counted, one log for them.
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100, 90).WithAdvertisementInterval(TimeSpan.FromMilliseconds(10)).Build();
+        using var metrics = new VrrpMetrics();
+        var logger = new FakeLogger();
+        var log = new VirtualRouterLogger(logger, sim.Time, TimeSpan.FromHours(1));
+        await using var dispatcher = new VrrpNotificationDispatcher(sim.Time);
+        dispatcher.AddHook("noop", (_, _, _) => default);
+        foreach (SimulatedNode node in sim.Nodes)
+        {
+            metrics.Track(node.Router);
+            log.Attach(node.Router);
+            dispatcher.Attach(node.Router);
+        }
+
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        VirtualRouter backup = sim["r2"].Router;
+        byte[] garbage = new byte[3];
+        backup.Receive(garbage, default(PacketMetadata));
+        long sentBefore = sim["r1"].Router.Statistics.AdvertisementsSent;
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            backup.Receive(garbage, default(PacketMetadata));
+        }
+
+        sim.Clock!.Advance(TimeSpan.FromSeconds(100));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(10_000, sim["r1"].Router.Statistics.AdvertisementsSent - sentBefore);
+        Assert.Equal(10_001, backup.Statistics.TotalDiscarded);
+        Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 3);
+        Assert.Equal(0, allocated);
+    }
+}
