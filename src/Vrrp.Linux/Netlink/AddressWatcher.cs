@@ -29,10 +29,24 @@ internal sealed class AddressWatcher : IDisposable
     // ifaddrmsg: u8 family, u8 prefix length, u8 flags, u8 scope, u32 index; then attributes.
     private void OnMessage(ushort type, ReadOnlySpan<byte> payload)
     {
-        if (type == RTM_DELADDR && payload.Length >= 8 && TryReadAddress(payload[8..], out PackedIPAddress removed))
+        if (TryReadRemoved(type, payload, out int interfaceIndex, out PackedIPAddress removed))
         {
-            _removed(BinaryPrimitives.ReadInt32LittleEndian(payload[4..]), removed);
+            _removed(interfaceIndex, removed);
         }
+    }
+
+    /// <summary>Reads an RTM_DELADDR message's interface and address; false for anything else.</summary>
+    internal static bool TryReadRemoved(ushort type, ReadOnlySpan<byte> payload, out int interfaceIndex, out PackedIPAddress address)
+    {
+        interfaceIndex = 0;
+        address = default;
+        if (type != RTM_DELADDR || payload.Length < 8 || !TryReadAddress(payload[8..], out address))
+        {
+            return false;
+        }
+
+        interfaceIndex = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
+        return true;
     }
 
     private static bool TryReadAddress(ReadOnlySpan<byte> attributes, out PackedIPAddress address)

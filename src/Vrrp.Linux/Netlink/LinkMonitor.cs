@@ -73,11 +73,26 @@ public sealed class LinkMonitor : IDisposable
     // ifinfomsg: u8 family, u8 pad, u16 type, s32 index, u32 flags, u32 change.
     private void OnMessage(ushort type, ReadOnlySpan<byte> payload)
     {
-        if (type is RTM_NEWLINK or RTM_DELLINK && payload.Length >= 16)
+        if (TryReadLink(type, payload, out int interfaceIndex, out bool up))
         {
-            uint flags = BinaryPrimitives.ReadUInt32LittleEndian(payload[8..]);
-            OnLink(BinaryPrimitives.ReadInt32LittleEndian(payload[4..]), type == RTM_NEWLINK && (flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING));
+            OnLink(interfaceIndex, up);
         }
+    }
+
+    /// <summary>Reads an RTM_NEWLINK or RTM_DELLINK message: the interface, and whether it is up and running.</summary>
+    internal static bool TryReadLink(ushort type, ReadOnlySpan<byte> payload, out int interfaceIndex, out bool up)
+    {
+        interfaceIndex = 0;
+        up = false;
+        if (type is not (RTM_NEWLINK or RTM_DELLINK) || payload.Length < 16)
+        {
+            return false;
+        }
+
+        uint flags = BinaryPrimitives.ReadUInt32LittleEndian(payload[8..]);
+        interfaceIndex = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
+        up = type == RTM_NEWLINK && (flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING);
+        return true;
     }
 
     private void OnLink(int index, bool up)

@@ -67,26 +67,18 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
                 return;
             }
 
-            ReadOnlySpan<byte> messages = buffer.AsSpan(0, length);
-            while (messages.Length >= 16)
+            var reader = new NetlinkMessageReader(buffer.AsSpan(0, length));
+            while (reader.TryRead(out ushort type, out ReadOnlySpan<byte> payload))
             {
-                int messageLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(messages);
-                if (messageLength < 16 || messageLength > messages.Length)
-                {
-                    break;
-                }
-
                 try
                 {
-                    _handler(BinaryPrimitives.ReadUInt16LittleEndian(messages[4..]), messages[16..messageLength]);
+                    _handler(type, payload);
                 }
 #pragma warning disable CA1031 // a failing handler must not stop the subscription
                 catch (Exception)
 #pragma warning restore CA1031
                 {
                 }
-
-                messages = messages[Math.Min(messages.Length, (messageLength + 3) & ~3)..];
             }
         }
     }

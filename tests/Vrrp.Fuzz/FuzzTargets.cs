@@ -1,0 +1,187 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using Vrrp.Linux.Netlink;
+using Vrrp.Packets;
+
+namespace Vrrp.Fuzz;
+
+/// <summary>A decoder under fuzzing: its seeds, how to call it (returning the outcome), and how to repair checksums.</summary>
+/// <param name="Name">A file-name-safe name.</param>
+/// <param name="Seed">Makes one valid input from a random source.</param>
+/// <param name="Decode">Decodes an input and names the outcome (a rejection reason, or what was read).</param>
+/// <param name="Repair">Makes checksums and ICVs right again after a mutation, so decoding goes past them; or null.</param>
+internal sealed record FuzzTarget(string Name, Func<Random, byte[]> Seed, FuzzTarget.Decoder Decode, FuzzTarget.Repairer? Repair)
+{
+    public delegate string Decoder(ReadOnlySpan<byte> input);
+
+    public delegate void Repairer(Span<byte> input);
+}
+
+/// <summary>Every decoder that reads bytes from outside the process.</summary>
+internal static class FuzzTargets
+{
+    private static readonly string[] s_status = Enum.GetNames<VrrpPacketStatus>();
+    private static readonly PackedIPAddress s_source4 = PackedIPAddress.Parse("198.51.100.11");
+    private static readonly PackedIPAddress s_group4 = PackedIPAddress.Parse("224.0.0.18");
+    private static readonly PackedIPAddress s_source6 = PackedIPAddress.Parse("fe80::11");
+    private static readonly PackedIPAddress s_group6 = PackedIPAddress.Parse("ff02::12");
+    private static readonly VrrpAuthentication s_password = VrrpAuthentication.Create(VrrpAuthenticationType.SimplePassword, "fuzzpass");
+    private static readonly VrrpAuthentication s_ah = VrrpAuthentication.Create(VrrpAuthenticationType.IPAuthenticationHeader, "fuzzpass");
+
+    public static IReadOnlyList<FuzzTarget> All { get; } =
+    [
+        new("vrrp-message-ipv4", r => Message(r, VrrpVersion.V3, AddressFamily.InterNetwork), input => Message(input, AddressFamily.InterNetwork, s_source4, s_group4), input => RepairMessage(input, AddressFamily.InterNetwork)),
+        new("vrrp-message-ipv6", r => Message(r, VrrpVersion.V3, AddressFamily.InterNetworkV6), input => Message(input, AddressFamily.InterNetworkV6, s_source6, s_group6), input => RepairMessage(input, AddressFamily.InterNetworkV6)),
+        new("ipv4-datagram-v3", r => Datagram(r, VrrpVersion.V3, VrrpAuthentication.None), input => s_status[(int)VrrpDatagram.TryReadIPv4(input, new VrrpReceivePolicy(VrrpVersion.V3), out _)], input => RepairDatagram(input, null)),
+        new("ipv4-datagram-v2-password", r => Datagram(r, VrrpVersion.V2, s_password), input => s_status[(int)VrrpDatagram.TryReadIPv4(input, new VrrpReceivePolicy(VrrpVersion.V2, s_password), out _)], input => RepairDatagram(input, null)),
+        new("ipv4-datagram-v2-ah", r => Datagram(r, VrrpVersion.V2, s_ah), input => s_status[(int)VrrpDatagram.TryReadIPv4(input, new VrrpReceivePolicy(VrrpVersion.V2, s_ah), out _)], input => RepairDatagram(input, s_ah)),
+        new("ipv6-message-v3", r => Message(r, VrrpVersion.V3, AddressFamily.InterNetworkV6), input => s_status[(int)VrrpDatagram.TryReadIPv6(input, s_source6, s_group6, VrrpDatagram.RequiredHopLimit, new VrrpReceivePolicy(VrrpVersion.V3), out _)], input => RepairMessage(input, AddressFamily.InterNetworkV6)),
+        new("ipv4-header", r => Datagram(r, VrrpVersion.V3, VrrpAuthentication.None), Header, input => RepairDatagram(input, null)),
+        new("authentication-header", r => Datagram(r, VrrpVersion.V2, s_ah), AuthenticationHeaderOutcome, input => RepairDatagram(input, s_ah)),
+        new("netlink-messages", Netlink, NetlinkOutcome, null),
+    ];
+
+    private static string Message(ReadOnlySpan<byte> input, AddressFamily family, PackedIPAddress source, PackedIPAddress destination)
+    {
+        VrrpPacketStatus status = VrrpPacket.TryRead(input, family, out VrrpPacket packet);
+        if (status != VrrpPacketStatus.Valid)
+        {
+            return s_status[(int)status];
+        }
+
+        return packet.VerifyChecksum(input, source, destination, out _) ? "Valid" : "Checksum";
+    }
+
+    private static string Header(ReadOnlySpan<byte> input) =>
+        !IPv4Header.TryRead(input, out _) ? "Unreadable" : IPv4Header.VerifyHeaderChecksum(input) ? "Valid" : "HeaderChecksum";
+
+    private static string AuthenticationHeaderOutcome(ReadOnlySpan<byte> input)
+    {
+        if (!IPv4Header.TryRead(input, out IPv4Header header) || input.Length < header.HeaderLength)
+        {
+            return "NoIPv4Header";
+        }
+
+        if (!AuthenticationHeader.TryRead(input[header.HeaderLength..], out _, out _, out _))
+        {
+            return "Unreadable";
+        }
+
+        return AuthenticationHeader.Verify(input, s_ah.Key) ? "Valid" : "IcvMismatch";
+    }
+
+    private static string NetlinkOutcome(ReadOnlySpan<byte> input)
+    {
+        var reader = new NetlinkMessageReader(input);
+        string outcome = "NoMessage";
+        while (reader.TryRead(out ushort type, out ReadOnlySpan<byte> payload))
+        {
+            outcome = AddressWatcher.TryReadRemoved(type, payload, out _, out _) ? "AddressRemoved"
+                : LinkMonitor.TryReadLink(type, payload, out _, out _) ? "Link"
+                : outcome == "NoMessage" ? "Other" : outcome;
+        }
+
+        return NetlinkAddressMessage.TryReadAck(input, 7, out _) ? "Ack" : outcome;
+    }
+
+    private static byte[] Message(Random random, VrrpVersion version, AddressFamily family)
+    {
+        int addressLength = family == AddressFamily.InterNetworkV6 ? 16 : 4;
+        byte[] addresses = new byte[addressLength * random.Next(1, 6)];
+        random.NextBytes(addresses);
+        var packet = new VrrpPacket(version, (byte)random.Next(1, 256), (byte)random.Next(256), (ushort)random.Next(1, 4096), family, addresses);
+        byte[] buffer = new byte[packet.Length];
+        PackedIPAddress source = family == AddressFamily.InterNetworkV6 ? s_source6 : s_source4;
+        PackedIPAddress destination = family == AddressFamily.InterNetworkV6 ? s_group6 : s_group4;
+        return packet.TryWrite(buffer, VrrpChecksumForm.PseudoHeader, source, destination, out int length) ? buffer[..length] : [];
+    }
+
+    private static byte[] Datagram(Random random, VrrpVersion version, VrrpAuthentication authentication)
+    {
+        byte[] addresses = new byte[4 * random.Next(1, 6)];
+        random.NextBytes(addresses);
+        ushort interval = (ushort)(version == VrrpVersion.V2 ? random.Next(1, 256) : random.Next(1, 4096));
+        var packet = new VrrpPacket(version, (byte)random.Next(1, 256), (byte)random.Next(256), interval, AddressFamily.InterNetwork, addresses);
+        byte[] buffer = new byte[256];
+        return VrrpDatagram.TryWriteIPv4(buffer, packet, s_source4, s_group4, (ushort)random.Next(65536), VrrpChecksumForm.PseudoHeader, authentication, (uint)random.Next(), out int length)
+            ? buffer[..length]
+            : [];
+    }
+
+    private static byte[] Netlink(Random random)
+    {
+        // RTM_NEWLINK (ifinfomsg), RTM_DELADDR (ifaddrmsg + IFA_LOCAL), NLMSG_ERROR (ack of sequence 7), in a random mix.
+        var messages = new List<byte>();
+        for (int i = random.Next(1, 4); i > 0; i--)
+        {
+            (ushort type, byte[] payload) = random.Next(3) switch
+            {
+                0 => ((ushort)16, new byte[16]),
+                1 => ((ushort)21, new byte[8 + 8]),
+                _ => ((ushort)2, new byte[4 + 16]),
+            };
+            if (type == 16)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(4), random.Next(1, 10));
+                BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(8), (uint)random.Next());
+            }
+            else if (type == 21)
+            {
+                payload[0] = 2;
+                BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(4), random.Next(1, 10));
+                BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(8), 8);
+                BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(10), 2);
+                random.NextBytes(payload.AsSpan(12, 4));
+            }
+            else
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(payload, -random.Next(0, 100));
+                BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(4 + 8), 7);
+            }
+
+            byte[] header = new byte[16];
+            BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)(16 + payload.Length));
+            BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(4), type);
+            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), 7);
+            messages.AddRange(header);
+            messages.AddRange(payload);
+        }
+
+        return [.. messages];
+    }
+
+    private static void RepairMessage(Span<byte> message, AddressFamily family)
+    {
+        if (message.Length < 8 || VrrpPacket.TryRead(message, family, out VrrpPacket packet) is VrrpPacketStatus.PacketLength or VrrpPacketStatus.Version)
+        {
+            return;
+        }
+
+        PackedIPAddress source = family == AddressFamily.InterNetworkV6 ? s_source6 : s_source4;
+        PackedIPAddress destination = family == AddressFamily.InterNetworkV6 ? s_group6 : s_group4;
+        BinaryPrimitives.WriteUInt16BigEndian(message[6..], 0);
+        ushort checksum = VrrpPacket.ComputeChecksum(message, packet.Version, VrrpChecksumForm.PseudoHeader, source, destination);
+        BinaryPrimitives.WriteUInt16BigEndian(message[6..], checksum);
+    }
+
+    private static void RepairDatagram(Span<byte> datagram, VrrpAuthentication? ah)
+    {
+        if (datagram.Length < 20)
+        {
+            return;
+        }
+
+        int headerLength = Math.Clamp((datagram[0] & 0x0F) * 4, 20, datagram.Length);
+        datagram[10] = 0;
+        datagram[11] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(datagram[10..], InternetChecksum.Compute(datagram[..headerLength]));
+        if (ah is not null)
+        {
+            AuthenticationHeader.Sign(datagram, ah.Key);
+        }
+        else if (datagram.Length >= headerLength + 8)
+        {
+            RepairMessage(datagram[headerLength..], AddressFamily.InterNetwork);
+        }
+    }
+}
