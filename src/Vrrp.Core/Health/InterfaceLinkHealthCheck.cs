@@ -4,14 +4,14 @@ using System.Net.NetworkInformation;
 namespace Vrrp.Health;
 
 /// <summary>
-/// Healthy while a named interface is up, as keepalived's <c>track_interface</c>: on Linux the interface's flags say
-/// both UP and RUNNING (carrier), read from <c>/sys/class/net/IF/flags</c>; elsewhere its
-/// <see cref="NetworkInterface.OperationalStatus"/> is <see cref="OperationalStatus.Up"/>. A missing interface is down.
+/// Healthy while a named interface is up, as keepalived's <c>track_interface</c>: on Linux the interface is UP and
+/// RUNNING, as keepalived reads them from netlink (UP from <c>/sys/class/net/IF/flags</c>, RUNNING from its
+/// <c>carrier</c>: sysfs flags never carry RUNNING, and loopback's operstate is "unknown" though it runs); elsewhere
+/// its <see cref="NetworkInterface.OperationalStatus"/> is <see cref="OperationalStatus.Up"/>. A missing interface is down.
 /// </summary>
 public sealed class InterfaceLinkHealthCheck : IVrrpHealthCheck
 {
     private const int IffUp = 0x1;
-    private const int IffRunning = 0x40;
     private readonly string? _sysClassNet;
 
     /// <summary>Initializes a check of an interface.</summary>
@@ -66,9 +66,26 @@ public sealed class InterfaceLinkHealthCheck : IVrrpHealthCheck
             return VrrpCheckResult.Failure($"unreadable flags of {InterfaceName}: '{text}'");
         }
 
-        return (flags & (IffUp | IffRunning)) == (IffUp | IffRunning)
-            ? VrrpCheckResult.Success($"{InterfaceName} is up")
-            : VrrpCheckResult.Failure((flags & IffUp) == 0 ? $"{InterfaceName} is administratively down" : $"{InterfaceName} has no carrier");
+        if ((flags & IffUp) == 0)
+        {
+            return VrrpCheckResult.Failure($"{InterfaceName} is administratively down");
+        }
+
+        string carrier;
+        try
+        {
+            carrier = File.ReadAllText(Path.Combine(root, InterfaceName, "carrier")).Trim();
+        }
+        catch (IOException)
+        {
+            carrier = "0"; // the kernel answers EINVAL while the interface is down
+        }
+        catch (UnauthorizedAccessException)
+        {
+            carrier = "0";
+        }
+
+        return carrier == "1" ? VrrpCheckResult.Success($"{InterfaceName} is up") : VrrpCheckResult.Failure($"{InterfaceName} has no carrier");
     }
 
     private VrrpCheckResult CheckPortable()

@@ -37,6 +37,7 @@ public sealed partial class ScheduledHealthCheck : IAsyncDisposable
     private CancellationTokenSource? _runCancellation;
     private Task _run = Task.CompletedTask;
     private long _runId;
+    private long _runStarted;
     private bool _inFlight;
     private bool _timedOut;
     private bool _confirmed;
@@ -206,11 +207,15 @@ public sealed partial class ScheduledHealthCheck : IAsyncDisposable
         _intervalTimer.Change(TimeSpan.Zero, Options.Interval);
     }
 
-    /// <summary>Stops the schedule, cancels a run in progress and waits for it to end.</summary>
-    /// <returns>A task that completes when no run is left.</returns>
+    /// <summary>
+    /// Stops the schedule, cancels a run in progress and waits for it to end, but no longer than that run's timeout
+    /// (a check that ignores its cancellation is left behind, and one already past its timeout is not waited for).
+    /// </summary>
+    /// <returns>A task that completes when the run has ended or been left behind.</returns>
     public async ValueTask DisposeAsync()
     {
         Task run;
+        TimeSpan grace;
         lock (_gate)
         {
             if (_stopped)
@@ -219,13 +224,18 @@ public sealed partial class ScheduledHealthCheck : IAsyncDisposable
             }
 
             _stopped = true;
-            run = _run;
+            run = _inFlight && !_timedOut ? _run : Task.CompletedTask;
+            grace = Options.EffectiveTimeout - _time.GetElapsedTime(_runStarted);
         }
 
         _intervalTimer.Dispose();
         _timeoutTimer.Dispose();
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await run.ConfigureAwait(false);
+        _stopping.Cancel(); // synchronously, so that a check's own cancellation (a process kill) is done before the wait below
+        if (!run.IsCompleted && grace > TimeSpan.Zero)
+        {
+            await Task.WhenAny(run, Task.Delay(grace, _time)).ConfigureAwait(false);
+        }
+
         _stopping.Dispose();
     }
 
@@ -252,6 +262,7 @@ public sealed partial class ScheduledHealthCheck : IAsyncDisposable
 
             _inFlight = true;
             _timedOut = false;
+            _runStarted = _time.GetTimestamp();
             runId = ++_runId;
             cancellation = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
             _runCancellation = cancellation;
