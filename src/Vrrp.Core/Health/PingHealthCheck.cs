@@ -15,6 +15,7 @@ namespace Vrrp.Health;
 public sealed class PingHealthCheck : IVrrpHealthCheck
 {
     private static readonly byte[] s_payload = new byte[32];
+    private readonly TimeSpan _echoTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>Initializes a check of an address.</summary>
     /// <param name="address">The address to ping, often the default gateway.</param>
@@ -28,16 +29,28 @@ public sealed class PingHealthCheck : IVrrpHealthCheck
     public IPAddress Address { get; }
 
     /// <summary>Gets how long one echo waits for its reply, 1 ms to 60 s. Default 1 s.</summary>
-    public TimeSpan EchoTimeout { get; init; } = TimeSpan.FromSeconds(1);
+    /// <exception cref="ArgumentOutOfRangeException">Out of range.</exception>
+    public TimeSpan EchoTimeout
+    {
+        get => _echoTimeout;
+        init
+        {
+            if (value < TimeSpan.FromMilliseconds(1) || value > TimeSpan.FromSeconds(60))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"EchoTimeout must be 1 ms to 60 s; got {value.TotalMilliseconds} ms.");
+            }
+
+            _echoTimeout = value;
+        }
+    }
 
     /// <inheritdoc/>
     public async ValueTask<VrrpCheckResult> CheckAsync(CancellationToken cancellationToken)
     {
-        TimeSpan timeout = EchoTimeout < TimeSpan.FromMilliseconds(1) || EchoTimeout > TimeSpan.FromSeconds(60) ? TimeSpan.FromSeconds(1) : EchoTimeout;
         using var ping = new Ping();
         try
         {
-            PingReply reply = await ping.SendPingAsync(Address, timeout, s_payload, null, cancellationToken).ConfigureAwait(false);
+            PingReply reply = await ping.SendPingAsync(Address, _echoTimeout, s_payload, null, cancellationToken).ConfigureAwait(false);
             return reply.Status == IPStatus.Success
                 ? VrrpCheckResult.Success($"echo reply from {Address}")
                 : VrrpCheckResult.Failure($"no echo reply from {Address}: {reply.Status}");

@@ -19,8 +19,8 @@ namespace Vrrp.Health;
 /// <see cref="TrackedCheck.SetValue"/> (keepalived's <c>track_file</c>).
 /// </para>
 /// <para>
-/// All time comes from the <see cref="TimeProvider"/>. Checks run on the thread of the timer (the first run on
-/// <see cref="Start"/>'s); nothing here blocks or throws into a router: a router hears only
+/// All time comes from the <see cref="TimeProvider"/>. A run starts on the thread of the interval timer, never on a
+/// router's; nothing here blocks or throws into a router: a router hears only
 /// <see cref="TrackedCheck.Changed"/>, raised when the health changes.
 /// </para>
 /// </remarks>
