@@ -59,7 +59,8 @@ public static class KeepalivedConfigurationWriter
     public static string Quote(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        bool plain = value.Length > 0;
+        // '@' starts a conditional line and include* an include when first on a line: quoted, they are plain words.
+        bool plain = value.Length > 0 && value[0] != '@' && value is not ("include" or "includer" or "includem" or "includew" or "includeb" or "includea");
         foreach (char c in value)
         {
             if (char.IsWhiteSpace(c) || char.IsControl(c) || c is '"' or '\'' or '#' or '!' or '{' or '}' or '\\' or '$')
