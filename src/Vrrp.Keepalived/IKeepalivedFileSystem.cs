@@ -4,6 +4,11 @@ namespace Vrrp.Keepalived;
 /// The only way the reader touches files: reading one file and expanding an <c>include</c> pattern. Tests and fuzzers
 /// pass <see cref="InMemoryKeepalivedFileSystem"/> so nothing reaches the disk.
 /// </summary>
+/// <remarks>
+/// The reader turns <see cref="IOException"/>, <see cref="UnauthorizedAccessException"/>, <see cref="NotSupportedException"/>,
+/// <see cref="ArgumentException"/> and <see cref="System.Security.SecurityException"/> from an implementation into
+/// configuration errors at the <c>include</c> line; any other exception is a bug of the implementation and propagates.
+/// </remarks>
 public interface IKeepalivedFileSystem
 {
     /// <summary>Reads a whole file.</summary>

@@ -80,6 +80,16 @@ public sealed class GlobalDefinitionsTests
     }
 
     [Fact]
+    public void Without_global_defs_nothing_is_set()
+    {
+        Assert.Equal(new KeepalivedGlobalDefinitions(), Conf.Parse("global_defs {\n}\n" + Conf.Instance(string.Empty, before: string.Empty)).GlobalDefinitions);
+
+        KeepalivedGlobalDefinitions g = new();
+        Assert.Equal((null, null, null, null, null, null, null, null), (g.RouterId, g.VrrpVersion, g.GarpMasterDelay, g.GarpMasterRepeat, g.StartupDelay, g.LowerPriorityNoAdvert, g.MaxAutoPriority, g.NotifyFifo));
+        Assert.Equal((false, false, false, false), (g.Strict, g.CheckUnicastSource, g.SkipCheckAdvertAddress, g.EnableScriptSecurity));
+    }
+
+    [Fact]
     public void An_instance_value_beats_the_global_default_wherever_global_defs_stands()
     {
         KeepalivedConfiguration configuration = Conf.Parse(Conf.Instance("garp_master_repeat 2", before: string.Empty) + "global_defs {\n vrrp_garp_master_repeat 9\n vrrp_garp_master_delay 1\n}\n");

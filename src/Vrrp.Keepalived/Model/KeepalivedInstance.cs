@@ -90,7 +90,7 @@ public sealed record KeepalivedInstance
     /// <summary>Gets <c>down_timer_adverts</c>, 1 to 100. Default 3.</summary>
     public int DownTimerAdverts { get; init; } = 3;
 
-    /// <summary>Gets the startup delay (<c>vrrp_startup_delay</c> of <c>global_defs</c>).</summary>
+    /// <summary>Gets the startup delay; keepalived has no instance keyword for it, so it is always <c>vrrp_startup_delay</c> of <c>global_defs</c> (0 without).</summary>
     public TimeSpan StartupDelay { get; init; }
 
     /// <summary>Gets the tracked scripts (<c>track_script { NAME [weight N] }</c>), each naming a <c>vrrp_script</c>.</summary>
