@@ -91,6 +91,13 @@ public static class KeepalivedConfigurationWriter
         return quoted.Append('"').ToString();
     }
 
+    // For values after which a keyword may follow on the same line: quoted, a value that reads like a keyword stays a value.
+    private static string QuoteAlways(string value)
+    {
+        string quoted = Quote(value);
+        return quoted.StartsWith('"') ? quoted : "\"" + quoted + "\"";
+    }
+
     private static void WriteGlobal(StringBuilder text, KeepalivedGlobalDefinitions g)
     {
         var body = new StringBuilder();
@@ -179,7 +186,7 @@ public static class KeepalivedConfigurationWriter
         List(text, "virtual_ipaddress_excluded", i.ExcludedVirtualAddresses.Select(Address));
         if (i.UseVirtualMac)
         {
-            Line(text, 1, i.VirtualMacInterface is null ? "use_vmac" : "use_vmac " + Quote(i.VirtualMacInterface));
+            Line(text, 1, i.VirtualMacInterface is null ? "use_vmac" : "use_vmac " + QuoteAlways(i.VirtualMacInterface));
         }
 
         Line(text, 1, "garp_master_delay " + Seconds(i.GarpMasterDelay));
@@ -271,7 +278,7 @@ public static class KeepalivedConfigurationWriter
     {
         if (words is not null)
         {
-            Line(text, depth, keyword + " " + string.Join(' ', words.Split(' ').Select(Quote)));
+            Line(text, depth, keyword + " " + string.Join(' ', words.Split(' ').Select(QuoteAlways)));
         }
     }
 

@@ -63,6 +63,18 @@ public sealed class SyntaxTests
     }
 
     [Fact]
+    public void A_quoted_word_is_a_value_even_when_it_spells_a_keyword()
+    {
+        KeepalivedInstance split = Conf.ParseInstance("    use_vmac nopreempt");
+        KeepalivedInstance quoted = Conf.ParseInstance("    use_vmac \"nopreempt\"");
+
+        Assert.Equal((true, (string?)null, false), (split.UseVirtualMac, split.VirtualMacInterface, split.Preempt));
+        Assert.Equal((true, "nopreempt", true), (quoted.UseVirtualMac, quoted.VirtualMacInterface, quoted.Preempt));
+        KeepalivedConfiguration written = Conf.Parse(KeepalivedConfigurationWriter.Write(new KeepalivedConfiguration { Instances = [quoted] }));
+        Assert.Equal(quoted with { Source = default }, Assert.Single(written.Instances) with { Source = default });
+    }
+
+    [Fact]
     public void A_whole_instance_on_one_line_reads()
     {
         KeepalivedInstance instance = Assert.Single(Conf.Parse("vrrp_instance X { interface eth1 virtual_router_id 7 priority 20 virtual_ipaddress { 198.51.100.7 } }").Instances);

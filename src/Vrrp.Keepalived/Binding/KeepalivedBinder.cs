@@ -54,7 +54,7 @@ internal sealed partial class KeepalivedBinder
         {
             IReadOnlyList<Token> arguments = statement.Arguments;
             int take = Math.Min(rule.Min, arguments.Count);
-            while (take < arguments.Count && take < rule.Max && !rules.ContainsKey(arguments[take].Text))
+            while (take < arguments.Count && take < rule.Max && !IsKeyword(arguments[take], rules))
             {
                 take++;
             }
@@ -62,7 +62,7 @@ internal sealed partial class KeepalivedBinder
             if (take < arguments.Count)
             {
                 Token extra = arguments[take];
-                if (rules.ContainsKey(extra.Text))
+                if (IsKeyword(extra, rules))
                 {
                     rest = new SyntaxNode(extra, [.. arguments.Skip(take + 1)], statement.Block);
                 }
@@ -100,6 +100,8 @@ internal sealed partial class KeepalivedBinder
         rule.Apply(statement);
         return rest;
     }
+
+    private static bool IsKeyword(Token token, Dictionary<string, Rule> rules) => !token.Quoted && rules.ContainsKey(token.Text);
 
     private void WarnNotBound(SyntaxNode statement, string where)
     {

@@ -103,9 +103,9 @@ internal sealed class KeepalivedLexer
             return;
         }
 
-        foreach ((string text, TokenKind kind, _) in _lineTokens)
+        foreach ((string text, TokenKind kind, bool quoted) in _lineTokens)
         {
-            Tokens.Add(new Token(kind, text, file, lineNumber));
+            Tokens.Add(new Token(kind, text, file, lineNumber, quoted));
         }
 
         Tokens.Add(new Token(TokenKind.EndOfLine, string.Empty, file, lineNumber));

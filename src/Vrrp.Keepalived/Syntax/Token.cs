@@ -8,5 +8,5 @@ internal enum TokenKind
     EndOfLine,
 }
 
-/// <summary>A word, a brace or the end of a line, with the file and line it came from (after includes are spliced in).</summary>
-internal readonly record struct Token(TokenKind Kind, string Text, string File, int Line);
+/// <summary>A word, a brace or the end of a line, with the file and line it came from (after includes are spliced in); a quoted word is never read as a keyword.</summary>
+internal readonly record struct Token(TokenKind Kind, string Text, string File, int Line, bool Quoted = false);
