@@ -23,6 +23,7 @@ usage: sudo eng/bench/failover.py [--runs N] [--intervals 1,0.1,0.01] [--faults 
 """
 import argparse
 import json
+import random
 import os
 import re
 import signal
@@ -52,6 +53,20 @@ class Lab:
     """A bridge in its own namespace and one namespace per host, joined by veth pairs whose inner end is lab0."""
 
     counter = 0
+
+    @staticmethod
+    def remove_stale():
+        """Labs of runs that died: stop what runs inside them (all started by that run), then remove them."""
+        for line in run("ip", "netns", "list").splitlines():
+            name = line.split(" ")[0]
+            match = re.match(r"^vrrpb-(\d+)-", name)
+            if match and int(match.group(1)) != os.getpid() and not os.path.exists(f"/proc/{match.group(1)}"):
+                for pid in run("ip", "netns", "pids", name, check=False).split():
+                    try:
+                        os.kill(int(pid), signal.SIGKILL)
+                    except (ProcessLookupError, ValueError):
+                        pass
+                run("ip", "netns", "del", name, check=False)
 
     def __init__(self, hosts):
         Lab.counter += 1
@@ -209,7 +224,9 @@ def one_run(impl, interval, fault, workdir):
         if not n2.wait_for(impl.backup_line, 30):
             raise RuntimeError(f"{impl.name} did not elect n1:\n{n1.output()}\n{n2.output()}")
         lab.start("c", "ping", "-q", "-n", "-i", "0.01", VIP, capture=False)
-        time.sleep(max(1.0, 5 * interval))
+        # A fault lands at a uniformly random phase of the master's advertisement interval, as it would in life:
+        # fault -> takeover then spreads over Master_Down_Interval minus up to one interval, alike for both.
+        time.sleep(max(1.0, 5 * interval) + random.uniform(0, interval))
 
         victims = impl.processes_to_kill(n1)
         fault_at = time.time()
@@ -282,6 +299,9 @@ def main():
         sys.exit("needs root: it creates network namespaces")
     if not os.path.exists(VRRPD):
         sys.exit(f"{VRRPD} not found: run 'dotnet build -c Release samples/Vrrp.Daemon' first")
+    # SIGTERM unwinds like Ctrl-C, so every lab is removed on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    Lab.remove_stale()
     impls = {"ours": Ours(), "keepalived": Keepalived()}
     chosen = [impls[name] for name in args.impls.split(",")]
     results = {}

@@ -15,6 +15,10 @@ if (!VrrpDatagram.TryWriteIPv4(datagram, advert, PackedIPAddress.Parse("198.51.1
 VrrpPacketStatus status = VrrpDatagram.TryReadIPv4(datagram.AsSpan(0, length), new VrrpReceivePolicy(VrrpVersion.V3), out ReceivedAdvertisement received);
 Console.WriteLine($"package smoke: {length}-byte advert for VRID {received.Packet.VirtualRouterId} decoded as {status}");
 
+var keepalived = Vrrp.Keepalived.KeepalivedConfigurationReader.Parse(
+    "vrrp_instance VI_1 { interface eth0 virtual_router_id 51 virtual_ipaddress { 198.51.100.100/24 } }", "keepalived.conf", new Vrrp.Keepalived.InMemoryKeepalivedFileSystem());
+Console.WriteLine($"package smoke: keepalived.conf read, VRID {keepalived.Instances[0].CreateOptions().VirtualRouterId}");
+
 string core = typeof(VrrpPacket).Assembly.Location;
 string docs = Path.ChangeExtension(core, ".xml");
 Console.WriteLine($"package smoke: {Path.GetFileName(core)} {typeof(VrrpPacket).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}, docs {(File.Exists(docs) ? "present" : "MISSING")}");

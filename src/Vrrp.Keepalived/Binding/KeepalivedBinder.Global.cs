@@ -1,0 +1,65 @@
+using System.Net;
+using System.Net.Sockets;
+using Vrrp.Keepalived.Syntax;
+using Vrrp.Packets;
+
+namespace Vrrp.Keepalived.Binding;
+
+internal sealed partial class KeepalivedBinder
+{
+    private KeepalivedGlobalDefinitions BindGlobal(SyntaxNode section, KeepalivedGlobalDefinitions global)
+    {
+        KeepalivedGlobalDefinitions g = global;
+        var rules = new Dictionary<string, Rule>(StringComparer.Ordinal)
+        {
+            ["router_id"] = new(1, 1, s => g = g with { RouterId = Text(s, 0) }, Allowed: "a name"),
+            ["vrrp_version"] = new(1, 1, s => { if (Int(s, 0, 2, 3, out int v)) { g = g with { VrrpVersion = (VrrpVersion)v }; } }, Allowed: "2 or 3"),
+            ["vrrp_garp_master_delay"] = new(1, 1, s => { if (Seconds(s, 0, 0, 255, out TimeSpan v)) { g = g with { GarpMasterDelay = v }; } }, Allowed: "0 to 255 seconds"),
+            ["vrrp_garp_master_repeat"] = new(1, 1, s => { if (Int(s, 0, 0, 255, out int v)) { g = g with { GarpMasterRepeat = v }; } }, Allowed: "0 to 255"),
+            ["vrrp_garp_master_refresh"] = new(1, 1, s => { if (Seconds(s, 0, 0, 86400, out TimeSpan v)) { g = g with { GarpMasterRefresh = v }; } }, Allowed: "0 to 86400 seconds"),
+            ["vrrp_garp_master_refresh_repeat"] = new(1, 1, s => { if (Int(s, 0, 1, 255, out int v)) { g = g with { GarpMasterRefreshRepeat = v }; } }, Allowed: "1 to 255"),
+            ["vrrp_garp_lower_prio_delay"] = new(1, 1, s => { if (Seconds(s, 0, 0, 255, out TimeSpan v)) { g = g with { GarpLowerPriorityDelay = v }; } }, Allowed: "0 to 255 seconds"),
+            ["vrrp_garp_lower_prio_repeat"] = new(1, 1, s => { if (Int(s, 0, 0, 255, out int v)) { g = g with { GarpLowerPriorityRepeat = v }; } }, Allowed: "0 to 255"),
+            ["vrrp_garp_interval"] = new(1, 1, s => { if (Seconds(s, 0, 0, 1, out TimeSpan v)) { g = g with { GarpInterval = v }; } }, Allowed: "0 to 1 seconds"),
+            ["vrrp_gna_interval"] = new(1, 1, s => { if (Seconds(s, 0, 0, 1, out TimeSpan v)) { g = g with { GnaInterval = v }; } }, Allowed: "0 to 1 seconds"),
+            ["vrrp_down_timer_adverts"] = new(1, 1, s => { if (Int(s, 0, 1, 100, out int v)) { g = g with { DownTimerAdverts = v }; } }, Allowed: "1 to 100"),
+            ["vrrp_lower_prio_no_advert"] = new(0, 1, s => { if (OptionalBool(s, out bool v)) { g = g with { LowerPriorityNoAdvert = v }; } }),
+            ["vrrp_higher_prio_send_advert"] = new(0, 1, s => { if (OptionalBool(s, out bool v)) { g = g with { HigherPrioritySendAdvert = v }; } }),
+            ["vrrp_check_unicast_src"] = new(0, 0, _ => g = g with { CheckUnicastSource = true }),
+            ["vrrp_skip_check_adv_addr"] = new(0, 0, _ => g = g with { SkipCheckAdvertAddress = true }),
+            ["vrrp_strict"] = new(0, 0, _ => g = g with { Strict = true }),
+            ["vrrp_startup_delay"] = new(1, 1, s => { if (Seconds(s, 0, 0, 3600, out TimeSpan v)) { g = g with { StartupDelay = v }; } }, Allowed: "0 to 3600 seconds"),
+            ["vrrp_mcast_group4"] = new(1, 1, s => { if (MulticastGroup(s, AddressFamily.InterNetwork)) { g = g with { MulticastGroup4 = Text(s, 0) }; } }, Allowed: "an IPv4 multicast address"),
+            ["vrrp_mcast_group6"] = new(1, 1, s => { if (MulticastGroup(s, AddressFamily.InterNetworkV6)) { g = g with { MulticastGroup6 = Text(s, 0) }; } }, Allowed: "an IPv6 multicast address"),
+            ["script_user"] = new(1, 2, s => g = g with { ScriptUser = string.Join(' ', s.Arguments.Select(static t => t.Text)) }, Allowed: "USER [GROUP]"),
+            ["enable_script_security"] = new(0, 0, _ => g = g with { EnableScriptSecurity = true }),
+            ["notify_fifo"] = new(1, 3, s => g = g with { NotifyFifo = Notify(s) }, Allowed: "a FIFO path"),
+            ["notify_fifo_script"] = new(1, 3, s => g = g with { NotifyFifoScript = Notify(s) }, Allowed: "a script"),
+            ["vrrp_notify_fifo"] = new(1, 3, s => g = g with { VrrpNotifyFifo = Notify(s) }, Allowed: "a FIFO path"),
+            ["vrrp_notify_fifo_script"] = new(1, 3, s => g = g with { VrrpNotifyFifoScript = Notify(s) }, Allowed: "a script"),
+            ["max_auto_priority"] = new(0, 1, s =>
+            {
+                int v = 99;
+                if (s.Arguments.Count == 0 || Int(s, 0, -1, 99, out v))
+                {
+                    g = g with { MaxAutoPriority = v };
+                }
+            }),
+        };
+        Bind(section, rules, "global_defs");
+        return g;
+    }
+
+    private bool MulticastGroup(SyntaxNode statement, AddressFamily family)
+    {
+        Token token = statement.Arguments[0];
+        if (TryParseAddress(token.Text, out IPAddress address) && address.AddressFamily == family
+            && (family == AddressFamily.InterNetworkV6 ? address.IsIPv6Multicast : (address.GetAddressBytes()[0] & 0xF0) == 0xE0))
+        {
+            return true;
+        }
+
+        _diagnostics.Error(token, $"{statement.Name} must be an {(family == AddressFamily.InterNetwork ? "IPv4" : "IPv6")} multicast address; got {token.Text}");
+        return false;
+    }
+}

@@ -1,0 +1,380 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Vrrp.Addressing;
+using Vrrp.Keepalived.Syntax;
+using Vrrp.Packets;
+
+namespace Vrrp.Keepalived.Binding;
+
+internal sealed partial class KeepalivedBinder
+{
+    private static readonly string[] s_scopes = ["global", "site", "link", "host", "nowhere"];
+
+    /// <summary>What an instance set itself, so the defaults that depend on other keys can be filled in afterwards.</summary>
+    private sealed class Explicit
+    {
+        public bool Version;
+        public bool Accept;
+        public bool LowerPriorityNoAdvert;
+        public bool HigherPrioritySendAdvert;
+        public bool GarpLowerPriorityDelay;
+        public bool GarpLowerPriorityRepeat;
+        public bool Interface;
+        public bool VirtualRouterId;
+    }
+
+    private KeepalivedInstance BindInstance(SyntaxNode section, string name, KeepalivedGlobalDefinitions global)
+    {
+        var set = new Explicit();
+        KeepalivedInstance i = new()
+        {
+            Name = name,
+            Source = Location(section),
+            Version = global.VrrpVersion ?? VrrpVersion.V2,
+            GarpMasterDelay = global.GarpMasterDelay ?? TimeSpan.FromSeconds(5),
+            GarpMasterRepeat = global.GarpMasterRepeat ?? 5,
+            GarpMasterRefresh = global.GarpMasterRefresh ?? TimeSpan.Zero,
+            GarpMasterRefreshRepeat = global.GarpMasterRefreshRepeat ?? 1,
+            DownTimerAdverts = global.DownTimerAdverts ?? 3,
+            StartupDelay = global.StartupDelay ?? TimeSpan.Zero,
+        };
+
+        var rules = new Dictionary<string, Rule>(StringComparer.Ordinal)
+        {
+            ["state"] = new(1, 1, s =>
+            {
+                switch (Text(s, 0).ToUpperInvariant())
+                {
+                    case "MASTER": i = i with { State = KeepalivedState.Master }; break;
+                    case "BACKUP": i = i with { State = KeepalivedState.Backup }; break;
+                    default: _diagnostics.Error(s.Arguments[0], $"state must be MASTER or BACKUP; got {Text(s, 0)}"); break;
+                }
+            }, Allowed: "MASTER or BACKUP"),
+            ["interface"] = new(1, 1, s => { i = i with { Interface = Text(s, 0) }; set.Interface = true; }, Allowed: "an interface name"),
+            ["virtual_router_id"] = new(1, 1, s => { set.VirtualRouterId = true; if (Int(s, 0, 1, 255, out int v)) { i = i with { VirtualRouterId = v }; } }, Allowed: "1 to 255"),
+            ["priority"] = new(1, 1, s => { if (Int(s, 0, 1, 255, out int v)) { i = i with { Priority = v }; } }, Allowed: "1 to 255"),
+            ["advert_int"] = new(1, 1, s => { if (Seconds(s, 0, 0.01m, 255, out TimeSpan v)) { i = i with { AdvertisementInterval = v }; } }, Allowed: "0.01 to 255 seconds"),
+            ["version"] = new(1, 1, s => { set.Version = true; if (Int(s, 0, 2, 3, out int v)) { i = i with { Version = (VrrpVersion)v }; } }, Allowed: "2 or 3"),
+            ["nopreempt"] = new(0, 0, _ => i = i with { Preempt = false }),
+            ["preempt"] = new(0, 0, _ => i = i with { Preempt = true }),
+            ["preempt_delay"] = new(1, 1, s => { if (Seconds(s, 0, 0, 1000, out TimeSpan v)) { i = i with { PreemptDelay = v }; } }, Allowed: "0 to 1000 seconds"),
+            ["accept"] = new(0, 0, _ => { set.Accept = true; i = i with { AcceptMode = true }; }),
+            ["no_accept"] = new(0, 0, _ => { set.Accept = true; i = i with { AcceptMode = false }; }),
+            ["authentication"] = new(0, 0, s => i = BindAuthentication(s, i), Block: true),
+            ["unicast_src_ip"] = new(1, 1, s => { if (Address(s.Arguments[0], s.Name, out IPAddress a)) { i = i with { SourceAddress = a.ToString() }; } }, Allowed: "an IP address"),
+            ["mcast_src_ip"] = new(1, 1, s => { if (Address(s.Arguments[0], s.Name, out IPAddress a)) { i = i with { SourceAddress = a.ToString() }; } }, Allowed: "an IP address"),
+            ["unicast_peer"] = new(0, 0, s => i = i with { UnicastPeers = [.. i.UnicastPeers, .. BindPeers(s)] }, Block: true),
+            ["virtual_ipaddress"] = new(0, 0, s => i = i with { VirtualAddresses = [.. i.VirtualAddresses, .. BindAddresses(s)] }, Block: true),
+            ["virtual_ipaddress_excluded"] = new(0, 0, s => i = i with { ExcludedVirtualAddresses = [.. i.ExcludedVirtualAddresses, .. BindAddresses(s)] }, Block: true),
+            ["use_vmac"] = new(0, 2, s =>
+            {
+                if (s.Arguments.Count > 1)
+                {
+                    _diagnostics.Warning(s.Arguments[1], "use_vmac: a MAC address of its own is not supported here; ignored");
+                }
+
+                i = i with { UseVirtualMac = true, VirtualMacInterface = s.Arguments.Count > 0 ? Text(s, 0) : null };
+            }),
+            ["garp_master_delay"] = new(1, 1, s => { if (Seconds(s, 0, 0, 255, out TimeSpan v)) { i = i with { GarpMasterDelay = v }; } }, Allowed: "0 to 255 seconds"),
+            ["garp_master_repeat"] = new(1, 1, s => { if (Int(s, 0, 0, 255, out int v)) { i = i with { GarpMasterRepeat = v }; } }, Allowed: "0 to 255"),
+            ["garp_master_refresh"] = new(1, 1, s => { if (Seconds(s, 0, 0, 86400, out TimeSpan v)) { i = i with { GarpMasterRefresh = v }; } }, Allowed: "0 to 86400 seconds"),
+            ["garp_master_refresh_repeat"] = new(1, 1, s => { if (Int(s, 0, 1, 255, out int v)) { i = i with { GarpMasterRefreshRepeat = v }; } }, Allowed: "1 to 255"),
+            ["garp_lower_prio_delay"] = new(1, 1, s => { set.GarpLowerPriorityDelay = true; if (Seconds(s, 0, 0, 255, out TimeSpan v)) { i = i with { GarpLowerPriorityDelay = v }; } }, Allowed: "0 to 255 seconds"),
+            ["garp_lower_prio_repeat"] = new(1, 1, s => { set.GarpLowerPriorityRepeat = true; if (Int(s, 0, 0, 255, out int v)) { i = i with { GarpLowerPriorityRepeat = v }; } }, Allowed: "0 to 255"),
+            ["lower_prio_no_advert"] = new(0, 1, s => { set.LowerPriorityNoAdvert = true; if (OptionalBool(s, out bool v)) { i = i with { LowerPriorityNoAdvert = v }; } }),
+            ["higher_prio_send_advert"] = new(0, 1, s => { set.HigherPrioritySendAdvert = true; if (OptionalBool(s, out bool v)) { i = i with { HigherPrioritySendAdvert = v }; } }),
+            ["down_timer_adverts"] = new(1, 1, s => { if (Int(s, 0, 1, 100, out int v)) { i = i with { DownTimerAdverts = v }; } }, Allowed: "1 to 100"),
+            ["track_script"] = new(0, 0, s => i = i with { TrackScripts = [.. i.TrackScripts, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, _scriptNames, "vrrp_script")] }, Block: true),
+            ["track_interface"] = new(0, 0, s => i = i with { TrackInterfaces = [.. i.TrackInterfaces, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, null, null)] }, Block: true),
+            ["track_file"] = new(0, 0, s => i = i with { TrackFiles = [.. i.TrackFiles, .. BindTracks(s, KeepalivedTrackFile.MinWeight, KeepalivedTrackFile.MaxWeight, _trackFileNames, "vrrp_track_file")] }, Block: true),
+            ["notify"] = new(1, 3, s => i = i with { Notify = Notify(s) }, Allowed: "a script"),
+            ["notify_master"] = new(1, 3, s => i = i with { NotifyMaster = Notify(s) }, Allowed: "a script"),
+            ["notify_backup"] = new(1, 3, s => i = i with { NotifyBackup = Notify(s) }, Allowed: "a script"),
+            ["notify_fault"] = new(1, 3, s => i = i with { NotifyFault = Notify(s) }, Allowed: "a script"),
+            ["notify_stop"] = new(1, 3, s => i = i with { NotifyStop = Notify(s) }, Allowed: "a script"),
+            ["notify_master_rx_lower_pri"] = new(1, 3, s => i = i with { NotifyMasterRxLowerPriority = Notify(s) }, Allowed: "a script"),
+        };
+        Bind(section, rules, $"vrrp_instance {name}");
+
+        if (!set.Interface)
+        {
+            _diagnostics.Error(section.Keyword, $"vrrp_instance {name}: interface is missing");
+        }
+
+        if (!set.VirtualRouterId)
+        {
+            _diagnostics.Error(section.Keyword, $"vrrp_instance {name}: virtual_router_id is missing (1 to 255)");
+        }
+
+        // keepalived's defaults that depend on other keys (keepalived.conf(5)): IPv6 instances speak VRRPv3, strict mode
+        // drops accept unless owner and keeps lower_prio_no_advert, lower-priority GARPs follow the master ones.
+        if (!set.Version && i.VirtualAddresses.Count > 0 && i.VirtualAddresses[0].Address.Contains(':', StringComparison.Ordinal))
+        {
+            i = i with { Version = VrrpVersion.V3 };
+        }
+
+        if (!set.Accept)
+        {
+            i = i with { AcceptMode = !global.Strict || i.Priority == 255 };
+        }
+
+        if (!set.LowerPriorityNoAdvert)
+        {
+            i = i with { LowerPriorityNoAdvert = global.LowerPriorityNoAdvert ?? global.Strict };
+        }
+
+        if (!set.HigherPrioritySendAdvert)
+        {
+            i = i with { HigherPrioritySendAdvert = global.HigherPrioritySendAdvert ?? false };
+        }
+
+        if (!set.GarpLowerPriorityDelay)
+        {
+            i = i with { GarpLowerPriorityDelay = global.GarpLowerPriorityDelay ?? i.GarpMasterDelay };
+        }
+
+        if (!set.GarpLowerPriorityRepeat)
+        {
+            i = i with { GarpLowerPriorityRepeat = global.GarpLowerPriorityRepeat ?? i.GarpMasterRepeat };
+        }
+
+        return i;
+    }
+
+    private KeepalivedInstance BindAuthentication(SyntaxNode section, KeepalivedInstance instance)
+    {
+        KeepalivedInstance i = instance;
+        var rules = new Dictionary<string, Rule>(StringComparer.Ordinal)
+        {
+            ["auth_type"] = new(1, 1, s =>
+            {
+                switch (Text(s, 0).ToUpperInvariant())
+                {
+                    case "PASS": i = i with { AuthenticationType = VrrpAuthenticationType.SimplePassword }; break;
+                    case "AH": i = i with { AuthenticationType = VrrpAuthenticationType.IPAuthenticationHeader }; break;
+                    default: _diagnostics.Error(s.Arguments[0], $"auth_type must be PASS or AH; got {Text(s, 0)}"); break;
+                }
+            }, Allowed: "PASS or AH"),
+            ["auth_pass"] = new(1, 1, s =>
+            {
+                string password = Text(s, 0);
+                if (Encoding.UTF8.GetByteCount(password) > VrrpAuthentication.MaxKeyLength)
+                {
+                    // keepalived uses the first 8 bytes and says so; do the same so both ends agree on the key.
+                    while (Encoding.UTF8.GetByteCount(password) > VrrpAuthentication.MaxKeyLength)
+                    {
+                        password = password[..^1];
+                    }
+
+                    _diagnostics.Warning(s.Arguments[0], string.Create(CultureInfo.InvariantCulture, $"auth_pass is longer than {VrrpAuthentication.MaxKeyLength} bytes; only the first {VrrpAuthentication.MaxKeyLength} are used ('{password}'), as keepalived does"));
+                }
+
+                if (password.Length == 0)
+                {
+                    _diagnostics.Error(s.Arguments[0], "auth_pass must be 1 to 8 bytes; got an empty password");
+                    return;
+                }
+
+                i = i with { AuthenticationPassword = password };
+            }, Allowed: "1 to 8 characters"),
+        };
+        Bind(section, rules, "authentication");
+        if (i.AuthenticationType != VrrpAuthenticationType.None && i.AuthenticationPassword is null)
+        {
+            _diagnostics.Error(section.Keyword, "authentication: auth_pass is missing (1 to 8 characters)");
+        }
+
+        return i;
+    }
+
+    private List<string> BindPeers(SyntaxNode section)
+    {
+        var peers = new List<string>();
+        foreach (List<Token> entry in Entries(section, static option => option is "min_ttl" or "max_ttl" ? 1 : -1))
+        {
+            if (Address(entry[0], section.Name, out IPAddress address))
+            {
+                peers.Add(address.ToString());
+            }
+
+            for (int k = 1; k < entry.Count; k += 2)
+            {
+                _diagnostics.Warning(entry[k], $"{section.Name}: '{entry[k].Text}' is not supported here; ignored");
+            }
+        }
+
+        return peers;
+    }
+
+    private List<KeepalivedVirtualAddress> BindAddresses(SyntaxNode section)
+    {
+        var addresses = new List<KeepalivedVirtualAddress>();
+        foreach (List<Token> entry in Entries(section, static option => option switch
+        {
+            "dev" or "label" or "brd" or "scope" or "peer" or "preferred_lft" => 1,
+            "home" or "-nodad" or "mngtmpaddr" or "noprefixroute" or "autojoin" or "no_track" or "use_vmac" => 0,
+            _ => -1,
+        }))
+        {
+            Token first = entry[0];
+            string text = first.Text;
+            int slash = text.IndexOf('/', StringComparison.Ordinal);
+            if (!TryParseAddress(slash < 0 ? text : text[..slash], out _) || !VirtualAddress.TryParse(text, out VirtualAddress parsed))
+            {
+                _diagnostics.Error(first, $"{section.Name}: '{text}' must be an IP address with an optional /prefix (0 to 32 for IPv4, 0 to 128 for IPv6)");
+                continue;
+            }
+
+            var address = new KeepalivedVirtualAddress(string.Create(CultureInfo.InvariantCulture, $"{IPAddress.Parse(slash < 0 ? text : text[..slash])}/{parsed.PrefixLength}"));
+            bool valid = true;
+            for (int k = 1; k < entry.Count; k++)
+            {
+                Token option = entry[k];
+                bool hasValue = option.Text is "dev" or "label" or "brd" or "scope" or "peer" or "preferred_lft";
+                if (hasValue && k + 1 >= entry.Count)
+                {
+                    _diagnostics.Error(option, $"{section.Name}: '{option.Text}' needs a value");
+                    valid = false;
+                    break;
+                }
+
+                string value = hasValue ? entry[++k].Text : string.Empty;
+                switch (option.Text)
+                {
+                    case "dev":
+                        address = address with { Device = value };
+                        break;
+                    case "label":
+                        address = address with { Label = value };
+                        break;
+                    case "brd":
+                        if (!TryParseAddress(value, out IPAddress broadcast) || broadcast.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+                        {
+                            _diagnostics.Error(entry[k], $"{section.Name}: brd must be an IPv4 address; got {value}");
+                            valid = false;
+                        }
+                        else
+                        {
+                            address = address with { Broadcast = broadcast.ToString() };
+                        }
+
+                        break;
+                    case "scope":
+                        if (Array.IndexOf(s_scopes, value) < 0 && !(byte.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+                        {
+                            _diagnostics.Error(entry[k], $"{section.Name}: scope must be global, site, link, host, nowhere or 0 to 255; got {value}");
+                            valid = false;
+                        }
+                        else
+                        {
+                            address = address with { Scope = value };
+                        }
+
+                        break;
+                    default:
+                        _diagnostics.Warning(option, $"{section.Name}: '{option.Text}' is not supported here; ignored");
+                        break;
+                }
+            }
+
+            if (valid)
+            {
+                addresses.Add(address);
+            }
+        }
+
+        return addresses;
+    }
+
+    private List<KeepalivedTrack> BindTracks(SyntaxNode section, int minWeight, int maxWeight, HashSet<string>? defined, string? definedBy)
+    {
+        var tracks = new List<KeepalivedTrack>();
+        foreach (List<Token> entry in Entries(section, static option => option switch
+        {
+            "weight" => 1,
+            "reverse" or "noreverse" or "no_reverse" => 0,
+            _ => -1,
+        }))
+        {
+            var track = new KeepalivedTrack(entry[0].Text);
+            bool valid = true;
+            if (defined is not null && !defined.Contains(track.Name))
+            {
+                _diagnostics.Error(entry[0], $"{section.Name} names '{track.Name}', which is no {definedBy}");
+                valid = false;
+            }
+
+            for (int k = 1; k < entry.Count; k++)
+            {
+                Token option = entry[k];
+                if (option.Text == "weight")
+                {
+                    if (k + 1 >= entry.Count)
+                    {
+                        _diagnostics.Error(option, string.Create(CultureInfo.InvariantCulture, $"{section.Name} {track.Name}: weight needs a value: {minWeight} to {maxWeight}"));
+                        valid = false;
+                        break;
+                    }
+
+                    Token value = entry[++k];
+                    if (int.TryParse(value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int weight) && weight >= minWeight && weight <= maxWeight)
+                    {
+                        track = track with { Weight = weight };
+                    }
+                    else
+                    {
+                        _diagnostics.Error(value, string.Create(CultureInfo.InvariantCulture, $"{section.Name} {track.Name}: weight must be {minWeight} to {maxWeight}; got {value.Text}"));
+                        valid = false;
+                    }
+                }
+                else
+                {
+                    track = track with { Reverse = option.Text == "reverse" };
+                }
+            }
+
+            if (valid)
+            {
+                tracks.Add(track);
+            }
+        }
+
+        return tracks;
+    }
+
+    // The entries of a list block: each line, and within a line each word that is not an option (or an option's value), starts an entry.
+    private List<List<Token>> Entries(SyntaxNode section, Func<string, int> optionValues)
+    {
+        var entries = new List<List<Token>>();
+        foreach (SyntaxNode line in section.Block ?? [])
+        {
+            if (line.Block is not null)
+            {
+                _diagnostics.Warning(line.Keyword, $"{section.Name}: '{line.Name}' takes no '{{ }}' block; the block is ignored");
+            }
+
+            List<Token>? entry = null;
+            var words = new List<Token>(line.Arguments.Count + 1) { line.Keyword };
+            words.AddRange(line.Arguments);
+            for (int k = 0; k < words.Count; k++)
+            {
+                int values = entry is null ? -1 : optionValues(words[k].Text);
+                if (values < 0)
+                {
+                    entry = [words[k]];
+                    entries.Add(entry);
+                    continue;
+                }
+
+                entry!.Add(words[k]);
+                if (values == 1 && k + 1 < words.Count)
+                {
+                    entry.Add(words[++k]);
+                }
+            }
+        }
+
+        return entries;
+    }
+}

@@ -1,0 +1,227 @@
+using System.Globalization;
+using System.Net;
+using Vrrp.Keepalived.Syntax;
+
+namespace Vrrp.Keepalived.Binding;
+
+/// <summary>
+/// Turns statements into the typed model, section by section, with a table of keywords per section: each keyword
+/// knows how many values it takes, so a block written on one line (<c>authentication { auth_type PASS auth_pass x }</c>)
+/// splits into its statements as if it were written one per line.
+/// </summary>
+internal sealed partial class KeepalivedBinder
+{
+    private delegate void Apply(SyntaxNode statement);
+
+    /// <summary>A keyword of a section: its values (<paramref name="Max"/> −1 for the rest of the line), whether it opens a block, and the allowed values for a missing-value message.</summary>
+    private readonly record struct Rule(int Min, int Max, Apply Apply, bool Block = false, string? Allowed = null);
+
+    private readonly DiagnosticBag _diagnostics;
+    private readonly HashSet<string> _scriptNames = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _trackFileNames = new(StringComparer.Ordinal);
+
+    public KeepalivedBinder(DiagnosticBag diagnostics) => _diagnostics = diagnostics;
+
+    private void Bind(SyntaxNode section, Dictionary<string, Rule> rules, string where)
+    {
+        if (section.Block is null)
+        {
+            _diagnostics.Error(section.Keyword, $"{section.Name} needs a '{{ }}' block");
+            return;
+        }
+
+        foreach (SyntaxNode child in section.Block)
+        {
+            SyntaxNode? next = child;
+            while (next is not null)
+            {
+                next = BindStatement(next, rules, where);
+            }
+        }
+    }
+
+    // Returns the statement that follows on the same line, if the line held more than this keyword takes.
+    private SyntaxNode? BindStatement(SyntaxNode statement, Dictionary<string, Rule> rules, string where)
+    {
+        if (!rules.TryGetValue(statement.Name, out Rule rule))
+        {
+            WarnNotBound(statement, where);
+            return null;
+        }
+
+        SyntaxNode? rest = null;
+        if (!rule.Block && rule.Max >= 0)
+        {
+            IReadOnlyList<Token> arguments = statement.Arguments;
+            int take = Math.Min(rule.Min, arguments.Count);
+            while (take < arguments.Count && take < rule.Max && !IsKeyword(arguments[take], rules))
+            {
+                take++;
+            }
+
+            if (take < arguments.Count)
+            {
+                Token extra = arguments[take];
+                if (IsKeyword(extra, rules))
+                {
+                    rest = new SyntaxNode(extra, [.. arguments.Skip(take + 1)], statement.Block);
+                }
+                else
+                {
+                    _diagnostics.Warning(extra, $"{statement.Name} takes at most {rule.Max} value(s); '{extra.Text}' and the rest of the line are ignored");
+                }
+
+                statement = new SyntaxNode(statement.Keyword, [.. arguments.Take(take)], rest is null ? statement.Block : null);
+            }
+        }
+
+        if (rule.Block && statement.Block is null)
+        {
+            _diagnostics.Error(statement.Keyword, $"{statement.Name} needs a '{{ }}' block");
+            return rest;
+        }
+
+        if (!rule.Block && statement.Block is not null)
+        {
+            _diagnostics.Warning(statement.Keyword, $"{statement.Name} takes no '{{ }}' block; the block is ignored");
+        }
+
+        if (statement.Arguments.Count < rule.Min)
+        {
+            _diagnostics.Error(statement.Keyword, $"{statement.Name} needs a value{(rule.Allowed is null ? string.Empty : ": " + rule.Allowed)}");
+            return rest;
+        }
+
+        if (rule.Block && statement.Arguments.Count > rule.Max && rule.Max >= 0)
+        {
+            _diagnostics.Warning(statement.Arguments[rule.Max], $"{statement.Name} takes at most {rule.Max} value(s) before its block; '{statement.Arguments[rule.Max].Text}' and after are ignored");
+        }
+
+        rule.Apply(statement);
+        return rest;
+    }
+
+    private static bool IsKeyword(Token token, Dictionary<string, Rule> rules) => !token.Quoted && rules.ContainsKey(token.Text);
+
+    private void WarnNotBound(SyntaxNode statement, string where)
+    {
+        string name = statement.Name;
+        if (KeepalivedKeywords.IsNonVrrp(name))
+        {
+            _diagnostics.Warning(statement.Keyword, $"'{name}' is not VRRP configuration and is not supported here; {(statement.Block is null ? "ignored" : "the whole block is skipped")}");
+        }
+        else if (KeepalivedKeywords.IsUnsupportedVrrp(name))
+        {
+            _diagnostics.Warning(statement.Keyword, $"'{name}' is not supported here; ignored");
+        }
+        else
+        {
+            _diagnostics.Warning(statement.Keyword, $"unknown keyword '{name}' in {where}; ignored");
+        }
+    }
+
+    private bool Int(SyntaxNode statement, int index, int min, int max, out int value)
+    {
+        Token token = statement.Arguments[index];
+        if (int.TryParse(token.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) && value >= min && value <= max)
+        {
+            return true;
+        }
+
+        _diagnostics.Error(token, string.Create(CultureInfo.InvariantCulture, $"{statement.Name} must be {min} to {max}; got {token.Text}"));
+        return false;
+    }
+
+    private bool Seconds(SyntaxNode statement, int index, decimal min, decimal max, out TimeSpan value)
+    {
+        Token token = statement.Arguments[index];
+        if (decimal.TryParse(token.Text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out decimal seconds)
+            && seconds >= min && seconds <= max)
+        {
+            value = TimeSpan.FromTicks((long)decimal.Round(seconds * TimeSpan.TicksPerSecond));
+            return true;
+        }
+
+        value = default;
+        _diagnostics.Error(token, string.Create(CultureInfo.InvariantCulture, $"{statement.Name} must be {min} to {max} seconds; got {token.Text}"));
+        return false;
+    }
+
+    private bool OptionalBool(SyntaxNode statement, out bool value)
+    {
+        value = true;
+        if (statement.Arguments.Count == 0)
+        {
+            return true;
+        }
+
+        Token token = statement.Arguments[0];
+        switch (token.Text.ToUpperInvariant())
+        {
+            case "ON" or "TRUE" or "YES":
+                return true;
+            case "OFF" or "FALSE" or "NO":
+                value = false;
+                return true;
+            default:
+                _diagnostics.Error(token, $"{statement.Name} must be one of on, off, true, false, yes, no (or nothing, meaning on); got {token.Text}");
+                return false;
+        }
+    }
+
+    private bool Address(Token token, string keyword, out IPAddress address)
+    {
+        if (TryParseAddress(token.Text, out address))
+        {
+            return true;
+        }
+
+        _diagnostics.Error(token, $"{keyword} must be an IPv4 or IPv6 address; got {token.Text}");
+        return false;
+    }
+
+    // IPAddress.TryParse takes "10" or "10.1" as IPv4 shorthands; keepalived (inet_pton) takes only the dotted quad.
+    internal static bool TryParseAddress(string text, out IPAddress address)
+    {
+        address = IPAddress.None;
+        if (!IPAddress.TryParse(text, out IPAddress? parsed))
+        {
+            return false;
+        }
+
+        bool ok = parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            ? text.Count(static c => c == '.') == 3 && text.All(static c => c == '.' || char.IsAsciiDigit(c))
+            : parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !text.Contains('%', StringComparison.Ordinal);
+        if (ok)
+        {
+            address = parsed;
+        }
+
+        return ok;
+    }
+
+    private static string Text(SyntaxNode statement, int index) => statement.Arguments[index].Text;
+
+    // A command given as several words is kept as one command line; words holding spaces are single-quoted as keepalived expects.
+    private static string CommandLine(SyntaxNode statement, int count)
+    {
+        if (count == 1)
+        {
+            return Text(statement, 0);
+        }
+
+        return string.Join(' ', statement.Arguments.Take(count).Select(static t => t.Text.Any(char.IsWhiteSpace) ? "'" + t.Text + "'" : t.Text));
+    }
+
+    private string? Notify(SyntaxNode statement)
+    {
+        if (statement.Arguments.Count > 1)
+        {
+            _diagnostics.Warning(statement.Arguments[1], $"{statement.Name}: a user and group for the script are not supported here; '{statement.Arguments[1].Text}' and after are ignored");
+        }
+
+        return Text(statement, 0);
+    }
+
+    private static KeepalivedSourceLocation Location(SyntaxNode statement) => new(statement.Keyword.File, statement.Keyword.Line);
+}

@@ -1,0 +1,317 @@
+using System.Globalization;
+using System.Text;
+using Vrrp.Packets;
+
+namespace Vrrp.Keepalived;
+
+/// <summary>
+/// Writes a model back as keepalived syntax. Instances are written with every value spelled out, so reading the text
+/// back gives an equal model whatever <c>global_defs</c> says (except <see cref="KeepalivedInstance.StartupDelay"/>,
+/// which keepalived only takes from <c>vrrp_startup_delay</c>).
+/// </summary>
+public static class KeepalivedConfigurationWriter
+{
+    private const string Indent = "    ";
+
+    /// <summary>Writes a configuration to text.</summary>
+    /// <param name="configuration">The configuration.</param>
+    /// <returns>keepalived.conf text.</returns>
+    public static string Write(KeepalivedConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var text = new StringBuilder();
+        WriteGlobal(text, configuration.GlobalDefinitions);
+        foreach (KeepalivedScript script in configuration.Scripts)
+        {
+            WriteScript(text, script);
+        }
+
+        foreach (KeepalivedTrackFile trackFile in configuration.TrackFiles)
+        {
+            WriteTrackFile(text, trackFile);
+        }
+
+        foreach (KeepalivedInstance instance in configuration.Instances)
+        {
+            WriteInstance(text, instance);
+        }
+
+        foreach (KeepalivedSyncGroup group in configuration.SyncGroups)
+        {
+            WriteSyncGroup(text, group);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Writes a configuration to a writer.</summary>
+    /// <param name="configuration">The configuration.</param>
+    /// <param name="writer">Where to write.</param>
+    public static void Write(KeepalivedConfiguration configuration, TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(Write(configuration));
+    }
+
+    /// <summary>Quotes a value when keepalived would otherwise split it, cut it at a comment or read a brace in it.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The value as it should appear in the file.</returns>
+    public static string Quote(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        // '@' starts a conditional line and include* an include when first on a line: quoted, they are plain words.
+        bool plain = value.Length > 0 && value[0] != '@' && value is not ("include" or "includer" or "includem" or "includew" or "includeb" or "includea");
+        foreach (char c in value)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c) || c is '"' or '\'' or '#' or '!' or '{' or '}' or '\\' or '$')
+            {
+                plain = false;
+                break;
+            }
+        }
+
+        if (plain)
+        {
+            return value;
+        }
+
+        var quoted = new StringBuilder(value.Length + 2).Append('"');
+        foreach (char c in value)
+        {
+            _ = c switch
+            {
+                '"' => quoted.Append("\\\""),
+                '\\' => quoted.Append("\\\\"),
+                '\n' => quoted.Append("\\n"),
+                '\r' => quoted.Append("\\r"),
+                _ => quoted.Append(c),
+            };
+        }
+
+        return quoted.Append('"').ToString();
+    }
+
+    // For values after which a keyword may follow on the same line: quoted, a value that reads like a keyword stays a value.
+    private static string QuoteAlways(string value)
+    {
+        string quoted = Quote(value);
+        return quoted.StartsWith('"') ? quoted : "\"" + quoted + "\"";
+    }
+
+    private static void WriteGlobal(StringBuilder text, KeepalivedGlobalDefinitions g)
+    {
+        var body = new StringBuilder();
+        Optional(body, 1, "router_id", g.RouterId);
+        Optional(body, 1, "vrrp_version", g.VrrpVersion is { } version ? Number((int)version) : null);
+        Optional(body, 1, "vrrp_garp_master_delay", Seconds(g.GarpMasterDelay));
+        Optional(body, 1, "vrrp_garp_master_repeat", Number(g.GarpMasterRepeat));
+        Optional(body, 1, "vrrp_garp_master_refresh", Seconds(g.GarpMasterRefresh));
+        Optional(body, 1, "vrrp_garp_master_refresh_repeat", Number(g.GarpMasterRefreshRepeat));
+        Optional(body, 1, "vrrp_garp_lower_prio_delay", Seconds(g.GarpLowerPriorityDelay));
+        Optional(body, 1, "vrrp_garp_lower_prio_repeat", Number(g.GarpLowerPriorityRepeat));
+        Optional(body, 1, "vrrp_garp_interval", Seconds(g.GarpInterval));
+        Optional(body, 1, "vrrp_gna_interval", Seconds(g.GnaInterval));
+        Optional(body, 1, "vrrp_down_timer_adverts", Number(g.DownTimerAdverts));
+        Optional(body, 1, "vrrp_lower_prio_no_advert", Bool(g.LowerPriorityNoAdvert));
+        Optional(body, 1, "vrrp_higher_prio_send_advert", Bool(g.HigherPrioritySendAdvert));
+        Flag(body, 1, "vrrp_check_unicast_src", g.CheckUnicastSource);
+        Flag(body, 1, "vrrp_skip_check_adv_addr", g.SkipCheckAdvertAddress);
+        Flag(body, 1, "vrrp_strict", g.Strict);
+        Optional(body, 1, "vrrp_startup_delay", Seconds(g.StartupDelay));
+        Optional(body, 1, "vrrp_mcast_group4", g.MulticastGroup4);
+        Optional(body, 1, "vrrp_mcast_group6", g.MulticastGroup6);
+        Words(body, 1, "script_user", g.ScriptUser);
+        Flag(body, 1, "enable_script_security", g.EnableScriptSecurity);
+        Optional(body, 1, "notify_fifo", g.NotifyFifo);
+        Optional(body, 1, "notify_fifo_script", g.NotifyFifoScript);
+        Optional(body, 1, "vrrp_notify_fifo", g.VrrpNotifyFifo);
+        Optional(body, 1, "vrrp_notify_fifo_script", g.VrrpNotifyFifoScript);
+        Optional(body, 1, "max_auto_priority", Number(g.MaxAutoPriority));
+        if (body.Length > 0)
+        {
+            text.Append("global_defs {\n").Append(body).Append("}\n\n");
+        }
+    }
+
+    private static void WriteScript(StringBuilder text, KeepalivedScript s)
+    {
+        text.Append("vrrp_script ").Append(Quote(s.Name)).Append(" {\n");
+        Optional(text, 1, "script", s.Command);
+        Optional(text, 1, "interval", Seconds(s.Interval));
+        Optional(text, 1, "timeout", Seconds(s.Timeout));
+        Optional(text, 1, "rise", Number(s.Rise));
+        Optional(text, 1, "fall", Number(s.Fall));
+        Line(text, 1, "weight " + Number(s.Weight) + (s.WeightReverse ? " reverse" : string.Empty));
+        Words(text, 1, "user", s.User);
+        Flag(text, 1, "init_fail", s.InitFail);
+        text.Append("}\n\n");
+    }
+
+    private static void WriteTrackFile(StringBuilder text, KeepalivedTrackFile t)
+    {
+        text.Append("vrrp_track_file ").Append(Quote(t.Name)).Append(" {\n");
+        Optional(text, 1, "file", t.File);
+        Line(text, 1, "weight " + Number(t.Weight) + (t.WeightReverse ? " reverse" : string.Empty));
+        if (t.InitFileValue is { } value)
+        {
+            Line(text, 1, "init_file " + Number(value) + (t.InitFileOverwrite ? " overwrite" : string.Empty));
+        }
+
+        text.Append("}\n\n");
+    }
+
+    private static void WriteInstance(StringBuilder text, KeepalivedInstance i)
+    {
+        text.Append("vrrp_instance ").Append(Quote(i.Name)).Append(" {\n");
+        Line(text, 1, i.State == KeepalivedState.Master ? "state MASTER" : "state BACKUP");
+        Optional(text, 1, "interface", i.Interface.Length == 0 ? null : i.Interface);
+        Line(text, 1, "virtual_router_id " + Number(i.VirtualRouterId));
+        Line(text, 1, "priority " + Number(i.Priority));
+        Line(text, 1, "advert_int " + Seconds(i.AdvertisementInterval));
+        Line(text, 1, "version " + Number((int)i.Version));
+        Flag(text, 1, "nopreempt", !i.Preempt);
+        Optional(text, 1, "preempt_delay", i.PreemptDelay == TimeSpan.Zero ? null : Seconds(i.PreemptDelay));
+        Line(text, 1, i.AcceptMode ? "accept" : "no_accept");
+        if (i.AuthenticationType != VrrpAuthenticationType.None)
+        {
+            Line(text, 1, "authentication {");
+            Line(text, 2, i.AuthenticationType == VrrpAuthenticationType.IPAuthenticationHeader ? "auth_type AH" : "auth_type PASS");
+            Optional(text, 2, "auth_pass", i.AuthenticationPassword);
+            Line(text, 1, "}");
+        }
+
+        Optional(text, 1, i.UnicastPeers.Count > 0 ? "unicast_src_ip" : "mcast_src_ip", i.SourceAddress);
+        List(text, "unicast_peer", i.UnicastPeers.Select(Quote));
+        List(text, "virtual_ipaddress", i.VirtualAddresses.Select(Address));
+        List(text, "virtual_ipaddress_excluded", i.ExcludedVirtualAddresses.Select(Address));
+        if (i.UseVirtualMac)
+        {
+            Line(text, 1, i.VirtualMacInterface is null ? "use_vmac" : "use_vmac " + QuoteAlways(i.VirtualMacInterface));
+        }
+
+        Line(text, 1, "garp_master_delay " + Seconds(i.GarpMasterDelay));
+        Line(text, 1, "garp_master_repeat " + Number(i.GarpMasterRepeat));
+        Line(text, 1, "garp_master_refresh " + Seconds(i.GarpMasterRefresh));
+        Line(text, 1, "garp_master_refresh_repeat " + Number(i.GarpMasterRefreshRepeat));
+        Line(text, 1, "garp_lower_prio_delay " + Seconds(i.GarpLowerPriorityDelay));
+        Line(text, 1, "garp_lower_prio_repeat " + Number(i.GarpLowerPriorityRepeat));
+        Line(text, 1, "lower_prio_no_advert " + Bool(i.LowerPriorityNoAdvert));
+        Line(text, 1, "higher_prio_send_advert " + Bool(i.HigherPrioritySendAdvert));
+        Line(text, 1, "down_timer_adverts " + Number(i.DownTimerAdverts));
+        List(text, "track_script", i.TrackScripts.Select(Track));
+        List(text, "track_interface", i.TrackInterfaces.Select(Track));
+        List(text, "track_file", i.TrackFiles.Select(Track));
+        Optional(text, 1, "notify", i.Notify);
+        Optional(text, 1, "notify_master", i.NotifyMaster);
+        Optional(text, 1, "notify_backup", i.NotifyBackup);
+        Optional(text, 1, "notify_fault", i.NotifyFault);
+        Optional(text, 1, "notify_stop", i.NotifyStop);
+        Optional(text, 1, "notify_master_rx_lower_pri", i.NotifyMasterRxLowerPriority);
+        text.Append("}\n\n");
+    }
+
+    private static void WriteSyncGroup(StringBuilder text, KeepalivedSyncGroup g)
+    {
+        text.Append("vrrp_sync_group ").Append(Quote(g.Name)).Append(" {\n");
+        List(text, "group", g.Group.Select(Quote));
+        List(text, "track_script", g.TrackScripts.Select(Track));
+        List(text, "track_interface", g.TrackInterfaces.Select(Track));
+        List(text, "track_file", g.TrackFiles.Select(Track));
+        Optional(text, 1, "notify", g.Notify);
+        Optional(text, 1, "notify_master", g.NotifyMaster);
+        Optional(text, 1, "notify_backup", g.NotifyBackup);
+        Optional(text, 1, "notify_fault", g.NotifyFault);
+        Optional(text, 1, "notify_stop", g.NotifyStop);
+        text.Append("}\n\n");
+    }
+
+    private static string Address(KeepalivedVirtualAddress a)
+    {
+        var line = new StringBuilder(Quote(a.Address));
+        Option(line, "dev", a.Device);
+        Option(line, "label", a.Label);
+        Option(line, "brd", a.Broadcast);
+        Option(line, "scope", a.Scope);
+        return line.ToString();
+
+        static void Option(StringBuilder line, string name, string? value)
+        {
+            if (value is not null)
+            {
+                line.Append(' ').Append(name).Append(' ').Append(Quote(value));
+            }
+        }
+    }
+
+    private static string Track(KeepalivedTrack t) =>
+        Quote(t.Name) + (t.Weight is { } weight ? " weight " + Number(weight) : string.Empty) + (t.Reverse ? " reverse" : string.Empty);
+
+    private static void List(StringBuilder text, string keyword, IEnumerable<string> entries)
+    {
+        bool open = false;
+        foreach (string entry in entries)
+        {
+            if (!open)
+            {
+                Line(text, 1, keyword + " {");
+                open = true;
+            }
+
+            Line(text, 2, entry);
+        }
+
+        if (open)
+        {
+            Line(text, 1, "}");
+        }
+    }
+
+    private static void Optional(StringBuilder text, int depth, string keyword, string? value)
+    {
+        if (value is not null)
+        {
+            Line(text, depth, keyword + " " + Quote(value));
+        }
+    }
+
+    private static void Words(StringBuilder text, int depth, string keyword, string? words)
+    {
+        if (words is not null)
+        {
+            Line(text, depth, keyword + " " + string.Join(' ', words.Split(' ').Select(QuoteAlways)));
+        }
+    }
+
+    private static void Flag(StringBuilder text, int depth, string keyword, bool value)
+    {
+        if (value)
+        {
+            Line(text, depth, keyword);
+        }
+    }
+
+    private static void Line(StringBuilder text, int depth, string line)
+    {
+        for (int d = 0; d < depth; d++)
+        {
+            text.Append(Indent);
+        }
+
+        text.Append(line).Append('\n');
+    }
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string? Number(int? value) => value?.ToString(CultureInfo.InvariantCulture);
+
+    private static string? Bool(bool? value) => value switch
+    {
+        null => null,
+        true => "true",
+        false => "false",
+    };
+
+    private static string Seconds(TimeSpan value) => ((decimal)value.Ticks / TimeSpan.TicksPerSecond).ToString("0.#######", CultureInfo.InvariantCulture);
+
+    private static string? Seconds(TimeSpan? value) => value is { } v ? Seconds(v) : null;
+}

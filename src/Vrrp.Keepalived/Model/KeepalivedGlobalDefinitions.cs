@@ -1,0 +1,88 @@
+using Vrrp.Packets;
+
+namespace Vrrp.Keepalived;
+
+/// <summary>
+/// The VRRP and GARP keys of <c>global_defs</c>. A <see langword="null"/> value was not set; the <c>vrrp_*</c> defaults
+/// here are applied to every instance that does not set its own, as keepalived does.
+/// </summary>
+public sealed record KeepalivedGlobalDefinitions
+{
+    /// <summary>Gets <c>router_id</c>, the name of this machine in notifications.</summary>
+    public string? RouterId { get; init; }
+
+    /// <summary>Gets <c>vrrp_version</c>, the default version of instances (keepalived's default: 2; IPv6 instances use 3).</summary>
+    public VrrpVersion? VrrpVersion { get; init; }
+
+    /// <summary>Gets <c>vrrp_garp_master_delay</c>, 0 to 255 s (keepalived's default 5 s).</summary>
+    public TimeSpan? GarpMasterDelay { get; init; }
+
+    /// <summary>Gets <c>vrrp_garp_master_repeat</c>, 0 to 255 (keepalived's default 5).</summary>
+    public int? GarpMasterRepeat { get; init; }
+
+    /// <summary>Gets <c>vrrp_garp_master_refresh</c>, 0 (none, the default) to 86400 s.</summary>
+    public TimeSpan? GarpMasterRefresh { get; init; }
+
+    /// <summary>Gets <c>vrrp_garp_master_refresh_repeat</c>, 1 to 255 (default 1).</summary>
+    public int? GarpMasterRefreshRepeat { get; init; }
+
+    /// <summary>Gets <c>vrrp_garp_lower_prio_delay</c>, 0 to 255 s (default: the master delay).</summary>
+    public TimeSpan? GarpLowerPriorityDelay { get; init; }
+
+    /// <summary>Gets <c>vrrp_garp_lower_prio_repeat</c>, 0 to 255 (default: the master repeat).</summary>
+    public int? GarpLowerPriorityRepeat { get; init; }
+
+    /// <summary>Gets <c>vrrp_garp_interval</c>, the gap between gratuitous ARPs on an interface, 0 to 1 s.</summary>
+    public TimeSpan? GarpInterval { get; init; }
+
+    /// <summary>Gets <c>vrrp_gna_interval</c>, the gap between unsolicited NAs on an interface, 0 to 1 s.</summary>
+    public TimeSpan? GnaInterval { get; init; }
+
+    /// <summary>Gets <c>vrrp_down_timer_adverts</c>, 1 to 100 (default 3).</summary>
+    public int? DownTimerAdverts { get; init; }
+
+    /// <summary>Gets <c>vrrp_lower_prio_no_advert</c>: a master does not answer a lower priority advertisement (default off, on with strict).</summary>
+    public bool? LowerPriorityNoAdvert { get; init; }
+
+    /// <summary>Gets <c>vrrp_higher_prio_send_advert</c>: a master yielding to a higher priority sends one more advertisement first.</summary>
+    public bool? HigherPrioritySendAdvert { get; init; }
+
+    /// <summary>Gets a value indicating whether <c>vrrp_check_unicast_src</c> is set: unicast advertisements must come from a configured peer.</summary>
+    public bool CheckUnicastSource { get; init; }
+
+    /// <summary>Gets a value indicating whether <c>vrrp_skip_check_adv_addr</c> is set: the address list of an advertisement from the current master is not checked.</summary>
+    public bool SkipCheckAdvertAddress { get; init; }
+
+    /// <summary>Gets a value indicating whether <c>vrrp_strict</c> is set: RFC behaviour (no_accept unless owner, lower_prio_no_advert).</summary>
+    public bool Strict { get; init; }
+
+    /// <summary>Gets <c>vrrp_startup_delay</c>, 0 to 3600 s.</summary>
+    public TimeSpan? StartupDelay { get; init; }
+
+    /// <summary>Gets <c>vrrp_mcast_group4</c>, the IPv4 multicast group (default 224.0.0.18).</summary>
+    public string? MulticastGroup4 { get; init; }
+
+    /// <summary>Gets <c>vrrp_mcast_group6</c>, the IPv6 multicast group (default ff02::12).</summary>
+    public string? MulticastGroup6 { get; init; }
+
+    /// <summary>Gets <c>script_user USER [GROUP]</c>, the default user scripts run as.</summary>
+    public string? ScriptUser { get; init; }
+
+    /// <summary>Gets a value indicating whether <c>enable_script_security</c> is set: scripts writable by non-root users are not run as root.</summary>
+    public bool EnableScriptSecurity { get; init; }
+
+    /// <summary>Gets <c>notify_fifo</c>, a FIFO that receives every state change.</summary>
+    public string? NotifyFifo { get; init; }
+
+    /// <summary>Gets <c>notify_fifo_script</c>, a script started to read <see cref="NotifyFifo"/>.</summary>
+    public string? NotifyFifoScript { get; init; }
+
+    /// <summary>Gets <c>vrrp_notify_fifo</c>, a FIFO that receives VRRP state changes.</summary>
+    public string? VrrpNotifyFifo { get; init; }
+
+    /// <summary>Gets <c>vrrp_notify_fifo_script</c>, a script started to read <see cref="VrrpNotifyFifo"/>.</summary>
+    public string? VrrpNotifyFifoScript { get; init; }
+
+    /// <summary>Gets <c>max_auto_priority</c>, −1 to 99 (without a value, 99: the largest).</summary>
+    public int? MaxAutoPriority { get; init; }
+}

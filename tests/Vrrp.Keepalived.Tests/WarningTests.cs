@@ -1,0 +1,98 @@
+namespace Vrrp.Keepalived.Tests;
+
+/// <summary>Unknown keywords and non-VRRP sections warn with their file and line, and never stop the read.</summary>
+public sealed class WarningTests
+{
+    [Fact]
+    public void Non_VRRP_sections_are_skipped_whole_with_one_warning_each()
+    {
+        KeepalivedConfiguration configuration = Conf.Parse("""
+            global_defs {
+               notification_email {
+                 acassen@firewall.loc
+                 failover@firewall.loc
+               }
+               notification_email_from Alexandre.Cassen@firewall.loc
+               smtp_server 192.168.200.1
+               smtp_connect_timeout 30
+               lvs_flush
+               router_id LVS_DEVEL
+            }
+            virtual_server 10.10.10.2 1358 {
+                delay_loop 6
+                lb_algo rr
+                real_server 192.168.200.2 1358 {
+                    weight 1
+                    HTTP_GET {
+                        url { path /testurl/test.jsp }
+                    }
+                }
+            }
+            vrrp_track_process haproxy {
+                process haproxy
+            }
+            """);
+
+        Assert.Equal("LVS_DEVEL", configuration.GlobalDefinitions.RouterId);
+        Assert.Equal(
+            [
+                "2: 'notification_email' is not VRRP configuration and is not supported here; the whole block is skipped",
+                "6: 'notification_email_from' is not VRRP configuration and is not supported here; ignored",
+                "7: 'smtp_server' is not VRRP configuration and is not supported here; ignored",
+                "8: 'smtp_connect_timeout' is not VRRP configuration and is not supported here; ignored",
+                "9: 'lvs_flush' is not VRRP configuration and is not supported here; ignored",
+                "12: 'virtual_server' is not VRRP configuration and is not supported here; the whole block is skipped",
+                "22: 'vrrp_track_process' is not VRRP configuration and is not supported here; the whole block is skipped",
+            ],
+            configuration.Warnings.Select(static w => $"{w.Line}: {w.Message}"));
+    }
+
+    [Fact]
+    public void Unknown_keywords_warn_with_their_line_and_section()
+    {
+        KeepalivedConfiguration configuration = Conf.Parse("""
+            global_defs {
+                router_idd typo
+            }
+            frobnicate 1
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 51
+                priorty 100
+                dont_track_primary
+                virtual_ipaddress {
+                    192.0.2.1/24 dev eth0 home
+                }
+            }
+            """);
+
+        Assert.Equal(
+            [
+                $"{Conf.File}:2: unknown keyword 'router_idd' in global_defs; ignored",
+                $"{Conf.File}:4: unknown keyword 'frobnicate' in the top level; ignored",
+                $"{Conf.File}:8: unknown keyword 'priorty' in vrrp_instance VI_1; ignored",
+                $"{Conf.File}:9: 'dont_track_primary' is not supported here; ignored",
+                $"{Conf.File}:11: virtual_ipaddress: 'home' is not supported here; ignored",
+            ],
+            configuration.Warnings.Select(static w => w.ToString()));
+    }
+
+    [Fact]
+    public void Extra_values_on_a_line_warn()
+    {
+        KeepalivedConfiguration configuration = Conf.Parse(Conf.Instance("    priority 100 200"));
+
+        Assert.Equal(100, configuration.Instances[0].Priority);
+        Assert.Equal($"{Conf.File}:6: priority takes at most 1 value(s); '200' and the rest of the line are ignored", Assert.Single(configuration.Warnings).ToString());
+    }
+
+    [Fact]
+    public void Check_lists_warnings_and_errors_without_throwing()
+    {
+        KeepalivedCheckResult result = Conf.Check("bogus\n" + Conf.Instance("priority 999", before: string.Empty));
+
+        Assert.False(result.IsValid);
+        Assert.Equal($"{Conf.File}:1: unknown keyword 'bogus' in the top level; ignored", Assert.Single(result.Warnings).ToString());
+        Assert.Equal($"{Conf.File}:5: priority must be 1 to 255; got 999", Assert.Single(result.Errors).ToString());
+    }
+}
