@@ -4,10 +4,13 @@ using Vrrp;
 
 namespace VrrpDaemon;
 
-/// <summary>The daemon's configuration file: a list of virtual routers, each as <see cref="VirtualRouterOptions"/> in JSON.</summary>
+/// <summary>
+/// The daemon's JSON configuration: a list of virtual routers, each as <see cref="VirtualRouterOptions"/> in JSON,
+/// and optionally a notify FIFO and a state file. keepalived.conf files carry checks and notify scripts too.
+/// </summary>
 internal sealed class DaemonConfiguration
 {
-    private static readonly JsonSerializerOptions s_json = new()
+    public static JsonSerializerOptions JsonOptions { get; } = new()
     {
         PropertyNameCaseInsensitive = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
@@ -18,9 +21,27 @@ internal sealed class DaemonConfiguration
 
     public List<JsonElement> Routers { get; init; } = [];
 
-    public static DaemonConfiguration Load(string path) =>
-        JsonSerializer.Deserialize<DaemonConfiguration>(File.ReadAllText(path), s_json) ?? throw new InvalidDataException($"{path}: empty configuration.");
+    public string? NotifyFifo { get; init; }
 
-    public static VirtualRouterOptions ToOptions(JsonElement router) =>
-        router.Deserialize<VirtualRouterOptions>(s_json) ?? throw new InvalidDataException("A router entry is empty.");
+    public string? StateFile { get; init; }
+
+    public static DaemonPlan LoadPlan(string path, string? stateFile)
+    {
+        DaemonConfiguration configuration = JsonSerializer.Deserialize<DaemonConfiguration>(File.ReadAllText(path), JsonOptions)
+            ?? throw new InvalidDataException($"{path}: empty configuration.");
+        var routers = new List<RouterPlan>();
+        foreach (JsonElement entry in configuration.Routers)
+        {
+            VirtualRouterOptions options = entry.Deserialize<VirtualRouterOptions>(JsonOptions) ?? throw new InvalidDataException("A router entry is empty.");
+            IReadOnlyList<string> errors = options.Validate();
+            if (errors.Count > 0)
+            {
+                throw new VrrpConfigurationException(errors);
+            }
+
+            routers.Add(new RouterPlan(options.Name ?? $"VR{options.VirtualRouterId}", options, entry.GetRawText(), [], null));
+        }
+
+        return new DaemonPlan(routers, new Dictionary<string, CheckPlan>(), [], configuration.NotifyFifo, stateFile ?? configuration.StateFile);
+    }
 }

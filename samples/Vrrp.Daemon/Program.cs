@@ -1,32 +1,34 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Vrrp;
-using Vrrp.Addressing;
-using Vrrp.Linux.Announcements;
-using Vrrp.Linux.Netlink;
-using Vrrp.Linux.Sockets;
-using Vrrp.Packets;
-using Vrrp.Transport;
+using Vrrp.Control;
+using Vrrp.Keepalived;
 using VrrpDaemon;
 
-// vrrpd CONFIG.json [--require-netns] [--control PATH | --no-control]
+// vrrpd [-f] CONFIG [--check] [--require-netns] [--control PATH | --no-control] [--state-file PATH]
+// CONFIG is a keepalived.conf (its VRRP part), or a JSON file (*.json) of VirtualRouterOptions entries.
 // Runs the configured virtual routers; SIGTERM or SIGINT stops them gracefully (priority 0, addresses removed);
-// SIGHUP reloads the file, restarting only the routers whose configuration changed. vrrpctl talks to the control
-// socket (default /run/vrrpd.sock).
-const string Usage = "usage: vrrpd CONFIG.json [--require-netns] [--control PATH | --no-control]";
-if (args.Length < 1 || args[0].StartsWith('-'))
-{
-    Console.Error.WriteLine(Usage);
-    return 2;
-}
-
-string configPath = args[0];
+// SIGHUP reloads the file, restarting only the routers whose configuration changed. --check validates the file
+// and prints its warnings and errors without running anything, like `keepalived -t`. vrrpctl talks to the
+// control socket (default /run/vrrpd.sock).
+const string Usage = "usage: vrrpd [-f] CONFIG [--check] [--require-netns] [--control PATH | --no-control] [--state-file PATH]";
+string? configPath = null;
 string? controlPath = "/run/vrrpd.sock";
-for (int i = 1; i < args.Length; i++)
+string? stateFile = null;
+bool check = false, requireNetns = false;
+for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
+        case "-f" or "--use-file" when i + 1 < args.Length:
+            configPath = args[++i];
+            break;
+        case "--check" or "-t":
+            check = true;
+            break;
         case "--require-netns":
+            requireNetns = true;
             break;
         case "--control" when i + 1 < args.Length:
             controlPath = args[++i];
@@ -34,13 +36,26 @@ for (int i = 1; i < args.Length; i++)
         case "--no-control":
             controlPath = null;
             break;
+        case "--state-file" when i + 1 < args.Length:
+            stateFile = args[++i];
+            break;
+        case string path when !path.StartsWith('-') && configPath is null:
+            configPath = path;
+            break;
         default:
             Console.Error.WriteLine($"vrrpd: unknown argument '{args[i]}'\n{Usage}");
             return 2;
     }
 }
 
-if (args.Contains("--require-netns") && Vrrp.Linux.Interop.NetworkNamespaces.CurrentName() is null)
+configPath ??= KeepalivedConfigurationReader.DefaultPath;
+bool json = configPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+if (check)
+{
+    return Check();
+}
+
+if (requireNetns && Vrrp.Linux.Interop.NetworkNamespaces.CurrentName() is null)
 {
     Console.Error.WriteLine("vrrpd: --require-netns: refusing to run outside a namespace made with 'ip netns add'.");
     return 3;
@@ -49,31 +64,25 @@ if (args.Contains("--require-netns") && Vrrp.Linux.Interop.NetworkNamespaces.Cur
 // A backup's first takeover must not wait for the JIT: run every protocol path once, in memory, before going live.
 Vrrp.Warmup.VrrpWarmup.Rehearse();
 
-using var addresses = new NetlinkAddressManager();
-using var links = new LinkMonitor();
-using var time = new Vrrp.Linux.Timing.PreciseTimeProvider(); // timers within ~0.2 ms of due, not the system's 2–7 ms
-addresses.AddressRestored += (_, address) => Log($"{address} was removed from outside while master: put back");
-var interfaces = new System.Collections.Concurrent.ConcurrentDictionary<string, LinuxInterface>();
-var transports = new Dictionary<(string Interface, System.Net.Sockets.AddressFamily Family), IVrrpTransport>();
-using var announcer = new PacketSocketAnnouncer(name => interfaces.TryGetValue(name, out LinuxInterface? i) ? (i.Index, i.IPv6LinkLocal) : (0, default));
-var running = new Dictionary<string, (string Json, VirtualRouter Router)>();
-var configurationAddresses = new List<string>();
-
+using ILoggerFactory loggers = LoggerFactory.Create(builder => builder
+    .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; o.UseUtcTimestamp = true; })
+    .AddFilter("Vrrp.Router", LogLevel.Warning)); // transitions are logged below, in the lines tools grep for
+var host = new RouterHost(loggers, Log);
 try
 {
-    Apply(DaemonConfiguration.Load(configPath));
+    await host.ApplyAsync(Load());
 }
-catch (Exception e) when (e is VrrpConfigurationException or InvalidDataException or JsonException or UnauthorizedAccessException or IOException or InvalidOperationException or System.Net.Sockets.SocketException)
+catch (Exception e) when (e is VrrpConfigurationException or KeepalivedConfigurationException or InvalidDataException or JsonException or UnauthorizedAccessException or IOException or InvalidOperationException or System.Net.Sockets.SocketException)
 {
-    Console.Error.WriteLine($"vrrpd: {e.Message}");
-    StopAll();
+    Console.Error.WriteLine($"vrrpd: {Describe(e)}");
+    await host.DisposeAsync();
     return 1;
 }
 
-Vrrp.Control.VrrpControlServer? control = null;
+VrrpControlServer? control = null;
 if (controlPath is not null)
 {
-    control = new Vrrp.Control.VrrpControlServer(controlPath, () => { lock (running) { return [.. running.Values.Select(r => r.Router)]; } });
+    control = new VrrpControlServer(controlPath, () => host.Routers);
     try
     {
         control.Start();
@@ -81,7 +90,7 @@ if (controlPath is not null)
     catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
     {
         Console.Error.WriteLine($"vrrpd: control socket {controlPath}: {e.Message} (use --control PATH or --no-control)");
-        StopAll();
+        await host.DisposeAsync();
         return 1;
     }
 }
@@ -91,7 +100,7 @@ var reload = new AutoResetEvent(false);
 using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
 using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
 using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; reload.Set(); });
-Log($"ready: {running.Count} router(s)");
+Log($"ready: {host.Routers.Count} router(s)");
 
 try
 {
@@ -101,14 +110,14 @@ try
         {
             try
             {
-                Apply(DaemonConfiguration.Load(configPath));
+                await host.ApplyAsync(Load());
                 Log("reloaded");
             }
 #pragma warning disable CA1031 // a bad reload must never take the running routers down with it
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                Log($"reload refused, keeping what runs: {e.Message}");
+                Log($"reload refused, keeping what runs: {Describe(e)}");
             }
         }
     }
@@ -120,112 +129,67 @@ finally
         await control.DisposeAsync();
     }
 
-    StopAll();
+    await host.DisposeAsync();
 }
 
 Log("stopped");
 return 0;
 
-void StopAll()
+DaemonPlan Load()
 {
-    foreach ((_, VirtualRouter router) in running.Values)
+    if (json)
     {
-        router.Dispose(); // graceful: a master sends priority 0 and removes its addresses
+        return DaemonConfiguration.LoadPlan(configPath, stateFile);
     }
 
-    lock (running)
+    KeepalivedConfiguration configuration = KeepalivedConfigurationReader.Load(configPath);
+    foreach (KeepalivedDiagnostic warning in configuration.Warnings)
     {
-        running.Clear();
-    }
-    foreach (IVrrpTransport transport in transports.Values)
-    {
-        (transport as IDisposable)?.Dispose();
+        Log($"warning: {warning}");
     }
 
-    transports.Clear();
+    return KeepalivedPlan.Create(configuration, stateFile);
 }
 
-void Apply(DaemonConfiguration configuration)
+int Check()
 {
-    var wanted = new Dictionary<string, (string Json, VirtualRouterOptions Options)>();
-    configurationAddresses.Clear();
-    foreach (JsonElement entry in configuration.Routers)
+    if (json)
     {
-        VirtualRouterOptions options = DaemonConfiguration.ToOptions(entry);
-        IReadOnlyList<string> errors = options.Validate();
-        if (errors.Count > 0)
+        try
         {
-            throw new VrrpConfigurationException(errors);
+            DaemonPlan plan = DaemonConfiguration.LoadPlan(configPath, stateFile);
+            Console.WriteLine($"{configPath}: valid, {plan.Routers.Count} router(s)");
+            return 0;
         }
-
-        if (options.UseVirtualMac)
+        catch (Exception e) when (e is VrrpConfigurationException or InvalidDataException or JsonException or IOException)
         {
-            throw new VrrpConfigurationException([$"{options.Name}: UseVirtualMac is not supported by vrrpd yet (no macvlan manager); leave it false."]);
-        }
-
-        wanted[options.Name ?? $"VR{options.VirtualRouterId}"] = (entry.GetRawText(), options);
-        configurationAddresses.AddRange(options.VirtualAddresses);
-    }
-
-    foreach (string name in running.Keys.ToList())
-    {
-        if (!wanted.TryGetValue(name, out var want) || want.Json != running[name].Json)
-        {
-            Log($"{name}: configuration changed or removed, stopping it");
-            links.Untrack(running[name].Router);
-            running[name].Router.Dispose();
-            lock (running)
-            {
-                running.Remove(name);
-            }
+            Console.Error.WriteLine($"{configPath}: {Describe(e)}");
+            return 1;
         }
     }
 
-    foreach ((string name, (string json, VirtualRouterOptions options)) in wanted)
+    KeepalivedCheckResult result = KeepalivedConfigurationReader.Check(configPath);
+    foreach (KeepalivedDiagnostic warning in result.Warnings)
     {
-        if (running.ContainsKey(name))
-        {
-            continue; // unchanged: keeps its state, no failover
-        }
-
-        IVrrpTransport transport = TransportFor(options);
-        var router = new VirtualRouter(options, transport, addresses, announcer, time);
-
-        // Addresses a crashed run left behind: a router that starts is not master, so it must not hold them.
-        foreach (VirtualAddress address in router.VirtualAddresses)
-        {
-            addresses.Remove(options.Interface, address);
-        }
-
-        router.StateChanged += (_, change) => Log($"{name}: {change.From} -> {change.To} ({change.Reason}, priority {change.Priority})");
-        lock (running)
-        {
-            running[name] = (json, router);
-        }
-        links.Track(interfaces[options.Interface].Index, router);
-        router.Start();
+        Console.Error.WriteLine($"warning: {warning}");
     }
+
+    foreach (KeepalivedDiagnostic error in result.Errors)
+    {
+        Console.Error.WriteLine($"error: {error}");
+    }
+
+    Console.WriteLine(result.IsValid
+        ? $"{configPath}: valid, {result.Configuration!.Instances.Count} instance(s), {result.Warnings.Count} warning(s)"
+        : $"{configPath}: {result.Errors.Count} error(s), {result.Warnings.Count} warning(s)");
+    return result.IsValid ? 0 : 1;
 }
 
-IVrrpTransport TransportFor(VirtualRouterOptions options)
+static string Describe(Exception e) => e switch
 {
-    System.Net.Sockets.AddressFamily family = VirtualAddress.Parse(options.VirtualAddresses[0]).Address.Family;
-    if (!transports.TryGetValue((options.Interface, family), out IVrrpTransport? transport))
-    {
-        if (!interfaces.ContainsKey(options.Interface))
-        {
-            // The configured virtual addresses may be on the interface already (a crashed run): never take one as primary.
-            var excluded = configurationAddresses.Select(a => VirtualAddress.Parse(a).Address).ToList();
-            interfaces[options.Interface] = LinuxInterface.Find(options.Interface, excluded);
-        }
-
-        transport = family == System.Net.Sockets.AddressFamily.InterNetworkV6
-            ? RawIPv6Transport.Open(interfaces[options.Interface])
-            : RawIPv4Transport.Open(interfaces[options.Interface]);
-        transports[(options.Interface, family)] = transport;
-    }
-
-    return transport;
-}
+    VrrpConfigurationException c => string.Join("; ", c.Errors),
+    KeepalivedConfigurationException k => string.Join("; ", k.Errors),
+    _ => e.Message,
+};
 
 static void Log(string message) => Console.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} vrrpd: {message}");

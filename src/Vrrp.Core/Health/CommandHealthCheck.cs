@@ -44,11 +44,11 @@ public sealed class CommandHealthCheck : IVrrpHealthCheck
     /// <summary>Gets the working directory, or <see langword="null"/> for the current one.</summary>
     public string? WorkingDirectory { get; init; }
 
-    /// <summary>Makes a check from keepalived's one-string script form, split as <see cref="KeepalivedScript.Split"/> does.</summary>
+    /// <summary>Makes a check from keepalived's one-string script form, split as <see cref="ScriptCommandLine.Split"/> does.</summary>
     /// <param name="script">The script string, e.g. <c>/usr/local/bin/check.sh 'an argument' other</c>.</param>
     /// <returns>The check.</returns>
     /// <exception cref="FormatException">The string has an unclosed quote or no program.</exception>
-    public static CommandHealthCheck FromScript(string script) => new(KeepalivedScript.Split(script));
+    public static CommandHealthCheck FromScript(string script) => new(ScriptCommandLine.Split(script));
 
     /// <inheritdoc/>
     public async ValueTask<VrrpCheckResult> CheckAsync(CancellationToken cancellationToken)

@@ -3,7 +3,7 @@ using Vrrp.Health;
 namespace Vrrp.Tests.Health;
 
 /// <summary>keepalived.conf(5) "Quoted strings": whitespace splits, quotes group and vanish, backslash escapes.</summary>
-public sealed class KeepalivedScriptTests
+public sealed class ScriptCommandLineTests
 {
     [Theory]
     [InlineData("/bin/check.sh", new[] { "/bin/check.sh" })]
@@ -15,11 +15,11 @@ public sealed class KeepalivedScriptTests
     [InlineData("x '\\\"s p a c e \\\"'", new[] { "x", "\"s p a c e \"" })]
     [InlineData("x a\\ b \\101\\t\\cA", new[] { "x", "a b", "A\t\u0001" })]
     [InlineData("x ''", new[] { "x", "" })]
-    public void Splits_as_keepalived(string script, string[] expected) => Assert.Equal(expected, KeepalivedScript.Split(script));
+    public void Splits_as_keepalived(string script, string[] expected) => Assert.Equal(expected, ScriptCommandLine.Split(script));
 
     [Theory]
     [InlineData("/bin/check.sh 'open")]
     [InlineData("   ")]
     [InlineData("''")]
-    public void Rejects_an_unclosed_quote_or_no_program(string script) => Assert.Throws<FormatException>(() => KeepalivedScript.Split(script));
+    public void Rejects_an_unclosed_quote_or_no_program(string script) => Assert.Throws<FormatException>(() => ScriptCommandLine.Split(script));
 }

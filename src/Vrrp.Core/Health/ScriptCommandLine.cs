@@ -13,7 +13,7 @@ namespace Vrrp.Health;
 /// a quoted part. Give the text after <c>script</c> without its outer double quotes when a reader has removed them;
 /// both forms split alike unless the script itself quotes with <c>"</c>.
 /// </remarks>
-public static class KeepalivedScript
+public static class ScriptCommandLine
 {
     /// <summary>Splits a script string into the program and its arguments.</summary>
     /// <param name="script">The script string.</param>

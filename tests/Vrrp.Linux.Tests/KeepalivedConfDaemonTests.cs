@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Vrrp.Linux.Tests;
+
+/// <summary>
+/// vrrpd run from keepalived.conf files, as keepalived users would: notify scripts and the notify FIFO fire in order
+/// on a failover, a failing vrrp_script moves mastership, and --check reports a broken file like keepalived -t.
+/// </summary>
+public sealed class KeepalivedConfDaemonTests
+{
+    private static LabProcess Start(NetnsLab lab, string host, int priority, string directory, string extraGlobal = "", string extraInstance = "", string scripts = "")
+    {
+        string conf = Path.Combine(directory, $"{host}.conf");
+        File.WriteAllText(conf, string.Create(CultureInfo.InvariantCulture, $$"""
+            global_defs {
+                router_id {{host}}
+                vrrp_version 3
+                {{extraGlobal}}
+            }
+            {{scripts}}
+            vrrp_instance VI_1 {
+                state BACKUP
+                interface lab0
+                virtual_router_id 51
+                priority {{priority}}
+                advert_int 0.1
+                virtual_ipaddress {
+                    {{Daemon.VirtualAddress}}/24 dev lab0
+                }
+                {{extraInstance}}
+            }
+            """));
+        LabProcess process = lab.Start(host, "dotnet", Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), "-f", conf, "--require-netns", "--control", Daemon.ControlSocket(lab, host));
+        Assert.True(process.WaitFor("ready", TimeSpan.FromSeconds(20)) is not null, $"vrrpd in {host} did not start: {process.Output}");
+        return process;
+    }
+
+    private static string LabDirectory(NetnsLab lab)
+    {
+        string directory = Path.Combine(Path.GetTempPath(), lab.Namespace("files"));
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+
+    [Fact]
+    public void Notify_scripts_and_the_notify_fifo_fire_in_order_on_a_failover()
+    {
+        // Input: n1 (100) master and n2 (90) backup from keepalived.conf files; n2 has notify, notify_master and a
+        // notify FIFO; n1 is killed. Expected: n2's scripts ran BACKUP then MASTER, with keepalived's arguments, in
+        // that order, and its FIFO carried keepalived's lines in the same order.
+        NetnsLab.RequireRoot("mkfifo");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
+        string directory = LabDirectory(lab);
+        string log = Path.Combine(directory, "notify.log");
+        string script = Path.Combine(directory, "notify.sh");
+        File.WriteAllText(script, $"#!/bin/sh\necho \"$0 $*\" >> {log}\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string master = Path.Combine(directory, "master.sh");
+        File.Copy(script, master);
+        string fifo = Path.Combine(directory, "notify.fifo");
+        NetnsLab.Run("mkfifo", fifo);
+        LabProcess reader = lab.Start("n2", "cat", fifo);
+
+        LabProcess n1 = Start(lab, "n1", 100, directory);
+        Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n1", Daemon.VirtualAddress)));
+        LabProcess n2 = Start(lab, "n2", 90, directory, extraGlobal: $"vrrp_notify_fifo {fifo}", extraInstance: $"notify {script}\n    notify_master {master}");
+        Assert.True(n2.WaitFor("Initialize -> Backup", TimeSpan.FromSeconds(5)) is not null, n2.Output);
+
+        n1.Signal("KILL");
+        Assert.True(n2.WaitFor("Backup -> Master", TimeSpan.FromSeconds(5)) is not null, n2.Output);
+        Assert.True(NetnsLab.WaitUntil(() => File.Exists(log) && File.ReadAllLines(log).Length >= 3), File.Exists(log) ? File.ReadAllText(log) : "no notify log");
+        Assert.True(reader.WaitFor("MASTER", TimeSpan.FromSeconds(5)) is not null, reader.Output);
+
+        Assert.Equal(
+            [$"{script} INSTANCE VI_1 BACKUP 90", $"{master} ", $"{script} INSTANCE VI_1 MASTER 90"],
+            File.ReadAllLines(log));
+        Assert.Equal(["INSTANCE \"VI_1\" BACKUP 90", "INSTANCE \"VI_1\" MASTER 90"], reader.Output.Split('\n'));
+    }
+
+    [Fact]
+    public void A_failing_vrrp_script_lowers_the_master_and_the_backup_takes_over_then_recovery_takes_it_back()
+    {
+        // Input: n1 (100) tracks chk_service (weight -20) which tests for a file; the file is removed, later restored.
+        // Expected: n1 drops to 80 and n2 (90) preempts it; when the file is back n1 (100) preempts n2.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
+        string directory = LabDirectory(lab);
+        string healthy = Path.Combine(directory, "healthy");
+        File.WriteAllText(healthy, "ok");
+        string check = $$"""
+            vrrp_script chk_service {
+                script "/usr/bin/test -f {{healthy}}"
+                interval 1
+                fall 1
+                rise 1
+                weight -20
+            }
+            """;
+        LabProcess n1 = Start(lab, "n1", 100, directory, scripts: check, extraInstance: "track_script {\n        chk_service\n    }");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        LabProcess n2 = Start(lab, "n2", 90, directory);
+        Assert.True(n2.WaitFor("Initialize -> Backup", TimeSpan.FromSeconds(5)) is not null, n2.Output);
+
+        DateTimeOffset failedAt = DateTimeOffset.UtcNow;
+        File.Delete(healthy);
+        Assert.True(n2.WaitFor("Backup -> Master", TimeSpan.FromSeconds(5), failedAt) is not null, n2.Output + "\n" + n1.Output);
+        Assert.True(n1.WaitFor("Master -> Backup (Preempted, priority 80)", TimeSpan.FromSeconds(5), failedAt) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n2", Daemon.VirtualAddress) && !lab.HasAddress("n1", Daemon.VirtualAddress)));
+
+        DateTimeOffset recoveredAt = DateTimeOffset.UtcNow;
+        File.WriteAllText(healthy, "ok");
+        Assert.True(n1.WaitFor("Backup -> Master", TimeSpan.FromSeconds(5), recoveredAt) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n1", Daemon.VirtualAddress)));
+    }
+
+    [Fact]
+    public void Check_reports_a_broken_file_with_its_line_and_accepts_a_good_one_without_running_anything()
+    {
+        // --check needs no namespace and no privilege: it only reads the file.
+        string directory = Path.Combine(Path.GetTempPath(), $"vrrpd-check-{Environment.ProcessId}");
+        Directory.CreateDirectory(directory);
+        string good = Path.Combine(directory, "good.conf");
+        string bad = Path.Combine(directory, "bad.conf");
+        File.WriteAllText(good, "vrrp_instance VI_1 {\n  interface lab0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n    198.51.100.100/24\n  }\n}\n");
+        File.WriteAllText(bad, "vrrp_instance VI_1 {\n  interface lab0\n  virtual_router_id 300\n  priority 100\n  virtual_ipaddress {\n    198.51.100.100/24\n  }\n}\n");
+
+        (int goodCode, string goodOutput) = RunCheck(good);
+        (int badCode, string badOutput) = RunCheck(bad);
+
+        Assert.Equal(0, goodCode);
+        Assert.Contains("valid, 1 instance(s)", goodOutput, StringComparison.Ordinal);
+        Assert.Equal(1, badCode);
+        Assert.Contains("bad.conf:3: virtual_router_id must be 1 to 255; got 300", badOutput, StringComparison.Ordinal);
+    }
+
+    private static (int Code, string Output) RunCheck(string path)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), "--check", "-f", path })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)));
+        return (process.ExitCode, output);
+    }
+}
