@@ -164,17 +164,17 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
         _socket.Dispose();
     }
 
-    /// <summary>Waits for one datagram and handles it; the receive thread calls this in a loop.</summary>
-    /// <param name="timeoutMicroseconds">How long to wait for a datagram.</param>
-    /// <returns><see langword="false"/> when the transport is closed.</returns>
-    internal bool ReceiveOne(int timeoutMicroseconds)
+    /// <summary>Waits for one datagram and handles it (dispatches or drops it); the receive thread calls this in a loop.</summary>
+    /// <param name="timeoutMicroseconds">How long to wait for a datagram; 0 to take only one already there.</param>
+    /// <returns><see langword="true"/> when a datagram was read.</returns>
+    internal bool TryReceiveOne(int timeoutMicroseconds)
     {
         int length;
         try
         {
-            if (!_socket.Poll(timeoutMicroseconds, SelectMode.SelectRead))
+            if (_disposed || !_socket.Poll(timeoutMicroseconds, SelectMode.SelectRead))
             {
-                return !_disposed;
+                return false;
             }
 
             length = _socket.ReceiveFrom(_receiveBuffer, SocketFlags.None, _receiveAddress);
@@ -182,7 +182,7 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
         catch (SocketException) when (!_disposed)
         {
             Interlocked.Increment(ref _receiveErrors);
-            return true;
+            return false;
         }
         catch (Exception) when (_disposed)
         {
@@ -247,8 +247,9 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
 
     private void ReceiveLoop()
     {
-        while (ReceiveOne(PollMicroseconds))
+        while (!_disposed)
         {
+            TryReceiveOne(PollMicroseconds);
         }
     }
 
