@@ -152,6 +152,62 @@ public sealed class HostingTests
         Assert.Contains("UseLinux(), UseInMemoryNetwork(...) or UseUdp(...)", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task UseUdp_with_a_bad_port_fails_at_start_naming_it()
+    {
+        using IHost host = BuildHost(b => b.Services.AddVrrp()
+            .AddRouter(o => Election(o, 100))
+            .UseUdp(o => o.Port = 0));
+
+        OptionsValidationException error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains("UdpTransport: Port must be 1 to 65535; got 0.", error.Failures);
+    }
+
+    [Fact]
+    public async Task Two_hosts_elect_a_leader_over_UDP_without_addresses_and_a_stopped_leader_hands_over()
+    {
+        // Input: two hosts in real time, each AddVrrp().AddRouter(no address).UseUdp(127.0.0.x).AddLeaderElection.
+        // Expected: the priority-100 host leads; when its host stops, the other leads with a greater fencing token.
+        int port = FreePort();
+        using IHost host1 = BuildHost(b => b.Services.AddVrrp().AddRouter(o => Election(o, 100)).UseUdp(o => Udp(o, "127.0.0.1", "127.0.0.2", port)).AddLeaderElection("election"));
+        using IHost host2 = BuildHost(b => b.Services.AddVrrp().AddRouter(o => Election(o, 90)).UseUdp(o => Udp(o, "127.0.0.2", "127.0.0.1", port)).AddLeaderElection("election"));
+        ILeaderElection e1 = host1.Services.GetRequiredService<ILeaderElection>();
+        ILeaderElection e2 = host2.Services.GetRequiredService<ILeaderElection>();
+        await host1.StartAsync(TestContext.Current.CancellationToken);
+        await host2.StartAsync(TestContext.Current.CancellationToken);
+
+        LeadershipTerm first = await e1.WaitForLeadershipAsync(TestContext.Current.CancellationToken);
+        await host1.StopAsync(TestContext.Current.CancellationToken);
+        LeadershipTerm second = await e2.WaitForLeadershipAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(first.LeadershipLost.IsCancellationRequested);
+        Assert.True(second.FencingToken > first.FencingToken);
+        await host2.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static void Election(VirtualRouterOptions o, int priority)
+    {
+        o.Name = "election";
+        o.VirtualRouterId = 1;
+        o.Priority = priority;
+        o.AdvertisementInterval = TimeSpan.FromMilliseconds(50);
+    }
+
+    private static void Udp(Vrrp.Transport.UdpTransportOptions o, string local, string peer, int port)
+    {
+        o.LocalAddress = local;
+        o.Port = port;
+        o.Peers.Add(peer);
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return ((System.Net.IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
     private static void Configure(VirtualRouterOptions o, string name, string node, int priority)
     {
         o.Name = name;

@@ -183,8 +183,9 @@ public sealed class UdpTransportTests : IDisposable
 
         Assert.Equal(
             [
-                "UdpTransport: LocalAddress must be this node's unicast IP address (not the any address); got '0.0.0.0'.",
+                "UdpTransport: LocalAddress must be this node's unicast IPv4 address (not 0.0.0.0; IPv6 is not supported yet); got '0.0.0.0'.",
                 "UdpTransport: Port must be 1 to 65535; got 70000.",
+                "UdpTransport: Peers[0] must be an IPv4 address; got 'fe80::1'.",
             ],
             error.Errors);
     }

@@ -15,8 +15,8 @@ namespace Vrrp.Transport;
 /// use the raw-socket transports of Vrrp.Linux to interoperate with keepalived or to move an address on a LAN.
 /// </para>
 /// <para>
-/// Each datagram holds exactly what a raw transport would put on the wire: for IPv4 the IP datagram, header first,
-/// for IPv6 the VRRP message. Every node binds <see cref="UdpTransportOptions.LocalAddress"/> on the same
+/// Each datagram holds exactly what a raw IPv4 transport would put on the wire: the IP datagram, header first. IPv6 is
+/// not supported yet: its VRRPv3 checksum covers the IPv6 destination, which a UDP receiver is not told. Every node binds <see cref="UdpTransportOptions.LocalAddress"/> on the same
 /// <see cref="UdpTransportOptions.Port"/>. A datagram from an address that is not a listed peer, or whose inner
 /// IPv4 source is not the address it came from, is dropped and counted in <see cref="UnknownPeer"/>; the rest are
 /// dispatched by VRID, as the raw transports do. An advertisement to the VRRP multicast group goes to every peer.
@@ -107,7 +107,7 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
     }
 
     /// <summary>Replaces the peers at run time: datagrams from the old ones are dropped from now on.</summary>
-    /// <param name="peers">The peers' addresses, of the transport's family.</param>
+    /// <param name="peers">The peers' IPv4 addresses.</param>
     /// <exception cref="VrrpConfigurationException">An address is invalid or of the wrong family.</exception>
     public void SetPeers(IEnumerable<string> peers)
     {
@@ -118,7 +118,7 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
         {
             if (!IPAddress.TryParse(text, out IPAddress? address) || address.AddressFamily != Family)
             {
-                errors.Add($"UdpTransport: Peers[{next.Count + errors.Count}] must be an IP address of LocalAddress's family ({Family}); got '{text}'.");
+                errors.Add($"UdpTransport: Peers[{next.Count + errors.Count}] must be an IPv4 address; got '{text}'.");
                 continue;
             }
 
@@ -189,13 +189,10 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
             return false;
         }
 
-        // sockaddr_in has the address at byte 4, sockaddr_in6 at byte 8, on every platform .NET runs on.
-        ReadOnlySpan<byte> socketAddress = _receiveAddress.Buffer.Span;
-        PackedIPAddress source = Family == AddressFamily.InterNetwork
-            ? PackedIPAddress.FromBytes(socketAddress.Slice(4, 4))
-            : PackedIPAddress.FromBytes(socketAddress.Slice(8, 16));
+        // sockaddr_in has the address at byte 4 on every platform .NET runs on.
+        PackedIPAddress source = PackedIPAddress.FromBytes(_receiveAddress.Buffer.Span.Slice(4, 4));
         ReadOnlySpan<byte> packet = _receiveBuffer.AsSpan(0, length);
-        if (!IsPeer(source) || (Family == AddressFamily.InterNetwork && (length < IPv4Header.MinimumLength || !source.SequenceEqual(packet.Slice(12, 4)))))
+        if (!IsPeer(source) || length < IPv4Header.MinimumLength || !source.SequenceEqual(packet.Slice(12, 4)))
         {
             Interlocked.Increment(ref _unknownPeer);
             return true;
