@@ -329,9 +329,9 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
     }
 
     /// <summary>
-    /// Replaces the virtual addresses at run time, without a restart. A master adds the new addresses, removes those
-    /// no longer listed (addresses in both lists stay on the interface throughout), announces the new list, and
-    /// advertises it from then on; a backup only takes the new list.
+    /// Replaces the virtual addresses at run time, without a restart. A master removes the addresses no longer
+    /// listed, adds the new ones (addresses in both lists stay on the interface throughout), announces the new list,
+    /// and advertises it at once and from then on; a backup only takes the new list.
     /// </summary>
     /// <param name="virtualAddresses">The new list, <c>address/prefix</c>, of the router's family; may be empty for a VRRPv3 router.</param>
     /// <exception cref="VrrpConfigurationException">An address is invalid or of the wrong family; the message names it.</exception>
@@ -352,16 +352,24 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
                 return;
             }
 
-            _addressManager.AddAddresses(this);
+            // The manager acts on what VirtualAddresses lists, so for each call it lists only the leaving or the
+            // arriving addresses: those in both lists are never touched. Leaving first, so that an address whose
+            // prefix changed is taken off and put back rather than refused as already there.
             VirtualAddress[] removed = [.. previous.Where(a => Array.IndexOf(next, a) < 0)];
+            VirtualAddress[] added = [.. next.Where(a => Array.IndexOf(previous, a) < 0)];
             if (removed.Length > 0)
             {
-                // The manager removes what VirtualAddresses lists, so for this one call it lists the leaving addresses.
                 Volatile.Write(ref _virtualAddresses, removed);
                 _addressManager.RemoveAddresses(this);
-                Volatile.Write(ref _virtualAddresses, next);
             }
 
+            if (added.Length > 0)
+            {
+                Volatile.Write(ref _virtualAddresses, added);
+                _addressManager.AddAddresses(this);
+            }
+
+            Volatile.Write(ref _virtualAddresses, next);
             ((IVrrpActions)this).Announce(_announceRepeat);
             ((IVrrpActions)this).SendAdvertisement(_machine.Priority);
         }

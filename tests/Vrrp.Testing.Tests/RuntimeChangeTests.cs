@@ -36,8 +36,8 @@ public sealed class RuntimeChangeTests
     public void Changing_a_masters_addresses_adds_the_new_removes_the_old_keeps_the_shared_and_advertises_the_new_list()
     {
         // Input: master r1 holding .100 and .103; its list set to .100 and .101 at run time.
-        // Expected: it holds .100 and .101; only .103 was removed (.100 never left); the new list was announced;
-        // adverts on the wire carry .100 and .101 from then on.
+        // Expected: it holds .100 and .101; only .103 was removed and only .101 added (.100 never touched); the new
+        // list was announced; adverts on the wire carry .100 and .101 from then on.
         using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100, 90)
             .ConfigureRouters(o => o.VirtualAddresses.Add("198.51.100.103/24")).Build();
         var tap = new AdvertTap(sim.Network);
@@ -57,6 +57,8 @@ public sealed class RuntimeChangeTests
         AddressEvent[] changes = [.. master.Addresses.GetEvents().Skip(eventsBefore)];
         AddressEvent removed = Assert.Single(changes, e => e.Kind == AddressEventKind.Removed);
         Assert.Equal([VirtualAddress.Parse("198.51.100.103/24")], removed.Addresses);
+        AddressEvent added = Assert.Single(changes, e => e.Kind == AddressEventKind.Added);
+        Assert.Equal([VirtualAddress.Parse("198.51.100.101/24")], added.Addresses);
         Assert.Contains(changes, e => e.Kind == AddressEventKind.Announced);
         Assert.True(master.Addresses.AnnouncementCount > announcementsBefore);
         Assert.NotEmpty(tap.Lists);

@@ -7,8 +7,8 @@ namespace Vrrp.Addressing;
 /// <remarks>
 /// Both calls act on what <see cref="VirtualRouter.VirtualAddresses"/> lists at the time of the call. When a master's
 /// list changes at run time (<see cref="VirtualRouter.SetVirtualAddresses"/>), the router calls
-/// <see cref="AddAddresses"/> with the new list, then <see cref="RemoveAddresses"/> while the list holds only the
-/// addresses that left, so an address in both lists is never taken off.
+/// <see cref="RemoveAddresses"/> while the list holds only the addresses that leave, then <see cref="AddAddresses"/>
+/// while it holds only those that arrive, so an address in both lists is never touched.
 /// </remarks>
 public interface IVirtualAddressManager
 {
