@@ -25,6 +25,12 @@ namespace Vrrp.Election;
 /// <item>During a split brain, both sides' leaders hold tokens; after the heal the survivor's token may be the
 /// smaller. A resource that accepts only tokens at least as high as the last it saw rejects the stale side.</item>
 /// </list>
+/// <para>
+/// Terms can overlap for an instant even without a partition: a master whose priority drops keeps the role until it
+/// hears the better router's advertisement (RFC 9568 §6.4.3), so the new term begins just before the old one ends.
+/// <see cref="VirtualRouter.Halt"/> (a simulated crash) raises no state change, so a halted node's election keeps its
+/// term until the router starts again; in a real crash the process is gone.
+/// </para>
 /// </remarks>
 public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
 {
