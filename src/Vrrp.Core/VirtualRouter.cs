@@ -31,13 +31,19 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
     private readonly TimeProvider _time;
     private readonly VrrpStateMachine _machine;
     private readonly TimerSlot[] _timers;
-    private readonly VirtualAddress[] _virtualAddresses;
-    private readonly byte[] _addressBytes;
-    private readonly PackedIPAddress[] _destinations;
-    private readonly PackedIPAddress[] _unicastPeers;
+    private readonly PackedIPAddress[] _multicastDestination;
     private readonly VrrpAuthentication _authentication;
-    private readonly VrrpReceivePolicy _policy;
-    private readonly TrackedCheck[] _checks;
+    private readonly VrrpReceivePolicy _multicastPolicy;
+    private readonly VrrpReceivePolicy _unicastPolicy;
+    private readonly int _announceRepeat;
+
+    // Changed at run time under _gate; each is replaced whole, never written in place, so a reader outside the lock
+    // sees one list or the other.
+    private VirtualAddress[] _virtualAddresses;
+    private byte[] _addressBytes;
+    private PackedIPAddress[] _destinations;
+    private PackedIPAddress[] _unicastPeers;
+    private TrackedCheck[] _checks;
     private readonly EventHandler _onCheckChanged;
     private readonly byte[] _sendBuffer = new byte[2048];
     private readonly StateChange[] _history = new StateChange[HistoryCapacity];
@@ -89,40 +95,26 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
         AcceptMode = options.AcceptMode;
         UseVirtualMac = options.UseVirtualMac;
 
-        _virtualAddresses = new VirtualAddress[options.VirtualAddresses.Count];
-        for (int i = 0; i < _virtualAddresses.Length; i++)
-        {
-            _virtualAddresses[i] = VirtualAddress.Parse(options.VirtualAddresses[i]);
-        }
-
-        Family = _virtualAddresses[0].Address.Family;
+        // A router without virtual addresses (leader election) takes its family from the transport.
+        Family = options.VirtualAddresses.Count > 0 ? VirtualAddress.Parse(options.VirtualAddresses[0]).Address.Family : transport.Family;
         if (Family != transport.Family)
         {
             throw new VrrpConfigurationException([$"{Name}: VirtualAddresses are {Family} but the transport carries {transport.Family}."]);
         }
 
         VirtualMac = MacAddress.ForVirtualRouter(Family, VirtualRouterId);
-        int addressLength = Family == AddressFamily.InterNetworkV6 ? 16 : 4;
-        _addressBytes = new byte[_virtualAddresses.Length * addressLength];
-        for (int i = 0; i < _virtualAddresses.Length; i++)
-        {
-            _virtualAddresses[i].Address.WriteTo(_addressBytes.AsSpan(i * addressLength));
-        }
-
-        _unicastPeers = new PackedIPAddress[options.UnicastPeers.Count];
-        for (int i = 0; i < _unicastPeers.Length; i++)
-        {
-            _unicastPeers[i] = PackedIPAddress.Parse(options.UnicastPeers[i]);
-        }
-
-        _destinations = _unicastPeers.Length > 0
-            ? _unicastPeers
-            : [PackedIPAddress.Parse(Family == AddressFamily.InterNetworkV6 ? "ff02::12" : "224.0.0.18")];
+        _virtualAddresses = ParseAddresses(options.VirtualAddresses, nameof(VirtualRouterOptions.VirtualAddresses));
+        _addressBytes = EncodeAddresses(_virtualAddresses);
+        _multicastDestination = [PackedIPAddress.Parse(Family == AddressFamily.InterNetworkV6 ? "ff02::12" : "224.0.0.18")];
+        _unicastPeers = ParsePeers(options.UnicastPeers, nameof(VirtualRouterOptions.UnicastPeers));
+        _destinations = _unicastPeers.Length > 0 ? _unicastPeers : _multicastDestination;
 
         _authentication = options.AuthenticationType == VrrpAuthenticationType.None
             ? VrrpAuthentication.None
             : VrrpAuthentication.Create(options.AuthenticationType, options.AuthenticationPassword!);
-        _policy = new VrrpReceivePolicy(options.Version, _authentication) { AcceptAnyHopLimit = _unicastPeers.Length > 0 };
+        _multicastPolicy = new VrrpReceivePolicy(options.Version, _authentication);
+        _unicastPolicy = _multicastPolicy with { AcceptAnyHopLimit = true };
+        _announceRepeat = options.GarpMasterRepeat;
         _intervalField = (ushort)(options.Version == VrrpVersion.V2
             ? options.AdvertisementInterval.Ticks / TimeSpan.TicksPerSecond
             : options.AdvertisementInterval.Ticks / TimerMath.TicksPerCentisecond);
@@ -192,8 +184,18 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
     /// <summary>Gets the MAC the router's announcements carry: the virtual MAC when used, else the interface's.</summary>
     public MacAddress AnnouncementMac => UseVirtualMac ? VirtualMac : _transport.InterfaceMac;
 
-    /// <summary>Gets the virtual addresses, in configured order.</summary>
-    public IReadOnlyList<VirtualAddress> VirtualAddresses => _virtualAddresses;
+    /// <summary>
+    /// Gets the virtual addresses, in configured order; empty for a router used only for leader election. While
+    /// <see cref="SetVirtualAddresses"/> runs on a master, an <see cref="IVirtualAddressManager"/> sees here the
+    /// addresses it is asked to act on (see its remarks).
+    /// </summary>
+    public IReadOnlyList<VirtualAddress> VirtualAddresses => Volatile.Read(ref _virtualAddresses);
+
+    /// <summary>Gets the unicast peers; empty when the router advertises to the VRRP multicast group.</summary>
+    public IReadOnlyList<PackedIPAddress> UnicastPeers => Volatile.Read(ref _unicastPeers);
+
+    /// <summary>Gets the tracked checks whose weights move the priority.</summary>
+    public IReadOnlyList<TrackedCheck> TrackedChecks => Volatile.Read(ref _checks);
 
     /// <summary>Gets the address advertisements are sent from.</summary>
     public PackedIPAddress PrimaryAddress => _transport.PrimaryAddress;
@@ -326,6 +328,117 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
         }
     }
 
+    /// <summary>
+    /// Replaces the virtual addresses at run time, without a restart. A master removes the addresses no longer
+    /// listed, adds the new ones (addresses in both lists stay on the interface throughout), announces the new list,
+    /// and advertises it at once and from then on; a backup only takes the new list.
+    /// </summary>
+    /// <param name="virtualAddresses">The new list, <c>address/prefix</c>, of the router's family; may be empty for a VRRPv3 router.</param>
+    /// <exception cref="VrrpConfigurationException">An address is invalid or of the wrong family; the message names it.</exception>
+    public void SetVirtualAddresses(IEnumerable<string> virtualAddresses)
+    {
+        ArgumentNullException.ThrowIfNull(virtualAddresses);
+        VirtualAddress[] next = ParseAddresses([.. virtualAddresses], nameof(VirtualRouterOptions.VirtualAddresses));
+        byte[] encoded = EncodeAddresses(next);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            VirtualAddress[] previous = _virtualAddresses;
+            bool master = _running && _machine.State == VrrpState.Master;
+            _addressBytes = encoded;
+            Volatile.Write(ref _virtualAddresses, next);
+            if (!master)
+            {
+                return;
+            }
+
+            // The manager acts on what VirtualAddresses lists, so for each call it lists only the leaving or the
+            // arriving addresses: those in both lists are never touched. Leaving first, so that an address whose
+            // prefix changed is taken off and put back rather than refused as already there.
+            VirtualAddress[] removed = [.. previous.Where(a => Array.IndexOf(next, a) < 0)];
+            VirtualAddress[] added = [.. next.Where(a => Array.IndexOf(previous, a) < 0)];
+            if (removed.Length > 0)
+            {
+                Volatile.Write(ref _virtualAddresses, removed);
+                _addressManager.RemoveAddresses(this);
+            }
+
+            if (added.Length > 0)
+            {
+                Volatile.Write(ref _virtualAddresses, added);
+                _addressManager.AddAddresses(this);
+            }
+
+            Volatile.Write(ref _virtualAddresses, next);
+            ((IVrrpActions)this).Announce(_announceRepeat);
+            ((IVrrpActions)this).SendAdvertisement(_machine.Priority);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the unicast peers at run time: advertisements go to the new peers from the next one on, and only
+    /// they are heard. An empty list returns the router to the VRRP multicast group.
+    /// </summary>
+    /// <param name="unicastPeers">The peers' addresses, of the router's family.</param>
+    /// <exception cref="VrrpConfigurationException">An address is invalid or of the wrong family; the message names it.</exception>
+    public void SetUnicastPeers(IEnumerable<string> unicastPeers)
+    {
+        ArgumentNullException.ThrowIfNull(unicastPeers);
+        PackedIPAddress[] next = ParsePeers([.. unicastPeers], nameof(VirtualRouterOptions.UnicastPeers));
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Volatile.Write(ref _unicastPeers, next);
+            _destinations = next.Length > 0 ? next : _multicastDestination;
+        }
+    }
+
+    /// <summary>Tracks one more check at run time; its weight applies at once.</summary>
+    /// <param name="check">The check.</param>
+    public void AddTrackedCheck(TrackedCheck check)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (Array.IndexOf(_checks, check) >= 0)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _checks, [.. _checks, check]);
+            if (_running)
+            {
+                check.Changed += _onCheckChanged;
+                ApplyChecks();
+            }
+        }
+    }
+
+    /// <summary>Stops tracking a check at run time; the priority and fault state follow at once.</summary>
+    /// <param name="check">The check.</param>
+    /// <returns><see langword="true"/> when the check was tracked.</returns>
+    public bool RemoveTrackedCheck(TrackedCheck check)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        lock (_gate)
+        {
+            if (Array.IndexOf(_checks, check) < 0)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _checks, [.. _checks.Where(c => c != check)]);
+            if (_running)
+            {
+                check.Changed -= _onCheckChanged;
+                ApplyChecks();
+            }
+
+            return true;
+        }
+    }
+
     /// <summary>Returns the last state changes, oldest first (at most 64).</summary>
     /// <returns>A copy of the history.</returns>
     public StateChange[] GetHistory()
@@ -371,9 +484,10 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
     /// <inheritdoc/>
     public void Receive(ReadOnlySpan<byte> packet, in PacketMetadata metadata)
     {
+        VrrpReceivePolicy policy = Volatile.Read(ref _unicastPeers).Length > 0 ? _unicastPolicy : _multicastPolicy;
         VrrpPacketStatus status = Family == AddressFamily.InterNetwork
-            ? VrrpDatagram.TryReadIPv4(packet, _policy, out ReceivedAdvertisement advertisement)
-            : VrrpDatagram.TryReadIPv6(packet, metadata.Source, metadata.Destination, metadata.HopLimit, _policy, out advertisement);
+            ? VrrpDatagram.TryReadIPv4(packet, policy, out ReceivedAdvertisement advertisement)
+            : VrrpDatagram.TryReadIPv6(packet, metadata.Source, metadata.Destination, metadata.HopLimit, policy, out advertisement);
 
         lock (_gate)
         {
@@ -484,6 +598,73 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
 #pragma warning restore CA1031
         {
         }
+    }
+
+    // RFC 9568 §5.2.5 (and erratum 8299) wants at least one address in an advertisement: a router without virtual
+    // addresses advertises its own primary address, which VRRPv3 receivers do not compare against their lists.
+    private byte[] EncodeAddresses(VirtualAddress[] addresses)
+    {
+        int addressLength = Family == AddressFamily.InterNetworkV6 ? 16 : 4;
+        if (addresses.Length == 0)
+        {
+            byte[] own = new byte[addressLength];
+            _transport.PrimaryAddress.WriteTo(own);
+            return own;
+        }
+
+        byte[] bytes = new byte[addresses.Length * addressLength];
+        for (int i = 0; i < addresses.Length; i++)
+        {
+            addresses[i].Address.WriteTo(bytes.AsSpan(i * addressLength));
+        }
+
+        return bytes;
+    }
+
+    private VirtualAddress[] ParseAddresses(IList<string> texts, string field)
+    {
+        var errors = new List<string>();
+        var addresses = new VirtualAddress[texts.Count];
+        if (texts.Count == 0 && Version == VrrpVersion.V2)
+        {
+            errors.Add($"{Name}: {field} must hold 1 to 255 addresses for VRRPv2 (0 only for VRRPv3); got 0.");
+        }
+        else if (texts.Count > 255)
+        {
+            errors.Add($"{Name}: {field} must hold 0 to 255 addresses; got {texts.Count}.");
+        }
+
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (!VirtualAddress.TryParse(texts[i], out addresses[i]) || addresses[i].Address.Family != Family)
+            {
+                errors.Add($"{Name}: {field}[{i}] must be an address/prefix of the router's family ({Family}); got '{texts[i]}'.");
+            }
+            else if (i == 0 && Family == AddressFamily.InterNetworkV6 && !addresses[i].Address.IsIPv6LinkLocal)
+            {
+                errors.Add($"{Name}: {field}[0] must be an IPv6 link-local address (fe80::/10) (RFC 9568 §5.2.9); got '{texts[i]}'.");
+            }
+        }
+
+        return errors.Count > 0 ? throw new VrrpConfigurationException(errors) : addresses;
+    }
+
+    private PackedIPAddress[] ParsePeers(IList<string> texts, string field)
+    {
+        var errors = new List<string>();
+        var peers = new PackedIPAddress[texts.Count];
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (!System.Net.IPAddress.TryParse(texts[i], out System.Net.IPAddress? peer) || peer.AddressFamily != Family)
+            {
+                errors.Add($"{Name}: {field}[{i}] must be an IP address of the router's family ({Family}); got '{texts[i]}'.");
+                continue;
+            }
+
+            peers[i] = PackedIPAddress.FromIPAddress(peer);
+        }
+
+        return errors.Count > 0 ? throw new VrrpConfigurationException(errors) : peers;
     }
 
     private VrrpPacketStatus CheckAgainstRouter(in ReceivedAdvertisement advertisement)

@@ -36,7 +36,12 @@ public sealed class VirtualRouterOptions
     /// </summary>
     public TimeSpan AdvertisementInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Gets the virtual addresses, <c>address/prefix</c>, all of one family; an IPv6 list starts with a link-local address (<c>virtual_ipaddress</c>).</summary>
+    /// <summary>
+    /// Gets the virtual addresses, <c>address/prefix</c>, all of one family; an IPv6 list starts with a link-local
+    /// address (<c>virtual_ipaddress</c>). A VRRPv3 router may have none, for leader election alone: it then
+    /// advertises its own primary address, since an advertisement must carry at least one (RFC 9568 §5.2.5, erratum
+    /// 8299), and VRRPv3 receivers do not compare the list with theirs.
+    /// </summary>
     public IList<string> VirtualAddresses { get; } = new List<string>();
 
     /// <summary>Gets the unicast peers; empty for multicast (<c>unicast_peer</c>).</summary>
@@ -128,9 +133,9 @@ public sealed class VirtualRouterOptions
         }
 
         AddressFamily family = AddressFamily.Unspecified;
-        if (VirtualAddresses.Count is 0 or > 255)
+        if (VirtualAddresses.Count > 255 || (VirtualAddresses.Count == 0 && Version == VrrpVersion.V2))
         {
-            Error($"VirtualAddresses must hold 1 to 255 addresses; got {VirtualAddresses.Count}.");
+            Error($"VirtualAddresses must hold 1 to 255 addresses for VRRPv2, 0 to 255 for VRRPv3 (0: a router for leader election alone); got {VirtualAddresses.Count}.");
         }
 
         for (int i = 0; i < VirtualAddresses.Count; i++)
@@ -170,6 +175,10 @@ public sealed class VirtualRouterOptions
             if (!System.Net.IPAddress.TryParse(UnicastPeers[i], out System.Net.IPAddress? peer) || (family != AddressFamily.Unspecified && peer.AddressFamily != family))
             {
                 Error($"UnicastPeers[{i}] must be an IP address of the virtual addresses' family; got '{UnicastPeers[i]}'.");
+            }
+            else if (family == AddressFamily.Unspecified && VirtualAddresses.Count == 0)
+            {
+                family = peer.AddressFamily; // no virtual addresses: the first peer sets the family
             }
         }
 

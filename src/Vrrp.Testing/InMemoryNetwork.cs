@@ -49,6 +49,9 @@ public sealed class InMemoryNetwork : IDisposable
         _timer = timeProvider.CreateTimer(s_pump, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>Gets the clock that delivers the frames: routers on this network should share it.</summary>
+    public TimeProvider TimeProvider => _time;
+
     /// <summary>Gets or sets the conditions of every link without its own.</summary>
     public LinkConditions DefaultConditions { get; set; } = LinkConditions.Perfect;
 

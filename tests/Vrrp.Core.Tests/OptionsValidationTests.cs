@@ -22,6 +22,15 @@ public sealed class OptionsValidationTests
     [Fact]
     public void Valid_options_have_no_error() => Assert.Empty(Valid().Validate());
 
+    [Fact]
+    public void A_VRRPv3_router_without_addresses_is_valid_for_leader_election()
+    {
+        VirtualRouterOptions options = Valid();
+        options.VirtualAddresses.Clear();
+        options.UnicastPeers.Add("192.0.2.2");
+        Assert.Empty(options.Validate());
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(256)]
@@ -86,8 +95,12 @@ public sealed class OptionsValidationTests
         }));
 
     [Fact]
-    public void No_address() =>
-        Assert.Equal("VI_51: VirtualAddresses must hold 1 to 255 addresses; got 0.", SingleError(o => o.VirtualAddresses.Clear()));
+    public void No_address_for_VRRPv2() =>
+        Assert.Equal("VI_51: VirtualAddresses must hold 1 to 255 addresses for VRRPv2, 0 to 255 for VRRPv3 (0: a router for leader election alone); got 0.", SingleError(o =>
+        {
+            o.VirtualAddresses.Clear();
+            o.Version = VrrpVersion.V2;
+        }));
 
     [Fact]
     public void A_malformed_address_names_its_index() =>

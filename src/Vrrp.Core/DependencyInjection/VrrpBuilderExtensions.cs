@@ -1,0 +1,61 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Vrrp;
+using Vrrp.DependencyInjection;
+using Vrrp.Election;
+using Vrrp.Transport;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds routers, leader elections and the UDP transport to a Vrrp registration.</summary>
+public static class VrrpBuilderExtensions
+{
+    /// <summary>Adds a router configured in code.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Sets the router's options.</param>
+    /// <returns>The builder.</returns>
+    public static IVrrpBuilder AddRouter(this IVrrpBuilder builder, Action<VirtualRouterOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.Configure<VrrpOptions>(options =>
+        {
+            var router = new VirtualRouterOptions();
+            configure(router);
+            options.Routers.Add(router);
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Carries advertisements in UDP between listed peers, without root (see <see cref="UdpTransport"/>): for leader
+    /// election among nodes of this library; not wire-compatible with keepalived.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Sets this node's address, the port and the peers.</param>
+    /// <returns>The builder.</returns>
+    public static IVrrpBuilder UseUdp(this IVrrpBuilder builder, Action<UdpTransportOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.AddOptions<UdpTransportOptions>().Configure(configure).ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UdpTransportOptions>, UdpTransportOptionsValidator>());
+        builder.Services.Replace(ServiceDescriptor.Singleton<IVrrpTransportFactory, UdpTransportFactory>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers <see cref="ILeaderElection"/> on the router named <paramref name="routerName"/>: inject it where work
+    /// must run on one node only. A router for election alone needs no virtual address.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="routerName">The router's <see cref="VirtualRouterOptions.Name"/>.</param>
+    /// <returns>The builder.</returns>
+    public static IVrrpBuilder AddLeaderElection(this IVrrpBuilder builder, string routerName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(routerName);
+        builder.Services.TryAddSingleton<ILeaderElection>(sp => new VrrpLeaderElection(sp.GetRequiredService<VrrpService>().GetRouter(routerName), sp.GetService<TimeProvider>()));
+        return builder;
+    }
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Vrrp.Packets;
+
+namespace Vrrp.DependencyInjection;
+
+/// <summary>
+/// Reads <see cref="VrrpOptions"/> from configuration by hand, as the trimming- and AOT-safe alternative to the
+/// reflection binder: each key is known, each value parsed with the invariant culture, and what cannot be read is
+/// reported at start with its path and allowed range, as <see cref="VirtualRouterOptions.Validate"/> reports the rest.
+/// </summary>
+internal static class VrrpConfigurationReader
+{
+    public static void Read(IConfiguration configuration, VrrpOptions options)
+    {
+        foreach (IConfigurationSection child in configuration.GetChildren())
+        {
+            if (!string.Equals(child.Key, "Routers", StringComparison.OrdinalIgnoreCase))
+            {
+                options.ConfigurationErrors.Add($"{child.Path} is not a Vrrp setting: the section holds 'Routers', a list of routers.");
+                continue;
+            }
+
+            foreach (IConfigurationSection entry in child.GetChildren())
+            {
+                var router = new VirtualRouterOptions();
+                ReadRouter(entry, router, options.ConfigurationErrors);
+                options.Routers.Add(router);
+            }
+        }
+    }
+
+    private static void ReadRouter(IConfigurationSection entry, VirtualRouterOptions o, List<string> errors)
+    {
+        foreach (IConfigurationSection field in entry.GetChildren())
+        {
+            string? value = field.Value;
+            switch (field.Key.ToUpperInvariant())
+            {
+                case "NAME": o.Name = value; break;
+                case "INTERFACE": o.Interface = value ?? string.Empty; break;
+                case "VIRTUALROUTERID": o.VirtualRouterId = Int(field, "an integer from 1 to 255", o.VirtualRouterId, errors); break;
+                case "PRIORITY": o.Priority = Int(field, "an integer from 1 to 254 (255 with Owner)", o.Priority, errors); break;
+                case "OWNER": o.Owner = Bool(field, o.Owner, errors); break;
+                case "VERSION": o.Version = Enum(field, "V2 or V3", o.Version, errors); break;
+                case "ADVERTISEMENTINTERVAL": o.AdvertisementInterval = Time(field, "10 ms to 40.95 s in 10 ms steps for VRRPv3, 1 to 255 s for VRRPv2", o.AdvertisementInterval, errors); break;
+                case "VIRTUALADDRESSES": List(field, o.VirtualAddresses); break;
+                case "UNICASTPEERS": List(field, o.UnicastPeers); break;
+                case "PREEMPT": o.Preempt = Bool(field, o.Preempt, errors); break;
+                case "PREEMPTDELAY": o.PreemptDelay = Time(field, "0 to 1000 s", o.PreemptDelay, errors); break;
+                case "ACCEPTMODE": o.AcceptMode = Bool(field, o.AcceptMode, errors); break;
+                case "ADVERTISEONLOWERPRIORITY": o.AdvertiseOnLowerPriority = Bool(field, o.AdvertiseOnLowerPriority, errors); break;
+                case "ADVERTISEONHIGHERPRIORITY": o.AdvertiseOnHigherPriority = Bool(field, o.AdvertiseOnHigherPriority, errors); break;
+                case "DOWNTIMERADVERTS": o.DownTimerAdverts = Int(field, "an integer from 1 to 100", o.DownTimerAdverts, errors); break;
+                case "STARTUPDELAY": o.StartupDelay = Time(field, "0 to 3600 s", o.StartupDelay, errors); break;
+                case "GARPMASTERREPEAT": o.GarpMasterRepeat = Int(field, "an integer from 0 to 255", o.GarpMasterRepeat, errors); break;
+                case "GARPMASTERDELAY": o.GarpMasterDelay = Time(field, "0 to 255 s", o.GarpMasterDelay, errors); break;
+                case "GARPMASTERREFRESH": o.GarpMasterRefresh = Time(field, "0 to 86400 s", o.GarpMasterRefresh, errors); break;
+                case "GARPMASTERREFRESHREPEAT": o.GarpMasterRefreshRepeat = Int(field, "an integer from 1 to 255", o.GarpMasterRefreshRepeat, errors); break;
+                case "GARPLOWERPRIORITYREPEAT": o.GarpLowerPriorityRepeat = Int(field, "an integer from 0 to 255", o.GarpLowerPriorityRepeat, errors); break;
+                case "CHECKSUMFORM": o.ChecksumForm = Enum(field, "PseudoHeader or MessageOnly", o.ChecksumForm, errors); break;
+                case "AUTHENTICATIONTYPE": o.AuthenticationType = Enum(field, "None, SimplePassword or IPAuthenticationHeader", o.AuthenticationType, errors); break;
+                case "AUTHENTICATIONPASSWORD": o.AuthenticationPassword = value; break;
+                case "USEVIRTUALMAC": o.UseVirtualMac = Bool(field, o.UseVirtualMac, errors); break;
+                default:
+                    errors.Add($"{field.Path} is not a router setting (TrackedChecks are added in code, with VirtualRouter.AddTrackedCheck or the options' TrackedChecks).");
+                    break;
+            }
+        }
+    }
+
+    private static void List(IConfigurationSection field, IList<string> list)
+    {
+        list.Clear();
+        if (field.Value is { Length: > 0 } single)
+        {
+            list.Add(single);
+        }
+
+        foreach (IConfigurationSection item in field.GetChildren())
+        {
+            if (item.Value is { } text)
+            {
+                list.Add(text);
+            }
+        }
+    }
+
+    private static int Int(IConfigurationSection field, string range, int current, List<string> errors)
+    {
+        if (int.TryParse(field.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
+        {
+            return value;
+        }
+
+        errors.Add($"{field.Path} must be {range}; got '{field.Value}'.");
+        return current;
+    }
+
+    private static bool Bool(IConfigurationSection field, bool current, List<string> errors)
+    {
+        if (bool.TryParse(field.Value, out bool value))
+        {
+            return value;
+        }
+
+        errors.Add($"{field.Path} must be true or false; got '{field.Value}'.");
+        return current;
+    }
+
+    private static TimeSpan Time(IConfigurationSection field, string range, TimeSpan current, List<string> errors)
+    {
+        if (TimeSpan.TryParse(field.Value, CultureInfo.InvariantCulture, out TimeSpan value))
+        {
+            return value;
+        }
+
+        errors.Add($"{field.Path} must be a time span written hh:mm:ss[.fff], {range}; got '{field.Value}'.");
+        return current;
+    }
+
+    private static T Enum<T>(IConfigurationSection field, string names, T current, List<string> errors)
+        where T : struct, Enum
+    {
+        if (System.Enum.TryParse(field.Value, ignoreCase: true, out T value) && System.Enum.IsDefined(value))
+        {
+            return value;
+        }
+
+        errors.Add($"{field.Path} must be {names}; got '{field.Value}'.");
+        return current;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using Vrrp.Transport;
+
+namespace Vrrp.DependencyInjection;
+
+/// <summary>Checks the routers at start: what configuration could not say, each router's own rules, and clashes between routers.</summary>
+internal sealed class VrrpOptionsValidator : IValidateOptions<VrrpOptions>
+{
+    public ValidateOptionsResult Validate(string? name, VrrpOptions options)
+    {
+        var errors = new List<string>(options.ConfigurationErrors);
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        var slots = new Dictionary<(string Interface, AddressFamily Family, int Vrid), int>();
+        for (int i = 0; i < options.Routers.Count; i++)
+        {
+            VirtualRouterOptions router = options.Routers[i];
+            IReadOnlyList<string> own = router.Validate();
+            foreach (string error in own)
+            {
+                errors.Add($"Routers[{i}]: {error}");
+            }
+
+            string routerName = VrrpService.NameOf(router);
+            if (!names.TryAdd(routerName, i))
+            {
+                errors.Add($"Routers[{i}]: Name '{routerName}' is taken by Routers[{names[routerName]}]; each router needs its own name.");
+            }
+
+            if (own.Count == 0 && !slots.TryAdd((router.Interface, VrrpService.FamilyOf(router), router.VirtualRouterId), i))
+            {
+                errors.Add($"Routers[{i}]: VirtualRouterId {router.VirtualRouterId} on '{router.Interface}' is taken by Routers[{slots[(router.Interface, VrrpService.FamilyOf(router), router.VirtualRouterId)]}]; each router on an interface and family needs its own VRID (1 to 255).");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+/// <summary>Checks the UDP transport's options at start.</summary>
+internal sealed class UdpTransportOptionsValidator : IValidateOptions<UdpTransportOptions>
+{
+    public ValidateOptionsResult Validate(string? name, UdpTransportOptions options)
+    {
+        IReadOnlyList<string> errors = options.Validate();
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

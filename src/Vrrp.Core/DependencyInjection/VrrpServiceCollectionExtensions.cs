@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Vrrp;
+using Vrrp.Addressing;
+using Vrrp.DependencyInjection;
+using Vrrp.Notifications;
+using Vrrp.Transport;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers Vrrp in a host: <see cref="VrrpService"/> runs the routers of <see cref="VrrpOptions"/> with it.</summary>
+public static class VrrpServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="VrrpService"/> as a hosted service and <see cref="VrrpOptions"/>, validated when the host
+    /// starts. Calling it again adds nothing twice and returns a builder for the same registration.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <returns>A builder to choose the transport and add routers.</returns>
+    public static IVrrpBuilder AddVrrp(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (!services.Any(d => d.ServiceType == typeof(VrrpMarker)))
+        {
+            services.AddSingleton<VrrpMarker>();
+            services.AddOptions<VrrpOptions>().ValidateOnStart();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VrrpOptions>, VrrpOptionsValidator>());
+            services.TryAddSingleton(sp => new VrrpService(
+                sp.GetRequiredService<IOptions<VrrpOptions>>().Value,
+                sp.GetService<IVrrpTransportFactory>(),
+                sp.GetService<IVirtualAddressManager>(),
+                sp.GetService<IAddressAnnouncer>(),
+                sp.GetService<TimeProvider>(),
+                sp.GetService<IVrrpNotifier>()));
+            services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<VrrpService>());
+        }
+
+        return new VrrpBuilder(services);
+    }
+
+    /// <summary>Registers Vrrp (see <see cref="AddVrrp(IServiceCollection)"/>) and configures its routers in code.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Adds routers to <see cref="VrrpOptions.Routers"/>.</param>
+    /// <returns>A builder to choose the transport.</returns>
+    public static IVrrpBuilder AddVrrp(this IServiceCollection services, Action<VrrpOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        IVrrpBuilder builder = services.AddVrrp();
+        services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers Vrrp (see <see cref="AddVrrp(IServiceCollection)"/>) with the routers of a configuration section:
+    /// <c>Routers</c>, a list whose entries carry <see cref="VirtualRouterOptions"/>' names (times as
+    /// <c>hh:mm:ss.fff</c>). Read without reflection; a value that cannot be read or is out of range fails the
+    /// host's start with its path and allowed range.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The section, such as <c>configuration.GetSection("Vrrp")</c>.</param>
+    /// <returns>A builder to choose the transport.</returns>
+    public static IVrrpBuilder AddVrrp(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        IVrrpBuilder builder = services.AddVrrp();
+        services.Configure<VrrpOptions>(options => VrrpConfigurationReader.Read(configuration, options));
+        return builder;
+    }
+
+    private sealed class VrrpMarker;
+
+    private sealed class VrrpBuilder(IServiceCollection services) : IVrrpBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+    }
+}

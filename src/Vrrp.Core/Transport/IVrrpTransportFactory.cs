@@ -1,0 +1,18 @@
+using System.Net.Sockets;
+
+namespace Vrrp.Transport;
+
+/// <summary>
+/// Makes the transports routers run on, as Kestrel's transport factories make listeners: one per interface and
+/// address family, shared by every router there (they register by VRID). Implementations: raw sockets
+/// (<c>UseLinux()</c>), an in-memory network (<c>UseInMemoryNetwork()</c>), UDP between listed peers
+/// (<c>UseUdp()</c>). The factory owns what it made and closes it when disposed.
+/// </summary>
+public interface IVrrpTransportFactory
+{
+    /// <summary>Returns the transport of an interface and family, opening it on first use.</summary>
+    /// <param name="interfaceName">The interface, as <see cref="VirtualRouterOptions.Interface"/> names it.</param>
+    /// <param name="family">IPv4 or IPv6.</param>
+    /// <returns>The shared transport.</returns>
+    IVrrpTransport GetTransport(string interfaceName, AddressFamily family);
+}

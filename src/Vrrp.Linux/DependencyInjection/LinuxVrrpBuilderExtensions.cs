@@ -1,0 +1,41 @@
+using System.Runtime.Versioning;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Vrrp.Addressing;
+using Vrrp.Linux.Announcements;
+using Vrrp.Linux.DependencyInjection;
+using Vrrp.Linux.Netlink;
+using Vrrp.Linux.Timing;
+using Vrrp.Transport;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Runs a host's routers on real Linux interfaces, as vrrpd does.</summary>
+[SupportedOSPlatform("linux")]
+public static class LinuxVrrpBuilderExtensions
+{
+    /// <summary>
+    /// Uses raw-socket transports (one per interface and family), the netlink address manager, gratuitous ARP and
+    /// unsolicited NA over <c>AF_PACKET</c>, link tracking by netlink events (link down: Fault) and, unless a
+    /// <see cref="TimeProvider"/> is registered, the <see cref="PreciseTimeProvider"/>. Before the routers start,
+    /// their virtual addresses left on the interfaces by a crashed run are removed. Needs root, or CAP_NET_RAW and
+    /// CAP_NET_ADMIN.
+    /// </summary>
+    /// <param name="builder">The builder <c>AddVrrp()</c> returned.</param>
+    /// <returns>The builder.</returns>
+    public static IVrrpBuilder UseLinux(this IVrrpBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        IServiceCollection services = builder.Services;
+        services.TryAddSingleton<LinuxTransportFactory>();
+        services.Replace(ServiceDescriptor.Singleton<IVrrpTransportFactory>(sp => sp.GetRequiredService<LinuxTransportFactory>()));
+        services.TryAddSingleton<NetlinkAddressManager>();
+        services.Replace(ServiceDescriptor.Singleton<IVirtualAddressManager>(sp => sp.GetRequiredService<NetlinkAddressManager>()));
+        services.TryAddSingleton(sp => new PacketSocketAnnouncer(sp.GetRequiredService<LinuxTransportFactory>().Resolve));
+        services.Replace(ServiceDescriptor.Singleton<IAddressAnnouncer>(sp => sp.GetRequiredService<PacketSocketAnnouncer>()));
+        services.TryAddSingleton<LinkMonitor>();
+        services.TryAddSingleton<TimeProvider, PreciseTimeProvider>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LinuxRouterTracking>());
+        return builder;
+    }
+}

@@ -1,0 +1,239 @@
+using System.Net;
+using System.Net.Sockets;
+using Vrrp.Election;
+using Vrrp.Protocol;
+using Vrrp.Transport;
+
+namespace Vrrp.Testing.Tests;
+
+/// <summary>
+/// The UDP transport on loopback (127.0.0.1, .2 and .3 on one port), no root: election, failover, unlisted peers,
+/// allocation. The receive loop is driven from the test thread after each step of a virtual clock, so every
+/// datagram is handled at a known instant (loopback delivers before the send returns).
+/// </summary>
+public sealed class UdpTransportTests : IDisposable
+{
+    private readonly VirtualClock _clock = new();
+    private readonly int _port = FreePort();
+    private readonly UdpTransport _a;
+    private readonly UdpTransport _b;
+    private readonly VirtualRouter _r1;
+    private readonly VirtualRouter _r2;
+
+    public UdpTransportTests()
+    {
+        _a = new UdpTransport(Options("127.0.0.1", "127.0.0.2"), startReceiving: false);
+        _b = new UdpTransport(Options("127.0.0.2", "127.0.0.1"), startReceiving: false);
+        _r1 = Router("n1", 100, _a);
+        _r2 = Router("n2", 90, _b);
+    }
+
+    public void Dispose()
+    {
+        _r1.Dispose();
+        _r2.Dispose();
+        _a.Dispose();
+        _b.Dispose();
+    }
+
+    [Fact]
+    public void Two_routers_elect_one_master_over_UDP_and_fail_over_on_a_graceful_stop_and_on_a_crash()
+    {
+        // Input: n1 (100) and n2 (90), VRRPv3 with no virtual address, over UDP between 127.0.0.1 and 127.0.0.2.
+        // Expected: n1 master, n2 backup hearing it with nothing discarded; n1 stops (priority 0): n2 takes over
+        // before Master_Down_Interval; n1 back: it preempts; n1 crashes: n2 takes over after Master_Down_Interval.
+        _r1.Start();
+        _r2.Start();
+        Run(TimeSpan.FromSeconds(10));
+        Assert.True(_r1.IsMaster);
+        Assert.Equal(VrrpState.Backup, _r2.State);
+        Assert.True(_r2.Statistics.AdvertisementsReceived > 5);
+        Assert.Equal(0, _r2.Statistics.TotalDiscarded);
+        Assert.Equal(0, _b.UnknownPeer);
+
+        _r1.Stop();
+        Run(TimeSpan.FromSeconds(1));
+        Assert.True(_r2.IsMaster);
+        Assert.Equal(1, _r2.Statistics.PriorityZeroReceived);
+
+        _r1.Start();
+        Run(TimeSpan.FromSeconds(5));
+        Assert.True(_r1.IsMaster);
+        Assert.Equal(VrrpState.Backup, _r2.State);
+
+        _r1.Halt();
+        Run(TimeSpan.FromSeconds(5));
+        Assert.True(_r2.IsMaster);
+    }
+
+    [Fact]
+    public void A_datagram_from_an_unlisted_address_is_dropped_and_counted_and_changes_nothing()
+    {
+        // Input: n2 backup to n1; a copy of n1's advert at priority 255 sent from 127.0.0.3, which n2 does not list;
+        // then the same from 127.0.0.1 with another source inside.
+        // Expected: both dropped and counted as unknown peer; n2 stays backup and its router saw neither.
+        _r1.Start();
+        _r2.Start();
+        Run(TimeSpan.FromSeconds(5));
+        long received = _r2.Statistics.AdvertisementsReceived;
+        byte[] forged = ForgedAdvert(source: "127.0.0.3");
+
+        using (var stranger = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            stranger.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.3"), 0));
+            stranger.SendTo(forged, new IPEndPoint(IPAddress.Parse("127.0.0.2"), _port));
+        }
+
+        Assert.True(_b.TryReceiveOne(1_000_000));
+        Assert.Equal(1, _b.UnknownPeer);
+
+        _r1.Halt();
+        _a.Dispose(); // frees 127.0.0.1:port for a socket claiming to be n1 but carrying another source inside
+        using (var liar = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            liar.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.1"), _port));
+            liar.SendTo(forged, new IPEndPoint(IPAddress.Parse("127.0.0.2"), _port));
+        }
+
+        Assert.True(_b.TryReceiveOne(1_000_000));
+        Assert.Equal(2, _b.UnknownPeer);
+        Assert.Equal(received, _r2.Statistics.AdvertisementsReceived);
+        Assert.Equal(VrrpState.Backup, _r2.State);
+    }
+
+    [Fact]
+    public void Peers_changed_at_run_time_decide_who_is_heard()
+    {
+        // Input: n2 backup to n1; n2's transport told its only peer is 127.0.0.3.
+        // Expected: n1's adverts are dropped as unknown peer and n2 becomes master; n1 listed again: n2 yields.
+        _r1.Start();
+        _r2.Start();
+        Run(TimeSpan.FromSeconds(5));
+
+        _b.SetPeers(["127.0.0.3"]);
+        Run(TimeSpan.FromSeconds(5));
+        Assert.True(_b.UnknownPeer > 0);
+        Assert.True(_r2.IsMaster);
+
+        _b.SetPeers(["127.0.0.1"]);
+        Run(TimeSpan.FromSeconds(5));
+        Assert.True(_r1.IsMaster);
+        Assert.Equal(VrrpState.Backup, _r2.State);
+    }
+
+    [Fact]
+    public void The_receive_path_allocates_zero_bytes_per_packet_after_warm_up()
+    {
+        // Input: n1 master at a 10 ms interval, n2 backup; 10,000 adverts sent, received, dispatched and handled on
+        // this thread after warm-up.
+        // Expected: 0 bytes allocated on this thread.
+        _r1.Dispose();
+        _r2.Dispose();
+        using VirtualRouter fast1 = Router("f1", 100, _a, TimeSpan.FromMilliseconds(10));
+        using VirtualRouter fast2 = Router("f2", 90, _b, TimeSpan.FromMilliseconds(10));
+        fast1.Start();
+        fast2.Start();
+        Run(TimeSpan.FromSeconds(5));
+        Assert.True(fast1.IsMaster);
+        long receivedBefore = fast2.Statistics.AdvertisementsReceived;
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Run(TimeSpan.FromSeconds(100));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(10_000, fast2.Statistics.AdvertisementsReceived - receivedBefore);
+        Assert.Equal(0, fast2.Statistics.TotalDiscarded);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public async Task With_its_own_receive_threads_and_real_time_a_pair_elects_and_fails_over()
+    {
+        // Input: two routers on transports opened with their receive threads, system clock, 50 ms interval;
+        // the master stops gracefully.
+        // Expected: one master, then the other; the leader election follows.
+        _r1.Dispose();
+        _r2.Dispose();
+        int port = FreePort();
+        using UdpTransport a = UdpTransport.Open(Options("127.0.0.1", "127.0.0.2", port));
+        using UdpTransport b = UdpTransport.Open(Options("127.0.0.2", "127.0.0.1", port));
+        using VirtualRouter r1 = Router("t1", 100, a, TimeSpan.FromMilliseconds(50), TimeProvider.System);
+        using VirtualRouter r2 = Router("t2", 90, b, TimeSpan.FromMilliseconds(50), TimeProvider.System);
+        using var e1 = new VrrpLeaderElection(r1);
+        using var e2 = new VrrpLeaderElection(r2);
+        r1.Start();
+        r2.Start();
+
+        LeadershipTerm first = await e1.WaitForLeadershipAsync(TestContext.Current.CancellationToken);
+        r1.Stop();
+        LeadershipTerm second = await e2.WaitForLeadershipAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(first.LeadershipLost.IsCancellationRequested);
+        Assert.True(second.FencingToken > first.FencingToken);
+        Assert.Equal(1, r2.Statistics.PriorityZeroReceived);
+    }
+
+    [Fact]
+    public void Bad_options_name_the_field_and_range()
+    {
+        var options = new UdpTransportOptions { LocalAddress = "0.0.0.0", Port = 70000 };
+        options.Peers.Add("fe80::1");
+
+        VrrpConfigurationException error = Assert.Throws<VrrpConfigurationException>(() => UdpTransport.Open(options));
+
+        Assert.Equal(
+            [
+                "UdpTransport: LocalAddress must be this node's unicast IPv4 address (not 0.0.0.0; IPv6 is not supported yet); got '0.0.0.0'.",
+                "UdpTransport: Port must be 1 to 65535; got 70000.",
+                "UdpTransport: Peers[0] must be an IPv4 address; got 'fe80::1'.",
+            ],
+            error.Errors);
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    private UdpTransportOptions Options(string local, string peer, int? port = null)
+    {
+        var options = new UdpTransportOptions { LocalAddress = local, Port = port ?? _port };
+        options.Peers.Add(peer);
+        return options;
+    }
+
+    private VirtualRouter Router(string name, int priority, UdpTransport transport, TimeSpan? interval = null, TimeProvider? time = null)
+    {
+        var options = new VirtualRouterOptions
+        {
+            Name = name,
+            Interface = "udp",
+            VirtualRouterId = 7,
+            Priority = priority,
+            AdvertisementInterval = interval ?? TimeSpan.FromSeconds(1),
+        };
+        return new VirtualRouter(options, transport, Addressing.NullAddressManager.Instance, Addressing.NullAddressManager.Instance, time ?? _clock);
+    }
+
+    // Steps of 10 ms; after each, every datagram already delivered on loopback is handled.
+    private void Run(TimeSpan duration)
+    {
+        for (TimeSpan t = TimeSpan.Zero; t < duration; t += TimeSpan.FromMilliseconds(10))
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(10));
+            while (_a.TryReceiveOne(0) | _b.TryReceiveOne(0))
+            {
+            }
+        }
+    }
+
+    private static byte[] ForgedAdvert(string source)
+    {
+        var packet = new Packets.VrrpPacket(Packets.VrrpVersion.V3, 7, 255, 100, AddressFamily.InterNetwork, [127, 0, 0, 3]);
+        byte[] buffer = new byte[128];
+        Assert.True(Packets.VrrpDatagram.TryWriteIPv4(buffer, packet, Packets.PackedIPAddress.Parse(source), Packets.PackedIPAddress.Parse("224.0.0.18"), 1, Packets.VrrpChecksumForm.PseudoHeader, Packets.VrrpAuthentication.None, 1, out int length));
+        return buffer[..length];
+    }
+}
