@@ -21,7 +21,7 @@ internal static class AttackHarness
             string[] failures = [.. o.Failures()];
             failed += failures.Length > 0 ? 1 : 0;
             string expected = $"dropped, nothing changes; {testCase.Counter} +{testCase.ExpectedAtMaster:N0} at r1, +{testCase.ExpectedAtBackup:N0} at r2{(testCase.Note is null ? string.Empty : $" ({testCase.Note})")}";
-            Console.WriteLine(c, $"| {testCase.Input} | {testCase.Cluster} | {expected} | {o.MasterBefore} → {o.MasterAfter} | {o.BackupBefore} → {o.BackupAfter} | {testCase.Counter} | {o.CountAtMaster:N0} | {o.CountAtBackup:N0} | {o.Takeover.TotalMilliseconds:F3} ms ({o.ControlTakeover.TotalMilliseconds:F3} ms){(o.HistoriesMatchControl && o.AdvertsMatchControl ? "; histories and adverts as control" : string.Empty)} | {(failures.Length == 0 ? "pass" : "FAIL: " + string.Join("; ", failures))} |");
+            Console.WriteLine(string.Create(c, $"| {testCase.Input} | {testCase.Cluster} | {expected} | {o.MasterBefore} → {o.MasterAfter} | {o.BackupBefore} → {o.BackupAfter} | {testCase.Counter} | {o.CountAtMaster:N0} | {o.CountAtBackup:N0} | {o.Takeover.TotalMilliseconds:F3} ms ({o.ControlTakeover.TotalMilliseconds:F3} ms){(o.HistoriesMatchControl && o.AdvertsMatchControl ? "; histories and adverts as control" : string.Empty)} | {(failures.Length == 0 ? "pass" : "FAIL: " + string.Join("; ", failures))} |"));
         }
 
         return failed == 0 ? 0 : 1;

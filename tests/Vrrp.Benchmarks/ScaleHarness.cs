@@ -68,15 +68,15 @@ internal static class ScaleHarness
 
         failures.AddRange(sim.CheckAddressInvariant());
         CultureInfo c = CultureInfo.InvariantCulture;
-        Console.WriteLine(c, $"scale: {routers:N0} routers ({Nodes} nodes x {VirtualRouterIds} VRIDs, VRRPv3/IPv4, 1 s interval, one address each, perfect links), {Environment.ProcessorCount} cores, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC");
-        Console.WriteLine(c, $"  build, start and 1 simulated minute of warm-up: {warmUp.TotalSeconds:F2} s real");
-        Console.WriteLine(c, $"  steady: {hours:0.##} simulated hour(s) in {steady.TotalSeconds:F2} s real = {routers * hours / steady.TotalSeconds:N0} router-hours per real second");
-        Console.WriteLine(c, $"  adverts sent in the steady part: {sent:N0} ({sent / steady.TotalSeconds:N0} per real second, {steady.TotalNanoseconds / sent:N0} ns each including {Nodes - 1} deliveries); received in all {received:N0}, discarded {discarded:N0}");
-        Console.WriteLine(c, $"  allocated in the steady part (all threads): {allocated:N0} B ({(double)allocated / sent:F2} B per advert); GC collections gen0 {gen0}, gen1 {gen1}, gen2 {gen2}");
-        Console.WriteLine(c, $"  end: {vrids.Length - failures.Count(f => f.StartsWith("VRID", StringComparison.Ordinal))} of {vrids.Length} VRIDs have exactly one master, the expected one; address invariant {(sim.CheckAddressInvariant().Count == 0 ? "holds" : "VIOLATED")}");
+        Console.WriteLine(string.Create(c, $"scale: {routers:N0} routers ({Nodes} nodes x {VirtualRouterIds} VRIDs, VRRPv3/IPv4, 1 s interval, one address each, perfect links), {Environment.ProcessorCount} cores, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC"));
+        Console.WriteLine(string.Create(c, $"  build, start and 1 simulated minute of warm-up: {warmUp.TotalSeconds:F2} s real"));
+        Console.WriteLine(string.Create(c, $"  steady: {hours:0.##} simulated hour(s) in {steady.TotalSeconds:F2} s real = {routers * hours / steady.TotalSeconds:N0} router-hours per real second"));
+        Console.WriteLine(string.Create(c, $"  adverts sent in the steady part: {sent:N0} ({sent / steady.TotalSeconds:N0} per real second, {steady.TotalNanoseconds / sent:N0} ns each including {Nodes - 1} deliveries); received in all {received:N0}, discarded {discarded:N0}"));
+        Console.WriteLine(string.Create(c, $"  allocated in the steady part (all threads): {allocated:N0} B ({(double)allocated / sent:F2} B per advert); GC collections gen0 {gen0}, gen1 {gen1}, gen2 {gen2}"));
+        Console.WriteLine(string.Create(c, $"  end: {vrids.Length - failures.Count(f => f.StartsWith("VRID", StringComparison.Ordinal))} of {vrids.Length} VRIDs have exactly one master, the expected one; address invariant {(sim.CheckAddressInvariant().Count == 0 ? "holds" : "VIOLATED")}"));
         foreach (string failure in failures.Take(20))
         {
-            Console.WriteLine(c, $"  FAIL {failure}");
+            Console.WriteLine(string.Create(c, $"  FAIL {failure}"));
         }
 
         Console.WriteLine(failures.Count == 0 ? "  PASS" : "  FAIL");

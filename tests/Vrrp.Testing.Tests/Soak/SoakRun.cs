@@ -207,6 +207,10 @@ internal static class SoakRun
     private sealed class SoakState(VrrpSimulation sim, SoakReport report, Dictionary<string, TrackedCheck> faultChecks)
     {
         private readonly Dictionary<VirtualRouter, long[]> _counters = [];
+
+        // An array, not sim.Nodes: enumerating an IReadOnlyList boxes its enumerator, garbage on every 10 ms step.
+        private readonly SimulatedNode[] _nodes = [.. sim.Nodes];
+        private readonly TrackedCheck[] _faultChecks = [.. sim.Nodes.Select(n => faultChecks[n.Name])];
         private TimeSpan _lastEvent;
         private TimeSpan _lossEndsAt = TimeSpan.MaxValue;
         private TimeSpan _twoMasters;
@@ -388,11 +392,11 @@ internal static class SoakRun
             {
                 int masters = CountMasters(vrid, out SimulatedNode? master);
                 int highest = -1;
-                foreach (SimulatedNode node in sim.Nodes)
+                for (int i = 0; i < _nodes.Length; i++)
                 {
-                    if (node.IsRunning && faultChecks[node.Name].IsHealthy)
+                    if (_nodes[i].IsRunning && _faultChecks[i].IsHealthy)
                     {
-                        highest = Math.Max(highest, Router(node, vrid).Priority);
+                        highest = Math.Max(highest, Router(_nodes[i], vrid).Priority);
                     }
                 }
 
@@ -403,7 +407,7 @@ internal static class SoakRun
                 }
             }
 
-            foreach (SimulatedNode node in sim.Nodes)
+            foreach (SimulatedNode node in _nodes)
             {
                 if (node.IsRunning && node.Routers[0].State != node.Routers[1].State)
                 {
@@ -426,7 +430,7 @@ internal static class SoakRun
 
             report.Count("no running router in Initialize (each second)");
             report.Count("counters never decrease (each second)");
-            foreach (SimulatedNode node in sim.Nodes)
+            foreach (SimulatedNode node in _nodes)
             {
                 foreach (VirtualRouter router in node.Routers)
                 {
@@ -466,7 +470,7 @@ internal static class SoakRun
         {
             int count = 0;
             master = null;
-            foreach (SimulatedNode node in sim.Nodes)
+            foreach (SimulatedNode node in _nodes)
             {
                 if (node.IsRunning && Router(node, vrid).IsMaster)
                 {
