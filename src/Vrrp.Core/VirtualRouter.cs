@@ -259,6 +259,9 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
 
             ApplyChecks();
             _machine.Startup();
+
+            // A sync-group fault held from before a halt is stale: let the group say again whether it holds.
+            SyncGroup?.MemberFaultChanged();
         }
     }
 
@@ -324,7 +327,12 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
     {
         lock (_gate)
         {
+            bool hadOwnFault = _machine.HasOwnFault;
             _machine.SetInterfaceUp(up);
+            if (hadOwnFault != _machine.HasOwnFault)
+            {
+                SyncGroup?.MemberFaultChanged();
+            }
         }
     }
 
@@ -738,8 +746,16 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
             fault |= _checks[i].CausesFault;
         }
 
+        bool hadOwnFault = _machine.HasOwnFault;
         _machine.SetPriority((byte)_basePriority, EffectivePriorityFromChecks());
         _machine.SetCheckFault(fault);
+
+        // A member held in the group's Fault does not change state when its own fault clears, so no state change
+        // would tell the group to release the others: tell it directly.
+        if (hadOwnFault != _machine.HasOwnFault)
+        {
+            SyncGroup?.MemberFaultChanged();
+        }
     }
 
     private byte EffectivePriorityFromChecks()

@@ -21,6 +21,7 @@ public sealed class VrrpSyncGroup : IDisposable
     private readonly EventHandler<StateChange> _onStateChanged;
     private readonly List<(VirtualRouter Member, StateChange Change)> _pending = [];
     private readonly object _propagating = new();
+    private bool _faultsChanged;
 
     /// <summary>Initializes a group and starts following its members' changes.</summary>
     /// <param name="name">A name for logs.</param>
@@ -102,6 +103,22 @@ public sealed class VrrpSyncGroup : IDisposable
         _timer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
+    // A member's own fault began or ended, or it started: whether each member is held in Fault must be decided again,
+    // after the member's event is done.
+    internal void MemberFaultChanged()
+    {
+        Volatile.Write(ref _faultsChanged, true);
+        _timer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
+    private void HoldFaults()
+    {
+        foreach (VirtualRouter member in _members)
+        {
+            member.SetSyncGroupFault(Array.Exists(_members, other => other != member && other.HasOwnFault));
+        }
+    }
+
     private void Propagate()
     {
         // One propagation at a time: with a real clock a second timer callback could otherwise deliver an older
@@ -113,7 +130,7 @@ public sealed class VrrpSyncGroup : IDisposable
                 (VirtualRouter Member, StateChange Change)[] pending;
                 lock (_pending)
                 {
-                    if (_pending.Count == 0)
+                    if (_pending.Count == 0 && !Volatile.Read(ref _faultsChanged))
                     {
                         return;
                     }
@@ -122,15 +139,17 @@ public sealed class VrrpSyncGroup : IDisposable
                     _pending.Clear();
                 }
 
+                if (Interlocked.Exchange(ref _faultsChanged, false))
+                {
+                    HoldFaults();
+                }
+
                 foreach ((VirtualRouter source, StateChange change) in pending)
                 {
                     if (change.To == VrrpState.Fault || change.From == VrrpState.Fault)
                     {
                         // Every member, the source included, is held in Fault while any other member has a fault of its own.
-                        foreach (VirtualRouter member in _members)
-                        {
-                            member.SetSyncGroupFault(Array.Exists(_members, other => other != member && other.HasOwnFault));
-                        }
+                        HoldFaults();
                     }
 
                     VrrpState now = source.State; // the source's state now, not when the change was queued

@@ -64,6 +64,18 @@ public sealed class FakeAddressManager : IVirtualAddressManager, IAddressAnnounc
         }
     }
 
+    /// <summary>
+    /// Forgets the events recorded so far, keeping the addresses held and <see cref="AnnouncementCount"/>: for long
+    /// runs, whose event list would otherwise grow with every transition and announcement.
+    /// </summary>
+    public void ClearEvents()
+    {
+        lock (_gate)
+        {
+            _events.Clear();
+        }
+    }
+
     /// <summary>Removes every address, as a restarted host's cleanup of a crashed process's leftovers does.</summary>
     public void Clear()
     {

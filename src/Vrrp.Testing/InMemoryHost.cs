@@ -49,6 +49,26 @@ public sealed class InMemoryHost
     /// <returns>The transport.</returns>
     public IVrrpTransport GetTransport(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? _ipv6 : _ipv4;
 
+    /// <summary>
+    /// Returns the dispatcher of this host for a family: it hands received packets to the router of their VRID and
+    /// counts those for a VRID no router here has (RFC 8347 vrid-errors) and those too malformed to find a VRID in.
+    /// </summary>
+    /// <param name="family">IPv4 or IPv6.</param>
+    /// <returns>The dispatcher.</returns>
+    public AdvertisementDispatcher GetDispatcher(AddressFamily family) => Transport(family).Dispatcher;
+
+    /// <summary>
+    /// Hands a packet to this host's routers at once, as its raw socket would, with the metadata given: for packets no
+    /// sender on the network could produce, such as an IPv6 advertisement with a hop limit below 255 or a spoofed
+    /// source. The link's conditions, partitions and the frame log are bypassed; call it from the thread that drives
+    /// the clock, outside the clock's callbacks.
+    /// </summary>
+    /// <param name="family">IPv4 (a whole datagram, header first) or IPv6 (the VRRP message alone).</param>
+    /// <param name="packet">The bytes.</param>
+    /// <param name="metadata">What the network layer would say: source, destination, hop limit.</param>
+    /// <returns><see langword="true"/> when a router of the packet's VRID took it.</returns>
+    public bool Inject(AddressFamily family, ReadOnlySpan<byte> packet, in PacketMetadata metadata) => Transport(family).Dispatcher.Dispatch(packet, metadata);
+
     internal InMemoryTransport Transport(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? _ipv6 : _ipv4;
 
     /// <inheritdoc/>

@@ -66,6 +66,18 @@ public sealed class VrrpSimulation : IDisposable
         }
     }
 
+    /// <summary>
+    /// Forgets the timeline recorded so far. The timeline grows with every state change and fault; a run of
+    /// simulated days that checks as it goes can clear it between checks to keep its memory flat.
+    /// </summary>
+    public void ClearTimeline()
+    {
+        lock (_timeline)
+        {
+            _timeline.Clear();
+        }
+    }
+
     /// <summary>Starts every node.</summary>
     public void Start()
     {

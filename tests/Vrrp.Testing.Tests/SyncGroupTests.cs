@@ -56,6 +56,49 @@ public sealed class SyncGroupTests
     }
 
     [Fact]
+    public void Members_that_share_a_failing_check_leave_fault_together_when_it_recovers()
+    {
+        // Input: VRIDs 51 and 52 of r1 in one sync group, both tracking one weight-0 check, which fails and recovers.
+        // Expected: both in Fault, then both out of it and r1 master of both again. Each member was held in the group's
+        // Fault by the other's own fault, so neither changed state when the check recovered (found by the soak run).
+        var shared = new Health.TrackedCheck("shared", weight: 0);
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().WithVirtualRouterIds(51, 52).WithSyncGroupPerNode()
+            .AddNode("r1", 100, o => o.TrackedChecks.Add(shared))
+            .AddNode("r2", 90)
+            .Build();
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(10));
+
+        shared.SetHealthy(false);
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        Assert.All(sim["r1"].Routers, r => Assert.Equal(VrrpState.Fault, r.State));
+
+        shared.SetHealthy(true);
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal("r1", sim.AssertExactlyOneMaster(51).Name);
+        Assert.Equal("r1", sim.AssertExactlyOneMaster(52).Name);
+        Assert.Empty(sim.CheckAddressInvariant());
+    }
+
+    [Fact]
+    public void A_member_restarted_after_a_crash_in_the_groups_fault_is_not_held_there()
+    {
+        // Input: r1's VRID 51 check fails (both r1 routers in Fault), r1 crashes, the check recovers while it is down,
+        // r1 restarts. Expected: r1 master of both again, not held in Fault by the group's flag from before the crash.
+        using VrrpSimulation sim = Pair(syncGroups: true);
+        _r1Vrid51.SetHealthy(false);
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        sim.Crash("r1");
+        _r1Vrid51.SetHealthy(true);
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        sim.Restart("r1");
+        sim.RunFor(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("r1", sim.AssertExactlyOneMaster(51).Name);
+        Assert.Equal("r1", sim.AssertExactlyOneMaster(52).Name);
+    }
+
+    [Fact]
     public void Without_a_sync_group_the_other_router_stays_master()
     {
         // Input: as above without sync groups. Expected: only VRID 51 moves; r1 keeps VRID 52.
