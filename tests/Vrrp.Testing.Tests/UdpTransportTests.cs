@@ -168,7 +168,13 @@ public sealed class UdpTransportTests : IDisposable
         r1.Stop();
         LeadershipTerm second = await e2.WaitForLeadershipAsync(TestContext.Current.CancellationToken);
 
-        Assert.True(first.LeadershipLost.IsCancellationRequested);
+        // The lost-leadership token is cancelled off the router's event path: wait for it rather than race it.
+        var lost = new TaskCompletionSource();
+        using (first.LeadershipLost.Register(() => lost.TrySetResult()))
+        {
+            await lost.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        }
+
         Assert.True(second.FencingToken > first.FencingToken);
         Assert.Equal(1, r2.Statistics.PriorityZeroReceived);
     }
