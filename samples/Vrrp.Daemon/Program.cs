@@ -29,6 +29,7 @@ if (args.Contains("--require-netns") && Vrrp.Linux.Interop.NetworkNamespaces.Cur
 Vrrp.Warmup.VrrpWarmup.Rehearse();
 
 using var addresses = new NetlinkAddressManager();
+using var macvlans = new MacvlanManager();
 using var links = new LinkMonitor();
 using var time = new Vrrp.Linux.Timing.PreciseTimeProvider(); // timers within ~0.2 ms of due, not the system's 2–7 ms
 addresses.AddressRestored += (_, address) => Log($"{address} was removed from outside while master: put back");
@@ -36,6 +37,7 @@ var interfaces = new System.Collections.Concurrent.ConcurrentDictionary<string, 
 var transports = new Dictionary<(string Interface, System.Net.Sockets.AddressFamily Family), IVrrpTransport>();
 using var announcer = new PacketSocketAnnouncer(name => interfaces.TryGetValue(name, out LinuxInterface? i) ? (i.Index, i.IPv6LinkLocal) : (0, default));
 var running = new Dictionary<string, (string Json, VirtualRouter Router)>();
+var virtualMacs = new Dictionary<string, (string Link, IVrrpTransport Transport)>(); // router name -> its macvlan and the transport on it
 var configurationAddresses = new List<string>();
 
 try
@@ -86,12 +88,18 @@ return 0;
 
 void StopAll()
 {
-    foreach ((_, VirtualRouter router) in running.Values)
+    foreach ((string name, (_, VirtualRouter router)) in running)
     {
         router.Dispose(); // graceful: a master sends priority 0 and removes its addresses
+        RemoveVirtualMac(name);
     }
 
     running.Clear();
+    foreach (string name in virtualMacs.Keys.ToList())
+    {
+        RemoveVirtualMac(name); // a router that failed to start after its macvlan was made
+    }
+
     foreach (IVrrpTransport transport in transports.Values)
     {
         (transport as IDisposable)?.Dispose();
@@ -113,11 +121,6 @@ void Apply(DaemonConfiguration configuration)
             throw new VrrpConfigurationException(errors);
         }
 
-        if (options.UseVirtualMac)
-        {
-            throw new VrrpConfigurationException([$"{options.Name}: UseVirtualMac is not supported by vrrpd yet (no macvlan manager); leave it false."]);
-        }
-
         wanted[options.Name ?? $"VR{options.VirtualRouterId}"] = (entry.GetRawText(), options);
         configurationAddresses.AddRange(options.VirtualAddresses);
     }
@@ -129,6 +132,7 @@ void Apply(DaemonConfiguration configuration)
             Log($"{name}: configuration changed or removed, stopping it");
             links.Untrack(running[name].Router);
             running[name].Router.Dispose();
+            RemoveVirtualMac(name);
             running.Remove(name);
         }
     }
@@ -140,18 +144,23 @@ void Apply(DaemonConfiguration configuration)
             continue; // unchanged: keeps its state, no failover
         }
 
-        IVrrpTransport transport = TransportFor(options);
+        string parent = options.Interface;
+        IVrrpTransport transport = options.UseVirtualMac ? VirtualMacTransportFor(name, options, VirtualMacName(json)) : TransportFor(options);
         var router = new VirtualRouter(options, transport, addresses, announcer, time);
 
         // Addresses a crashed run left behind: a router that starts is not master, so it must not hold them.
         foreach (VirtualAddress address in router.VirtualAddresses)
         {
-            addresses.Remove(options.Interface, address);
+            addresses.Remove(parent, address);
+            if (options.UseVirtualMac)
+            {
+                addresses.Remove(options.Interface, address);
+            }
         }
 
         router.StateChanged += (_, change) => Log($"{name}: {change.From} -> {change.To} ({change.Reason}, priority {change.Priority})");
         running[name] = (json, router);
-        links.Track(interfaces[options.Interface].Index, router);
+        links.Track(interfaces[parent].Index, router); // a macvlan goes down with its parent: track the parent
         router.Start();
     }
 }
@@ -161,20 +170,71 @@ IVrrpTransport TransportFor(VirtualRouterOptions options)
     System.Net.Sockets.AddressFamily family = VirtualAddress.Parse(options.VirtualAddresses[0]).Address.Family;
     if (!transports.TryGetValue((options.Interface, family), out IVrrpTransport? transport))
     {
-        if (!interfaces.ContainsKey(options.Interface))
-        {
-            // The configured virtual addresses may be on the interface already (a crashed run): never take one as primary.
-            var excluded = configurationAddresses.Select(a => VirtualAddress.Parse(a).Address).ToList();
-            interfaces[options.Interface] = LinuxInterface.Find(options.Interface, excluded);
-        }
-
-        transport = family == System.Net.Sockets.AddressFamily.InterNetworkV6
-            ? RawIPv6Transport.Open(interfaces[options.Interface])
-            : RawIPv4Transport.Open(interfaces[options.Interface]);
+        transport = Open(InterfaceFor(options.Interface), family);
         transports[(options.Interface, family)] = transport;
     }
 
     return transport;
+}
+
+// Virtual MAC mode (keepalived's use_vmac): the router gets a macvlan of its own with the virtual router MAC. Its
+// addresses live there and its adverts and announcements leave from there, so their source MAC is the virtual MAC;
+// it also receives there, because a private macvlan takes the frames whose source MAC is its own (a peer's adverts
+// in virtual MAC mode) away from the parent. The adverts keep the parent's primary IPv4 as source address.
+IVrrpTransport VirtualMacTransportFor(string name, VirtualRouterOptions options, string? link)
+{
+    System.Net.Sockets.AddressFamily family = VirtualAddress.Parse(options.VirtualAddresses[0]).Address.Family;
+    LinuxInterface parent = InterfaceFor(options.Interface);
+    link ??= MacvlanManager.DefaultName(family, (byte)options.VirtualRouterId);
+    LinuxInterface macvlan = macvlans.Create(link, parent, family, (byte)options.VirtualRouterId);
+    Log($"{name}: virtual MAC {macvlan.Mac} on {link} (macvlan on {parent.Name})");
+    interfaces[link] = macvlan;
+    IVrrpTransport transport;
+    try
+    {
+        transport = Open(macvlan, family);
+    }
+    catch
+    {
+        macvlans.Remove(link);
+        throw;
+    }
+
+    virtualMacs[name] = (link, transport);
+    options.Interface = link; // the router's addresses and announcements go on the macvlan
+    return transport;
+}
+
+void RemoveVirtualMac(string name)
+{
+    if (virtualMacs.Remove(name, out var virtualMac))
+    {
+        (virtualMac.Transport as IDisposable)?.Dispose();
+        interfaces.TryRemove(virtualMac.Link, out _);
+        macvlans.Remove(virtualMac.Link);
+    }
+}
+
+LinuxInterface InterfaceFor(string name)
+{
+    if (!interfaces.TryGetValue(name, out LinuxInterface? found))
+    {
+        // The configured virtual addresses may be on the interface already (a crashed run): never take one as primary.
+        var excluded = configurationAddresses.Select(a => VirtualAddress.Parse(a).Address).ToList();
+        interfaces[name] = found = LinuxInterface.Find(name, excluded);
+    }
+
+    return found;
+}
+
+static IVrrpTransport Open(LinuxInterface networkInterface, System.Net.Sockets.AddressFamily family) =>
+    family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? RawIPv6Transport.Open(networkInterface) : RawIPv4Transport.Open(networkInterface);
+
+// vrrpd's own key beside the router's options: the macvlan's name, keepalived's 'use_vmac NAME'.
+static string? VirtualMacName(string json)
+{
+    using var document = JsonDocument.Parse(json);
+    return document.RootElement.TryGetProperty("virtualMacInterface", out JsonElement link) ? link.GetString() : null;
 }
 
 static void Log(string message) => Console.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} vrrpd: {message}");

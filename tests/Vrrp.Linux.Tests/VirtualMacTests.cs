@@ -1,0 +1,135 @@
+namespace Vrrp.Linux.Tests;
+
+/// <summary>
+/// Virtual MAC mode (keepalived's use_vmac): two of our daemons with <c>useVirtualMac</c>, each making a macvlan
+/// <c>vrrp.51</c> with MAC 00:00:5e:00:01:33 on its lab0. The client's neighbour entry for the virtual address is that
+/// MAC and stays so across failovers, which is the point of the mode.
+/// </summary>
+public sealed class VirtualMacTests(ITestOutputHelper output)
+{
+    private const string VirtualMac = "00:00:5e:00:01:33";
+    private const string Link = "vrrp.51";
+    private const string UseVirtualMac = """, "useVirtualMac": true """;
+
+    private static (NetnsLab Lab, LabProcess N1, LabProcess N2) Cluster(params string[] tools)
+    {
+        NetnsLab.RequireRoot(["ping", .. tools]);
+        NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
+        try
+        {
+            LabProcess n1 = Daemon.Start(lab, "n1", 100, extra: UseVirtualMac);
+            LabProcess n2 = Daemon.Start(lab, "n2", 90, extra: UseVirtualMac);
+            Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+            Thread.Sleep(500); // settle: any start-up race between the two resolves within an interval
+            Assert.True(lab.Ping("c", Daemon.VirtualAddress), "the client should reach the virtual address: " + n1.Output + "\n" + n2.Output);
+            return (lab, n1, n2);
+        }
+        catch
+        {
+            lab.Dispose();
+            throw;
+        }
+    }
+
+    private static bool HasLink(NetnsLab lab, string host) => lab.Exec(host, "ip -o link show").Contains($" {Link}@lab0:", StringComparison.Ordinal);
+
+    private static bool HoldsAddress(NetnsLab lab, string host, string device) =>
+        HasLinkNamed(lab, host, device) && lab.Exec(host, $"ip addr show dev {device}").Contains($" {Daemon.VirtualAddress}/", StringComparison.Ordinal);
+
+    private static bool HasLinkNamed(NetnsLab lab, string host, string device) => device == "lab0" || HasLink(lab, host);
+
+    private static string LinkIndex(NetnsLab lab, string host) => lab.Exec(host, $"cat /sys/class/net/{Link}/ifindex").Trim();
+
+    [Fact]
+    public void The_master_holds_the_address_on_its_macvlan_with_the_virtual_mac_and_the_backup_neither_holds_nor_answers_for_it()
+    {
+        (NetnsLab lab, LabProcess n1, LabProcess n2) = Cluster("tcpdump", "tshark");
+        using (lab)
+        {
+            string details = lab.Exec("n1", $"ip -d link show {Link}");
+            Assert.Contains($"link/ether {VirtualMac}", details, StringComparison.Ordinal);
+            Assert.Contains("macvlan mode private", details, StringComparison.Ordinal);
+            Assert.Equal("1", lab.Exec("n1", "cat /proc/sys/net/ipv4/conf/lab0/arp_ignore").Trim());
+            Assert.Equal("1", lab.Exec("n1", $"cat /proc/sys/net/ipv6/conf/{Link}/disable_ipv6").Trim());
+            Assert.True(HoldsAddress(lab, "n1", Link), "the master holds the address on its macvlan");
+            Assert.False(HoldsAddress(lab, "n1", "lab0"), "not on the parent");
+            Assert.True(HasLink(lab, "n2"), "the backup has its macvlan up, as keepalived does: " + n2.Output);
+            Assert.False(HoldsAddress(lab, "n2", Link) || HoldsAddress(lab, "n2", "lab0"), "the backup holds no virtual address");
+
+            // Who answers ARP for the virtual address: the master, from the virtual MAC; the backup, never.
+            LabProcess repliesN1 = lab.Start("n1", "tcpdump", "-i", "lab0", "-Q", "out", "-n", "-l", "-e", "arp[6:2] = 2");
+            LabProcess repliesN2 = lab.Start("n2", "tcpdump", "-i", "lab0", "-Q", "out", "-n", "-l", "-e", "arp[6:2] = 2");
+            Assert.True(repliesN1.WaitFor("listening on", TimeSpan.FromSeconds(5)) is not null && repliesN2.WaitFor("listening on", TimeSpan.FromSeconds(5)) is not null);
+            lab.Exec("c", "ip neigh flush dev lab0");
+            Assert.True(lab.Ping("c", Daemon.VirtualAddress));
+            Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+            Assert.True(repliesN1.WaitFor($"Reply {Daemon.VirtualAddress} is-at {VirtualMac}", TimeSpan.FromSeconds(3)) is not null, "the master answers from the virtual MAC: " + repliesN1.Output);
+            Thread.Sleep(300);
+            Assert.DoesNotContain($"Reply {Daemon.VirtualAddress}", repliesN2.Output, StringComparison.Ordinal);
+            repliesN1.Kill();
+            repliesN2.Kill();
+
+            // The master's adverts leave from the virtual MAC with its own primary address as source.
+            string pcap = Path.Combine(Path.GetTempPath(), $"{lab.Namespace("c")}-vmac.pcap");
+            LabProcess capture = lab.Start("c", "tcpdump", "-i", "lab0", "-n", "-U", "-c", "5", "-w", pcap, "ip proto 112");
+            Assert.True(capture.WaitForExit(TimeSpan.FromSeconds(10)), "tcpdump did not see 5 adverts: " + capture.Output);
+            string fields = NetnsLab.Run(NetnsLab.Which("tshark")!, $"-r {pcap} -T fields -E separator=; -e eth.src -e ip.src -e vrrp.prio");
+            string[] adverts = fields.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Count(c => c == ';') == 2).ToArray();
+            File.Delete(pcap);
+            Assert.Equal(5, adverts.Length);
+            Assert.All(adverts, a => Assert.Equal($"{VirtualMac};{NetnsLab.HostAddress(0)};100", a));
+            Assert.DoesNotContain("-> Master", n2.Output, StringComparison.Ordinal);
+            output.WriteLine(string.Join('\n', adverts));
+        }
+    }
+
+    [Fact]
+    public void After_sigterm_the_backup_takes_over_the_clients_neighbour_entry_keeps_the_virtual_mac_and_the_macvlan_is_gone()
+    {
+        (NetnsLab lab, LabProcess n1, LabProcess n2) = Cluster();
+        using (lab)
+        {
+            Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+            DateTimeOffset fault = DateTimeOffset.UtcNow;
+            n1.Signal("TERM");
+            DateTimeOffset? takeover = n2.WaitFor("Backup -> Master (MasterReleased", TimeSpan.FromSeconds(3), fault);
+            Assert.True(takeover is not null, n2.Output);
+            Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(5)), "vrrpd should exit on SIGTERM: " + n1.Output);
+            Assert.False(HasLink(lab, "n1"), "a stopped router removes its macvlan");
+            Assert.Equal("0", lab.Exec("n1", "cat /proc/sys/net/ipv4/conf/lab0/arp_ignore").Trim()); // put back
+            Assert.True(NetnsLab.WaitUntil(() => HoldsAddress(lab, "n2", Link)), "the new master holds the address on its macvlan");
+            Assert.True(lab.Ping("c", Daemon.VirtualAddress), "the client reaches the new master");
+            Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+            output.WriteLine($"SIGTERM: fault to takeover {(takeover.Value - fault).TotalMilliseconds:F1} ms");
+        }
+    }
+
+    [Fact]
+    public void After_sigkill_the_backup_takes_over_on_the_same_mac_and_a_restarted_daemon_replaces_the_crashed_runs_macvlan()
+    {
+        (NetnsLab lab, LabProcess n1, LabProcess n2) = Cluster();
+        using (lab)
+        {
+            string before = LinkIndex(lab, "n1");
+            DateTimeOffset fault = DateTimeOffset.UtcNow;
+            n1.Signal("KILL");
+            DateTimeOffset? takeover = n2.WaitFor("Backup -> Master (NoResponse", TimeSpan.FromSeconds(3), fault);
+            Assert.True(takeover is not null, n2.Output);
+            Assert.True(NetnsLab.WaitUntil(() => HoldsAddress(lab, "n2", Link)));
+            Assert.True(NetnsLab.WaitUntil(() => lab.Ping("c", Daemon.VirtualAddress)), "the client reaches the new master on the same MAC");
+            Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+            Assert.True(HasLink(lab, "n1"), "a crash cleans nothing: the macvlan is left behind");
+
+            // A restarted daemon removes the leftover (and the address on it), makes its macvlan afresh, then preempts.
+            DateTimeOffset restart = DateTimeOffset.UtcNow;
+            LabProcess again = Daemon.Start(lab, "n1", 100, extra: UseVirtualMac);
+            Assert.True(again.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, again.Output);
+            Assert.NotEqual(before, LinkIndex(lab, "n1"));
+            Assert.True(n2.WaitFor("Master -> Backup", TimeSpan.FromSeconds(5), restart) is not null, n2.Output);
+            Assert.True(NetnsLab.WaitUntil(() => !HoldsAddress(lab, "n2", Link)));
+            Assert.True(NetnsLab.WaitUntil(() => lab.Ping("c", Daemon.VirtualAddress)));
+            Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+            output.WriteLine($"SIGKILL: fault to takeover {(takeover.Value - fault).TotalMilliseconds:F1} ms");
+        }
+    }
+}
