@@ -132,4 +132,75 @@ public sealed class VirtualMacTests(ITestOutputHelper output)
             output.WriteLine($"SIGKILL: fault to takeover {(takeover.Value - fault).TotalMilliseconds:F1} ms");
         }
     }
+
+    [Fact]
+    public void Ipv6_the_backup_hears_the_master_through_its_macvlan_and_the_client_resolves_the_address_to_the_ipv6_virtual_mac()
+    {
+        NetnsLab.RequireRoot("ping");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
+        const string addresses = "\"fe80::51:100/64\", \"2001:db8:51::100/64\"";
+        LabProcess n1 = Daemon.Start(lab, "n1", 100, extra: UseVirtualMac, addresses: addresses);
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        LabProcess n2 = Daemon.Start(lab, "n2", 90, extra: UseVirtualMac, addresses: addresses);
+        Thread.Sleep(1000); // ten intervals: a backup that did not hear the master would be master by now
+
+        Assert.DoesNotContain("-> Master", n2.Output, StringComparison.Ordinal);
+        string details = lab.Exec("n1", "ip -d link show vrrp6.51");
+        Assert.Contains("link/ether 00:00:5e:00:02:33", details, StringComparison.Ordinal);
+        Assert.Contains("addrgenmode random", details, StringComparison.Ordinal);
+        Assert.DoesNotContain("fe80::200:5eff:fe00:233", lab.Exec("n1", "ip addr show dev vrrp6.51"), StringComparison.Ordinal); // not from the shared MAC
+        Assert.Contains(" 2001:db8:51::100/64", lab.Exec("n1", "ip addr show dev vrrp6.51"), StringComparison.Ordinal);
+        Assert.DoesNotContain("2001:db8:51::100", lab.Exec("n2", "ip addr show"), StringComparison.Ordinal);
+        Assert.True(lab.Ping("c", "2001:db8:51::100"), n1.Output);
+        Assert.Equal("00:00:5e:00:02:33", lab.Neighbor("c", "2001:db8:51::100"));
+    }
+
+    [Fact]
+    public void Keepalived_master_with_use_vmac_and_our_backup_in_virtual_mac_mode_then_ours_takes_over_on_the_same_mac()
+    {
+        NetnsLab.RequireRoot("keepalived", "ping");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
+        string directory = Path.Combine(Path.GetTempPath(), lab.Namespace("n1"));
+        Directory.CreateDirectory(directory);
+        string conf = Path.Combine(directory, "keepalived.conf");
+        File.WriteAllText(conf, $$"""
+            global_defs {
+                router_id n1
+                vrrp_version 3
+            }
+            vrrp_instance VI_51 {
+                interface lab0
+                use_vmac
+                state BACKUP
+                virtual_router_id 51
+                priority 100
+                advert_int 0.1
+                virtual_ipaddress {
+                    {{Daemon.VirtualAddress}}/24
+                }
+            }
+            """);
+        // keepalived 2.2.7 sets arp_ignore and arp_filter on the parent but not arp_announce: without it, the parent's
+        // ARP request for the client carries the virtual address with the parent's MAC and the client's entry follows it.
+        lab.Exec("n1", "sysctl -qw net.ipv4.conf.lab0.arp_announce=2");
+        LabProcess keepalived = lab.Start("n1", "keepalived", "-n", "-l", "-D", "-P", "-f", conf, "-p", Path.Combine(directory, "keepalived.pid"), "-r", Path.Combine(directory, "vrrp.pid"));
+        Assert.True(keepalived.WaitFor("Entering MASTER STATE", TimeSpan.FromSeconds(10)) is not null, keepalived.Output);
+        LabProcess ours = Daemon.Start(lab, "n2", 90, extra: UseVirtualMac);
+        Thread.Sleep(1000);
+
+        Assert.DoesNotContain("-> Master", ours.Output, StringComparison.Ordinal);
+        Assert.Contains($"link/ether {VirtualMac}", lab.Exec("n1", $"ip link show {Link}"), StringComparison.Ordinal);
+        Assert.True(HoldsAddress(lab, "n1", Link), "keepalived holds the address on its vmac: " + lab.Exec("n1", "ip addr show"));
+        Assert.True(lab.Ping("c", Daemon.VirtualAddress));
+        Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+
+        DateTimeOffset fault = DateTimeOffset.UtcNow;
+        keepalived.Signal("TERM");
+        DateTimeOffset? takeover = ours.WaitFor("Backup -> Master", TimeSpan.FromSeconds(5), fault);
+        Assert.True(takeover is not null, ours.Output + "\n" + keepalived.Output);
+        Assert.True(NetnsLab.WaitUntil(() => HoldsAddress(lab, "n2", Link)));
+        Assert.True(NetnsLab.WaitUntil(() => lab.Ping("c", Daemon.VirtualAddress)));
+        Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+        output.WriteLine($"keepalived (use_vmac) stopped, ours took over after {(takeover.Value - fault).TotalMilliseconds:F0} ms");
+    }
 }
