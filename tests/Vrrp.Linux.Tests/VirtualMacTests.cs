@@ -33,10 +33,10 @@ public sealed class VirtualMacTests(ITestOutputHelper output)
 
     private static bool HasLink(NetnsLab lab, string host) => lab.Exec(host, "ip -o link show").Contains($" {Link}@lab0:", StringComparison.Ordinal);
 
+    // 'ip -o addr' lines read "7: vrrp.51    inet 198.51.100.100/24 ...": the second field is the device.
     private static bool HoldsAddress(NetnsLab lab, string host, string device) =>
-        HasLinkNamed(lab, host, device) && lab.Exec(host, $"ip addr show dev {device}").Contains($" {Daemon.VirtualAddress}/", StringComparison.Ordinal);
-
-    private static bool HasLinkNamed(NetnsLab lab, string host, string device) => device == "lab0" || HasLink(lab, host);
+        lab.Exec(host, $"ip -o -4 addr show to {Daemon.VirtualAddress}/32").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Any(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, string name, ..] && name == device);
 
     private static string LinkIndex(NetnsLab lab, string host) => lab.Exec(host, $"cat /sys/class/net/{Link}/ifindex").Trim();
 
@@ -185,7 +185,7 @@ public sealed class VirtualMacTests(ITestOutputHelper output)
         lab.Exec("n1", "sysctl -qw net.ipv4.conf.lab0.arp_announce=2");
         LabProcess keepalived = lab.Start("n1", "keepalived", "-n", "-l", "-D", "-P", "-f", conf, "-p", Path.Combine(directory, "keepalived.pid"), "-r", Path.Combine(directory, "vrrp.pid"));
         Assert.True(keepalived.WaitFor("Entering MASTER STATE", TimeSpan.FromSeconds(10)) is not null, keepalived.Output);
-        LabProcess ours = Daemon.Start(lab, "n2", 90, extra: UseVirtualMac);
+        LabProcess ours = Daemon.Start(lab, "n2", 90, extra: UseVirtualMac + """, "virtualMacInterface": "vmac-ours" """);
         Thread.Sleep(1000);
 
         Assert.DoesNotContain("-> Master", ours.Output, StringComparison.Ordinal);
@@ -198,7 +198,7 @@ public sealed class VirtualMacTests(ITestOutputHelper output)
         keepalived.Signal("TERM");
         DateTimeOffset? takeover = ours.WaitFor("Backup -> Master", TimeSpan.FromSeconds(5), fault);
         Assert.True(takeover is not null, ours.Output + "\n" + keepalived.Output);
-        Assert.True(NetnsLab.WaitUntil(() => HoldsAddress(lab, "n2", Link)));
+        Assert.True(NetnsLab.WaitUntil(() => HoldsAddress(lab, "n2", "vmac-ours")), "ours holds the address on the macvlan named in its configuration");
         Assert.True(NetnsLab.WaitUntil(() => lab.Ping("c", Daemon.VirtualAddress)));
         Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
         output.WriteLine($"keepalived (use_vmac) stopped, ours took over after {(takeover.Value - fault).TotalMilliseconds:F0} ms");
