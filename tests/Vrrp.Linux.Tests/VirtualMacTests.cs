@@ -203,4 +203,21 @@ public sealed class VirtualMacTests(ITestOutputHelper output)
         Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
         output.WriteLine($"keepalived (use_vmac) stopped, ours took over after {(takeover.Value - fault).TotalMilliseconds:F0} ms");
     }
+
+    [Fact]
+    public void Without_cap_net_admin_vrrpd_refuses_to_start_and_names_the_capability()
+    {
+        NetnsLab.RequireRoot("setpriv");
+        using NetnsLab lab = NetnsLab.Create("n1");
+        string config = Path.Combine(Path.GetTempPath(), $"vrrpd-{lab.Namespace("n1")}-nocap.json");
+        File.WriteAllText(config, $$"""
+            { "routers": [ { "name": "VI_51", "interface": "lab0", "virtualRouterId": 51, "priority": 100,
+              "advertisementInterval": "00:00:00.1", "virtualAddresses": ["{{Daemon.VirtualAddress}}/24"] {{UseVirtualMac}} } ] }
+            """);
+        LabProcess daemon = lab.Start("n1", "setpriv", "--inh-caps=-net_admin", "--bounding-set=-net_admin", "dotnet", Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), config, "--require-netns");
+        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(20)), daemon.Output);
+        Assert.Contains("creating macvlan vrrp.51 on lab0 failed: the process lacks CAP_NET_ADMIN", daemon.Output, StringComparison.Ordinal);
+        Assert.False(HasLink(lab, "n1"));
+        File.Delete(config);
+    }
 }
