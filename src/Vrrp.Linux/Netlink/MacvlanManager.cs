@@ -81,23 +81,31 @@ public sealed class MacvlanManager : IDisposable
         {
             RemoveLocked(name, leftover: true);
             Check(Request(NetlinkLinkMessage.WriteCreateMacvlan(_request, ++_sequence, name, parent.Index, mac, NetlinkLinkMessage.MACVLAN_MODE_PRIVATE)), $"creating macvlan {name} on {parent.Name}");
-            index = Describe(name)?.Index ?? throw new IOException($"macvlan {name} vanished after it was created.");
-            _parents[name] = parent.Name;
-            Check(Request(NetlinkLinkMessage.WriteAddressGenerationMode(_request, ++_sequence, index, NetlinkLinkMessage.IN6_ADDR_GEN_MODE_RANDOM)), $"setting addrgenmode random on {name}");
-            if (family == AddressFamily.InterNetworkV6)
+            try
             {
-                WriteSysctl("ipv6", name, "accept_dad", "0");
-            }
-            else
-            {
-                WriteSysctl("ipv4", name, "arp_ignore", "1");
-                WriteSysctl("ipv4", name, "accept_local", "1");
-                WriteSysctl("ipv4", name, "rp_filter", "0");
-                WriteSysctl("ipv6", name, "disable_ipv6", "1");
-                HoldParentSettings(parent.Name);
-            }
+                index = Describe(name)?.Index ?? throw new IOException($"macvlan {name} vanished after it was created.");
+                Check(Request(NetlinkLinkMessage.WriteAddressGenerationMode(_request, ++_sequence, index, NetlinkLinkMessage.IN6_ADDR_GEN_MODE_RANDOM)), $"setting addrgenmode random on {name}");
+                if (family == AddressFamily.InterNetworkV6)
+                {
+                    WriteSysctl("ipv6", name, "accept_dad", "0");
+                }
+                else
+                {
+                    WriteSysctl("ipv4", name, "arp_ignore", "1");
+                    WriteSysctl("ipv4", name, "accept_local", "1");
+                    WriteSysctl("ipv4", name, "rp_filter", "0");
+                    WriteSysctl("ipv6", name, "disable_ipv6", "1");
+                    HoldParentSettings(parent.Name);
+                    _parents[name] = parent.Name;
+                }
 
-            Check(Request(NetlinkLinkMessage.WriteSetUp(_request, ++_sequence, index)), $"bringing {name} up");
+                Check(Request(NetlinkLinkMessage.WriteSetUp(_request, ++_sequence, index)), $"bringing {name} up");
+            }
+            catch
+            {
+                RemoveLocked(name, leftover: false); // half made is worse than not made
+                throw;
+            }
         }
 
         if (family != AddressFamily.InterNetworkV6)
