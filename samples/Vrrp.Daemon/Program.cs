@@ -146,7 +146,16 @@ void Apply(DaemonConfiguration configuration)
 
         string parent = options.Interface;
         IVrrpTransport transport = options.UseVirtualMac ? VirtualMacTransportFor(name, options, VirtualMacName(json)) : TransportFor(options);
-        var router = new VirtualRouter(options, transport, addresses, announcer, time);
+        VirtualRouter router;
+        try
+        {
+            router = new VirtualRouter(options, transport, addresses, announcer, time);
+        }
+        catch
+        {
+            RemoveVirtualMac(name); // a router that cannot be made must not leave its macvlan behind
+            throw;
+        }
 
         // Addresses a crashed run left behind: a router that starts is not master, so it must not hold them.
         foreach (VirtualAddress address in router.VirtualAddresses)
