@@ -39,7 +39,9 @@ internal sealed class DaemonConfiguration
                 throw new VrrpConfigurationException(errors);
             }
 
-            routers.Add(new RouterPlan(options.Name ?? $"VR{options.VirtualRouterId}", options, entry.GetRawText(), [], null));
+            // vrrpd's own key beside the router's options: the macvlan's name, keepalived's 'use_vmac NAME'.
+            string? virtualMac = entry.TryGetProperty("virtualMacInterface", out JsonElement link) ? link.GetString() : null;
+            routers.Add(new RouterPlan(options.Name ?? $"VR{options.VirtualRouterId}", options, entry.GetRawText(), [], null, virtualMac));
         }
 
         return new DaemonPlan(routers, new Dictionary<string, CheckPlan>(), [], configuration.NotifyFifo, stateFile ?? configuration.StateFile);

@@ -17,8 +17,11 @@ internal sealed record DaemonPlan(
     string? NotifyFifo,
     string? StateFile);
 
-/// <summary>One router. A reload restarts it only when its <paramref name="Fingerprint"/> changed.</summary>
-internal sealed record RouterPlan(string Name, VirtualRouterOptions Options, string Fingerprint, IReadOnlyList<TrackPlan> Tracks, NotifyScripts? Notify);
+/// <summary>
+/// One router. A reload restarts it only when its <paramref name="Fingerprint"/> changed. In virtual MAC mode
+/// (<see cref="VirtualRouterOptions.UseVirtualMac"/>), <paramref name="VirtualMacInterface"/> names its macvlan.
+/// </summary>
+internal sealed record RouterPlan(string Name, VirtualRouterOptions Options, string Fingerprint, IReadOnlyList<TrackPlan> Tracks, NotifyScripts? Notify, string? VirtualMacInterface = null);
 
 /// <summary>A router's use of a check: which, and with what weight.</summary>
 internal sealed record TrackPlan(string CheckKey, int Weight);

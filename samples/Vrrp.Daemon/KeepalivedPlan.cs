@@ -51,7 +51,7 @@ internal static class KeepalivedPlan
             }
 
             fingerprint.Append(CultureInfo.InvariantCulture, $"|{instance.Notify}|{instance.NotifyMaster}|{instance.NotifyBackup}|{instance.NotifyFault}|{instance.NotifyStop}");
-            routers.Add(new RouterPlan(instance.Name, options, fingerprint.ToString(), tracks, notify));
+            routers.Add(new RouterPlan(instance.Name, options, fingerprint.ToString(), tracks, notify, instance.VirtualMacInterface));
         }
 
         var groups = configuration.SyncGroups

@@ -23,6 +23,8 @@ internal sealed class RouterHost : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly Action<string> _log;
     private readonly NetlinkAddressManager _addresses = new();
+    private readonly MacvlanManager _macvlans = new();
+    private readonly Dictionary<string, (string Link, IVrrpTransport Transport)> _virtualMacs = new(StringComparer.Ordinal);
     private readonly LinkMonitor _links = new();
     private readonly PreciseTimeProvider _time = new(); // timers within ~0.2 ms of due, not the system's 2–7 ms
     private readonly ConcurrentDictionary<string, LinuxInterface> _interfaces = new();
@@ -107,13 +109,27 @@ internal sealed class RouterHost : IAsyncDisposable
                 options.TrackedChecks.Add(_checks[track.CheckKey].Check.CreateTracked(track.Weight));
             }
 
-            IVrrpTransport transport = TransportFor(options, plan);
-            var router = new VirtualRouter(options, transport, _addresses, _announcer, _time);
+            string parent = options.Interface;
+            IVrrpTransport transport = options.UseVirtualMac ? VirtualMacTransportFor(wanted, plan) : TransportFor(options, plan);
+            VirtualRouter router;
+            try
+            {
+                router = new VirtualRouter(options, transport, _addresses, _announcer, _time);
+            }
+            catch
+            {
+                RemoveVirtualMac(wanted.Name); // a router that cannot be made must not leave its macvlan behind
+                throw;
+            }
 
             // Addresses a crashed run left behind: a router that starts is not master, so it must not hold them.
             foreach (VirtualAddress address in router.VirtualAddresses)
             {
-                _addresses.Remove(options.Interface, address);
+                _addresses.Remove(parent, address);
+                if (options.UseVirtualMac)
+                {
+                    _addresses.Remove(options.Interface, address);
+                }
             }
 
             string name = wanted.Name;
@@ -124,7 +140,7 @@ internal sealed class RouterHost : IAsyncDisposable
                 _running[name] = new Running(wanted, router, _routerLog.Attach(router));
             }
 
-            _links.Track(_interfaces[options.Interface].Index, router);
+            _links.Track(_interfaces[parent].Index, router); // a macvlan goes down with its parent: track the parent
             started.Add(router);
         }
 
@@ -146,6 +162,11 @@ internal sealed class RouterHost : IAsyncDisposable
         foreach (string name in _running.Keys.ToList())
         {
             StopRouter(name); // graceful: a master sends priority 0 and removes its addresses
+        }
+
+        foreach (string name in _virtualMacs.Keys.ToList())
+        {
+            RemoveVirtualMac(name); // a router that failed to start after its macvlan was made
         }
 
         foreach (VrrpSyncGroup group in _groups)
@@ -181,6 +202,7 @@ internal sealed class RouterHost : IAsyncDisposable
         _metrics.Dispose();
         _announcer.Dispose();
         _links.Dispose();
+        _macvlans.Dispose();
         _addresses.Dispose();
         _time.Dispose();
     }
@@ -252,6 +274,7 @@ internal sealed class RouterHost : IAsyncDisposable
         Running running = _running[name];
         _links.Untrack(running.Router);
         running.Router.Dispose();
+        RemoveVirtualMac(name);
         running.LogAttachment.Dispose();
         _metrics.Untrack(running.Router);
         lock (_running)
@@ -265,21 +288,66 @@ internal sealed class RouterHost : IAsyncDisposable
         AddressFamily family = VirtualAddress.Parse(options.VirtualAddresses[0]).Address.Family;
         if (!_transports.TryGetValue((options.Interface, family), out IVrrpTransport? transport))
         {
-            if (!_interfaces.ContainsKey(options.Interface))
-            {
-                // The configured virtual addresses may be on the interface already (a crashed run): never take one as primary.
-                var excluded = plan.Routers.SelectMany(r => r.Options.VirtualAddresses).Select(a => VirtualAddress.Parse(a).Address).ToList();
-                _interfaces[options.Interface] = LinuxInterface.Find(options.Interface, excluded);
-            }
-
-            transport = family == AddressFamily.InterNetworkV6
-                ? RawIPv6Transport.Open(_interfaces[options.Interface])
-                : RawIPv4Transport.Open(_interfaces[options.Interface]);
+            transport = Open(InterfaceFor(options.Interface, plan), family);
             _transports[(options.Interface, family)] = transport;
         }
 
         return transport;
     }
+
+    // Virtual MAC mode (keepalived's use_vmac): the router gets a macvlan of its own with the virtual router MAC. Its
+    // addresses live there and its adverts and announcements leave from there, so their source MAC is the virtual MAC;
+    // it also receives there, because a private macvlan takes the frames whose source MAC is its own (a peer's adverts
+    // in virtual MAC mode) away from the parent. The adverts keep the parent's primary IPv4 as source address.
+    private IVrrpTransport VirtualMacTransportFor(RouterPlan wanted, DaemonPlan plan)
+    {
+        VirtualRouterOptions options = wanted.Options;
+        AddressFamily family = VirtualAddress.Parse(options.VirtualAddresses[0]).Address.Family;
+        LinuxInterface parent = InterfaceFor(options.Interface, plan);
+        string link = wanted.VirtualMacInterface ?? MacvlanManager.DefaultName(family, (byte)options.VirtualRouterId);
+        LinuxInterface macvlan = _macvlans.Create(link, parent, family, (byte)options.VirtualRouterId);
+        _log($"{wanted.Name}: virtual MAC {macvlan.Mac} on {link} (macvlan on {parent.Name})");
+        _interfaces[link] = macvlan;
+        IVrrpTransport transport;
+        try
+        {
+            transport = Open(macvlan, family);
+        }
+        catch
+        {
+            _macvlans.Remove(link);
+            throw;
+        }
+
+        _virtualMacs[wanted.Name] = (link, transport);
+        options.Interface = link; // the router's addresses and announcements go on the macvlan
+        return transport;
+    }
+
+    private void RemoveVirtualMac(string name)
+    {
+        if (_virtualMacs.Remove(name, out var virtualMac))
+        {
+            (virtualMac.Transport as IDisposable)?.Dispose();
+            _interfaces.TryRemove(virtualMac.Link, out _);
+            _macvlans.Remove(virtualMac.Link);
+        }
+    }
+
+    private LinuxInterface InterfaceFor(string name, DaemonPlan plan)
+    {
+        if (!_interfaces.TryGetValue(name, out LinuxInterface? found))
+        {
+            // The configured virtual addresses may be on the interface already (a crashed run): never take one as primary.
+            var excluded = plan.Routers.SelectMany(r => r.Options.VirtualAddresses).Select(a => VirtualAddress.Parse(a).Address).ToList();
+            _interfaces[name] = found = LinuxInterface.Find(name, excluded);
+        }
+
+        return found;
+    }
+
+    private static IVrrpTransport Open(LinuxInterface networkInterface, AddressFamily family) =>
+        family == AddressFamily.InterNetworkV6 ? RawIPv6Transport.Open(networkInterface) : RawIPv4Transport.Open(networkInterface);
 
     private sealed record Running(RouterPlan Plan, VirtualRouter Router, IDisposable LogAttachment);
 }

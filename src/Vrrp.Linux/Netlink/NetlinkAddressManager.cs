@@ -1,4 +1,3 @@
-using System.Net.NetworkInformation;
 using Vrrp.Addressing;
 using Vrrp.Linux.Interop;
 using Vrrp.Packets;
@@ -16,7 +15,6 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     private readonly System.Net.Sockets.Socket _socket;
     private readonly byte[] _request = new byte[256];
     private readonly byte[] _response = new byte[8192];
-    private readonly Dictionary<string, int> _indexes = [];
     private readonly Dictionary<(int Index, PackedIPAddress Address), (string Interface, VirtualAddress Address)> _held = [];
     private readonly AddressWatcher _watcher;
     private uint _sequence;
@@ -146,20 +144,8 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
         }
     }
 
-    private int IndexOf(string interfaceName)
-    {
-        if (!_indexes.TryGetValue(interfaceName, out int index))
-        {
-            NetworkInterface? nic = Array.Find(NetworkInterface.GetAllNetworkInterfaces(), n => n.Name == interfaceName);
-            index = nic?.GetIPProperties().GetIPv4Properties()?.Index ?? nic?.GetIPProperties().GetIPv6Properties()?.Index ?? 0;
-            if (index > 0)
-            {
-                _indexes[interfaceName] = index;
-            }
-        }
-
-        return index;
-    }
+    // Not cached: a virtual MAC router's macvlan is made afresh, with a new index, each time the router restarts.
+    private static int IndexOf(string interfaceName) => InterfaceIndex.Of(interfaceName);
 
     private int Fail(string what, int errno)
     {

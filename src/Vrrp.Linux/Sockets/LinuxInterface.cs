@@ -65,6 +65,10 @@ public sealed class LinuxInterface
         return new LinuxInterface(name, properties.GetIPv4Properties()?.Index ?? properties.GetIPv6Properties().Index, mac.Length == 6 ? MacAddress.FromBytes(mac) : default, ipv4, ipv6);
     }
 
+    /// <summary>Describes an interface whose addresses the caller chose, e.g. a macvlan that sends from its parent's IPv4.</summary>
+    internal static LinuxInterface Create(string name, int index, MacAddress mac, PackedIPAddress ipv4, PackedIPAddress ipv6LinkLocal) =>
+        new(name, index, mac, ipv4, ipv6LinkLocal);
+
     /// <inheritdoc/>
     public override string ToString() => $"{Name} (index {Index}, {Mac}, {PrimaryIPv4}, {IPv6LinkLocal})";
 }

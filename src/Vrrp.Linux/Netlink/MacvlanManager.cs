@@ -1,0 +1,301 @@
+using System.Globalization;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Vrrp.Linux.Interop;
+using Vrrp.Linux.Sockets;
+using Vrrp.Packets;
+
+namespace Vrrp.Linux.Netlink;
+
+/// <summary>
+/// Creates and removes the macvlan interfaces of virtual MAC mode (keepalived's <c>use_vmac</c>) with route netlink:
+/// one private-mode macvlan per virtual router on the parent interface, whose MAC is the virtual router MAC
+/// (RFC 5798 §7.3), so that the virtual addresses, the adverts and the announcements all use that MAC and a client's
+/// neighbour entry survives a failover.
+/// </summary>
+/// <remarks>
+/// <para>Creation is idempotent: a macvlan of the same name (a crashed run's leftover) is removed and made afresh, so
+/// its parent, MAC, mode and settings are ours; a name held by anything but a macvlan is refused.</para>
+/// <para>Settings, as keepalived's: on an IPv4 macvlan <c>arp_ignore=1</c> (answer ARP only for addresses on it, so a
+/// backup, which holds none, stays silent), <c>rp_filter=0</c> and <c>accept_local=1</c> (receive adverts while it has
+/// no address), IPv6 disabled (no frame of its own from the virtual MAC); on the parent <c>arp_ignore=1</c> and
+/// <c>arp_filter=1</c> (the parent must not answer ARP for a virtual address with its own MAC) and, beyond keepalived,
+/// <c>arp_announce=2</c>: a reply from a virtual address leaves through the parent, and the parent's ARP request for
+/// the client would otherwise carry the virtual address with the parent's MAC, which a client takes as an update of
+/// its neighbour entry, undoing the virtual MAC. All three are put back when the parent's last macvlan is removed. An IPv6 macvlan gets a random link-local address (<c>addrgenmode random</c>, set after
+/// creation as the kernel wants), so that routers sharing the virtual MAC do not share a link-local address, and no
+/// duplicate address detection, so that it is usable at once and sends nothing from the virtual MAC before it is needed.</para>
+/// </remarks>
+public sealed class MacvlanManager : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly Socket _socket;
+    private readonly byte[] _request = new byte[512];
+    private readonly byte[] _response = new byte[16384];
+    private readonly Dictionary<string, string> _parents = [];
+    private readonly Dictionary<string, ParentSettings> _parentSettings = [];
+    private uint _sequence;
+
+    /// <summary>Opens a route netlink socket.</summary>
+    /// <exception cref="UnauthorizedAccessException">The socket cannot be opened.</exception>
+    public MacvlanManager()
+    {
+        _socket = RawSockets.Open(RawSockets.AF_NETLINK, 0 /* NETLINK_ROUTE */, "CAP_NET_ADMIN");
+        _socket.ReceiveTimeout = 2000;
+    }
+
+    /// <summary>Gets keepalived's name for a virtual router's macvlan: <c>vrrp.{VRID}</c>, and <c>vrrp6.{VRID}</c> for IPv6
+    /// (a VRID is per family, so both families may use the same one on one parent).</summary>
+    /// <param name="family">The router's address family.</param>
+    /// <param name="virtualRouterId">The VRID.</param>
+    /// <returns>The interface name.</returns>
+    public static string DefaultName(AddressFamily family, byte virtualRouterId) =>
+        string.Create(CultureInfo.InvariantCulture, $"{(family == AddressFamily.InterNetworkV6 ? "vrrp6" : "vrrp")}.{virtualRouterId}");
+
+    /// <summary>
+    /// Creates (or re-creates) the macvlan of a virtual router on <paramref name="parent"/> with the virtual router MAC,
+    /// configures it and brings it up.
+    /// </summary>
+    /// <param name="name">The interface name, e.g. <see cref="DefaultName"/>; at most 15 characters.</param>
+    /// <param name="parent">The interface the router runs on.</param>
+    /// <param name="family">The router's address family: it chooses the MAC block and the settings.</param>
+    /// <param name="virtualRouterId">The VRID: the last byte of the MAC.</param>
+    /// <returns>
+    /// The macvlan, described for a transport: its index and MAC, the parent's primary IPv4 address (the source of IPv4
+    /// adverts) and, for IPv6, its own link-local address (the source of IPv6 adverts).
+    /// </returns>
+    /// <exception cref="VrrpConfigurationException">The name is invalid or held by an interface that is not a macvlan.</exception>
+    /// <exception cref="UnauthorizedAccessException">The process lacks CAP_NET_ADMIN.</exception>
+    /// <exception cref="IOException">The kernel refused for another reason.</exception>
+    public LinuxInterface Create(string name, LinuxInterface parent, AddressFamily family, byte virtualRouterId)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        if (string.IsNullOrEmpty(name) || name.Length > 15 || name.Contains('/', StringComparison.Ordinal) || name.Any(char.IsWhiteSpace))
+        {
+            throw new VrrpConfigurationException([$"VirtualMacInterface must be an interface name of 1 to 15 characters without '/' or spaces; '{name}' is not."]);
+        }
+
+        MacAddress mac = MacAddress.ForVirtualRouter(family, virtualRouterId);
+        int index;
+        lock (_gate)
+        {
+            RemoveLocked(name, leftover: true);
+            Check(Request(NetlinkLinkMessage.WriteCreateMacvlan(_request, ++_sequence, name, parent.Index, mac, NetlinkLinkMessage.MACVLAN_MODE_PRIVATE)), $"creating macvlan {name} on {parent.Name}");
+            try
+            {
+                index = Describe(name)?.Index ?? throw new IOException($"macvlan {name} vanished after it was created.");
+                Check(Request(NetlinkLinkMessage.WriteAddressGenerationMode(_request, ++_sequence, index, NetlinkLinkMessage.IN6_ADDR_GEN_MODE_RANDOM)), $"setting addrgenmode random on {name}");
+                if (family == AddressFamily.InterNetworkV6)
+                {
+                    WriteSysctl("ipv6", name, "accept_dad", "0");
+                }
+                else
+                {
+                    WriteSysctl("ipv4", name, "arp_ignore", "1");
+                    WriteSysctl("ipv4", name, "accept_local", "1");
+                    WriteSysctl("ipv4", name, "rp_filter", "0");
+                    WriteSysctl("ipv6", name, "disable_ipv6", "1");
+                    HoldParentSettings(parent.Name);
+                    _parents[name] = parent.Name;
+                }
+
+                Check(Request(NetlinkLinkMessage.WriteSetUp(_request, ++_sequence, index)), $"bringing {name} up");
+            }
+            catch
+            {
+                RemoveLocked(name, leftover: false); // half made is worse than not made
+                throw;
+            }
+        }
+
+        if (family != AddressFamily.InterNetworkV6)
+        {
+            return LinuxInterface.Create(name, index, mac, parent.PrimaryIPv4, default);
+        }
+
+        // The kernel makes the link-local address when the link comes up, asynchronously: wait for it, briefly.
+        for (int attempt = 0; attempt < 100; attempt++)
+        {
+            LinuxInterface macvlan = LinuxInterface.Find(name);
+            if (macvlan.IPv6LinkLocal.Length == 16)
+            {
+                return LinuxInterface.Create(name, index, mac, parent.PrimaryIPv4, macvlan.IPv6LinkLocal);
+            }
+
+            Thread.Sleep(20);
+        }
+
+        throw new IOException($"macvlan {name} got no IPv6 link-local address within 2 s (is IPv6 disabled on {parent.Name}?).");
+    }
+
+    /// <summary>Removes a macvlan; one that is not there is not an error. Puts back the parent's ARP settings after its last macvlan.</summary>
+    /// <param name="name">The interface name.</param>
+    /// <returns><see langword="true"/> when it was there and is gone.</returns>
+    /// <exception cref="InvalidOperationException">The name is held by an interface that is not a macvlan: it is never removed.</exception>
+    /// <exception cref="UnauthorizedAccessException">The process lacks CAP_NET_ADMIN.</exception>
+    public bool Remove(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        lock (_gate)
+        {
+            return RemoveLocked(name, leftover: false);
+        }
+    }
+
+    /// <summary>Tells whether an interface of that name exists and is a macvlan.</summary>
+    /// <param name="name">The interface name.</param>
+    /// <returns>Whether it is a macvlan.</returns>
+    public bool IsMacvlan(string name)
+    {
+        lock (_gate)
+        {
+            return Describe(name)?.Kind == "macvlan";
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _socket.Dispose();
+
+    private bool RemoveLocked(string name, bool leftover)
+    {
+        LinkDescription? existing = Describe(name);
+        if (existing is null)
+        {
+            return false;
+        }
+
+        if (existing.Value.Kind != "macvlan")
+        {
+            string message = $"VirtualMacInterface '{name}' names an existing interface that is not a macvlan ({(existing.Value.Kind.Length == 0 ? "a device" : existing.Value.Kind)}); it is never removed: choose another name.";
+            throw leftover ? new VrrpConfigurationException([message]) : new InvalidOperationException(message);
+        }
+
+        int error = Request(NetlinkLinkMessage.WriteDelete(_request, ++_sequence, name));
+        if (error != Errno.ENODEV)
+        {
+            Check(error, $"removing macvlan {name}");
+        }
+
+        if (_parents.Remove(name, out string? parent))
+        {
+            ReleaseParentSettings(parent);
+        }
+
+        return true;
+    }
+
+    // RTM_GETLINK by name: null when no such interface (ENODEV).
+    private LinkDescription? Describe(string name)
+    {
+        uint sequence = ++_sequence;
+        int length = NetlinkLinkMessage.WriteGet(_request, sequence, name);
+        try
+        {
+            _socket.Send(_request.AsSpan(0, length));
+            while (true)
+            {
+                int received = _socket.Receive(_response);
+                if (NetlinkLinkMessage.TryReadLink(_response.AsSpan(0, received), sequence, out LinkDescription link, out int error))
+                {
+                    if (-error == Errno.ENODEV)
+                    {
+                        return null;
+                    }
+
+                    Check(-error, $"looking up {name}");
+                    return link;
+                }
+            }
+        }
+        catch (SocketException e)
+        {
+            throw new IOException($"netlink request for {name}: {e.Message}", e);
+        }
+    }
+
+    // Sends the request just written (with sequence _sequence) and waits for its acknowledgement: 0, or the errno.
+    private int Request(int length)
+    {
+        uint sequence = _sequence;
+        try
+        {
+            _socket.Send(_request.AsSpan(0, length));
+            while (true)
+            {
+                int received = _socket.Receive(_response);
+                if (NetlinkAddressMessage.TryReadAck(_response.AsSpan(0, received), sequence, out int error))
+                {
+                    return -error;
+                }
+            }
+        }
+        catch (SocketException e)
+        {
+            throw new IOException($"netlink request: {e.Message}", e);
+        }
+    }
+
+    private static void Check(int errno, string what)
+    {
+        if (errno != 0)
+        {
+            throw Errno.Failure(what, errno, "CAP_NET_ADMIN");
+        }
+    }
+
+    private void HoldParentSettings(string parent)
+    {
+        if (_parentSettings.TryGetValue(parent, out ParentSettings? held))
+        {
+            held.Count++;
+            return;
+        }
+
+        _parentSettings[parent] = new ParentSettings(ReadSysctl(parent, "arp_ignore"), ReadSysctl(parent, "arp_filter"), ReadSysctl(parent, "arp_announce"));
+        WriteSysctl("ipv4", parent, "arp_ignore", "1");
+        WriteSysctl("ipv4", parent, "arp_filter", "1");
+        WriteSysctl("ipv4", parent, "arp_announce", "2");
+    }
+
+    private void ReleaseParentSettings(string parent)
+    {
+        if (_parentSettings.TryGetValue(parent, out ParentSettings? held) && --held.Count == 0)
+        {
+            _parentSettings.Remove(parent);
+            if (NetworkInterface.GetAllNetworkInterfaces().Any(n => n.Name == parent))
+            {
+                WriteSysctl("ipv4", parent, "arp_ignore", held.ArpIgnore);
+                WriteSysctl("ipv4", parent, "arp_filter", held.ArpFilter);
+                WriteSysctl("ipv4", parent, "arp_announce", held.ArpAnnounce);
+            }
+        }
+    }
+
+    private static string ReadSysctl(string interfaceName, string setting) =>
+        File.ReadAllText($"/proc/sys/net/ipv4/conf/{interfaceName}/{setting}").Trim();
+
+    // /proc/sys/net is the calling thread's network namespace, as netlink is.
+    private static void WriteSysctl(string family, string interfaceName, string setting, string value)
+    {
+        string path = $"/proc/sys/net/{family}/conf/{interfaceName}/{setting}";
+        try
+        {
+            File.WriteAllText(path, value);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UnauthorizedAccessException($"writing {path} failed: the process lacks CAP_NET_ADMIN (run as root, or grant it with setcap or the container's capabilities).", e);
+        }
+    }
+
+    private sealed class ParentSettings(string arpIgnore, string arpFilter, string arpAnnounce)
+    {
+        public string ArpIgnore { get; } = arpIgnore;
+
+        public string ArpFilter { get; } = arpFilter;
+
+        public string ArpAnnounce { get; } = arpAnnounce;
+
+        public int Count { get; set; } = 1;
+    }
+}

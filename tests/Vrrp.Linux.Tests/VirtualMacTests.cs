@@ -1,0 +1,246 @@
+namespace Vrrp.Linux.Tests;
+
+/// <summary>
+/// Virtual MAC mode (keepalived's use_vmac): two of our daemons with <c>useVirtualMac</c>, each making a macvlan
+/// <c>vrrp.51</c> with MAC 00:00:5e:00:01:33 on its lab0. The client's neighbour entry for the virtual address is that
+/// MAC and stays so across failovers, which is the point of the mode.
+/// </summary>
+public sealed class VirtualMacTests(ITestOutputHelper output)
+{
+    private const string VirtualMac = "00:00:5e:00:01:33";
+    private const string Link = "vrrp.51";
+    private const string UseVirtualMac = """, "useVirtualMac": true """;
+
+    private static (NetnsLab Lab, LabProcess N1, LabProcess N2) Cluster(params string[] tools)
+    {
+        NetnsLab.RequireRoot(["ping", .. tools]);
+        NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
+        try
+        {
+            LabProcess n1 = Daemon.Start(lab, "n1", 100, extra: UseVirtualMac);
+            LabProcess n2 = Daemon.Start(lab, "n2", 90, extra: UseVirtualMac);
+            Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+            Thread.Sleep(500); // settle: any start-up race between the two resolves within an interval
+            Assert.True(lab.Ping("c", Daemon.VirtualAddress), "the client should reach the virtual address: " + n1.Output + "\n" + n2.Output);
+            return (lab, n1, n2);
+        }
+        catch
+        {
+            lab.Dispose();
+            throw;
+        }
+    }
+
+    private static bool HasLink(NetnsLab lab, string host) => lab.Exec(host, "ip -o link show").Contains($" {Link}@lab0:", StringComparison.Ordinal);
+
+    // 'ip -o addr' lines read "7: vrrp.51    inet 198.51.100.100/24 ...": the second field is the device.
+    private static bool HoldsAddress(NetnsLab lab, string host, string device) =>
+        lab.Exec(host, $"ip -o -4 addr show to {Daemon.VirtualAddress}/32").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Any(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, string name, ..] && name == device);
+
+    private static string LinkIndex(NetnsLab lab, string host) => lab.Exec(host, $"cat /sys/class/net/{Link}/ifindex").Trim();
+
+    [Fact]
+    public void The_master_holds_the_address_on_its_macvlan_with_the_virtual_mac_and_the_backup_neither_holds_nor_answers_for_it()
+    {
+        (NetnsLab lab, LabProcess n1, LabProcess n2) = Cluster("tcpdump", "tshark");
+        using (lab)
+        {
+            string details = lab.Exec("n1", $"ip -d link show {Link}");
+            Assert.Contains($"link/ether {VirtualMac}", details, StringComparison.Ordinal);
+            Assert.Contains("macvlan mode private", details, StringComparison.Ordinal);
+            Assert.Equal("1", lab.Exec("n1", "cat /proc/sys/net/ipv4/conf/lab0/arp_ignore").Trim());
+            Assert.Equal("1", lab.Exec("n1", $"cat /proc/sys/net/ipv6/conf/{Link}/disable_ipv6").Trim());
+            Assert.True(HoldsAddress(lab, "n1", Link), "the master holds the address on its macvlan");
+            Assert.False(HoldsAddress(lab, "n1", "lab0"), "not on the parent");
+            Assert.True(HasLink(lab, "n2"), "the backup has its macvlan up, as keepalived does: " + n2.Output);
+            Assert.False(HoldsAddress(lab, "n2", Link) || HoldsAddress(lab, "n2", "lab0"), "the backup holds no virtual address");
+
+            // Who answers ARP for the virtual address: the master, from the virtual MAC; the backup, never.
+            LabProcess repliesN1 = lab.Start("n1", "tcpdump", "-i", "lab0", "-Q", "out", "-n", "-l", "-e", "arp[6:2] = 2");
+            // From the backup, no ARP reply at all, and nothing from the virtual MAC but IGMP reports (see README).
+            LabProcess repliesN2 = lab.Start("n2", "tcpdump", "-i", "lab0", "-Q", "out", "-n", "-l", "-e", $"arp[6:2] = 2 or (ether src {VirtualMac} and not igmp)");
+            Assert.True(repliesN1.WaitFor("listening on", TimeSpan.FromSeconds(5)) is not null && repliesN2.WaitFor("listening on", TimeSpan.FromSeconds(5)) is not null);
+            lab.Exec("c", "ip neigh flush dev lab0");
+            Assert.True(lab.Ping("c", Daemon.VirtualAddress));
+            Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+            Assert.True(repliesN1.WaitFor($"Reply {Daemon.VirtualAddress} is-at {VirtualMac}", TimeSpan.FromSeconds(3)) is not null, "the master answers from the virtual MAC: " + repliesN1.Output);
+            Thread.Sleep(300);
+            Assert.DoesNotContain("Reply", repliesN2.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain($"{VirtualMac} >", repliesN2.Output, StringComparison.Ordinal);
+            repliesN1.Kill();
+            repliesN2.Kill();
+
+            // The master's adverts leave from the virtual MAC with its own primary address as source.
+            string pcap = Path.Combine(Path.GetTempPath(), $"{lab.Namespace("c")}-vmac.pcap");
+            LabProcess capture = lab.Start("c", "tcpdump", "-i", "lab0", "-n", "-U", "-c", "5", "-w", pcap, "ip proto 112");
+            Assert.True(capture.WaitForExit(TimeSpan.FromSeconds(10)), "tcpdump did not see 5 adverts: " + capture.Output);
+            string fields = NetnsLab.Run(NetnsLab.Which("tshark")!, $"-r {pcap} -T fields -E separator=; -e eth.src -e ip.src -e vrrp.prio");
+            string[] adverts = fields.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Count(c => c == ';') == 2).ToArray();
+            File.Delete(pcap);
+            Assert.Equal(5, adverts.Length);
+            Assert.All(adverts, a => Assert.Equal($"{VirtualMac};{NetnsLab.HostAddress(0)};100", a));
+            Assert.DoesNotContain("-> Master", n2.Output, StringComparison.Ordinal);
+            output.WriteLine(string.Join('\n', adverts));
+        }
+    }
+
+    [Fact]
+    public void After_sigterm_the_backup_takes_over_the_clients_neighbour_entry_keeps_the_virtual_mac_and_the_macvlan_is_gone()
+    {
+        (NetnsLab lab, LabProcess n1, LabProcess n2) = Cluster();
+        using (lab)
+        {
+            Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+            DateTimeOffset fault = DateTimeOffset.UtcNow;
+            n1.Signal("TERM");
+            DateTimeOffset? takeover = n2.WaitFor("Backup -> Master (MasterReleased", TimeSpan.FromSeconds(3), fault);
+            Assert.True(takeover is not null, n2.Output);
+            Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(5)), "vrrpd should exit on SIGTERM: " + n1.Output);
+            Assert.False(HasLink(lab, "n1"), "a stopped router removes its macvlan");
+            Assert.Equal("0", lab.Exec("n1", "cat /proc/sys/net/ipv4/conf/lab0/arp_ignore").Trim()); // put back
+            Assert.True(NetnsLab.WaitUntil(() => HoldsAddress(lab, "n2", Link)), "the new master holds the address on its macvlan");
+            Assert.True(lab.Ping("c", Daemon.VirtualAddress), "the client reaches the new master");
+            Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+            output.WriteLine($"SIGTERM: fault to takeover {(takeover.Value - fault).TotalMilliseconds:F1} ms");
+        }
+    }
+
+    [Fact]
+    public void After_sigkill_the_backup_takes_over_on_the_same_mac_and_a_restarted_daemon_replaces_the_crashed_runs_macvlan()
+    {
+        (NetnsLab lab, LabProcess n1, LabProcess n2) = Cluster();
+        using (lab)
+        {
+            string before = LinkIndex(lab, "n1");
+            DateTimeOffset fault = DateTimeOffset.UtcNow;
+            n1.Signal("KILL");
+            DateTimeOffset? takeover = n2.WaitFor("Backup -> Master (NoResponse", TimeSpan.FromSeconds(3), fault);
+            Assert.True(takeover is not null, n2.Output);
+            Assert.True(NetnsLab.WaitUntil(() => HoldsAddress(lab, "n2", Link)));
+            Assert.True(NetnsLab.WaitUntil(() => lab.Ping("c", Daemon.VirtualAddress)), "the client reaches the new master on the same MAC");
+            Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+            Assert.True(HasLink(lab, "n1"), "a crash cleans nothing: the macvlan is left behind");
+
+            // A restarted daemon removes the leftover (and the address on it), makes its macvlan afresh, then preempts.
+            DateTimeOffset restart = DateTimeOffset.UtcNow;
+            LabProcess again = Daemon.Start(lab, "n1", 100, extra: UseVirtualMac);
+            Assert.True(again.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, again.Output);
+            Assert.NotEqual(before, LinkIndex(lab, "n1"));
+            Assert.True(n2.WaitFor("Master -> Backup", TimeSpan.FromSeconds(5), restart) is not null, n2.Output);
+            Assert.True(NetnsLab.WaitUntil(() => !HoldsAddress(lab, "n2", Link)));
+            Assert.True(NetnsLab.WaitUntil(() => lab.Ping("c", Daemon.VirtualAddress)));
+            Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+            output.WriteLine($"SIGKILL: fault to takeover {(takeover.Value - fault).TotalMilliseconds:F1} ms");
+        }
+    }
+
+    [Fact]
+    public void Ipv6_the_backup_hears_the_master_through_its_macvlan_and_the_client_resolves_the_address_to_the_ipv6_virtual_mac()
+    {
+        NetnsLab.RequireRoot("ping");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
+        const string addresses = "\"fe80::51:100/64\", \"2001:db8:51::100/64\"";
+        LabProcess n1 = Daemon.Start(lab, "n1", 100, extra: UseVirtualMac, addresses: addresses);
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        LabProcess n2 = Daemon.Start(lab, "n2", 90, extra: UseVirtualMac, addresses: addresses);
+        Thread.Sleep(1000); // ten intervals: a backup that did not hear the master would be master by now
+
+        Assert.DoesNotContain("-> Master", n2.Output, StringComparison.Ordinal);
+        string details = lab.Exec("n1", "ip -d link show vrrp6.51");
+        Assert.Contains("link/ether 00:00:5e:00:02:33", details, StringComparison.Ordinal);
+        Assert.Contains("addrgenmode random", details, StringComparison.Ordinal);
+        Assert.DoesNotContain("fe80::200:5eff:fe00:233", lab.Exec("n1", "ip addr show dev vrrp6.51"), StringComparison.Ordinal); // not from the shared MAC
+        Assert.Contains(" 2001:db8:51::100/64", lab.Exec("n1", "ip addr show dev vrrp6.51"), StringComparison.Ordinal);
+        Assert.DoesNotContain("2001:db8:51::100", lab.Exec("n2", "ip addr show"), StringComparison.Ordinal);
+        Assert.True(lab.Ping("c", "2001:db8:51::100"), n1.Output);
+        Assert.Equal("00:00:5e:00:02:33", lab.Neighbor("c", "2001:db8:51::100"));
+    }
+
+    [Fact]
+    public void Keepalived_master_with_use_vmac_and_our_backup_in_virtual_mac_mode_then_ours_takes_over_on_the_same_mac()
+    {
+        NetnsLab.RequireRoot("keepalived", "ping");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
+        string directory = Path.Combine(Path.GetTempPath(), lab.Namespace("n1"));
+        Directory.CreateDirectory(directory);
+        string conf = Path.Combine(directory, "keepalived.conf");
+        File.WriteAllText(conf, $$"""
+            global_defs {
+                router_id n1
+                vrrp_version 3
+            }
+            vrrp_instance VI_51 {
+                interface lab0
+                use_vmac
+                state BACKUP
+                virtual_router_id 51
+                priority 100
+                advert_int 0.1
+                virtual_ipaddress {
+                    {{Daemon.VirtualAddress}}/24
+                }
+            }
+            """);
+        // keepalived 2.2.7 sets arp_ignore and arp_filter on the parent but not arp_announce: without it, the parent's
+        // ARP request for the client carries the virtual address with the parent's MAC and the client's entry follows it.
+        lab.Exec("n1", "sysctl -qw net.ipv4.conf.lab0.arp_announce=2");
+        LabProcess keepalived = lab.Start("n1", "keepalived", "-n", "-l", "-D", "-P", "-f", conf, "-p", Path.Combine(directory, "keepalived.pid"), "-r", Path.Combine(directory, "vrrp.pid"));
+        Assert.True(keepalived.WaitFor("Entering MASTER STATE", TimeSpan.FromSeconds(10)) is not null, keepalived.Output);
+        LabProcess ours = Daemon.Start(lab, "n2", 90, extra: UseVirtualMac + """, "virtualMacInterface": "vmac-ours" """);
+        Thread.Sleep(1000);
+
+        Assert.DoesNotContain("-> Master", ours.Output, StringComparison.Ordinal);
+        Assert.Contains($"link/ether {VirtualMac}", lab.Exec("n1", $"ip link show {Link}"), StringComparison.Ordinal);
+        Assert.True(HoldsAddress(lab, "n1", Link), "keepalived holds the address on its vmac: " + lab.Exec("n1", "ip addr show"));
+        Assert.True(lab.Ping("c", Daemon.VirtualAddress));
+        Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+
+        DateTimeOffset fault = DateTimeOffset.UtcNow;
+        keepalived.Signal("TERM");
+        DateTimeOffset? takeover = ours.WaitFor("Backup -> Master", TimeSpan.FromSeconds(5), fault);
+        Assert.True(takeover is not null, ours.Output + "\n" + keepalived.Output);
+        Assert.True(NetnsLab.WaitUntil(() => HoldsAddress(lab, "n2", "vmac-ours")), "ours holds the address on the macvlan named in its configuration");
+        Assert.True(NetnsLab.WaitUntil(() => lab.Ping("c", Daemon.VirtualAddress)));
+        Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+        output.WriteLine($"keepalived (use_vmac) stopped, ours took over after {(takeover.Value - fault).TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public void Without_cap_net_admin_vrrpd_refuses_to_start_and_names_the_capability()
+    {
+        NetnsLab.RequireRoot("setpriv");
+        using NetnsLab lab = NetnsLab.Create("n1");
+        string config = Path.Combine(Path.GetTempPath(), $"vrrpd-{lab.Namespace("n1")}-nocap.json");
+        File.WriteAllText(config, $$"""
+            { "routers": [ { "name": "VI_51", "interface": "lab0", "virtualRouterId": 51, "priority": 100,
+              "advertisementInterval": "00:00:00.1", "virtualAddresses": ["{{Daemon.VirtualAddress}}/24"] {{UseVirtualMac}} } ] }
+            """);
+        LabProcess daemon = lab.Start("n1", "setpriv", "--inh-caps=-net_admin", "--bounding-set=-net_admin", "dotnet", Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), config, "--require-netns");
+        Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(20)), daemon.Output);
+        Assert.Contains("creating macvlan vrrp.51 on lab0 failed: the process lacks CAP_NET_ADMIN", daemon.Output, StringComparison.Ordinal);
+        Assert.False(HasLink(lab, "n1"));
+        File.Delete(config);
+    }
+
+    [Fact]
+    public void A_reload_that_changes_the_router_makes_its_macvlan_afresh_and_the_master_holds_the_address_on_the_new_one()
+    {
+        NetnsLab.RequireRoot("ping");
+        using NetnsLab lab = NetnsLab.Create("n1", "c");
+        LabProcess n1 = Daemon.Start(lab, "n1", 100, extra: UseVirtualMac);
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        string before = LinkIndex(lab, "n1");
+
+        string config = Path.Combine(Path.GetTempPath(), $"vrrpd-{lab.Namespace("n1")}.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"priority\": 100", "\"priority\": 110", StringComparison.Ordinal));
+        DateTimeOffset reload = DateTimeOffset.UtcNow;
+        n1.Signal("HUP");
+        Assert.True(n1.WaitFor("reloaded", TimeSpan.FromSeconds(5), reload) is not null, n1.Output);
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5), reload) is not null, n1.Output);
+        Assert.NotEqual(before, LinkIndex(lab, "n1"));
+        Assert.True(NetnsLab.WaitUntil(() => HoldsAddress(lab, "n1", Link)), "the address is on the new macvlan: " + n1.Output);
+        Assert.True(lab.Ping("c", Daemon.VirtualAddress));
+        Assert.Equal(VirtualMac, lab.Neighbor("c", Daemon.VirtualAddress));
+    }
+}
