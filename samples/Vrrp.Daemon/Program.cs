@@ -124,12 +124,12 @@ try
 }
 finally
 {
+    // Routers first: the priority-0 advertisement is what lets a backup take over at once.
+    await host.DisposeAsync();
     if (control is not null)
     {
         await control.DisposeAsync();
     }
-
-    await host.DisposeAsync();
 }
 
 Log("stopped");
