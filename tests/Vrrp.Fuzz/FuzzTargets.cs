@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using System.Text;
+using Vrrp.Keepalived;
 using Vrrp.Linux.Netlink;
 using Vrrp.Packets;
 
@@ -39,7 +41,35 @@ internal static class FuzzTargets
         new("ipv4-header", r => Datagram(r, VrrpVersion.V3, VrrpAuthentication.None), Header, input => RepairDatagram(input, null)),
         new("authentication-header", r => Datagram(r, VrrpVersion.V2, s_ah), AuthenticationHeaderOutcome, input => RepairDatagram(input, s_ah)),
         new("netlink-messages", Netlink, NetlinkOutcome, null),
+        new("keepalived-conf", KeepalivedSeed, KeepalivedOutcome, null),
     ];
+
+    // The keepalived.conf corpus of tests/Vrrp.Keepalived.Tests, copied next to the fuzzer; includes resolve in memory.
+    private static readonly Lazy<byte[][]> s_keepalivedCorpus = new(() =>
+    {
+        string folder = Path.Combine(AppContext.BaseDirectory, "KeepalivedCorpus");
+        return Directory.Exists(folder) ? [.. Directory.GetFiles(folder, "*.conf").Order(StringComparer.Ordinal).Select(File.ReadAllBytes)] : [];
+    });
+
+    private static readonly InMemoryKeepalivedFileSystem s_noFiles = new();
+
+    private static byte[] KeepalivedSeed(Random random) =>
+        s_keepalivedCorpus.Value.Length == 0 ? "vrrp_instance VI_1 {\n interface lab0\n virtual_router_id 51\n virtual_ipaddress {\n  198.51.100.100/24\n }\n}\n"u8.ToArray() : s_keepalivedCorpus.Value[random.Next(s_keepalivedCorpus.Value.Length)];
+
+    // Outcome: Valid, or the keyword of the first error ("fuzz.conf:12: virtual_router_id must be ..." -> virtual_router_id).
+    // Only KeepalivedConfigurationReader's typed results count; any exception escapes to the fuzzer as a finding.
+    private static string KeepalivedOutcome(ReadOnlySpan<byte> input)
+    {
+        KeepalivedCheckResult result = KeepalivedConfigurationReader.CheckText(Encoding.UTF8.GetString(input), "fuzz.conf", s_noFiles);
+        if (result.IsValid)
+        {
+            return "Valid";
+        }
+
+        string message = result.Errors[0].Message;
+        int space = message.IndexOfAny([' ', ':']);
+        return "error:" + (space > 0 ? message[..Math.Min(space, 32)] : message[..Math.Min(message.Length, 32)]);
+    }
 
     private static string Message(ReadOnlySpan<byte> input, AddressFamily family, PackedIPAddress source, PackedIPAddress destination)
     {
