@@ -24,7 +24,7 @@ internal static class KeepalivedPlan
             foreach (KeepalivedTrack track in instance.TrackScripts)
             {
                 KeepalivedScript script = configuration.Scripts.Single(s => s.Name == track.Name);
-                CheckPlan plan = ScriptCheck(script);
+                CheckPlan plan = ScriptCheck(script, configuration.GlobalDefinitions.ScriptUser);
                 checks[plan.Key] = plan;
                 tracks.Add(new TrackPlan(plan.Key, track.Weight ?? script.Weight));
             }
@@ -50,7 +50,7 @@ internal static class KeepalivedPlan
                 fingerprint.Append(CultureInfo.InvariantCulture, $"|{checks[track.CheckKey].Fingerprint} weight {track.Weight}");
             }
 
-            fingerprint.Append(CultureInfo.InvariantCulture, $"|{instance.Notify}|{instance.NotifyMaster}|{instance.NotifyBackup}|{instance.NotifyFault}|{instance.NotifyStop}");
+            fingerprint.Append(CultureInfo.InvariantCulture, $"|{instance.Notify}|{instance.NotifyMaster}|{instance.NotifyBackup}|{instance.NotifyFault}|{instance.NotifyStop}|vmac {instance.VirtualMacInterface}");
             routers.Add(new RouterPlan(instance.Name, options, fingerprint.ToString(), tracks, notify, instance.VirtualMacInterface));
         }
 
@@ -66,8 +66,10 @@ internal static class KeepalivedPlan
             ? null
             : new NotifyScripts { Notify = notify, NotifyMaster = master, NotifyBackup = backup, NotifyFault = fault, NotifyStop = stop };
 
-    private static CheckPlan ScriptCheck(KeepalivedScript script)
+    // keepalived's 'user USER [GROUP]' (or global_defs' script_user as the default) runs the script as that user.
+    private static CheckPlan ScriptCheck(KeepalivedScript script, string? scriptUser)
     {
+        string[] user = (script.User ?? scriptUser)?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
         var options = new ScheduledCheckOptions
         {
             Name = script.Name,
@@ -78,8 +80,12 @@ internal static class KeepalivedPlan
             Weight = script.Weight,
             InitFail = script.InitFail,
         };
-        string fingerprint = $"script {script.Name} '{script.Command}' {script.Interval} {script.Timeout} {script.Rise} {script.Fall} {script.Weight} {script.InitFail} {script.User}";
-        return new CheckPlan($"script:{script.Name}", fingerprint, options, () => new CommandHealthCheck(ScriptCommandLine.Split(script.Command)) { User = script.User });
+        string fingerprint = $"script {script.Name} '{script.Command}' {script.Interval} {script.Timeout} {script.Rise} {script.Fall} {script.Weight} {script.InitFail} {string.Join(':', user)}";
+        return new CheckPlan($"script:{script.Name}", fingerprint, options, () => new CommandHealthCheck(ScriptCommandLine.Split(script.Command))
+        {
+            User = user.Length > 0 ? user[0] : null,
+            Group = user.Length > 1 ? user[1] : null,
+        });
     }
 
     // keepalived hears link changes from netlink at once; a 100 ms poll of /sys is close and costs little.

@@ -72,7 +72,9 @@ try
 {
     await host.ApplyAsync(Load());
 }
-catch (Exception e) when (e is VrrpConfigurationException or KeepalivedConfigurationException or InvalidDataException or JsonException or UnauthorizedAccessException or IOException or InvalidOperationException or System.Net.Sockets.SocketException)
+#pragma warning disable CA1031 // whatever stops the start, what was made so far (macvlans, sysctls) must be undone
+catch (Exception e)
+#pragma warning restore CA1031
 {
     Console.Error.WriteLine($"vrrpd: {Describe(e)}");
     await host.DisposeAsync();
@@ -146,6 +148,11 @@ DaemonPlan Load()
     foreach (KeepalivedDiagnostic warning in configuration.Warnings)
     {
         Log($"warning: {warning}");
+    }
+
+    if (configuration.GlobalDefinitions.EnableScriptSecurity)
+    {
+        Log("warning: enable_script_security is not enforced: scripts run as their 'user' or script_user, else as root, whoever can write them");
     }
 
     return KeepalivedPlan.Create(configuration, stateFile);

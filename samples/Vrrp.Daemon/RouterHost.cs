@@ -36,6 +36,7 @@ internal sealed class RouterHost : IAsyncDisposable
     private readonly Dictionary<string, (CheckPlan Plan, ScheduledHealthCheck Check)> _checks = new(StringComparer.Ordinal);
     private readonly List<VrrpSyncGroup> _groups = [];
     private VrrpNotificationDispatcher? _notify;
+    private string? _notifyFingerprint;
     private List<IDisposable> _attachments = [];
 
     public RouterHost(ILoggerFactory loggers, Action<string> log)
@@ -61,6 +62,11 @@ internal sealed class RouterHost : IAsyncDisposable
 
     public async Task ApplyAsync(DaemonPlan plan)
     {
+        // Everything that can refuse the plan is asked before anything running is touched: a bad reload changes nothing.
+        Validate(plan);
+        string notifyFingerprint = NotifyFingerprint(plan);
+        VrrpNotificationDispatcher? notify = notifyFingerprint == _notifyFingerprint ? null : CreateDispatcher(plan);
+
         // Checks first: a router restarts when a check it tracks changed, as its fingerprint says so.
         foreach ((string key, (CheckPlan old, ScheduledHealthCheck check)) in _checks.ToList())
         {
@@ -75,86 +81,154 @@ internal sealed class RouterHost : IAsyncDisposable
         {
             if (!_checks.ContainsKey(key))
             {
-                IReadOnlyList<string> errors = wanted.Options.Validate();
-                if (errors.Count > 0)
-                {
-                    throw new VrrpConfigurationException(errors);
-                }
-
-                _checks[key] = (wanted, new ScheduledHealthCheck(wanted.Options, wanted.Create(), _time, _loggers.CreateLogger("Vrrp.Health")));
+                // Checks run on the system clock's pool, never on the precise timer thread that paces the adverts.
+                _checks[key] = (wanted, new ScheduledHealthCheck(wanted.Options, wanted.Create(), TimeProvider.System, _loggers.CreateLogger("Vrrp.Health")));
             }
         }
 
+        bool restarted = false;
         foreach (string name in _running.Keys.ToList())
         {
             if (plan.Routers.FirstOrDefault(r => r.Name == name) is not { } wanted || wanted.Fingerprint != _running[name].Plan.Fingerprint)
             {
                 _log($"{name}: configuration changed or removed, stopping it");
                 StopRouter(name);
+                restarted = true;
             }
         }
 
-        var started = new List<VirtualRouter>();
-        foreach (RouterPlan wanted in plan.Routers)
+        var started = new List<(string Name, VirtualRouter Router)>();
+        try
         {
-            if (_running.ContainsKey(wanted.Name))
+            foreach (RouterPlan wanted in plan.Routers)
             {
-                continue; // unchanged: keeps its state, no failover
-            }
-
-            VirtualRouterOptions options = wanted.Options;
-            options.TrackedChecks.Clear();
-            foreach (TrackPlan track in wanted.Tracks)
-            {
-                options.TrackedChecks.Add(_checks[track.CheckKey].Check.CreateTracked(track.Weight));
-            }
-
-            string parent = options.Interface;
-            IVrrpTransport transport = options.UseVirtualMac ? VirtualMacTransportFor(wanted, plan) : TransportFor(options, plan);
-            VirtualRouter router;
-            try
-            {
-                router = new VirtualRouter(options, transport, _addresses, _announcer, _time);
-            }
-            catch
-            {
-                RemoveVirtualMac(wanted.Name); // a router that cannot be made must not leave its macvlan behind
-                throw;
-            }
-
-            // Addresses a crashed run left behind: a router that starts is not master, so it must not hold them.
-            foreach (VirtualAddress address in router.VirtualAddresses)
-            {
-                _addresses.Remove(parent, address);
-                if (options.UseVirtualMac)
+                if (!_running.ContainsKey(wanted.Name))
                 {
-                    _addresses.Remove(options.Interface, address);
+                    started.Add((wanted.Name, CreateRouter(wanted, plan)));
+                    restarted = true;
                 }
             }
-
-            string name = wanted.Name;
-            router.StateChanged += (_, change) => _log($"{name}: {change.From} -> {change.To} ({change.Reason}, priority {change.Priority})");
-            _metrics.Track(router);
-            lock (_running)
+        }
+        catch
+        {
+            // Routers made but never started must not look unchanged to the next reload: drop them.
+            foreach ((string name, _) in started)
             {
-                _running[name] = new Running(wanted, router, _routerLog.Attach(router));
+                StopRouter(name);
             }
 
-            _links.Track(_interfaces[parent].Index, router); // a macvlan goes down with its parent: track the parent
-            started.Add(router);
+            if (notify is not null)
+            {
+                await notify.DisposeAsync();
+            }
+
+            throw;
         }
 
-        // Notifications are rebuilt whole: a dispatcher takes its scripts before it hears a first change.
-        await RebuildNotificationsAsync(plan);
+        if (notify is not null || restarted)
+        {
+            await RewireNotificationsAsync(plan, notify, notifyFingerprint);
+        }
+
         foreach ((CheckPlan _, ScheduledHealthCheck check) in _checks.Values)
         {
-            check.Start();
+            check.Start(); // new checks start; running ones ignore it
         }
 
-        foreach (VirtualRouter router in started)
+        foreach ((_, VirtualRouter router) in started)
         {
             router.Start();
         }
+    }
+
+    private static void Validate(DaemonPlan plan)
+    {
+        var errors = new List<string>();
+        foreach (CheckPlan check in plan.Checks.Values)
+        {
+            errors.AddRange(check.Options.Validate());
+        }
+
+        foreach (RouterPlan router in plan.Routers)
+        {
+            errors.AddRange(router.Options.Validate());
+            if (router.Notify is not null)
+            {
+                errors.AddRange(router.Notify.Validate(router.Name));
+            }
+        }
+
+        foreach (SyncGroupPlan group in plan.SyncGroups)
+        {
+            if (group.Notify is not null)
+            {
+                errors.AddRange(group.Notify.Validate(group.Name));
+            }
+        }
+
+        // Two routers on one macvlan name would delete each other's (vrrp.{VRID} is the default on every parent).
+        foreach (var clash in plan.Routers.Where(r => r.Options.UseVirtualMac).GroupBy(MacvlanName).Where(g => g.Count() > 1))
+        {
+            errors.Add($"{string.Join(", ", clash.Select(r => r.Name))}: virtual MAC interface '{clash.Key}' is used more than once; give each router its own name (use_vmac NAME).");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new VrrpConfigurationException(errors);
+        }
+    }
+
+    private static string MacvlanName(RouterPlan router) =>
+        router.VirtualMacInterface ?? MacvlanManager.DefaultName(FamilyOf(router.Options), (byte)router.Options.VirtualRouterId);
+
+    // A VRRPv3 router may carry no virtual address (leader election): its family then comes from its unicast peers.
+    private static AddressFamily FamilyOf(VirtualRouterOptions options) =>
+        options.VirtualAddresses.Count > 0 ? VirtualAddress.Parse(options.VirtualAddresses[0]).Address.Family
+        : options.UnicastPeers.Count > 0 ? System.Net.IPAddress.Parse(options.UnicastPeers[0]).AddressFamily
+        : AddressFamily.InterNetwork;
+
+    private VirtualRouter CreateRouter(RouterPlan wanted, DaemonPlan plan)
+    {
+        VirtualRouterOptions options = wanted.Options;
+        options.TrackedChecks.Clear();
+        foreach (TrackPlan track in wanted.Tracks)
+        {
+            options.TrackedChecks.Add(_checks[track.CheckKey].Check.CreateTracked(track.Weight));
+        }
+
+        string parent = options.Interface;
+        IVrrpTransport transport = options.UseVirtualMac ? VirtualMacTransportFor(wanted, plan) : TransportFor(options, plan);
+        VirtualRouter router;
+        try
+        {
+            router = new VirtualRouter(options, transport, _addresses, _announcer, _time);
+        }
+        catch
+        {
+            RemoveVirtualMac(wanted.Name); // a router that cannot be made must not leave its macvlan behind
+            throw;
+        }
+
+        // Addresses a crashed run left behind: a router that starts is not master, so it must not hold them.
+        foreach (VirtualAddress address in router.VirtualAddresses)
+        {
+            _addresses.Remove(parent, address);
+            if (options.UseVirtualMac)
+            {
+                _addresses.Remove(options.Interface, address);
+            }
+        }
+
+        string name = wanted.Name;
+        router.StateChanged += (_, change) => _log($"{name}: {change.From} -> {change.To} ({change.Reason}, priority {change.Priority})");
+        _metrics.Track(router);
+        lock (_running)
+        {
+            _running[name] = new Running(wanted, router, _routerLog.Attach(router));
+        }
+
+        _links.Track(_interfaces[parent].Index, router); // a macvlan goes down with its parent: track the parent
+        return router;
     }
 
     public async ValueTask DisposeAsync()
@@ -207,40 +281,66 @@ internal sealed class RouterHost : IAsyncDisposable
         _time.Dispose();
     }
 
-    private async Task RebuildNotificationsAsync(DaemonPlan plan)
+    private static string NotifyFingerprint(DaemonPlan plan)
     {
-        var notify = new VrrpNotificationDispatcher(_time, _loggers.CreateLogger("Vrrp.Notify"), _metrics);
+        var text = new System.Text.StringBuilder($"fifo {plan.NotifyFifo}|state {plan.StateFile}");
         foreach (RouterPlan router in plan.Routers)
         {
-            if (router.Notify is not null)
-            {
-                notify.AddNotifyScripts(router.Name, router.Notify);
-            }
+            text.Append($"|{router.Name}:{Describe(router.Notify)}");
         }
 
         foreach (SyncGroupPlan group in plan.SyncGroups)
         {
-            if (group.Notify is not null)
+            text.Append($"|group {group.Name}({string.Join(',', group.Members)}):{Describe(group.Notify)}");
+        }
+
+        return text.ToString();
+
+        static string Describe(NotifyScripts? n) => n is null ? "-" : $"{n.Notify}/{n.NotifyMaster}/{n.NotifyBackup}/{n.NotifyFault}/{n.NotifyStop}/{n.Timeout}";
+    }
+
+    // Notify scripts and the notify FIFO run on the system clock's pool: a slow script's budget timer must never share
+    // the precise timer thread that paces the adverts.
+    private VrrpNotificationDispatcher CreateDispatcher(DaemonPlan plan)
+    {
+        var notify = new VrrpNotificationDispatcher(TimeProvider.System, _loggers.CreateLogger("Vrrp.Notify"), _metrics);
+        try
+        {
+            foreach (RouterPlan router in plan.Routers.Where(r => r.Notify is not null))
             {
-                notify.AddNotifyScripts(group.Name, group.Notify);
+                notify.AddNotifyScripts(router.Name, router.Notify!);
             }
-        }
 
-        if (plan.NotifyFifo is not null)
+            foreach (SyncGroupPlan group in plan.SyncGroups.Where(g => g.Notify is not null))
+            {
+                notify.AddNotifyScripts(group.Name, group.Notify!);
+            }
+
+            if (plan.NotifyFifo is not null)
+            {
+                notify.AddNotifyFifo(plan.NotifyFifo);
+            }
+
+            if (plan.StateFile is not null)
+            {
+                notify.AddStateFile(plan.StateFile);
+            }
+
+            return notify;
+        }
+        catch
         {
-            notify.AddNotifyFifo(plan.NotifyFifo);
+            _ = notify.DisposeAsync().AsTask();
+            throw;
         }
+    }
 
-        if (plan.StateFile is not null)
-        {
-            notify.AddStateFile(plan.StateFile);
-        }
-
-        foreach (IDisposable attachment in _attachments)
-        {
-            attachment.Dispose();
-        }
-
+    // Routers (re)attach to the dispatcher, and sync groups are made again over the routers running now. A new
+    // dispatcher is attached before the old one is let go, so no change falls between the two.
+    private async Task RewireNotificationsAsync(DaemonPlan plan, VrrpNotificationDispatcher? replacement, string fingerprint)
+    {
+        VrrpNotificationDispatcher notify = replacement ?? _notify!;
+        List<IDisposable> oldAttachments = _attachments;
         foreach (VrrpSyncGroup group in _groups)
         {
             group.Dispose();
@@ -260,12 +360,30 @@ internal sealed class RouterHost : IAsyncDisposable
             attachments.Add(notify.Attach(group));
         }
 
-        VrrpNotificationDispatcher? old = _notify;
-        (_notify, _attachments) = (notify, attachments);
-        if (old is not null)
+        foreach (IDisposable attachment in oldAttachments)
         {
-            await old.FlushAsync();
-            await old.DisposeAsync();
+            attachment.Dispose();
+        }
+
+        _attachments = attachments;
+        if (replacement is not null)
+        {
+            VrrpNotificationDispatcher? old = _notify;
+            (_notify, _notifyFingerprint) = (replacement, fingerprint);
+            if (old is not null)
+            {
+                using var flush = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try
+                {
+                    await old.FlushAsync(flush.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    _log("notify scripts of the previous configuration still running after 10 s: not waiting for them");
+                }
+
+                await old.DisposeAsync();
+            }
         }
     }
 
@@ -285,7 +403,7 @@ internal sealed class RouterHost : IAsyncDisposable
 
     private IVrrpTransport TransportFor(VirtualRouterOptions options, DaemonPlan plan)
     {
-        AddressFamily family = VirtualAddress.Parse(options.VirtualAddresses[0]).Address.Family;
+        AddressFamily family = FamilyOf(options);
         if (!_transports.TryGetValue((options.Interface, family), out IVrrpTransport? transport))
         {
             transport = Open(InterfaceFor(options.Interface, plan), family);
@@ -302,9 +420,9 @@ internal sealed class RouterHost : IAsyncDisposable
     private IVrrpTransport VirtualMacTransportFor(RouterPlan wanted, DaemonPlan plan)
     {
         VirtualRouterOptions options = wanted.Options;
-        AddressFamily family = VirtualAddress.Parse(options.VirtualAddresses[0]).Address.Family;
+        AddressFamily family = FamilyOf(options);
         LinuxInterface parent = InterfaceFor(options.Interface, plan);
-        string link = wanted.VirtualMacInterface ?? MacvlanManager.DefaultName(family, (byte)options.VirtualRouterId);
+        string link = MacvlanName(wanted);
         LinuxInterface macvlan = _macvlans.Create(link, parent, family, (byte)options.VirtualRouterId);
         _log($"{wanted.Name}: virtual MAC {macvlan.Mac} on {link} (macvlan on {parent.Name})");
         _interfaces[link] = macvlan;

@@ -54,6 +54,9 @@ public sealed class VrrpSyncGroup : IDisposable
             member.SyncGroup = this;
             member.StateChanged += _onStateChanged;
         }
+
+        // Members may be in Fault already (a group made on a reload): work out who must be held from the start.
+        MemberFaultChanged();
     }
 
     /// <summary>Gets the name.</summary>
@@ -65,13 +68,15 @@ public sealed class VrrpSyncGroup : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        _timer.Dispose();
         foreach (VirtualRouter member in _members)
         {
             member.StateChanged -= _onStateChanged;
             member.SyncGroup = null;
-        }
 
-        _timer.Dispose();
+            // A member held in Fault only for the group's sake must not stay there once the group is gone.
+            member.SetSyncGroupFault(false);
+        }
     }
 
     // keepalived's vrrp_sync_can_goto_master: a member takes over only when no other member still hears a master.

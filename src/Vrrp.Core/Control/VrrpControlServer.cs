@@ -236,7 +236,7 @@ public sealed class VrrpControlServer : IAsyncDisposable
                     ReadOnlySequence<byte> buffer = result.Buffer;
                     while (TryReadLine(ref buffer, out ReadOnlySequence<byte> line))
                     {
-                        Execute(Encoding.UTF8.GetString(line).TrimEnd('\r'), writer);
+                        ExecuteSafely(Encoding.UTF8.GetString(line).TrimEnd('\r'), writer);
                         writer.Write("\n"u8);
                         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
                     }
@@ -266,6 +266,27 @@ public sealed class VrrpControlServer : IAsyncDisposable
                 await writer.CompleteAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    // A command that fails (say, promote to a priority the router now refuses) answers with the error; it must never
+    // end the connection's task with an exception, nor the server's disposal.
+    private void ExecuteSafely(string command, PipeWriter writer)
+    {
+        var answer = new ArrayBufferWriter<byte>();
+        try
+        {
+            Execute(command, answer);
+        }
+#pragma warning disable CA1031 // see above
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            answer.Clear();
+            using var json = new Utf8JsonWriter(answer);
+            Answer(json, $"{command}: {e.Message}");
+        }
+
+        writer.Write(answer.WrittenSpan);
     }
 
     private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
