@@ -135,4 +135,28 @@ public sealed class SyncGroupTests
         Assert.Equal("r1", sim.AssertExactlyOneMaster(52).Name);
         Assert.Equal(1, sim["r1"].Routers[0].Statistics.MasterTransitions);
     }
+
+    [Fact]
+    public void A_group_disposed_while_it_holds_a_member_in_fault_lets_it_go_and_a_new_group_holds_it_again()
+    {
+        // Input: r1's VRID 51 fails (weight 0), so the group holds r1's VRID 52 in Fault; the group is disposed (a
+        // reload that drops it), then made again over the same routers.
+        // Expected: without the group VRID 52 leaves Fault and takes its mastership back (priority 100 against 90);
+        // the new group holds it in Fault again at once, as VRID 51 still fails.
+        using VrrpSimulation sim = Pair(syncGroups: true);
+        _r1Vrid51.SetHealthy(false);
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        Assert.Equal(VrrpState.Fault, sim["r1"].Routers[1].State);
+
+        sim["r1"].SyncGroup!.Dispose();
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal(VrrpState.Fault, sim["r1"].Routers[0].State);
+        Assert.Equal("r1", sim.AssertExactlyOneMaster(52).Name);
+
+        using var again = new VrrpSyncGroup("again", sim["r1"].Routers, sim.Time);
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        Assert.Equal(VrrpState.Fault, sim["r1"].Routers[1].State);
+        Assert.Equal("r2", sim.AssertExactlyOneMaster(52).Name);
+        Assert.Empty(sim.CheckAddressInvariant());
+    }
 }
