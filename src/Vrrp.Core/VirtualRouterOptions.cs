@@ -80,8 +80,8 @@ public sealed class VirtualRouterOptions
     /// <summary>Gets or sets the announcements per address in each refresh (<c>garp_master_refresh_repeat</c>), 1 to 255. Default 1.</summary>
     public int GarpMasterRefreshRepeat { get; set; } = 1;
 
-    /// <summary>Gets or sets the announcements a master sends on hearing a lower priority (<c>garp_lower_prio_repeat</c>), 0 to 255: it heals stale ARP caches after a split brain.</summary>
-    public int GarpLowerPriorityRepeat { get; set; }
+    /// <summary>Gets or sets the announcements a master sends on hearing a lower priority (<c>garp_lower_prio_repeat</c>), 0 to 255: it heals stale ARP caches after a split brain. Default 5, as keepalived (its <c>garp_master_repeat</c>).</summary>
+    public int GarpLowerPriorityRepeat { get; set; } = 5;
 
     /// <summary>Gets or sets the checksum form sent by a VRRPv3 IPv4 router. Default: with the pseudo-header, as keepalived sends, so a mixed cluster works; both forms are accepted on receive.</summary>
     public VrrpChecksumForm ChecksumForm { get; set; } = VrrpChecksumForm.PseudoHeader;

@@ -107,6 +107,26 @@ public sealed class SeedScenarioTests
     }
 
     [Fact]
+    public void A_master_whose_adverts_are_lost_re_announces_on_hearing_the_usurper_with_default_options()
+    {
+        // Input: default options; everything r1 sends is lost (its VRRP output dropped, as in eng/bench/faults.py's
+        // drop-out fault), while r1 still hears the others. Expected: r2 takes over and announces, which moves the clients
+        // to r2's MAC; r1, still master, hears r2's lower priority and re-announces (keepalived's default
+        // garp_lower_prio_repeat, 5), so clients come back to r1 and are not stuck on r2 once r2 yields. With a default of
+        // 0, the clients of the namespace fault run stayed on r2's MAC for 7 s after the heal.
+        using VrrpSimulation sim = Cluster();
+        var lost = new LinkConditions { Loss = 1.0 };
+        sim.Network.SetConditions(sim["r1"].Host, sim["r2"].Host, lost);
+        sim.Network.SetConditions(sim["r1"].Host, sim["r3"].Host, lost);
+        DateTimeOffset cutAt = sim.Time.GetUtcNow();
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal(["r1", "r2"], sim.MastersOf().Select(n => n.Name).Order());
+
+        DateTimeOffset r2Announced = sim["r2"].Addresses.GetEvents().First(e => e.Kind == AddressEventKind.Announced && e.Time >= cutAt).Time;
+        Assert.Contains(sim["r1"].Addresses.GetEvents(), e => e.Kind == AddressEventKind.Announced && e.Time >= r2Announced && e.Repeat == 5);
+    }
+
+    [Fact]
     public void Tracked_service_failing_on_the_master_with_weight_minus_20_fails_over_and_preempts_back_on_recovery()
     {
         // Input: r1's service check (weight −20) fails, then recovers. Expected: 100 − 20 = 80 < 90, so r2 takes over;
