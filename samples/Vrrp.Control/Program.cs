@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
-// vrrpctl [--socket PATH] [--json] status [NAME] | demote NAME | promote NAME
+// vrrpctl [--socket PATH] [--json] status [NAME] | demote NAME | promote NAME | process
 // Talks to vrrpd's control socket: one command line out, one JSON line back.
 string socketPath = "/run/vrrpd.sock";
 bool raw = false;
@@ -24,9 +24,9 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-if (words.Count == 0 || words[0] is not ("status" or "demote" or "promote"))
+if (words.Count == 0 || words[0] is not ("status" or "demote" or "promote" or "process"))
 {
-    Console.Error.WriteLine("usage: vrrpctl [--socket PATH] [--json] status [NAME] | demote NAME | promote NAME");
+    Console.Error.WriteLine("usage: vrrpctl [--socket PATH] [--json] status [NAME] | demote NAME | promote NAME | process");
     return 2;
 }
 
@@ -64,6 +64,13 @@ else if (root.TryGetProperty("routers", out JsonElement routers))
             $"{router.GetProperty("state").GetString(),-8} {router.GetProperty("priority").GetInt32(),4} {router.GetProperty("masterAddress").ToString(),-26} " +
             $"{router.GetProperty("masterPriority").GetInt32(),5} {counters.GetProperty("advertisementsSent").GetInt64(),8} " +
             $"{counters.GetProperty("advertisementsReceived").GetInt64(),8} {dropped,6}"));
+    }
+}
+else if (root.TryGetProperty("process", out JsonElement process))
+{
+    foreach (JsonProperty property in process.EnumerateObject())
+    {
+        Console.WriteLine($"{property.Name,-20} {property.Value}");
     }
 }
 else

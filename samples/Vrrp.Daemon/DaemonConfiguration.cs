@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Vrrp;
 
 namespace VrrpDaemon;
@@ -10,15 +9,6 @@ namespace VrrpDaemon;
 /// </summary>
 internal sealed class DaemonConfiguration
 {
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNameCaseInsensitive = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        PreferredObjectCreationHandling = JsonObjectCreationHandling.Populate,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     public List<JsonElement> Routers { get; init; } = [];
 
     public string? NotifyFifo { get; init; }
@@ -27,12 +17,12 @@ internal sealed class DaemonConfiguration
 
     public static DaemonPlan LoadPlan(string path, string? stateFile)
     {
-        DaemonConfiguration configuration = JsonSerializer.Deserialize<DaemonConfiguration>(File.ReadAllText(path), JsonOptions)
+        DaemonConfiguration configuration = JsonSerializer.Deserialize(File.ReadAllText(path), DaemonJsonContext.Default.DaemonConfiguration)
             ?? throw new InvalidDataException($"{path}: empty configuration.");
         var routers = new List<RouterPlan>();
         foreach (JsonElement entry in configuration.Routers)
         {
-            VirtualRouterOptions options = entry.Deserialize<VirtualRouterOptions>(JsonOptions) ?? throw new InvalidDataException("A router entry is empty.");
+            VirtualRouterOptions options = entry.Deserialize(DaemonJsonContext.Default.VirtualRouterOptions) ?? throw new InvalidDataException("A router entry is empty.");
             IReadOnlyList<string> errors = options.Validate();
             if (errors.Count > 0)
             {

@@ -20,7 +20,7 @@ internal static class KeepalivedPlan
             VirtualRouterOptions options = instance.CreateOptions();
             options.Name = instance.Name;
             var tracks = new List<TrackPlan>();
-            var fingerprint = new StringBuilder(JsonSerializer.Serialize(options, DaemonConfiguration.JsonOptions));
+            var fingerprint = new StringBuilder(JsonSerializer.Serialize(options, DaemonJsonContext.Default.VirtualRouterOptions));
             foreach (KeepalivedTrack track in instance.TrackScripts)
             {
                 KeepalivedScript script = configuration.Scripts.Single(s => s.Name == track.Name);

@@ -5,6 +5,22 @@ namespace Vrrp.Linux.Tests;
 /// <summary>Behaviour of the precise timers (their lateness is measured by the benchmark harness, not asserted here).</summary>
 public sealed class PreciseTimeProviderTests
 {
+    [Theory]
+    [InlineData(0.1, 1)]
+    [InlineData(0.999, 1)]
+    [InlineData(1.0, 1)]
+    [InlineData(2.5, 3)]
+    [InlineData(999.2, 1000)]
+    [InlineData(60_000, 1000)]
+    public void The_event_wait_rounds_up_to_whole_milliseconds_so_the_timer_thread_never_spins(double milliseconds, int expected)
+    {
+        // Input: the time left before the spin window. Expected: a wait of at least 1 ms, rounded up, at most 1 s.
+        // Rounded down, a fraction of a millisecond became a zero wait and the thread spun until the window opened.
+        long ticks = (long)Math.Ceiling(milliseconds * System.Diagnostics.Stopwatch.Frequency / 1000);
+
+        Assert.Equal(expected, PreciseTimeProvider.WaitMilliseconds(ticks));
+    }
+
     [Fact]
     public void Timers_fire_in_due_order_and_not_before_their_due_time()
     {

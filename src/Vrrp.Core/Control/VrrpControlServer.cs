@@ -14,7 +14,9 @@ namespace Vrrp.Control;
 /// <remarks>
 /// Commands: <c>status</c> and <c>status NAME</c> (see <see cref="VirtualRouterStatus"/>); <c>demote NAME</c> sets
 /// the router's priority to 1 and, if it is master, hands mastership over at once with a priority-0 advertisement
-/// (for maintenance: it stays in the cluster as the last resort); <c>promote NAME</c> restores the priority it had.
+/// (for maintenance: it stays in the cluster as the last resort); <c>promote NAME</c> restores the priority it had;
+/// <c>process</c> reports the process's garbage collections per generation, bytes allocated so far and working set, so
+/// a steady state's cost can be read from two answers without attaching a tool.
 /// A failing answer is <c>{"ok":false,"error":"…"}</c>. A client can never disturb the routers beyond what its
 /// commands ask: bad input gets an error answer, a broken connection is dropped.
 /// </remarks>
@@ -128,10 +130,31 @@ public sealed class VrrpControlServer : IAsyncDisposable
             case ["promote", string name]:
                 WithRouter(json, name, router => Answer(json, Promote(router)));
                 break;
+            case ["process"]:
+                WriteProcess(json);
+                break;
             default:
-                Answer(json, $"unknown command '{command}': use status [NAME], demote NAME or promote NAME");
+                Answer(json, $"unknown command '{command}': use status [NAME], demote NAME, promote NAME or process");
                 break;
         }
+    }
+
+    private static void WriteProcess(Utf8JsonWriter json)
+    {
+        // Read before anything else of this answer allocates, so two answers bracket only what ran between them.
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
+        json.WriteStartObject();
+        json.WriteBoolean("ok", true);
+        json.WriteStartObject("process");
+        json.WriteNumber("gen0Collections", gen0);
+        json.WriteNumber("gen1Collections", gen1);
+        json.WriteNumber("gen2Collections", gen2);
+        json.WriteNumber("totalAllocatedBytes", allocated);
+        json.WriteNumber("workingSetBytes", Environment.WorkingSet);
+        json.WriteNumber("heapSizeBytes", GC.GetGCMemoryInfo().HeapSizeBytes);
+        json.WriteEndObject();
+        json.WriteEndObject();
     }
 
     private static void Answer(Utf8JsonWriter json, string? error)

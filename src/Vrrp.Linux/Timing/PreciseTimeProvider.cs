@@ -97,7 +97,7 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
             if (due - now > s_spinWindowTicks)
             {
                 long waitTicks = due == long.MaxValue ? Stopwatch.Frequency : due - now - s_spinWindowTicks;
-                _wake.WaitOne(TimeSpan.FromTicks(Math.Min(waitTicks * TimeSpan.TicksPerSecond / Stopwatch.Frequency, TimeSpan.TicksPerSecond)));
+                _wake.WaitOne(WaitMilliseconds(waitTicks));
                 continue;
             }
 
@@ -122,6 +122,15 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
             timer.Invoke();
         }
     }
+
+    /// <summary>
+    /// The event wait in whole milliseconds, rounded up and at most one second. Waits take whole milliseconds: rounding
+    /// down turned the last fraction of a millisecond before the spin window into a zero wait, and the loop spun up to a
+    /// millisecond of CPU for every timer. Rounding up ends the wait at most 1 ms into the 2 ms window, and
+    /// <see cref="SleepUntil"/> sleeps the rest in the kernel.
+    /// </summary>
+    internal static int WaitMilliseconds(long waitTicks) =>
+        (int)Math.Clamp((waitTicks * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency, 1, 1000);
 
     private static void SleepUntil(long due)
     {

@@ -67,6 +67,29 @@ public sealed class VrrpControlServerTests
         Assert.Equal(100, sim["r1"].Router.Priority);
     }
 
+    [Fact]
+    public void Process_reports_collections_allocated_bytes_and_working_set_that_move_with_the_process()
+    {
+        // Input: "process", then 1 MB allocated and a gen0 collection forced, then "process" again.
+        // Expected: the second answer counts at least that MB more and at least one more gen0 collection.
+        using VrrpSimulation sim = Cluster();
+        var server = new VrrpControlServer("/unused", () => [.. sim.Nodes.Select(n => n.Router)]);
+
+        JsonElement before = Execute(server, "process");
+        byte[] block = new byte[1 << 20];
+        GC.KeepAlive(block);
+        GC.Collect(0);
+        JsonElement after = Execute(server, "process");
+
+        Assert.True(before.GetProperty("ok").GetBoolean());
+        JsonElement b = before.GetProperty("process"), a = after.GetProperty("process");
+        Assert.True(a.GetProperty("totalAllocatedBytes").GetInt64() - b.GetProperty("totalAllocatedBytes").GetInt64() >= 1 << 20);
+        Assert.True(a.GetProperty("gen0Collections").GetInt32() > b.GetProperty("gen0Collections").GetInt32());
+        Assert.True(a.GetProperty("gen2Collections").GetInt32() >= b.GetProperty("gen2Collections").GetInt32());
+        Assert.True(a.GetProperty("workingSetBytes").GetInt64() > 0);
+        Assert.True(a.GetProperty("heapSizeBytes").GetInt64() > 0);
+    }
+
     [Theory]
     [InlineData("status r9", "no router named 'r9'")]
     [InlineData("promote r1", "r1 is not demoted")]
