@@ -34,125 +34,15 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lab import Lab, run  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VRRPD = os.environ.get("VRRPD", os.path.join(ROOT, "samples", "Vrrp.Daemon", "bin", "Release", "net10.0", "vrrpd.dll"))
 VIP = "198.51.100.100"
 N1, N2 = "198.51.100.11", "198.51.100.12"
 N2_MAC = "02:00:00:00:00:0c"
 PRIORITY_NEW_MASTER = 90
-
-
-def run(*args, check=True):
-    result = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
-    if check and result.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed: {result.stdout}")
-    return result.stdout
-
-
-class Lab:
-    """A bridge in its own namespace and one namespace per host, joined by veth pairs whose inner end is lab0."""
-
-    counter = 0
-
-    @staticmethod
-    def remove_stale():
-        """Labs of runs that died: stop what runs inside them (all started by that run), then remove them."""
-        for line in run("ip", "netns", "list").splitlines():
-            name = line.split(" ")[0]
-            match = re.match(r"^vrrpb-(\d+)-", name)
-            if match and int(match.group(1)) != os.getpid() and not os.path.exists(f"/proc/{match.group(1)}"):
-                for pid in run("ip", "netns", "pids", name, check=False).split():
-                    try:
-                        os.kill(int(pid), signal.SIGKILL)
-                    except (ProcessLookupError, ValueError):
-                        pass
-                run("ip", "netns", "del", name, check=False)
-
-    def __init__(self, hosts):
-        Lab.counter += 1
-        self.tag = f"vrrpb-{os.getpid()}-{Lab.counter}"
-        self.namespaces = []
-        self.processes = []
-        try:
-            bridge = self._add(f"{self.tag}-br")
-            run("ip", "-n", bridge, "link", "add", "br0", "type", "bridge")
-            run("ip", "-n", bridge, "link", "set", "br0", "up")
-            for i, host in enumerate(hosts):
-                ns = self._add(self.ns(host))
-                run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0")
-                run("ip", "link", "add", "lab0", "netns", ns, "type", "veth", "peer", "name", f"p{i + 1}", "netns", bridge)
-                run("ip", "-n", bridge, "link", "set", f"p{i + 1}", "master", "br0", "up")
-                run("ip", "-n", ns, "link", "set", "lo", "up")
-                run("ip", "-n", ns, "link", "set", "lab0", "address", f"02:00:00:00:00:{11 + i:02x}")
-                run("ip", "-n", ns, "addr", "add", f"198.51.100.{11 + i}/24", "dev", "lab0")
-                run("ip", "-n", ns, "link", "set", "lab0", "up")
-        except BaseException:
-            self.close()
-            raise
-
-    def ns(self, host):
-        return f"{self.tag}-{host}"
-
-    def _add(self, name):
-        run("ip", "netns", "add", name)
-        self.namespaces.append(name)
-        return name
-
-    def start(self, host, *command, capture=True):
-        process = LabProcess(self.ns(host), command, capture)
-        self.processes.append(process)
-        return process
-
-    def close(self):
-        for process in self.processes:
-            process.kill()
-        for ns in reversed(self.namespaces):
-            run("ip", "netns", "del", ns, check=False)
-        self.namespaces.clear()
-
-
-class LabProcess:
-    """A process started in a namespace (ip netns exec execs it, so the pid is the program's), with timed output."""
-
-    def __init__(self, ns, command, capture):
-        self.lines = []
-        self.popen = subprocess.Popen(["ip", "netns", "exec", ns, *command], stdin=subprocess.DEVNULL,
-                                      stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-                                      stderr=subprocess.STDOUT if capture else subprocess.DEVNULL, text=True)
-        if capture:
-            threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.popen.stdout:
-            self.lines.append((time.time(), line.rstrip()))
-
-    def wait_for(self, text, timeout, after=0.0):
-        deadline = time.time() + timeout
-        while True:
-            if any(text in line and t >= after for t, line in list(self.lines)):
-                return True
-            if time.time() >= deadline:
-                return False
-            time.sleep(0.01)
-
-    def output(self):
-        return "\n".join(line for _, line in self.lines)
-
-    def children(self):
-        try:
-            with open(f"/proc/{self.popen.pid}/task/{self.popen.pid}/children") as f:
-                return [int(p) for p in f.read().split()]
-        except OSError:
-            return []
-
-    def kill(self):
-        if self.popen.poll() is None:
-            for pid in [self.popen.pid, *self.children()]:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            self.popen.wait(5)
 
 
 class Ours:
@@ -209,7 +99,7 @@ def master_down(priority, interval):
 
 
 def one_run(impl, interval, fault, workdir):
-    lab = Lab(["n1", "n2", "c"])
+    lab = Lab("vrrpb", ["n1", "n2", "c"])
     try:
         Lab.runs = getattr(Lab, "runs", 0) + 1
         pcap = os.path.join(workdir, f"{impl.name}-{interval:g}-{fault}-{Lab.runs}.pcap")
@@ -301,7 +191,7 @@ def main():
         sys.exit(f"{VRRPD} not found: run 'dotnet build -c Release samples/Vrrp.Daemon' first")
     # SIGTERM unwinds like Ctrl-C, so every lab is removed on the way out.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    Lab.remove_stale()
+    Lab.remove_stale("vrrpb")
     impls = {"ours": Ours(), "keepalived": Keepalived()}
     chosen = [impls[name] for name in args.impls.split(",")]
     results = {}

@@ -57,6 +57,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lab import Lab, mac_of, run  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VRRPD = os.environ.get("VRRPD", os.path.join(ROOT, "samples", "Vrrp.Daemon", "bin", "Release", "net10.0", "vrrpd.dll"))
 VRRPCTL = os.environ.get("VRRPCTL", os.path.join(ROOT, "samples", "Vrrp.Control", "bin", "Release", "net10.0", "vrrpctl.dll"))
@@ -67,118 +70,8 @@ HOSTS = ["n1", "n2", "n3", "c"]
 PREFIX = "vrrpf"
 
 
-def run(*args, check=True, timeout=30):
-    result = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            stdin=subprocess.DEVNULL, timeout=timeout)
-    if check and result.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed: {result.stdout}")
-    return result.stdout
-
-
-def mac_of(index):
-    return f"02:00:00:00:00:{11 + index:02x}"
-
-
 def master_down(priority):
     return 3 * INTERVAL + (256 - priority) * INTERVAL / 256
-
-
-class Lab:
-    """A bridge in its own namespace and one namespace per host, joined by veth pairs whose inner end is lab0."""
-
-    @staticmethod
-    def remove_stale():
-        """Labs of runs that died: stop what runs inside them (all started by that run), then remove them."""
-        for line in run("ip", "netns", "list").splitlines():
-            name = line.split(" ")[0]
-            match = re.match(rf"^{PREFIX}-(\d+)-", name)
-            if match and int(match.group(1)) != os.getpid() and not os.path.exists(f"/proc/{match.group(1)}"):
-                for pid in run("ip", "netns", "pids", name, check=False).split():
-                    try:
-                        os.kill(int(pid), signal.SIGKILL)
-                    except (ProcessLookupError, ValueError):
-                        pass
-                run("ip", "netns", "del", name, check=False)
-
-    def __init__(self, hosts):
-        self.tag = f"{PREFIX}-{os.getpid()}"
-        self.namespaces = []
-        self.processes = []
-        try:
-            bridge = self._add(f"{self.tag}-br")
-            run("ip", "-n", bridge, "link", "add", "br0", "type", "bridge")
-            run("ip", "-n", bridge, "link", "set", "br0", "up")
-            for i, host in enumerate(hosts):
-                ns = self._add(self.ns(host))
-                run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0")
-                run("ip", "link", "add", "lab0", "netns", ns, "type", "veth", "peer", "name", f"p{i + 1}", "netns", bridge)
-                run("ip", "-n", bridge, "link", "set", f"p{i + 1}", "master", "br0", "up")
-                run("ip", "-n", ns, "link", "set", "lo", "up")
-                run("ip", "-n", ns, "link", "set", "lab0", "address", mac_of(i))
-                run("ip", "-n", ns, "addr", "add", f"198.51.100.{11 + i}/24", "dev", "lab0")
-                run("ip", "-n", ns, "link", "set", "lab0", "up")
-        except BaseException:
-            self.close()
-            raise
-
-    def ns(self, host):
-        return f"{self.tag}-{host}"
-
-    def _add(self, name):
-        run("ip", "netns", "add", name)
-        self.namespaces.append(name)
-        return name
-
-    def start(self, host, *command, capture=True):
-        process = LabProcess(self.ns(host), command, capture)
-        self.processes.append(process)
-        return process
-
-    def close(self):
-        for process in self.processes:
-            process.kill()
-        for ns in reversed(self.namespaces):
-            run("ip", "netns", "del", ns, check=False)
-        self.namespaces.clear()
-
-
-class LabProcess:
-    """A process started in a namespace (ip netns exec execs it, so the pid is the program's), with timed output."""
-
-    def __init__(self, ns, command, capture):
-        self.lines = []
-        self.started = time.time()
-        self.popen = subprocess.Popen(["ip", "netns", "exec", ns, *command], stdin=subprocess.DEVNULL,
-                                      stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-                                      stderr=subprocess.STDOUT if capture else subprocess.DEVNULL, text=True)
-        if capture:
-            threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.popen.stdout:
-            self.lines.append((time.time(), line.rstrip()))
-
-    def wait_for(self, text, timeout, after=0.0):
-        """The time of the first line holding text (at or after `after`), or None."""
-        deadline = time.time() + timeout
-        while True:
-            for t, line in list(self.lines):
-                if text in line and t >= after:
-                    return t
-            if time.time() >= deadline or self.popen.poll() is not None:
-                return None
-            time.sleep(0.01)
-
-    def output(self, last=40):
-        return "\n".join(line for _, line in self.lines[-last:])
-
-    def kill(self):
-        if self.popen.poll() is None:
-            try:
-                os.kill(self.popen.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.popen.wait(5)
 
 
 class Node:
@@ -454,14 +347,14 @@ def main():
         sys.exit("nft not found: DEBIAN_FRONTEND=noninteractive apt-get install -y nftables")
     # SIGTERM unwinds like Ctrl-C, so the lab is removed on the way out.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    Lab.remove_stale()
+    Lab.remove_stale(PREFIX)
     state = Faults(args)
     state.fault_number = 0
     print(f"seed {args.seed}, {args.minutes:g} minutes, faults {args.faults}", flush=True)
     with tempfile.TemporaryDirectory(prefix=f"{PREFIX}-") as scratch:
         workdir = args.keep or scratch
         os.makedirs(workdir, exist_ok=True)
-        lab = Lab(HOSTS)
+        lab = Lab(PREFIX, HOSTS)
         try:
             extra = {k: json.loads(v) for k, v in (o.split("=", 1) for o in args.router_option)}
             nodes = [Node(lab, name, priority, workdir, extra) for name, priority in NODES.items()]

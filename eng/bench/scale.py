@@ -55,6 +55,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lab import Lab, run  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VRRPD = os.environ.get("VRRPD", os.path.join(ROOT, "samples", "Vrrp.Daemon", "bin", "Release", "net10.0", "vrrpd.dll"))
 VRRPCTL = os.environ.get("VRRPCTL", os.path.join(ROOT, "samples", "Vrrp.Control", "bin", "Release", "net10.0", "vrrpctl.dll"))
@@ -63,125 +66,8 @@ TICKS = os.sysconf("SC_CLK_TCK")
 PREFIX = "vrrps"
 
 
-def run(*args, check=True):
-    result = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
-    if check and result.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed: {result.stdout}")
-    return result.stdout
-
-
-class Lab:
-    """A bridge in its own namespace, the node m and the passive peer p, joined by veth pairs whose inner end is lab0."""
-
-    counter = 0
-
-    @staticmethod
-    def remove_stale():
-        """Labs of runs of this script that died: stop what runs inside them (all started by that run), remove them."""
-        for line in run("ip", "netns", "list").splitlines():
-            name = line.split(" ")[0]
-            match = re.match(rf"^{PREFIX}-(\d+)-", name)
-            if match and int(match.group(1)) != os.getpid() and not os.path.exists(f"/proc/{match.group(1)}"):
-                for pid in run("ip", "netns", "pids", name, check=False).split():
-                    try:
-                        os.kill(int(pid), signal.SIGKILL)
-                    except (ProcessLookupError, ValueError):
-                        pass
-                run("ip", "netns", "del", name, check=False)
-
-    def __init__(self):
-        Lab.counter += 1
-        self.tag = f"{PREFIX}-{os.getpid()}-{Lab.counter}"
-        self.namespaces = []
-        self.processes = []
-        try:
-            bridge = self._add(f"{self.tag}-br")
-            run("ip", "-n", bridge, "link", "add", "br0", "type", "bridge")
-            run("ip", "-n", bridge, "link", "set", "br0", "up")
-            for i, (host, address) in enumerate([("m", f"{NODE}/24"), ("p", None)]):
-                ns = self._add(self.ns(host))
-                run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0")
-                run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0")
-                run("ip", "link", "add", "lab0", "netns", ns, "type", "veth", "peer", "name", f"p{i + 1}", "netns", bridge)
-                run("ip", "-n", bridge, "link", "set", f"p{i + 1}", "master", "br0", "up")
-                run("ip", "-n", ns, "link", "set", "lo", "up")
-                run("ip", "-n", ns, "link", "set", "lab0", "address", f"02:00:00:00:01:{11 + i:02x}")
-                if address:
-                    run("ip", "-n", ns, "addr", "add", address, "dev", "lab0")
-                run("ip", "-n", ns, "link", "set", "lab0", "up")
-        except BaseException:
-            self.close()
-            raise
-
-    def ns(self, host):
-        return f"{self.tag}-{host}"
-
-    def _add(self, name):
-        run("ip", "netns", "add", name)
-        self.namespaces.append(name)
-        return name
-
-    def start(self, host, *command):
-        process = LabProcess(self.ns(host), command)
-        self.processes.append(process)
-        return process
-
-    def exec(self, host, *command):
-        return run("ip", "netns", "exec", self.ns(host), *command)
-
-    def tx_packets(self):
-        return int(self.exec("m", "cat", "/sys/class/net/lab0/statistics/tx_packets"))
-
-    def close(self):
-        for process in self.processes:
-            process.kill()
-        for ns in reversed(self.namespaces):
-            run("ip", "netns", "del", ns, check=False)
-        self.namespaces.clear()
-
-
-class LabProcess:
-    """A process started in a namespace (ip netns exec execs it, so the pid is the program's), with its output."""
-
-    def __init__(self, ns, command):
-        self.lines = []
-        self.popen = subprocess.Popen(["ip", "netns", "exec", ns, *command], stdin=subprocess.DEVNULL,
-                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.popen.stdout:
-            self.lines.append(line.rstrip())
-
-    def count(self, text):
-        return sum(1 for line in list(self.lines) if text in line)
-
-    def wait_for(self, text, timeout):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.count(text) or self.popen.poll() is not None:
-                return self.count(text) > 0
-            time.sleep(0.05)
-        return False
-
-    def output(self, last=40):
-        return "\n".join(self.lines[-last:])
-
-    def children(self):
-        try:
-            with open(f"/proc/{self.popen.pid}/task/{self.popen.pid}/children") as f:
-                return [int(p) for p in f.read().split()]
-        except OSError:
-            return []
-
-    def kill(self):
-        if self.popen.poll() is None:
-            for pid in [self.popen.pid, *self.children()]:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            self.popen.wait(5)
+def tx_packets(lab):
+    return int(lab.exec("m", "cat", "/sys/class/net/lab0/statistics/tx_packets"))
 
 
 def cpu_seconds(pid):
@@ -272,7 +158,7 @@ class Keepalived:
 
 
 def one_point(impl, size, interval, args, workdir):
-    lab = Lab()
+    lab = Lab(PREFIX, [("m", f"{NODE}/24", "02:00:00:00:01:11"), ("p", None, "02:00:00:00:01:12")])
     try:
         conf = os.path.join(workdir, f"{lab.tag}.conf")
         with open(conf, "w") as f:
@@ -292,9 +178,9 @@ def one_point(impl, size, interval, args, workdir):
             # Two queries back to back first: what one query allocates in vrrpd itself, to take off the window's figure.
             gc_query = impl.gc(lab)
             gc_before = impl.gc(lab)
-            t0, cpu0, tx0 = time.monotonic(), cpu_seconds(pid), lab.tx_packets()
+            t0, cpu0, tx0 = time.monotonic(), cpu_seconds(pid), tx_packets(lab)
             time.sleep(args.window)
-            t1, cpu1, tx1 = time.monotonic(), cpu_seconds(pid), lab.tx_packets()
+            t1, cpu1, tx1 = time.monotonic(), cpu_seconds(pid), tx_packets(lab)
             rss = rss_kib(pid)
             gc_after = impl.gc(lab)
             elapsed, cpu, adverts = t1 - t0, cpu1 - cpu0, tx1 - tx0
@@ -348,7 +234,7 @@ def main():
             sys.exit(f"{path} not found: run 'dotnet build -c Release' on samples/Vrrp.Daemon and samples/Vrrp.Control first")
     # SIGTERM unwinds like Ctrl-C, so every lab is removed on the way out.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    Lab.remove_stale()
+    Lab.remove_stale(PREFIX)
     impls = {"ours": Ours(), "keepalived": Keepalived()}
     chosen = [impls[name] for name in args.impls.split(",")]
     plan = [(impl, size, interval) for interval in [float(i) for i in args.intervals.split(",")]
