@@ -26,6 +26,7 @@ internal sealed class RouterHost : IAsyncDisposable
     private readonly MacvlanManager _macvlans = new();
     private readonly Dictionary<string, (string Link, IVrrpTransport Transport)> _virtualMacs = new(StringComparer.Ordinal);
     private readonly LinkMonitor _links = new();
+    private readonly AnnouncementListener _arp = new(); // masters answer another MAC's ARP for their addresses
     private readonly PreciseTimeProvider _time = new(); // timers within ~0.2 ms of due, not the system's 2–7 ms
     private readonly ConcurrentDictionary<string, LinuxInterface> _interfaces = new();
     private readonly Dictionary<(string Interface, AddressFamily Family), IVrrpTransport> _transports = [];
@@ -228,6 +229,7 @@ internal sealed class RouterHost : IAsyncDisposable
         }
 
         _links.Track(_interfaces[parent].Index, router); // a macvlan goes down with its parent: track the parent
+        _arp.Watch(_interfaces[parent].Index, router);
         return router;
     }
 
@@ -275,6 +277,7 @@ internal sealed class RouterHost : IAsyncDisposable
 
         _metrics.Dispose();
         _announcer.Dispose();
+        _arp.Dispose();
         _links.Dispose();
         _macvlans.Dispose();
         _addresses.Dispose();
@@ -391,6 +394,7 @@ internal sealed class RouterHost : IAsyncDisposable
     {
         Running running = _running[name];
         _links.Untrack(running.Router);
+        _arp.Unwatch(running.Router);
         running.Router.Dispose();
         RemoveVirtualMac(name);
         running.LogAttachment.Dispose();

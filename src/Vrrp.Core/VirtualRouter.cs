@@ -139,6 +139,8 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
             AnnounceRefresh = options.GarpMasterRefresh,
             AnnounceRefreshRepeat = options.GarpMasterRefreshRepeat,
             AnnounceOnLowerPriorityRepeat = options.GarpLowerPriorityRepeat,
+            AnnounceOnLowerPriorityDelay = options.GarpLowerPriorityDelay,
+            AnswerConflictingAnnouncements = options.AnswerConflictingAnnouncements,
             StartupDelay = options.StartupDelay,
         };
         _machine = new VrrpStateMachine(settings, (byte)options.Priority, this);
@@ -524,6 +526,51 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
             Statistics.OnReceived(advert.Priority, advertisement.ChecksumForm, Version == VrrpVersion.V3 && Family == AddressFamily.InterNetwork);
             _machine.AdvertisementReceived(advert.Priority, advert.AdvertisementIntervalCentiseconds, advertisement.Source);
         }
+    }
+
+    /// <summary>
+    /// Tells the router that a host on its link announced <paramref name="address"/> at <paramref name="senderMac"/>
+    /// (the sender of a gratuitous ARP, an ARP reply or a neighbour advertisement). A master counts it when the
+    /// address is one of its own and the MAC is not the one it announces, and answers it (see
+    /// <see cref="VirtualRouterOptions.AnswerConflictingAnnouncements"/>). Anything else is ignored. Allocation-free;
+    /// a transport's receive loop calls it.
+    /// </summary>
+    /// <param name="address">The announced protocol address.</param>
+    /// <param name="senderMac">The hardware address it was announced at.</param>
+    public void HearAnnouncement(PackedIPAddress address, MacAddress senderMac)
+    {
+        if (senderMac == AnnouncementMac || !HasVirtualAddress(address))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (!_running || _machine.State != VrrpState.Master)
+            {
+                return;
+            }
+
+            Statistics.OnConflictingAnnouncement();
+            _machine.ConflictingAnnouncement();
+        }
+    }
+
+    /// <summary>Tells whether <paramref name="address"/> is one of the router's virtual addresses.</summary>
+    /// <param name="address">The address.</param>
+    /// <returns>Whether it is configured now.</returns>
+    public bool HasVirtualAddress(PackedIPAddress address)
+    {
+        VirtualAddress[] addresses = Volatile.Read(ref _virtualAddresses);
+        for (int i = 0; i < addresses.Length; i++)
+        {
+            if (addresses[i].Address == address)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     internal void FollowSyncGroup(VrrpState target)

@@ -83,6 +83,21 @@ public sealed class VirtualRouterOptions
     /// <summary>Gets or sets the announcements a master sends on hearing a lower priority (<c>garp_lower_prio_repeat</c>), 0 to 255: it heals stale ARP caches after a split brain. Default 5, as keepalived (its <c>garp_master_repeat</c>).</summary>
     public int GarpLowerPriorityRepeat { get; set; } = 5;
 
+    /// <summary>Gets or sets the delay to a second set of those announcements after the last lower priority heard (<c>garp_lower_prio_delay</c>), 0 (none) to 255 s. Default 5 s, as keepalived (its <c>garp_master_delay</c>).</summary>
+    public TimeSpan GarpLowerPriorityDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a master that sees another MAC announce one of its addresses (a
+    /// gratuitous ARP, an ARP reply or a neighbour advertisement, from a router that took over and yielded) answers
+    /// one advertisement interval later with announcements of its own, so the hosts that heard it come back. Default
+    /// on; keepalived has no such setting and leaves those hosts to find out through neighbour probing. Only a master
+    /// with a claim answers (it has heard a lower priority this term, or has been master for Master_Down_Interval), so
+    /// a backup that took over because it could not hear the master does not answer that master back; and at most
+    /// three times in a row without hearing a lower priority, so two masters of a split brain stop. Needs something
+    /// that reports announcements: Vrrp.Linux's <c>AnnouncementListener</c> (ARP), Vrrp.Testing's <c>InMemoryHost.Watch</c>.
+    /// </summary>
+    public bool AnswerConflictingAnnouncements { get; set; } = true;
+
     /// <summary>Gets or sets the checksum form sent by a VRRPv3 IPv4 router. Default: with the pseudo-header, as keepalived sends, so a mixed cluster works; both forms are accepted on receive.</summary>
     public VrrpChecksumForm ChecksumForm { get; set; } = VrrpChecksumForm.PseudoHeader;
 
@@ -186,6 +201,7 @@ public sealed class VirtualRouterOptions
         Range(nameof(StartupDelay), StartupDelay, TimeSpan.Zero, TimeSpan.FromSeconds(3600));
         Range(nameof(GarpMasterDelay), GarpMasterDelay, TimeSpan.Zero, TimeSpan.FromSeconds(255));
         Range(nameof(GarpMasterRefresh), GarpMasterRefresh, TimeSpan.Zero, TimeSpan.FromSeconds(86400));
+        Range(nameof(GarpLowerPriorityDelay), GarpLowerPriorityDelay, TimeSpan.Zero, TimeSpan.FromSeconds(255));
         Count(nameof(DownTimerAdverts), DownTimerAdverts, 1, 100);
         Count(nameof(GarpMasterRepeat), GarpMasterRepeat, 0, 255);
         Count(nameof(GarpMasterRefreshRepeat), GarpMasterRefreshRepeat, 1, 255);

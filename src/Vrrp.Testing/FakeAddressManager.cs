@@ -18,6 +18,12 @@ public sealed class FakeAddressManager : IVirtualAddressManager, IAddressAnnounc
     /// <param name="timeProvider">The clock that stamps the events.</param>
     public FakeAddressManager(TimeProvider? timeProvider = null) => _time = timeProvider ?? TimeProvider.System;
 
+    /// <summary>
+    /// Gets the host whose link carries the announcements to the other hosts (<see cref="InMemoryHost.Watch"/>) and
+    /// marks their MAC (<see cref="InMemoryNetwork.TryGetAnnouncedMac"/>); <see langword="null"/>: they are only recorded.
+    /// </summary>
+    public InMemoryHost? Host { get; init; }
+
     /// <summary>Gets the number of announcements sent (each repeat of each address counted).</summary>
     public int AnnouncementCount { get; private set; }
 
@@ -123,6 +129,18 @@ public sealed class FakeAddressManager : IVirtualAddressManager, IAddressAnnounc
         {
             AnnouncementCount += repeat * router.VirtualAddresses.Count;
             _events.Add(new AddressEvent(_time.GetUtcNow(), router.Name, router.VirtualRouterId, AddressEventKind.Announced, router.VirtualAddresses, repeat));
+        }
+
+        if (Host is { } host)
+        {
+            IReadOnlyList<VirtualAddress> addresses = router.VirtualAddresses;
+            for (int i = 0; i < addresses.Count; i++)
+            {
+                for (int r = 0; r < repeat; r++)
+                {
+                    host.Network.Announce(host, router.AnnouncementMac, addresses[i].Address);
+                }
+            }
         }
     }
 }

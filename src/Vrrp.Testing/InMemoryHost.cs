@@ -9,6 +9,8 @@ public sealed class InMemoryHost
 {
     private readonly InMemoryTransport _ipv4;
     private readonly InMemoryTransport _ipv6;
+    private readonly object _gate = new();
+    private VirtualRouter[] _watchers = [];
 
     internal InMemoryHost(InMemoryNetwork network, int index, string name, PackedIPAddress ipv4, PackedIPAddress ipv6, MacAddress mac)
     {
@@ -68,6 +70,35 @@ public sealed class InMemoryHost
     /// <param name="metadata">What the network layer would say: source, destination, hop limit.</param>
     /// <returns><see langword="true"/> when a router of the packet's VRID took it.</returns>
     public bool Inject(AddressFamily family, ReadOnlySpan<byte> packet, in PacketMetadata metadata) => Transport(family).Dispatcher.Dispatch(packet, metadata);
+
+    /// <summary>
+    /// Tells <paramref name="router"/> of the gratuitous ARPs this host hears from the others, as Vrrp.Linux's
+    /// <c>AnnouncementListener</c> does on a real link, so that a master answers another router's announcement of its
+    /// addresses. <see cref="VrrpSimulation"/> watches for every router it builds; announcements are sent by a
+    /// <see cref="FakeAddressManager"/> whose <see cref="FakeAddressManager.Host"/> is set.
+    /// </summary>
+    /// <param name="router">A router of this host.</param>
+    public void Watch(VirtualRouter router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        lock (_gate)
+        {
+            _watchers = [.. _watchers, router];
+        }
+    }
+
+    internal void HearAnnouncement(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length < 14 || !ArpPacket.TryReadSender(frame[14..], out MacAddress mac, out PackedIPAddress address))
+        {
+            return;
+        }
+
+        foreach (VirtualRouter router in Volatile.Read(ref _watchers))
+        {
+            router.HearAnnouncement(address, mac);
+        }
+    }
 
     internal InMemoryTransport Transport(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? _ipv6 : _ipv4;
 

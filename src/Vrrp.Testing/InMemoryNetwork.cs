@@ -26,6 +26,7 @@ public sealed class InMemoryNetwork : IDisposable
     private readonly Dictionary<(int From, int To), LinkConditions> _links = [];
     private readonly PriorityQueue<Delivery, (long Due, long Sequence)> _queue = new();
     private readonly FrameRecord[] _log;
+    private readonly Dictionary<PackedIPAddress, MacAddress> _announced = [];
 
     // The network's own buffers: the shared ArrayPool keeps few arrays per core, and a burst of hundreds of frames
     // in flight (every master of a large simulation sending at the same instant) would make it allocate.
@@ -158,6 +159,21 @@ public sealed class InMemoryNetwork : IDisposable
         }
     }
 
+    /// <summary>
+    /// Tells which MAC the link last heard announced for an address (gratuitous ARP or unsolicited NA): where a client
+    /// that hears every connected host, whatever the partitions, would send to it now.
+    /// </summary>
+    /// <param name="address">A virtual address.</param>
+    /// <param name="mac">The MAC of the last announcement.</param>
+    /// <returns><see langword="false"/> when nobody announced it yet.</returns>
+    public bool TryGetAnnouncedMac(PackedIPAddress address, out MacAddress mac)
+    {
+        lock (_gate)
+        {
+            return _announced.TryGetValue(address, out mac);
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
@@ -217,6 +233,46 @@ public sealed class InMemoryNetwork : IDisposable
         }
     }
 
+    /// <summary>
+    /// Carries one announcement of <paramref name="address"/> at <paramref name="mac"/> to the other hosts, as a
+    /// gratuitous ARP frame, with the links' delay and the partitions. Loss and jitter are left out, as an IP-layer
+    /// filter leaves ARP alone, and so that seeded VRRP runs draw the same random numbers with or without them.
+    /// Routers hear ARP only, as Vrrp.Linux's listener does; IPv6 announcements only mark the address's MAC.
+    /// </summary>
+    internal void Announce(InMemoryHost from, MacAddress mac, PackedIPAddress address)
+    {
+        lock (_gate)
+        {
+            if (!from.IsConnected)
+            {
+                return;
+            }
+
+            _announced[address] = mac;
+            if (address.Length != 4)
+            {
+                return;
+            }
+
+            long now = _time.GetTimestamp();
+            foreach (InMemoryHost to in _hosts)
+            {
+                if (to == from || !to.IsConnected || to.PartitionGroup != from.PartitionGroup)
+                {
+                    continue;
+                }
+
+                LinkConditions link = _links.TryGetValue((from.Index, to.Index), out LinkConditions? own) ? own : DefaultConditions;
+                byte[] buffer = _buffers.TryPop(out byte[]? pooled) ? pooled : new byte[BufferSize];
+                GratuitousArp.TryWrite(buffer, mac, address, out int length);
+                long due = now + (long)(link.Delay.Ticks * (_time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
+                _queue.Enqueue(new Delivery(from, to, AddressFamily.Unknown, buffer, length, default, default, 0, 0), (due, _sequence++));
+            }
+
+            ArmPump(now);
+        }
+    }
+
     private void Pump()
     {
         while (true)
@@ -234,7 +290,11 @@ public sealed class InMemoryNetwork : IDisposable
 
                 _queue.Dequeue();
                 bool reachable = delivery.To.IsConnected && delivery.From.PartitionGroup == delivery.To.PartitionGroup;
-                Log(delivery.From, delivery.To, delivery.Family, delivery.VirtualRouterId, delivery.Priority, delivery.Length, reachable ? FrameOutcome.Delivered : FrameOutcome.Partitioned);
+                if (delivery.Family != AddressFamily.Unknown)
+                {
+                    Log(delivery.From, delivery.To, delivery.Family, delivery.VirtualRouterId, delivery.Priority, delivery.Length, reachable ? FrameOutcome.Delivered : FrameOutcome.Partitioned);
+                }
+
                 if (!reachable)
                 {
                     ReturnBuffer(delivery.Buffer);
@@ -245,6 +305,12 @@ public sealed class InMemoryNetwork : IDisposable
             // Delivered outside the network's lock: a router that answers at once sends from inside Receive.
             try
             {
+                if (delivery.Family == AddressFamily.Unknown)
+                {
+                    delivery.To.HearAnnouncement(delivery.Buffer.AsSpan(0, delivery.Length));
+                    continue;
+                }
+
                 var metadata = new PacketMetadata(delivery.Source, delivery.Destination, VrrpDatagram.RequiredHopLimit);
                 delivery.To.Transport(delivery.Family).Dispatcher.Dispatch(delivery.Buffer.AsSpan(0, delivery.Length), metadata);
             }

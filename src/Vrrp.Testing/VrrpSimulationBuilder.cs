@@ -128,7 +128,7 @@ public sealed class VrrpSimulationBuilder
         foreach ((string name, int priority, Action<VirtualRouterOptions>? configure) in _nodes)
         {
             InMemoryHost host = network.AddHost(name);
-            var addresses = new FakeAddressManager(time);
+            var addresses = new FakeAddressManager(time) { Host = host };
             var service = new Health.TrackedCheck("service", _serviceWeight ?? 0);
             var routers = new List<VirtualRouter>();
             for (int i = 0; i < _virtualRouterIds.Length; i++)
@@ -166,6 +166,11 @@ public sealed class VrrpSimulationBuilder
 
                 configure?.Invoke(options);
                 routers.Add(new VirtualRouter(options, host.GetTransport(_family), addresses, addresses, time));
+            }
+
+            foreach (VirtualRouter router in routers)
+            {
+                host.Watch(router);
             }
 
             VrrpSyncGroup? group = _syncGroups && routers.Count > 1 ? new VrrpSyncGroup(name, routers, time) : null;

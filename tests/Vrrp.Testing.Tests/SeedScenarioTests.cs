@@ -1,3 +1,4 @@
+using Vrrp.Packets;
 using Vrrp.Protocol;
 
 namespace Vrrp.Testing.Tests;
@@ -124,6 +125,51 @@ public sealed class SeedScenarioTests
 
         DateTimeOffset r2Announced = sim["r2"].Addresses.GetEvents().First(e => e.Kind == AddressEventKind.Announced && e.Time >= cutAt).Time;
         Assert.Contains(sim["r1"].Addresses.GetEvents(), e => e.Kind == AddressEventKind.Announced && e.Time >= r2Announced && e.Repeat == 5);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_master_answers_the_gratuitous_arp_of_a_backup_that_took_over_unheard(bool answer)
+    {
+        // Input: r2's VRRP is lost both ways for 6 s (an IP-layer filter, as eng/bench/faults.py's loss fault: its ARP
+        // still crosses the link), then heals. Expected: r2 takes over and its gratuitous ARPs move the clients to its
+        // MAC; r1, master all along, sees them and answers one interval later, so the clients are back on r1 while r2
+        // is still master and stay there after r2 yields. r2, new and hearing no lower priority, does not answer r1.
+        // With AnswerConflictingAnnouncements off the clients stay on r2's MAC (the namespace fault run's violation).
+        using VrrpSimulation sim = Cluster(b => b.ConfigureRouters(o => o.AnswerConflictingAnnouncements = answer));
+        PackedIPAddress address = sim["r1"].Router.VirtualAddresses[0].Address;
+        MacAddress r1 = sim["r1"].Router.AnnouncementMac;
+        MacAddress r2 = sim["r2"].Router.AnnouncementMac;
+        var lost = new LinkConditions { Loss = 1.0 };
+        DateTimeOffset cutAt = sim.Time.GetUtcNow();
+        foreach (string other in new[] { "r1", "r3" })
+        {
+            sim.Network.SetConditions(sim["r2"].Host, sim[other].Host, lost);
+            sim.Network.SetConditions(sim[other].Host, sim["r2"].Host, lost);
+        }
+
+        sim.RunFor(TimeSpan.FromSeconds(6)); // r2 takes over after Master_Down_Interval(90) = 3.65 s
+        Assert.Equal(["r1", "r2"], sim.MastersOf().Select(n => n.Name).Order());
+        Assert.True(sim.Network.TryGetAnnouncedMac(address, out MacAddress during));
+        Assert.Equal(answer ? r1 : r2, during);
+        Assert.Equal(5, sim["r1"].Router.Statistics.ConflictingAnnouncements); // r2's burst, seen either way
+        Assert.Equal(answer ? 5 : 0, sim["r2"].Router.Statistics.ConflictingAnnouncements); // r1's answer
+        Assert.Single(sim["r2"].Addresses.GetEvents(), e => e.Kind == AddressEventKind.Announced && e.Time >= cutAt); // no answer back
+
+        foreach (string other in new[] { "r1", "r3" })
+        {
+            sim.Network.SetConditions(sim["r2"].Host, sim[other].Host, LinkConditions.Perfect);
+            sim.Network.SetConditions(sim[other].Host, sim["r2"].Host, LinkConditions.Perfect);
+        }
+
+        sim.RunFor(TimeSpan.FromSeconds(3));
+        Assert.Equal("r1", sim.AssertExactlyOneMaster().Name);
+        if (answer)
+        {
+            Assert.True(sim.Network.TryGetAnnouncedMac(address, out MacAddress after));
+            Assert.Equal(r1, after);
+        }
     }
 
     [Fact]

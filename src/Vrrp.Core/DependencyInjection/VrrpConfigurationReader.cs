@@ -58,6 +58,8 @@ internal static class VrrpConfigurationReader
                 case "GARPMASTERREFRESH": o.GarpMasterRefresh = Time(field, "0 to 86400 s", o.GarpMasterRefresh, errors); break;
                 case "GARPMASTERREFRESHREPEAT": o.GarpMasterRefreshRepeat = Int(field, "an integer from 1 to 255", o.GarpMasterRefreshRepeat, errors); break;
                 case "GARPLOWERPRIORITYREPEAT": o.GarpLowerPriorityRepeat = Int(field, "an integer from 0 to 255", o.GarpLowerPriorityRepeat, errors); break;
+                case "GARPLOWERPRIORITYDELAY": o.GarpLowerPriorityDelay = Time(field, "0 to 255 s", o.GarpLowerPriorityDelay, errors); break;
+                case "ANSWERCONFLICTINGANNOUNCEMENTS": o.AnswerConflictingAnnouncements = Bool(field, o.AnswerConflictingAnnouncements, errors); break;
                 case "CHECKSUMFORM": o.ChecksumForm = Enum(field, "PseudoHeader or MessageOnly", o.ChecksumForm, errors); break;
                 case "AUTHENTICATIONTYPE": o.AuthenticationType = Enum(field, "None, SimplePassword or IPAuthenticationHeader", o.AuthenticationType, errors); break;
                 case "AUTHENTICATIONPASSWORD": o.AuthenticationPassword = value; break;

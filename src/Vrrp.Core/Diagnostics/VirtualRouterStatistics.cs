@@ -15,6 +15,7 @@ public sealed class VirtualRouterStatistics
     private long _priorityZeroSent;
     private long _messageOnlyChecksums;
     private long _pseudoHeaderChecksums;
+    private long _conflictingAnnouncements;
 
     /// <summary>Gets the advertisements accepted (RFC 8347 advertisement-rcvd).</summary>
     public long AdvertisementsReceived => Interlocked.Read(ref _advertisementsReceived);
@@ -42,6 +43,9 @@ public sealed class VirtualRouterStatistics
 
     /// <summary>Gets the accepted VRRPv3 advertisements whose checksum included the pseudo-header (keepalived's form).</summary>
     public long PseudoHeaderChecksums => Interlocked.Read(ref _pseudoHeaderChecksums);
+
+    /// <summary>Gets the announcements of this router's addresses from another MAC seen while master (see <see cref="VirtualRouterOptions.AnswerConflictingAnnouncements"/>).</summary>
+    public long ConflictingAnnouncements => Interlocked.Read(ref _conflictingAnnouncements);
 
     /// <summary>Gets the packets discarded for <paramref name="reason"/>.</summary>
     /// <param name="reason">Any value but <see cref="VrrpPacketStatus.Valid"/>.</param>
@@ -104,6 +108,8 @@ public sealed class VirtualRouterStatistics
             Interlocked.Increment(ref _priorityZeroSent);
         }
     }
+
+    internal void OnConflictingAnnouncement() => Interlocked.Increment(ref _conflictingAnnouncements);
 
     internal void OnBecameMaster() => Interlocked.Increment(ref _masterTransitions);
 

@@ -91,6 +91,7 @@ public static class VirtualRouterStatus
         writer.WriteNumber("priorityZeroSent", statistics.PriorityZeroSent);
         writer.WriteNumber("messageOnlyChecksums", statistics.MessageOnlyChecksums);
         writer.WriteNumber("pseudoHeaderChecksums", statistics.PseudoHeaderChecksums);
+        writer.WriteNumber("conflictingAnnouncements", statistics.ConflictingAnnouncements);
         writer.WriteStartObject("discarded");
         foreach (VrrpPacketStatus reason in Enum.GetValues<VrrpPacketStatus>())
         {

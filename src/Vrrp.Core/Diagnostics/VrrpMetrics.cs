@@ -55,6 +55,8 @@ public sealed class VrrpMetrics : IDisposable
             "Priority-0 advertisements sent (RFC 8347 priority-zero-pkts-sent).");
         Meter.CreateObservableCounter("vrrp.priority_zero.received", () => Observe(static r => r.Statistics.PriorityZeroReceived), "{advertisement}",
             "Priority-0 advertisements received (RFC 8347 priority-zero-pkts-rcvd).");
+        Meter.CreateObservableCounter("vrrp.announcements.conflicting", () => Observe(static r => r.Statistics.ConflictingAnnouncements), "{announcement}",
+            "Announcements of the router's addresses from another MAC, seen while master.");
         Meter.CreateObservableCounter("vrrp.packets.discarded", ObserveDiscards, "{packet}",
             "Received packets discarded, tagged with the reason (RFC 8347's error counters).");
         Meter.CreateObservableCounter("vrrp.advertisements.checksum_form", ObserveChecksumForms, "{advertisement}",

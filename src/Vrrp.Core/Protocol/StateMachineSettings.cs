@@ -35,5 +35,11 @@ internal sealed record StateMachineSettings
 
     public int AnnounceOnLowerPriorityRepeat { get; init; }
 
+    /// <summary>keepalived's <c>garp_lower_prio_delay</c>: a second set of those announcements this long after the last lower priority heard; zero for none.</summary>
+    public TimeSpan AnnounceOnLowerPriorityDelay { get; init; }
+
+    /// <summary>Whether a master answers another MAC's announcement of its addresses with announcements of its own.</summary>
+    public bool AnswerConflictingAnnouncements { get; init; }
+
     public TimeSpan StartupDelay { get; init; }
 }

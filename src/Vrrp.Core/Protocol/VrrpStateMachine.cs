@@ -11,6 +11,13 @@ namespace Vrrp.Protocol;
 /// </remarks>
 internal sealed class VrrpStateMachine
 {
+    /// <summary>
+    /// How many conflicting announcements a master answers in one term without hearing a lower priority in between:
+    /// enough to win the race against a router that took over and yielded, few enough that two masters of a split
+    /// brain (VRRP cut, ARP flowing) stop answering each other.
+    /// </summary>
+    internal const int ConflictAnswersPerTerm = 3;
+
     private readonly IVrrpActions _actions;
     private readonly StateMachineSettings _settings;
     private byte _basePriority;
@@ -20,6 +27,10 @@ internal sealed class VrrpStateMachine
     private bool _preemptDelayPending;
     private bool _masterReleased;
     private bool _started;
+    private bool _conflictAnswerPending;
+    private int _conflictAnswersLeft;
+    private int _advertisementsThisTerm;
+    private bool _heardLowerPriorityThisTerm;
 
     public VrrpStateMachine(StateMachineSettings settings, byte priority, IVrrpActions actions)
     {
@@ -121,6 +132,7 @@ internal sealed class VrrpStateMachine
         _started = false;
         _preemptDelayPending = false;
         _masterReleased = false;
+        _conflictAnswerPending = false;
         MasterAddress = default;
         MasterPriority = 0;
         MasterAdverIntervalCentiseconds = _settings.AdvertisementIntervalCentiseconds;
@@ -135,6 +147,11 @@ internal sealed class VrrpStateMachine
                 // RFC 9568 §6.4.3: "Send an ADVERTISEMENT; Reset the Adver_Timer to Advertisement_Interval."
                 _actions.SendAdvertisement(Priority);
                 _actions.ArmTimer(VrrpTimer.Advertisement, AdvertisementInterval);
+                if (_advertisementsThisTerm < int.MaxValue)
+                {
+                    _advertisementsThisTerm++;
+                }
+
                 break;
 
             case VrrpTimer.MasterDown when State == VrrpState.Backup:
@@ -167,6 +184,16 @@ internal sealed class VrrpStateMachine
                 EnterFromInitialize(StateChangeReason.Startup);
                 break;
 
+            case VrrpTimer.AnnounceLowerPriorityDelay when State == VrrpState.Master:
+                _actions.Announce(_settings.AnnounceOnLowerPriorityRepeat);
+                break;
+
+            case VrrpTimer.ConflictAnswer when State == VrrpState.Master:
+                _conflictAnswerPending = false;
+                _conflictAnswersLeft--;
+                _actions.Announce(_settings.AnnounceRepeat);
+                break;
+
             default:
                 break; // a timer that outlived its state: ignore it
         }
@@ -189,6 +216,34 @@ internal sealed class VrrpStateMachine
             default:
                 break; // Initialize, Fault and Stopped take no advertisements
         }
+    }
+
+    /// <summary>
+    /// Another MAC announced one of this router's virtual addresses on the link (a gratuitous ARP, an ARP reply, a
+    /// neighbour advertisement): a router that took over and yielded may have sent it after our own announcements,
+    /// and the hosts that heard it now send to a router without the address. A master answers one advertisement
+    /// interval later, when such a router has heard us and yielded, with a burst as on becoming master.
+    /// </summary>
+    /// <remarks>
+    /// Only a master with a claim answers: one that has heard a lower priority this term, or has been master for
+    /// Master_Down_Interval (it has advertised DownTimerAdverts times). A backup that took over because it could not
+    /// hear the master is younger than that when it sees the master's announcements, so the two do not answer each
+    /// other, and the one that was there first keeps the hosts.
+    /// </remarks>
+    public void ConflictingAnnouncement()
+    {
+        if (State != VrrpState.Master || !_settings.AnswerConflictingAnnouncements || _conflictAnswerPending || _conflictAnswersLeft <= 0)
+        {
+            return;
+        }
+
+        if (!_heardLowerPriorityThisTerm && _advertisementsThisTerm < _settings.DownTimerAdverts)
+        {
+            return;
+        }
+
+        _conflictAnswerPending = true;
+        _actions.ArmTimer(VrrpTimer.ConflictAnswer, AdvertisementInterval);
     }
 
     /// <summary>The effective priority changed (tracked checks, or an operator).</summary>
@@ -316,7 +371,17 @@ internal sealed class VrrpStateMachine
         if (_settings.AnnounceOnLowerPriorityRepeat > 0)
         {
             _actions.Announce(_settings.AnnounceOnLowerPriorityRepeat);
+
+            // keepalived's garp_lower_prio_delay: a second set, in case the lower router announced after the first.
+            if (_settings.AnnounceOnLowerPriorityDelay > TimeSpan.Zero)
+            {
+                _actions.ArmTimer(VrrpTimer.AnnounceLowerPriorityDelay, _settings.AnnounceOnLowerPriorityDelay);
+            }
         }
+
+        // Hearing the other router proves this one the rightful master: it may answer its announcements again.
+        _heardLowerPriorityThisTerm = true;
+        _conflictAnswersLeft = ConflictAnswersPerTerm;
     }
 
     private void EnterFromInitialize(StateChangeReason reason)
@@ -349,6 +414,9 @@ internal sealed class VrrpStateMachine
         _actions.CancelTimer(VrrpTimer.PreemptDelay);
         _preemptDelayPending = false;
         _masterReleased = false;
+        _conflictAnswersLeft = ConflictAnswersPerTerm;
+        _advertisementsThisTerm = 0;
+        _heardLowerPriorityThisTerm = false;
         _actions.SendAdvertisement(Priority);
         _actions.AddVirtualAddresses();
         _actions.Announce(_settings.AnnounceRepeat);
@@ -372,9 +440,17 @@ internal sealed class VrrpStateMachine
     private void LeaveMaster()
     {
         _actions.CancelTimer(VrrpTimer.Advertisement);
+        CancelAnnouncementTimers();
+        _actions.RemoveVirtualAddresses();
+    }
+
+    private void CancelAnnouncementTimers()
+    {
         _actions.CancelTimer(VrrpTimer.AnnounceDelay);
         _actions.CancelTimer(VrrpTimer.AnnounceRefresh);
-        _actions.RemoveVirtualAddresses();
+        _actions.CancelTimer(VrrpTimer.AnnounceLowerPriorityDelay);
+        _actions.CancelTimer(VrrpTimer.ConflictAnswer);
+        _conflictAnswerPending = false;
     }
 
     private void EnterBackup(StateChangeReason reason, TimeSpan downTimer)
@@ -441,6 +517,9 @@ internal sealed class VrrpStateMachine
         _actions.CancelTimer(VrrpTimer.AnnounceDelay);
         _actions.CancelTimer(VrrpTimer.AnnounceRefresh);
         _actions.CancelTimer(VrrpTimer.StartupDelay);
+        _actions.CancelTimer(VrrpTimer.AnnounceLowerPriorityDelay);
+        _actions.CancelTimer(VrrpTimer.ConflictAnswer);
+        _conflictAnswerPending = false;
         _preemptDelayPending = false;
         _masterReleased = false;
     }

@@ -20,4 +20,10 @@ public enum VrrpTimer : byte
 
     /// <summary>The end of keepalived's <c>vrrp_startup_delay</c>, when the Startup event is taken.</summary>
     StartupDelay,
+
+    /// <summary>The second set of announcements, <c>garp_lower_prio_delay</c> after a master last heard a lower priority.</summary>
+    AnnounceLowerPriorityDelay,
+
+    /// <summary>A master's answer to another MAC announcing one of its addresses, one advertisement interval after it was seen.</summary>
+    ConflictAnswer,
 }

@@ -148,6 +148,7 @@ public sealed record KeepalivedInstance
             GarpMasterRefresh = GarpMasterRefresh,
             GarpMasterRefreshRepeat = GarpMasterRefreshRepeat,
             GarpLowerPriorityRepeat = GarpLowerPriorityRepeat,
+            GarpLowerPriorityDelay = GarpLowerPriorityDelay,
             AuthenticationType = AuthenticationType,
             AuthenticationPassword = AuthenticationPassword,
             UseVirtualMac = UseVirtualMac,

@@ -13,8 +13,6 @@ namespace Vrrp.Linux.Announcements;
 /// </summary>
 public sealed unsafe class PacketSocketAnnouncer : IAddressAnnouncer, IDisposable
 {
-    private const ushort EthPAll = 0x0003;
-
     private readonly object _gate = new();
     private readonly Socket _socket;
     private readonly Func<string, (int Index, PackedIPAddress LinkLocal)> _resolve;
@@ -27,7 +25,9 @@ public sealed unsafe class PacketSocketAnnouncer : IAddressAnnouncer, IDisposabl
     public PacketSocketAnnouncer(Func<string, (int Index, PackedIPAddress LinkLocal)> resolve)
     {
         _resolve = resolve ?? throw new ArgumentNullException(nameof(resolve));
-        _socket = RawSockets.Open(RawSockets.AF_PACKET, BinaryPrimitives.ReverseEndianness(EthPAll), "CAP_NET_RAW");
+        // Protocol 0: a socket that only sends. With ETH_P_ALL the kernel would queue a copy of every frame on every
+        // interface to it, for nobody to read.
+        _socket = RawSockets.Open(RawSockets.AF_PACKET, 0, "CAP_NET_RAW");
     }
 
     /// <summary>Gets the number of frames the kernel refused.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Vrrp.Addressing;
+using Vrrp.Linux.Announcements;
 using Vrrp.Linux.Netlink;
 
 namespace Vrrp.Linux.DependencyInjection;
@@ -8,7 +9,7 @@ namespace Vrrp.Linux.DependencyInjection;
 /// What vrrpd does around its routers, for a host: before any router starts, removes virtual addresses a crashed run
 /// left behind (a router that starts is not master); once they run, tracks their links; before they stop, lets go.
 /// </summary>
-internal sealed class LinuxRouterTracking(VrrpService service, NetlinkAddressManager addresses, LinkMonitor links, LinuxTransportFactory transports)
+internal sealed class LinuxRouterTracking(VrrpService service, NetlinkAddressManager addresses, LinkMonitor links, AnnouncementListener announcements, LinuxTransportFactory transports)
     : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken)
@@ -30,7 +31,9 @@ internal sealed class LinuxRouterTracking(VrrpService service, NetlinkAddressMan
     {
         foreach (VirtualRouter router in service.Routers)
         {
-            links.Track(transports.IndexOf(router.Interface), router);
+            int index = transports.IndexOf(router.Interface);
+            links.Track(index, router);
+            announcements.Watch(index, router);
         }
 
         return Task.CompletedTask;
@@ -41,6 +44,7 @@ internal sealed class LinuxRouterTracking(VrrpService service, NetlinkAddressMan
         foreach (VirtualRouter router in service.Routers)
         {
             links.Untrack(router);
+            announcements.Unwatch(router);
         }
 
         return Task.CompletedTask;

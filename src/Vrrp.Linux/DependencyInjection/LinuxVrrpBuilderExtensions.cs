@@ -16,7 +16,8 @@ public static class LinuxVrrpBuilderExtensions
 {
     /// <summary>
     /// Uses raw-socket transports (one per interface and family), the netlink address manager, gratuitous ARP and
-    /// unsolicited NA over <c>AF_PACKET</c>, link tracking by netlink events (link down: Fault) and, unless a
+    /// unsolicited NA over <c>AF_PACKET</c>, an ARP listener (a master answers another MAC's announcement of its
+    /// addresses), link tracking by netlink events (link down: Fault) and, unless a
     /// <see cref="TimeProvider"/> is registered, the <see cref="PreciseTimeProvider"/>. Before the routers start,
     /// their virtual addresses left on the interfaces by a crashed run are removed. Needs root, or CAP_NET_RAW and
     /// CAP_NET_ADMIN.
@@ -34,6 +35,7 @@ public static class LinuxVrrpBuilderExtensions
         services.TryAddSingleton(sp => new PacketSocketAnnouncer(sp.GetRequiredService<LinuxTransportFactory>().Resolve));
         services.Replace(ServiceDescriptor.Singleton<IAddressAnnouncer>(sp => sp.GetRequiredService<PacketSocketAnnouncer>()));
         services.TryAddSingleton<LinkMonitor>();
+        services.TryAddSingleton<AnnouncementListener>();
         services.TryAddSingleton<TimeProvider, PreciseTimeProvider>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LinuxRouterTracking>());
         return builder;

@@ -14,17 +14,20 @@ internal static class RawSockets
     public const int AF_INET6 = 10;
     public const int AF_NETLINK = 16;
     public const int AF_PACKET = 17;
+    public const int SOCK_DGRAM = 2;
     public const int SOCK_RAW = 3;
     public const int SOL_SOCKET = 1;
     public const int SO_BINDTODEVICE = 25;
     public const int SO_RCVBUF = 8;
 
-    public static Socket Open(int family, int protocol, string capability)
+    public static Socket Open(int family, int protocol, string capability) => Open(family, SOCK_RAW, protocol, capability);
+
+    public static Socket Open(int family, int type, int protocol, string capability)
     {
-        int fd = LibC.socket(family, SOCK_RAW, protocol);
+        int fd = LibC.socket(family, type, protocol);
         if (fd < 0)
         {
-            throw Errno.Failure($"socket({family}, SOCK_RAW, {protocol})", Errno.Last, capability);
+            throw Errno.Failure($"socket({family}, {(type == SOCK_RAW ? "SOCK_RAW" : "SOCK_DGRAM")}, {protocol})", Errno.Last, capability);
         }
 
         return new Socket(new SafeSocketHandle(fd, ownsHandle: true));

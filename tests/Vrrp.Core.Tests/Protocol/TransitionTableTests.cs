@@ -31,6 +31,8 @@ public sealed class TransitionTableTests
         "cancel AnnounceDelay",
         "cancel AnnounceRefresh",
         "cancel StartupDelay",
+        "cancel AnnounceLowerPriorityDelay",
+        "cancel ConflictAnswer",
     ];
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -328,6 +330,8 @@ public sealed class TransitionTableTests
                 "cancel Advertisement",
                 "cancel AnnounceDelay",
                 "cancel AnnounceRefresh",
+                "cancel AnnounceLowerPriorityDelay",
+                "cancel ConflictAnswer",
                 "remove",
                 "arm MasterDown 00:00:07.2187500",
                 "state Master->Backup Preempted",
@@ -354,6 +358,8 @@ public sealed class TransitionTableTests
                 "cancel Advertisement",
                 "cancel AnnounceDelay",
                 "cancel AnnounceRefresh",
+                "cancel AnnounceLowerPriorityDelay",
+                "cancel ConflictAnswer",
                 "remove",
                 "arm MasterDown 00:00:03.6093750",
                 "state Master->Backup Preempted",
@@ -583,6 +589,8 @@ public sealed class TransitionTableTests
                 "cancel Advertisement",
                 "cancel AnnounceDelay",
                 "cancel AnnounceRefresh",
+                "cancel AnnounceLowerPriorityDelay",
+                "cancel ConflictAnswer",
                 "remove",
                 "arm MasterDown 00:00:03.6093750",
                 "state Master->Backup Preempted",
@@ -609,6 +617,123 @@ public sealed class TransitionTableTests
         machine.AdvertisementReceived(50, 100, s_greater);
 
         Assert.Equal(["announce 3"], actions.Calls);
+    }
+
+    [Fact]
+    public void Master_with_garp_lower_prio_delay_arms_a_second_set_that_announces_again_when_it_fires()
+    {
+        // keepalived garp_lower_prio_delay: "delay for second set of gratuitous ARPs after lower priority advert received
+        // when MASTER". Each lower priority heard re-arms it, so the second set follows the last one heard.
+        var (machine, actions) = InMaster(Rfc() with { AnnounceOnLowerPriorityRepeat = 3, AnnounceOnLowerPriorityDelay = TimeSpan.FromSeconds(5) });
+
+        machine.AdvertisementReceived(50, 100, s_greater);
+        Assert.Equal(["send 100", "announce 3", "arm AnnounceLowerPriorityDelay 00:00:05"], actions.Calls);
+
+        actions.Clear();
+        machine.TimerFired(VrrpTimer.AnnounceLowerPriorityDelay);
+        Assert.Equal(["announce 3"], actions.Calls);
+    }
+
+    [Fact]
+    public void Master_with_garp_lower_prio_delay_but_no_repeat_arms_nothing()
+    {
+        // keepalived arms the second set only when garp_lower_prio_repeat is set.
+        var (machine, actions) = InMaster(Rfc() with { AnnounceOnLowerPriorityRepeat = 0, AnnounceOnLowerPriorityDelay = TimeSpan.FromSeconds(5) });
+
+        machine.AdvertisementReceived(50, 100, s_greater);
+
+        Assert.Equal(["send 100"], actions.Calls);
+    }
+
+    [Fact]
+    public void Backup_ignores_the_second_set_timer_of_the_master_it_was()
+    {
+        // A yielded master's late timer announces nothing: LeaveMaster cancelled it, and a stray firing is ignored.
+        var (machine, actions) = InMaster(Rfc() with { AnnounceOnLowerPriorityRepeat = 3, AnnounceOnLowerPriorityDelay = TimeSpan.FromSeconds(5) });
+        machine.AdvertisementReceived(50, 100, s_greater);
+        machine.AdvertisementReceived(150, 100, s_greater);
+        Assert.Contains("cancel AnnounceLowerPriorityDelay", actions.Calls);
+
+        actions.Clear();
+        machine.TimerFired(VrrpTimer.AnnounceLowerPriorityDelay);
+        Assert.Empty(actions.Calls);
+    }
+
+    [Fact]
+    public void Master_answers_a_conflicting_announcement_one_advertisement_interval_later_with_a_full_burst()
+    {
+        // Another MAC announced our address (a router that took over and yielded, its ARPs after ours). The answer
+        // waits one Advertisement_Interval, time for that router to hear us and yield, then announces as on becoming
+        // master (garp_master_repeat, 5 by default). More conflicts before it fires are folded into it.
+        var (machine, actions) = EstablishedMaster(Rfc() with { AnswerConflictingAnnouncements = true });
+
+        machine.ConflictingAnnouncement();
+        machine.ConflictingAnnouncement();
+        Assert.Equal(["arm ConflictAnswer 00:00:01"], actions.Calls);
+
+        actions.Clear();
+        machine.TimerFired(VrrpTimer.ConflictAnswer);
+        Assert.Equal(["announce 5"], actions.Calls);
+    }
+
+    [Fact]
+    public void Master_stops_answering_conflicts_after_three_until_it_hears_a_lower_priority()
+    {
+        // Two masters of a split brain (VRRP cut, ARP flowing) would answer each other for ever: three answers in a
+        // row, then silence, until a lower priority heard shows this router is the rightful master.
+        var (machine, actions) = EstablishedMaster(Rfc() with { AnswerConflictingAnnouncements = true });
+        for (int i = 0; i < VrrpStateMachine.ConflictAnswersPerTerm; i++)
+        {
+            machine.ConflictingAnnouncement();
+            machine.TimerFired(VrrpTimer.ConflictAnswer);
+        }
+
+        actions.Clear();
+        machine.ConflictingAnnouncement();
+        Assert.Empty(actions.Calls);
+
+        machine.AdvertisementReceived(50, 100, s_greater);
+        actions.Clear();
+        machine.ConflictingAnnouncement();
+        Assert.Equal(["arm ConflictAnswer 00:00:01"], actions.Calls);
+    }
+
+    [Fact]
+    public void Backup_and_a_master_with_answers_off_ignore_conflicting_announcements()
+    {
+        var (backup, backupActions) = InBackup(Rfc() with { AnswerConflictingAnnouncements = true });
+        backup.ConflictingAnnouncement();
+        backup.TimerFired(VrrpTimer.ConflictAnswer);
+        Assert.Empty(backupActions.Calls);
+
+        var (master, masterActions) = EstablishedMaster(Rfc() with { AnswerConflictingAnnouncements = false });
+        master.ConflictingAnnouncement();
+        Assert.Empty(masterActions.Calls);
+    }
+
+    [Fact]
+    public void A_new_master_answers_no_conflict_until_it_has_a_claim()
+    {
+        // A backup that took over because it could not hear the master sees that master's announcements while it is
+        // new: it does not answer them. It answers once it has heard a lower priority (the router it beat), or has
+        // advertised DownTimerAdverts times (it has been master for Master_Down_Interval).
+        var (machine, actions) = InMaster(Rfc() with { AnswerConflictingAnnouncements = true });
+        machine.TimerFired(VrrpTimer.Advertisement);
+        machine.TimerFired(VrrpTimer.Advertisement);
+        actions.Clear();
+        machine.ConflictingAnnouncement();
+        Assert.Empty(actions.Calls);
+
+        machine.TimerFired(VrrpTimer.Advertisement);
+        actions.Clear();
+        machine.ConflictingAnnouncement();
+        Assert.Equal(["arm ConflictAnswer 00:00:01"], actions.Calls);
+
+        var (heard, heardActions) = InMaster(Rfc() with { AnswerConflictingAnnouncements = true });
+        heard.AdvertisementReceived(50, 100, s_greater);
+        heardActions.Clear();
+        heard.ConflictingAnnouncement();
+        Assert.Equal(["arm ConflictAnswer 00:00:01"], heardActions.Calls);
     }
 
     [Fact]
@@ -885,6 +1010,19 @@ public sealed class TransitionTableTests
         var machine = new VrrpStateMachine(settings ?? Rfc(), LocalPriority, actions);
         machine.Startup();
         Assert.Equal(VrrpState.Backup, machine.State);
+        actions.Clear();
+        return (machine, actions);
+    }
+
+    /// <summary>A master that has advertised DownTimerAdverts times, so it may answer conflicting announcements.</summary>
+    private static (VrrpStateMachine Machine, RecordingActions Actions) EstablishedMaster(StateMachineSettings settings)
+    {
+        var (machine, actions) = InMaster(settings);
+        for (int i = 0; i < settings.DownTimerAdverts; i++)
+        {
+            machine.TimerFired(VrrpTimer.Advertisement);
+        }
+
         actions.Clear();
         return (machine, actions);
     }
