@@ -94,7 +94,7 @@ public sealed class VirtualRouterOptions
     /// with a claim answers (it has heard a lower priority this term, or has been master for Master_Down_Interval), so
     /// a backup that took over because it could not hear the master does not answer that master back; and at most
     /// three times in a row without hearing a lower priority, so two masters of a split brain stop. Needs something
-    /// that reports announcements: Vrrp.Linux's <c>AnnouncementListener</c> (ARP), Vrrp.Testing's <c>InMemoryHost.Watch</c>.
+    /// that reports announcements: X's <c>InMemoryHost.Watch</c>.
     /// </summary>
     public bool AnswerConflictingAnnouncements { get; set; } = true;
 

@@ -72,7 +72,7 @@ public sealed class InMemoryHost
     public bool Inject(AddressFamily family, ReadOnlySpan<byte> packet, in PacketMetadata metadata) => Transport(family).Dispatcher.Dispatch(packet, metadata);
 
     /// <summary>
-    /// Tells <paramref name="router"/> of the gratuitous ARPs this host hears from the others, as Vrrp.Linux's
+    /// Tells <paramref name="router"/> of the gratuitous ARPs and neighbour advertisements this host hears from the others, as Vrrp.Linux's
     /// <c>AnnouncementListener</c> does on a real link, so that a master answers another router's announcement of its
     /// addresses. <see cref="VrrpSimulation"/> watches for every router it builds; announcements are sent by a
     /// <see cref="FakeAddressManager"/> whose <see cref="FakeAddressManager.Host"/> is set.
@@ -89,7 +89,13 @@ public sealed class InMemoryHost
 
     internal void HearAnnouncement(ReadOnlySpan<byte> frame)
     {
-        if (frame.Length < 14 || !ArpPacket.TryReadSender(frame[14..], out MacAddress mac, out PackedIPAddress address))
+        const int ethernet = 14, ipv6 = 40;
+        MacAddress mac;
+        PackedIPAddress address;
+        bool read = frame.Length > ethernet && frame[12] == 0x08 && frame[13] == 0x06
+            ? ArpPacket.TryReadSender(frame[ethernet..], out mac, out address)
+            : NeighborAdvertisement.TryReadOverride(frame.Length > ethernet + ipv6 ? frame[(ethernet + ipv6)..] : [], out address, out mac);
+        if (!read)
         {
             return;
         }

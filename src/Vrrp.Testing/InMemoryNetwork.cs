@@ -235,9 +235,9 @@ public sealed class InMemoryNetwork : IDisposable
 
     /// <summary>
     /// Carries one announcement of <paramref name="address"/> at <paramref name="mac"/> to the other hosts, as a
-    /// gratuitous ARP frame, with the links' delay and the partitions. Loss and jitter are left out, as an IP-layer
-    /// filter leaves ARP alone, and so that seeded VRRP runs draw the same random numbers with or without them.
-    /// Routers hear ARP only, as Vrrp.Linux's listener does; IPv6 announcements only mark the address's MAC.
+    /// gratuitous ARP or unsolicited neighbour advertisement frame, with the links' delay and the partitions. Loss and
+    /// jitter are left out, as a filter of VRRP leaves them alone, and so that seeded VRRP runs draw the same random
+    /// numbers with or without them.
     /// </summary>
     internal void Announce(InMemoryHost from, MacAddress mac, PackedIPAddress address)
     {
@@ -249,11 +249,6 @@ public sealed class InMemoryNetwork : IDisposable
             }
 
             _announced[address] = mac;
-            if (address.Length != 4)
-            {
-                return;
-            }
-
             long now = _time.GetTimestamp();
             foreach (InMemoryHost to in _hosts)
             {
@@ -264,7 +259,10 @@ public sealed class InMemoryNetwork : IDisposable
 
                 LinkConditions link = _links.TryGetValue((from.Index, to.Index), out LinkConditions? own) ? own : DefaultConditions;
                 byte[] buffer = _buffers.TryPop(out byte[]? pooled) ? pooled : new byte[BufferSize];
-                GratuitousArp.TryWrite(buffer, mac, address, out int length);
+                int length;
+                _ = address.Length == 4
+                    ? GratuitousArp.TryWrite(buffer, mac, address, out length)
+                    : UnsolicitedNeighborAdvertisement.TryWrite(buffer, mac, from.IPv6LinkLocalAddress, address, UnsolicitedNeighborAdvertisement.RfcFlags, out length);
                 long due = now + (long)(link.Delay.Ticks * (_time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
                 _queue.Enqueue(new Delivery(from, to, AddressFamily.Unknown, buffer, length, default, default, 0, 0), (due, _sequence++));
             }

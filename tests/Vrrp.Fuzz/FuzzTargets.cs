@@ -41,6 +41,8 @@ internal static class FuzzTargets
         new("ipv4-header", r => Datagram(r, VrrpVersion.V3, VrrpAuthentication.None), Header, input => RepairDatagram(input, null)),
         new("authentication-header", r => Datagram(r, VrrpVersion.V2, s_ah), AuthenticationHeaderOutcome, input => RepairDatagram(input, s_ah)),
         new("netlink-messages", Netlink, NetlinkOutcome, null),
+        new("arp-sender", Arp, input => ArpPacket.TryReadSender(input, out _, out _) ? "Valid" : "Refused", null),
+        new("neighbor-advertisement", NeighborAdvertisementSeed, input => NeighborAdvertisement.TryReadOverride(input, out _, out _) ? "Valid" : "Refused", null),
         new("keepalived-conf", KeepalivedSeed, KeepalivedOutcome, null),
     ];
 
@@ -69,6 +71,28 @@ internal static class FuzzTargets
         string message = result.Errors[0].Message;
         int space = message.IndexOfAny([' ', ':']);
         return "error:" + (space > 0 ? message[..Math.Min(space, 32)] : message[..Math.Min(message.Length, 32)]);
+    }
+
+    // A gratuitous ARP or a reply, as the announcement listener reads it (after the Ethernet header).
+    private static byte[] Arp(Random random)
+    {
+        byte[] frame = new byte[GratuitousArp.FrameLength];
+        Span<byte> mac = stackalloc byte[MacAddress.Length];
+        random.NextBytes(mac);
+        GratuitousArp.TryWrite(frame, MacAddress.FromBytes(mac), PackedIPAddress.Parse($"198.51.100.{random.Next(256)}"), out _);
+        frame[21] = (byte)random.Next(1, 3); // request or reply
+        return frame[14..];
+    }
+
+    // An unsolicited NA as the listener reads it (the ICMPv6 message alone), with random flags and target.
+    private static byte[] NeighborAdvertisementSeed(Random random)
+    {
+        byte[] frame = new byte[UnsolicitedNeighborAdvertisement.FrameLength];
+        Span<byte> bytes = stackalloc byte[16];
+        random.NextBytes(bytes);
+        bytes[0] = 0x20;
+        UnsolicitedNeighborAdvertisement.TryWrite(frame, MacAddress.FromBytes(bytes[..6]), s_source6, PackedIPAddress.FromBytes(bytes), (uint)random.Next() << 29, out int length);
+        return frame[(14 + 40)..length];
     }
 
     private static string Message(ReadOnlySpan<byte> input, AddressFamily family, PackedIPAddress source, PackedIPAddress destination)

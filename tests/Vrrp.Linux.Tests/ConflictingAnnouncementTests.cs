@@ -23,28 +23,47 @@ public sealed partial class ConflictingAnnouncementTests(ITestOutputHelper outpu
             s.send(frame)
         """;
 
+    // Five unsolicited neighbour advertisements (R and O flags, target link-layer address option) to ff02::1 with hop
+    // limit 255, as a new master sends them; the kernel fills in the ICMPv6 checksum.
+    private const string UnsolicitedNaScript = """
+        import socket, sys
+        ifname, mac, ip = sys.argv[1], bytes.fromhex(sys.argv[2].replace(':', '')), socket.inet_pton(socket.AF_INET6, sys.argv[3])
+        message = bytes([136, 0, 0, 0, 0xa0, 0, 0, 0]) + ip + bytes([2, 1]) + mac
+        s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+        for _ in range(5):
+            s.sendto(message, ('ff02::1', 0, 0, socket.if_nametoindex(ifname)))
+        """;
+
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void A_master_answers_another_macs_gratuitous_arp_for_its_address_so_the_client_comes_back(bool answer)
+    [InlineData("ipv4", true)]
+    [InlineData("ipv4", false)]
+    [InlineData("ipv6", true)]
+    [InlineData("ipv6", false)]
+    public void A_master_answers_another_macs_announcement_of_its_address_so_the_client_comes_back(string family, bool answer)
     {
-        // Input: vrrpd in n1 is master of 198.51.100.100 (100 ms interval) and has been for 0.5 s; host x sends five
-        // gratuitous ARPs claiming it at 02:00:5e:51:00:99. Expected: n1 counts five conflicting announcements and, one
-        // interval later, announces again, so the client's entry is n1's MAC 1 s later; with answers off it stays x's.
+        // Input: vrrpd in n1 is master of the virtual address (100 ms interval) and has been for 0.5 s; host x sends five
+        // announcements claiming it at 02:00:5e:51:00:99 (gratuitous ARPs for IPv4, unsolicited NAs for IPv6).
+        // Expected: n1 counts five conflicting announcements and, one interval later, announces again, so the client's
+        // entry is n1's MAC 1 s later; with answers off it stays x's.
         NetnsLab.RequireRoot("ping", "python3");
+        bool ipv6 = family == "ipv6";
+        string address = ipv6 ? "2001:db8:51::100" : Daemon.VirtualAddress;
         using NetnsLab lab = NetnsLab.Create("n1", "x", "c");
         string settings = ", \"garpMasterDelay\": \"00:00:00\"" + (answer ? string.Empty : ", \"answerConflictingAnnouncements\": false");
-        LabProcess n1 = Daemon.Start(lab, "n1", 100, extra: settings);
+        LabProcess n1 = ipv6
+            ? Daemon.Start(lab, "n1", 100, extra: settings, addresses: "\"fe80::51:100/64\", \"2001:db8:51::100/64\"")
+            : Daemon.Start(lab, "n1", 100, extra: settings);
         Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
         Thread.Sleep(500); // a claim: master for more than Master_Down_Interval
-        Assert.True(lab.Ping("c", Daemon.VirtualAddress));
-        Assert.Equal(MasterMac, lab.Neighbor("c", Daemon.VirtualAddress));
+        Assert.True(NetnsLab.WaitUntil(() => lab.Ping("c", address)), n1.Output);
+        Assert.Equal(MasterMac, lab.Neighbor("c", address));
 
-        string script = Path.Combine(Path.GetTempPath(), $"garp-{lab.Namespace("x")}.py");
-        File.WriteAllText(script, GarpScript);
+        string script = Path.Combine(Path.GetTempPath(), $"announce-{lab.Namespace("x")}.py");
+        File.WriteAllText(script, ipv6 ? UnsolicitedNaScript : GarpScript);
         try
         {
-            lab.Exec("x", $"python3 {script} lab0 {IntruderMac} {Daemon.VirtualAddress}");
+            lab.Exec("x", $"python3 {script} lab0 {IntruderMac} {address}");
         }
         finally
         {
@@ -53,8 +72,8 @@ public sealed partial class ConflictingAnnouncementTests(ITestOutputHelper outpu
 
         Assert.True(NetnsLab.WaitUntil(() => Conflicts(lab) >= 5), Daemon.Control(lab, "n1", "--json status"));
         Thread.Sleep(1000);
-        string? neighbour = lab.Neighbor("c", Daemon.VirtualAddress);
-        output.WriteLine($"answers {(answer ? "on" : "off")}: n1 counted {Conflicts(lab)} conflicting announcements; the client's entry 1 s later: {neighbour}");
+        string? neighbour = lab.Neighbor("c", address);
+        output.WriteLine($"{family}, answers {(answer ? "on" : "off")}: n1 counted {Conflicts(lab)} conflicting announcements; the client's entry 1 s later: {neighbour}");
         Assert.Equal(answer ? MasterMac : IntruderMac, neighbour);
         Assert.Contains("Master", Daemon.Control(lab, "n1", "status"), StringComparison.Ordinal);
     }

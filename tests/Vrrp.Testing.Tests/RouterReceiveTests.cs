@@ -53,6 +53,35 @@ public sealed class RouterReceiveTests
     }
 
     [Fact]
+    public void Announcements_of_its_own_mac_of_other_addresses_or_heard_as_backup_are_ignored()
+    {
+        // Input: r1 (master) hears its own MAC and a stranger's address; r2 (backup) hears another MAC for the virtual
+        // address. Expected: no conflict counted, nothing announced; then another MAC for r1's address is counted once.
+        (VrrpSimulation sim, _) = Cluster();
+        using (sim)
+        {
+            VirtualRouter master = sim["r1"].Router;
+            PackedIPAddress address = master.VirtualAddresses[0].Address;
+            var other = MacAddress.Parse("02:00:5e:51:00:99");
+            int announced = sim["r1"].Addresses.AnnouncementCount;
+
+            master.HearAnnouncement(address, master.AnnouncementMac);
+            master.HearAnnouncement(PackedIPAddress.Parse("198.51.100.7"), other);
+            sim["r2"].Router.HearAnnouncement(address, other);
+            sim.RunFor(TimeSpan.FromSeconds(2));
+            Assert.Equal(0, master.Statistics.ConflictingAnnouncements);
+            Assert.Equal(0, sim["r2"].Router.Statistics.ConflictingAnnouncements);
+            Assert.Equal(announced, sim["r1"].Addresses.AnnouncementCount);
+
+            master.HearAnnouncement(address, other);
+            sim.RunFor(TimeSpan.FromSeconds(2));
+            Assert.Equal(1, master.Statistics.ConflictingAnnouncements);
+            Assert.Equal(announced + 5, sim["r1"].Addresses.AnnouncementCount);
+            AssertUnchanged(sim);
+        }
+    }
+
+    [Fact]
     public void Ttl_254_is_counted_and_changes_nothing()
     {
         (VrrpSimulation sim, InMemoryHost rogue) = Cluster();

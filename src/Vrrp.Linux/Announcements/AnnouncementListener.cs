@@ -1,52 +1,55 @@
-using System.Buffers.Binary;
 using System.Net.Sockets;
-using Tmds.Linux;
-using Vrrp.Linux.Interop;
 using Vrrp.Packets;
 
 namespace Vrrp.Linux.Announcements;
 
 /// <summary>
-/// Watches the links for ARP packets (gratuitous ARPs, requests and replies) and tells the routers of that interface
-/// who announced what, through <see cref="VirtualRouter.HearAnnouncement"/>: a master whose address another MAC
-/// claimed answers it, so hosts that learnt the other MAC come back (see
+/// Watches the links for what tells hosts where an address lives (ARP packets, and neighbour advertisements with
+/// the Override flag) and tells the routers of that interface, through <see cref="VirtualRouter.HearAnnouncement"/>:
+/// a master whose address another MAC claimed answers it, so hosts that learnt the other MAC come back (see
 /// <see cref="VirtualRouterOptions.AnswerConflictingAnnouncements"/>). One <c>AF_PACKET</c>/<c>SOCK_DGRAM</c> socket
-/// for <c>ETH_P_ARP</c> serves every interface; frames this host sent are skipped.
+/// for <c>ETH_P_ARP</c> and one raw ICMPv6 socket filtered to type 136 serve every interface; frames this host sent
+/// are skipped.
 /// </summary>
-public sealed unsafe class AnnouncementListener : IDisposable
+public sealed unsafe partial class AnnouncementListener : IDisposable
 {
-    private const ushort EthPArp = 0x0806;
-    private const byte PacketOutgoing = 4;
     private const int PollMicroseconds = 200_000;
 
     private readonly object _gate = new();
-    private readonly Socket _socket;
-    private readonly Thread _receiver;
+    private readonly Socket _arp;
+    private readonly Socket? _icmp6;
+    private readonly Thread[] _receivers;
     private Dictionary<int, VirtualRouter[]> _routers = [];
     private volatile bool _disposed;
     private long _packets;
     private long _unreadable;
     private long _receiveErrors;
 
-    /// <summary>Opens the packet socket and starts listening.</summary>
+    /// <summary>Opens the sockets and starts listening. Without IPv6 in the kernel it listens for ARP alone.</summary>
     /// <exception cref="UnauthorizedAccessException">The process lacks CAP_NET_RAW.</exception>
     public AnnouncementListener()
     {
-        _socket = RawSockets.Open(RawSockets.AF_PACKET, RawSockets.SOCK_DGRAM, BinaryPrimitives.ReverseEndianness(EthPArp), "CAP_NET_RAW");
-        _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = "vrrp-arp-listener" };
-        _receiver.Start();
+        _arp = OpenArp();
+        _icmp6 = OpenIcmp6();
+        Thread arp = new(ReceiveArp) { IsBackground = true, Name = "vrrp-arp-listener" };
+        Thread? na = _icmp6 is null ? null : new(ReceiveNeighborAdvertisements) { IsBackground = true, Name = "vrrp-na-listener" };
+        _receivers = na is null ? [arp] : [arp, na];
+        foreach (Thread receiver in _receivers)
+        {
+            receiver.Start();
+        }
     }
 
-    /// <summary>Gets the ARP packets received from other hosts.</summary>
+    /// <summary>Gets the ARP packets and neighbour advertisements with the Override flag received from other hosts.</summary>
     public long Packets => Interlocked.Read(ref _packets);
 
-    /// <summary>Gets the received packets that were not Ethernet/IPv4 ARP requests or replies.</summary>
+    /// <summary>Gets the received packets that were neither Ethernet/IPv4 ARP nor readable neighbour advertisements (hop limit 255, Override flag, target link-layer address).</summary>
     public long Unreadable => Interlocked.Read(ref _unreadable);
 
     /// <summary>Gets the number of failed receive calls.</summary>
     public long ReceiveErrors => Interlocked.Read(ref _receiveErrors);
 
-    /// <summary>Tells <paramref name="router"/> of the ARP packets seen on an interface.</summary>
+    /// <summary>Tells <paramref name="router"/> of the announcements seen on an interface.</summary>
     /// <param name="interfaceIndex">The interface index of the router's link.</param>
     /// <param name="router">The router.</param>
     public void Watch(int interfaceIndex, VirtualRouter router)
@@ -84,101 +87,26 @@ public sealed unsafe class AnnouncementListener : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        // Closing a packet socket does not wake a thread blocked in recv on it: the loop polls, sees the flag and leaves.
+        // Closing a socket does not wake a thread blocked in recv on it: the loops poll, see the flag and leave.
         _disposed = true;
-        _receiver.Join(TimeSpan.FromSeconds(2));
-        _socket.Dispose();
-    }
-
-    /// <summary>Hands one received ARP packet to the routers of its interface.</summary>
-    internal void Dispatch(int interfaceIndex, ReadOnlySpan<byte> packet)
-    {
-        if (!ArpPacket.TryReadSender(packet, out MacAddress senderMac, out PackedIPAddress senderAddress))
+        foreach (Thread receiver in _receivers)
         {
-            Interlocked.Increment(ref _unreadable);
-            return;
+            receiver.Join(TimeSpan.FromSeconds(2));
         }
 
+        _arp.Dispose();
+        _icmp6?.Dispose();
+    }
+
+    /// <summary>Tells the routers of an interface that a host announced <paramref name="address"/> at <paramref name="mac"/>.</summary>
+    internal void Tell(int interfaceIndex, PackedIPAddress address, MacAddress mac)
+    {
         Interlocked.Increment(ref _packets);
         if (Volatile.Read(ref _routers).TryGetValue(interfaceIndex, out VirtualRouter[]? routers))
         {
             foreach (VirtualRouter router in routers)
             {
-                router.HearAnnouncement(senderAddress, senderMac);
-            }
-        }
-    }
-
-    private void ReceiveLoop()
-    {
-        byte[] buffer = GC.AllocateArray<byte>(2048, pinned: true);
-        while (!_disposed)
-        {
-            sockaddr_ll source;
-            int length;
-            try
-            {
-                if (!_socket.Poll(PollMicroseconds, SelectMode.SelectRead))
-                {
-                    continue;
-                }
-
-                length = Receive(buffer, &source);
-            }
-            catch (Exception) when (_disposed)
-            {
-                return;
-            }
-#pragma warning disable CA1031 // nothing one packet does may stop the receive loop
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-                Interlocked.Increment(ref _receiveErrors);
-                continue;
-            }
-
-            if (length < 0)
-            {
-                Interlocked.Increment(ref _receiveErrors);
-                continue;
-            }
-
-            if (source.sll_pkttype == PacketOutgoing)
-            {
-                continue; // this host's own ARP, ours included
-            }
-
-            try
-            {
-                Dispatch(source.sll_ifindex, buffer.AsSpan(0, length));
-            }
-#pragma warning disable CA1031 // nothing a router does with one packet may stop the receive loop
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-                Interlocked.Increment(ref _receiveErrors);
-            }
-        }
-    }
-
-    private int Receive(byte[] buffer, sockaddr_ll* source)
-    {
-        bool added = false;
-        try
-        {
-            _socket.SafeHandle.DangerousAddRef(ref added);
-            int fd = (int)_socket.SafeHandle.DangerousGetHandle();
-            socklen_t length = sizeof(sockaddr_ll);
-            fixed (byte* data = buffer)
-            {
-                return (int)LibC.recvfrom(fd, data, buffer.Length, 0, (sockaddr*)source, &length);
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                _socket.SafeHandle.DangerousRelease();
+                router.HearAnnouncement(address, mac);
             }
         }
     }

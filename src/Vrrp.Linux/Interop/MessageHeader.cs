@@ -1,5 +1,7 @@
 #pragma warning disable CS8981, IDE1006, SA1300 // native declarations keep their C names (CONVENTIONS: interop naming)
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Vrrp.Packets;
 
 namespace Vrrp.Linux.Interop;
 
@@ -14,6 +16,43 @@ internal static unsafe partial class MessageHeader
 
     [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
     public static partial nint RecvMsg(int socket, msghdr* message, int flags);
+
+    /// <summary>
+    /// Reads IPV6_HOPLIMIT and IPV6_PKTINFO (struct in6_pktinfo: the destination, then the interface index) from the
+    /// control data of a received message; what is absent stays 0.
+    /// </summary>
+    // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; data... }, each aligned to sizeof(size_t).
+    public static void ReadPacketInfo(ReadOnlySpan<byte> control, out byte hopLimit, out PackedIPAddress destination, out int interfaceIndex)
+    {
+        hopLimit = 0;
+        destination = default;
+        interfaceIndex = 0;
+        int headerLength = sizeof(nuint) + 8;
+        while (control.Length >= headerLength)
+        {
+            int length = (int)(sizeof(nuint) == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(control) : BinaryPrimitives.ReadUInt32LittleEndian(control));
+            if (length < headerLength || length > control.Length)
+            {
+                return;
+            }
+
+            int level = BinaryPrimitives.ReadInt32LittleEndian(control[sizeof(nuint)..]);
+            int type = BinaryPrimitives.ReadInt32LittleEndian(control[(sizeof(nuint) + 4)..]);
+            ReadOnlySpan<byte> data = control[headerLength..length];
+            if (level == IPPROTO_IPV6 && type == IPV6_HOPLIMIT && data.Length >= 4)
+            {
+                hopLimit = (byte)BinaryPrimitives.ReadInt32LittleEndian(data);
+            }
+            else if (level == IPPROTO_IPV6 && type == IPV6_PKTINFO && data.Length >= 20)
+            {
+                destination = PackedIPAddress.FromBytes(data[..16]);
+                interfaceIndex = BinaryPrimitives.ReadInt32LittleEndian(data[16..]);
+            }
+
+            int aligned = (length + sizeof(nuint) - 1) & ~(sizeof(nuint) - 1);
+            control = control[Math.Min(aligned, control.Length)..];
+        }
+    }
 
     /// <summary>struct iovec.</summary>
     [StructLayout(LayoutKind.Sequential)]

@@ -185,9 +185,7 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
                     continue;
                 }
 
-                byte hopLimit = 0;
-                PackedIPAddress destination = default;
-                ParseControl(control.AsSpan(0, controlUsed), ref hopLimit, ref destination);
+                MessageHeader.ReadPacketInfo(control.AsSpan(0, controlUsed), out byte hopLimit, out PackedIPAddress destination, out _);
                 PackedIPAddress source = PackedIPAddress.FromBytes(name.AsSpan(8, 16));
                 try
                 {
@@ -218,34 +216,5 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
         nint length = MessageHeader.RecvMsg((int)_socket.SafeHandle.DangerousGetHandle(), &message, 0);
         controlUsed = message.msg_controllen;
         return length;
-    }
-
-    // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; data... }, each aligned to sizeof(size_t).
-    private static void ParseControl(ReadOnlySpan<byte> control, ref byte hopLimit, ref PackedIPAddress destination)
-    {
-        int headerLength = sizeof(nuint) + 8;
-        while (control.Length >= headerLength)
-        {
-            int length = (int)(sizeof(nuint) == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(control) : BinaryPrimitives.ReadUInt32LittleEndian(control));
-            if (length < headerLength || length > control.Length)
-            {
-                return;
-            }
-
-            int level = BinaryPrimitives.ReadInt32LittleEndian(control[sizeof(nuint)..]);
-            int type = BinaryPrimitives.ReadInt32LittleEndian(control[(sizeof(nuint) + 4)..]);
-            ReadOnlySpan<byte> data = control[headerLength..length];
-            if (level == MessageHeader.IPPROTO_IPV6 && type == MessageHeader.IPV6_HOPLIMIT && data.Length >= 4)
-            {
-                hopLimit = (byte)BinaryPrimitives.ReadInt32LittleEndian(data);
-            }
-            else if (level == MessageHeader.IPPROTO_IPV6 && type == MessageHeader.IPV6_PKTINFO && data.Length >= 16)
-            {
-                destination = PackedIPAddress.FromBytes(data[..16]);
-            }
-
-            int aligned = (length + sizeof(nuint) - 1) & ~(sizeof(nuint) - 1);
-            control = control[Math.Min(aligned, control.Length)..];
-        }
     }
 }
