@@ -67,16 +67,7 @@ public sealed unsafe partial class AnnouncementListener
             return;
         }
 
-        try
-        {
-            Tell(interfaceIndex, senderAddress, senderMac);
-        }
-#pragma warning disable CA1031 // nothing a router does with one packet may stop the receive loop
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            Interlocked.Increment(ref _receiveErrors);
-        }
+        Tell(interfaceIndex, senderAddress, senderMac);
     }
 
     private int ReceiveArp(byte[] buffer, sockaddr_ll* source)

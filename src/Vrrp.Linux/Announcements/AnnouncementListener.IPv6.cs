@@ -111,15 +111,6 @@ public sealed unsafe partial class AnnouncementListener
             return;
         }
 
-        try
-        {
-            Tell(interfaceIndex, target, targetMac);
-        }
-#pragma warning disable CA1031 // nothing a router does with one packet may stop the receive loop
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            Interlocked.Increment(ref _receiveErrors);
-        }
+        Tell(interfaceIndex, target, targetMac);
     }
 }

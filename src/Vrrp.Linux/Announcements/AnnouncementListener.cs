@@ -102,11 +102,22 @@ public sealed unsafe partial class AnnouncementListener : IDisposable
     internal void Tell(int interfaceIndex, PackedIPAddress address, MacAddress mac)
     {
         Interlocked.Increment(ref _packets);
-        if (Volatile.Read(ref _routers).TryGetValue(interfaceIndex, out VirtualRouter[]? routers))
+        if (!Volatile.Read(ref _routers).TryGetValue(interfaceIndex, out VirtualRouter[]? routers))
         {
-            foreach (VirtualRouter router in routers)
+            return;
+        }
+
+        foreach (VirtualRouter router in routers)
+        {
+            try
             {
                 router.HearAnnouncement(address, mac);
+            }
+#pragma warning disable CA1031 // nothing a router does with one packet may stop the receive loop
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                Interlocked.Increment(ref _receiveErrors);
             }
         }
     }
