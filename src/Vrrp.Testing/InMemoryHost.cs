@@ -92,10 +92,10 @@ public sealed class InMemoryHost
         const int ethernet = 14, ipv6 = 40;
         MacAddress mac;
         PackedIPAddress address;
-        bool read = frame.Length > ethernet && frame[12] == 0x08 && frame[13] == 0x06
+        AnnouncementStatus status = frame.Length > ethernet && frame[12] == 0x08 && frame[13] == 0x06
             ? ArpPacket.TryReadSender(frame[ethernet..], out mac, out address)
             : NeighborAdvertisement.TryReadOverride(frame.Length > ethernet + ipv6 ? frame[(ethernet + ipv6)..] : [], out address, out mac);
-        if (!read)
+        if (status != AnnouncementStatus.Valid)
         {
             return;
         }

@@ -23,6 +23,7 @@ internal sealed record FuzzTarget(string Name, Func<Random, byte[]> Seed, FuzzTa
 internal static class FuzzTargets
 {
     private static readonly string[] s_status = Enum.GetNames<VrrpPacketStatus>();
+    private static readonly string[] s_announcement = Enum.GetNames<AnnouncementStatus>();
     private static readonly PackedIPAddress s_source4 = PackedIPAddress.Parse("198.51.100.11");
     private static readonly PackedIPAddress s_group4 = PackedIPAddress.Parse("224.0.0.18");
     private static readonly PackedIPAddress s_source6 = PackedIPAddress.Parse("fe80::11");
@@ -41,8 +42,8 @@ internal static class FuzzTargets
         new("ipv4-header", r => Datagram(r, VrrpVersion.V3, VrrpAuthentication.None), Header, input => RepairDatagram(input, null)),
         new("authentication-header", r => Datagram(r, VrrpVersion.V2, s_ah), AuthenticationHeaderOutcome, input => RepairDatagram(input, s_ah)),
         new("netlink-messages", Netlink, NetlinkOutcome, null),
-        new("arp-sender", Arp, input => ArpPacket.TryReadSender(input, out _, out _) ? "Valid" : "Refused", null),
-        new("neighbor-advertisement", NeighborAdvertisementSeed, input => NeighborAdvertisement.TryReadOverride(input, out _, out _) ? "Valid" : "Refused", null),
+        new("arp-sender", Arp, input => s_announcement[(int)ArpPacket.TryReadSender(input, out _, out _)], null),
+        new("neighbor-advertisement", NeighborAdvertisementSeed, input => s_announcement[(int)NeighborAdvertisement.TryReadOverride(input, out _, out _)], null),
         new("keepalived-conf", KeepalivedSeed, KeepalivedOutcome, null),
     ];
 
@@ -84,14 +85,14 @@ internal static class FuzzTargets
         return frame[14..];
     }
 
-    // An unsolicited NA as the listener reads it (the ICMPv6 message alone), with random flags and target.
+    // An NA as the listener reads it (the ICMPv6 message alone): Override, random Router and Solicited flags and target.
     private static byte[] NeighborAdvertisementSeed(Random random)
     {
         byte[] frame = new byte[UnsolicitedNeighborAdvertisement.FrameLength];
         Span<byte> bytes = stackalloc byte[16];
         random.NextBytes(bytes);
         bytes[0] = 0x20;
-        UnsolicitedNeighborAdvertisement.TryWrite(frame, MacAddress.FromBytes(bytes[..6]), s_source6, PackedIPAddress.FromBytes(bytes), (uint)random.Next() << 29, out int length);
+        UnsolicitedNeighborAdvertisement.TryWrite(frame, MacAddress.FromBytes(bytes[..6]), s_source6, PackedIPAddress.FromBytes(bytes), UnsolicitedNeighborAdvertisement.OverrideFlag | ((uint)random.Next(4) << 30), out int length);
         return frame[(14 + 40)..length];
     }
 

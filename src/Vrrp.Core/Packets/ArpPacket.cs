@@ -26,28 +26,32 @@ public static class ArpPacket
     /// <param name="packet">The ARP packet.</param>
     /// <param name="senderMac">The sender hardware address.</param>
     /// <param name="senderAddress">The sender protocol address.</param>
-    /// <returns><see langword="false"/> for anything but an Ethernet/IPv4 request or reply of full length.</returns>
-    public static bool TryReadSender(ReadOnlySpan<byte> packet, out MacAddress senderMac, out PackedIPAddress senderAddress)
+    /// <returns><see cref="AnnouncementStatus.Valid"/>, or why the packet was refused.</returns>
+    public static AnnouncementStatus TryReadSender(ReadOnlySpan<byte> packet, out MacAddress senderMac, out PackedIPAddress senderAddress)
     {
         senderMac = default;
         senderAddress = default;
-        if (packet.Length < Length
-            || BinaryPrimitives.ReadUInt16BigEndian(packet) != 1            // hardware: Ethernet
+        if (packet.Length < Length)
+        {
+            return AnnouncementStatus.Truncated;
+        }
+
+        if (BinaryPrimitives.ReadUInt16BigEndian(packet) != 1            // hardware: Ethernet
             || BinaryPrimitives.ReadUInt16BigEndian(packet[2..]) != 0x0800  // protocol: IPv4
             || packet[4] != MacAddress.Length
             || packet[5] != 4)
         {
-            return false;
+            return AnnouncementStatus.UnsupportedFormat;
         }
 
         ushort operation = BinaryPrimitives.ReadUInt16BigEndian(packet[6..]);
         if (operation is not (1 or 2))
         {
-            return false;
+            return AnnouncementStatus.UnsupportedOperation;
         }
 
         senderMac = MacAddress.FromBytes(packet.Slice(8, MacAddress.Length));
         senderAddress = PackedIPAddress.FromBytes(packet.Slice(14, 4));
-        return true;
+        return AnnouncementStatus.Valid;
     }
 }

@@ -31,18 +31,24 @@ public static class NeighborAdvertisement
     /// <param name="message">The ICMPv6 message.</param>
     /// <param name="target">The target address.</param>
     /// <param name="targetMac">The MAC of the target link-layer address option.</param>
-    /// <returns>
-    /// <see langword="false"/> for anything else: another type or code, no Override flag (it updates no cache entry
-    /// that has a MAC, RFC 4861 §7.2.5), no target link-layer address option, or a malformed option.
-    /// </returns>
-    public static bool TryReadOverride(ReadOnlySpan<byte> message, out PackedIPAddress target, out MacAddress targetMac)
+    /// <returns><see cref="AnnouncementStatus.Valid"/>, or why the message was refused.</returns>
+    public static AnnouncementStatus TryReadOverride(ReadOnlySpan<byte> message, out PackedIPAddress target, out MacAddress targetMac)
     {
         target = default;
         targetMac = default;
-        if (message.Length < MinimumLength || message[0] != Type || message[1] != 0
-            || (BinaryPrimitives.ReadUInt32BigEndian(message[4..]) & UnsolicitedNeighborAdvertisement.OverrideFlag) == 0)
+        if (message.Length < MinimumLength)
         {
-            return false;
+            return AnnouncementStatus.Truncated;
+        }
+
+        if (message[0] != Type || message[1] != 0)
+        {
+            return AnnouncementStatus.UnsupportedFormat;
+        }
+
+        if ((BinaryPrimitives.ReadUInt32BigEndian(message[4..]) & UnsolicitedNeighborAdvertisement.OverrideFlag) == 0)
+        {
+            return AnnouncementStatus.NoOverride;
         }
 
         // RFC 4861 §4.6: options are (type, length in units of 8 bytes, data); a length of 0 is invalid.
@@ -52,19 +58,19 @@ public static class NeighborAdvertisement
             int length = options[1] * 8;
             if (length == 0 || length > options.Length)
             {
-                return false;
+                return AnnouncementStatus.MalformedOption;
             }
 
             if (options[0] == TargetLinkLayerAddressOption && length >= 2 + MacAddress.Length)
             {
                 target = PackedIPAddress.FromBytes(message.Slice(8, 16));
                 targetMac = MacAddress.FromBytes(options.Slice(2, MacAddress.Length));
-                return true;
+                return AnnouncementStatus.Valid;
             }
 
             options = options[length..];
         }
 
-        return false;
+        return options.Length == 0 ? AnnouncementStatus.NoTargetLinkLayerAddress : AnnouncementStatus.MalformedOption;
     }
 }

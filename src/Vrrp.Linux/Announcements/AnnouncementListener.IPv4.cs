@@ -61,9 +61,10 @@ public sealed unsafe partial class AnnouncementListener
     /// <summary>Hands one received ARP packet to the routers of its interface.</summary>
     internal void DispatchArp(int interfaceIndex, ReadOnlySpan<byte> packet)
     {
-        if (!ArpPacket.TryReadSender(packet, out MacAddress senderMac, out PackedIPAddress senderAddress))
+        AnnouncementStatus status = ArpPacket.TryReadSender(packet, out MacAddress senderMac, out PackedIPAddress senderAddress);
+        if (status != AnnouncementStatus.Valid)
         {
-            Interlocked.Increment(ref _unreadable);
+            Interlocked.Increment(ref _rejected[(int)status]);
             return;
         }
 

@@ -105,9 +105,12 @@ public sealed unsafe partial class AnnouncementListener
     /// <summary>Hands one received neighbour advertisement to the routers of its interface.</summary>
     internal void DispatchNeighborAdvertisement(int interfaceIndex, byte hopLimit, ReadOnlySpan<byte> message)
     {
-        if (hopLimit != 255 || !NeighborAdvertisement.TryReadOverride(message, out PackedIPAddress target, out MacAddress targetMac))
+        PackedIPAddress target = default;
+        MacAddress targetMac = default;
+        AnnouncementStatus status = hopLimit != 255 ? AnnouncementStatus.HopLimit : NeighborAdvertisement.TryReadOverride(message, out target, out targetMac);
+        if (status != AnnouncementStatus.Valid)
         {
-            Interlocked.Increment(ref _unreadable);
+            Interlocked.Increment(ref _rejected[(int)status]);
             return;
         }
 

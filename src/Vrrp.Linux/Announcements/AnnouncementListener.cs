@@ -22,7 +22,7 @@ public sealed unsafe partial class AnnouncementListener : IDisposable
     private Dictionary<int, VirtualRouter[]> _routers = [];
     private volatile bool _disposed;
     private long _packets;
-    private long _unreadable;
+    private readonly long[] _rejected = new long[Enum.GetValues<AnnouncementStatus>().Length];
     private long _receiveErrors;
 
     /// <summary>Opens the sockets and starts listening. Without IPv6 in the kernel it listens for ARP alone.</summary>
@@ -43,8 +43,10 @@ public sealed unsafe partial class AnnouncementListener : IDisposable
     /// <summary>Gets the ARP packets and neighbour advertisements with the Override flag received from other hosts.</summary>
     public long Packets => Interlocked.Read(ref _packets);
 
-    /// <summary>Gets the received packets that were neither Ethernet/IPv4 ARP nor readable neighbour advertisements (hop limit 255, Override flag, target link-layer address).</summary>
-    public long Unreadable => Interlocked.Read(ref _unreadable);
+    /// <summary>Gets the received packets refused for <paramref name="reason"/>: they tell nothing about where an address lives.</summary>
+    /// <param name="reason">Any value but <see cref="AnnouncementStatus.Valid"/>.</param>
+    /// <returns>The count.</returns>
+    public long Rejected(AnnouncementStatus reason) => (int)reason < _rejected.Length ? Interlocked.Read(ref _rejected[(int)reason]) : 0;
 
     /// <summary>Gets the number of failed receive calls.</summary>
     public long ReceiveErrors => Interlocked.Read(ref _receiveErrors);

@@ -25,7 +25,7 @@ public sealed class ArpPacketTests
     [Fact]
     public void A_reply_gives_its_sender_hardware_and_protocol_addresses()
     {
-        Assert.True(ArpPacket.TryReadSender(s_reply, out MacAddress mac, out PackedIPAddress address));
+        Assert.Equal(AnnouncementStatus.Valid, ArpPacket.TryReadSender(s_reply, out MacAddress mac, out PackedIPAddress address));
         Assert.Equal(s_usurper, mac);
         Assert.Equal(s_virtual, address);
     }
@@ -36,7 +36,7 @@ public sealed class ArpPacketTests
         byte[] frame = new byte[GratuitousArp.FrameLength];
         Assert.True(GratuitousArp.TryWrite(frame, s_usurper, s_virtual, out int length));
 
-        Assert.True(ArpPacket.TryReadSender(frame.AsSpan(14, length - 14), out MacAddress mac, out PackedIPAddress address));
+        Assert.Equal(AnnouncementStatus.Valid, ArpPacket.TryReadSender(frame.AsSpan(14, length - 14), out MacAddress mac, out PackedIPAddress address));
         Assert.Equal((s_usurper, s_virtual), (mac, address));
     }
 
@@ -45,29 +45,29 @@ public sealed class ArpPacketTests
     {
         for (int length = 0; length < ArpPacket.Length; length++)
         {
-            Assert.False(ArpPacket.TryReadSender(s_reply.AsSpan(0, length), out _, out _), $"length {length}");
+            Assert.Equal(AnnouncementStatus.Truncated, ArpPacket.TryReadSender(s_reply.AsSpan(0, length), out _, out _));
         }
     }
 
     [Theory]
-    [InlineData(1, 0x06)]    // hardware: IEEE 802
-    [InlineData(3, 0xDD)]    // protocol: IPv6
-    [InlineData(4, 8)]       // hln
-    [InlineData(5, 16)]      // pln
-    [InlineData(7, 3)]       // op: RARP request
-    [InlineData(7, 0)]       // op: none
-    public void Anything_but_an_Ethernet_IPv4_request_or_reply_is_refused(int offset, byte value)
+    [InlineData(1, 0x06, AnnouncementStatus.UnsupportedFormat)]    // hardware: IEEE 802
+    [InlineData(3, 0xDD, AnnouncementStatus.UnsupportedFormat)]    // protocol: IPv6
+    [InlineData(4, 8, AnnouncementStatus.UnsupportedFormat)]       // hln
+    [InlineData(5, 16, AnnouncementStatus.UnsupportedFormat)]      // pln
+    [InlineData(7, 3, AnnouncementStatus.UnsupportedOperation)]    // op: RARP request
+    [InlineData(7, 0, AnnouncementStatus.UnsupportedOperation)]    // op: none
+    public void Anything_but_an_Ethernet_IPv4_request_or_reply_is_refused_with_its_reason(int offset, byte value, AnnouncementStatus expected)
     {
         byte[] packet = (byte[])s_reply.Clone();
         packet[offset] = value;
 
-        Assert.False(ArpPacket.TryReadSender(packet, out _, out _));
+        Assert.Equal(expected, ArpPacket.TryReadSender(packet, out _, out _));
     }
 
     [Property(MaxTest = 2000)]
     public void Reading_never_throws_and_accepts_only_well_formed_headers(byte[] input)
     {
-        bool read = ArpPacket.TryReadSender(input, out _, out PackedIPAddress address);
+        bool read = ArpPacket.TryReadSender(input, out _, out PackedIPAddress address) == AnnouncementStatus.Valid;
         Assert.Equal(input.Length >= ArpPacket.Length && input.AsSpan(0, 6).SequenceEqual(s_reply.AsSpan(0, 6)) && input[6] == 0 && input[7] is 1 or 2, read);
         Assert.Equal(read ? 4 : 0, address.Length);
     }

@@ -20,14 +20,14 @@ public sealed class NeighborAdvertisementTests
     [Fact]
     public void An_unsolicited_advertisement_with_override_gives_its_target_and_link_layer_address()
     {
-        Assert.True(NeighborAdvertisement.TryReadOverride(Message(UnsolicitedNeighborAdvertisement.RfcFlags), out PackedIPAddress target, out MacAddress mac));
+        Assert.Equal(AnnouncementStatus.Valid, NeighborAdvertisement.TryReadOverride(Message(UnsolicitedNeighborAdvertisement.RfcFlags), out PackedIPAddress target, out MacAddress mac));
         Assert.Equal((s_target, s_usurper), (target, mac));
     }
 
     [Fact]
     public void Keepalived_form_with_override_alone_is_read_too()
     {
-        Assert.True(NeighborAdvertisement.TryReadOverride(Message(UnsolicitedNeighborAdvertisement.OverrideFlag), out PackedIPAddress target, out _));
+        Assert.Equal(AnnouncementStatus.Valid, NeighborAdvertisement.TryReadOverride(Message(UnsolicitedNeighborAdvertisement.OverrideFlag), out PackedIPAddress target, out _));
         Assert.Equal(s_target, target);
     }
 
@@ -35,21 +35,21 @@ public sealed class NeighborAdvertisementTests
     public void Without_the_override_flag_it_moves_no_cache_entry_and_is_refused()
     {
         // RFC 4861 §7.2.5: with O = 0 an entry that has a link-layer address keeps it.
-        Assert.False(NeighborAdvertisement.TryReadOverride(Message(UnsolicitedNeighborAdvertisement.RouterFlag | UnsolicitedNeighborAdvertisement.SolicitedFlag), out _, out _));
+        Assert.Equal(AnnouncementStatus.NoOverride, NeighborAdvertisement.TryReadOverride(Message(UnsolicitedNeighborAdvertisement.RouterFlag | UnsolicitedNeighborAdvertisement.SolicitedFlag), out _, out _));
     }
 
     [Fact]
     public void Without_a_target_link_layer_option_or_with_a_zero_length_option_it_is_refused()
     {
         byte[] message = Message(UnsolicitedNeighborAdvertisement.RfcFlags);
-        Assert.False(NeighborAdvertisement.TryReadOverride(message.AsSpan(0, NeighborAdvertisement.MinimumLength), out _, out _));
+        Assert.Equal(AnnouncementStatus.NoTargetLinkLayerAddress, NeighborAdvertisement.TryReadOverride(message.AsSpan(0, NeighborAdvertisement.MinimumLength), out _, out _));
 
         message[24] = 1; // source link-layer address option: not what an NA's target moved to
-        Assert.False(NeighborAdvertisement.TryReadOverride(message, out _, out _));
+        Assert.Equal(AnnouncementStatus.NoTargetLinkLayerAddress, NeighborAdvertisement.TryReadOverride(message, out _, out _));
 
         message[24] = 2;
         message[25] = 0; // RFC 4861 §4.6: length 0 is invalid
-        Assert.False(NeighborAdvertisement.TryReadOverride(message, out _, out _));
+        Assert.Equal(AnnouncementStatus.MalformedOption, NeighborAdvertisement.TryReadOverride(message, out _, out _));
     }
 
     [Fact]
@@ -58,17 +58,17 @@ public sealed class NeighborAdvertisementTests
         byte[] message = Message(UnsolicitedNeighborAdvertisement.RfcFlags);
         for (int length = 0; length < message.Length; length++)
         {
-            Assert.False(NeighborAdvertisement.TryReadOverride(message.AsSpan(0, length), out _, out _), $"length {length}");
+            Assert.NotEqual(AnnouncementStatus.Valid, NeighborAdvertisement.TryReadOverride(message.AsSpan(0, length), out _, out _));
         }
 
         message[0] = 135; // neighbour solicitation
-        Assert.False(NeighborAdvertisement.TryReadOverride(message, out _, out _));
+        Assert.Equal(AnnouncementStatus.UnsupportedFormat, NeighborAdvertisement.TryReadOverride(message, out _, out _));
     }
 
     [Property(MaxTest = 2000)]
     public void Reading_never_throws(byte[] input)
     {
-        bool read = NeighborAdvertisement.TryReadOverride(input, out PackedIPAddress target, out _);
+        bool read = NeighborAdvertisement.TryReadOverride(input, out PackedIPAddress target, out _) == AnnouncementStatus.Valid;
         Assert.Equal(read ? 16 : 0, target.Length);
     }
 }
