@@ -31,7 +31,7 @@ internal sealed class DaemonConfiguration
 
             // vrrpd's own key beside the router's options: the macvlan's name, keepalived's 'use_vmac NAME'.
             string? virtualMac = entry.TryGetProperty("virtualMacInterface", out JsonElement link) ? link.GetString() : null;
-            routers.Add(new RouterPlan(options.Name ?? $"VR{options.VirtualRouterId}", options, entry.GetRawText(), [], null, virtualMac));
+            routers.Add(new RouterPlan(options.Name ?? $"VR{options.VirtualRouterId}", options, Fingerprint.Of(entry.GetRawText()), [], null, virtualMac));
         }
 
         return new DaemonPlan(routers, new Dictionary<string, CheckPlan>(), [], configuration.NotifyFifo, stateFile ?? configuration.StateFile);

@@ -20,7 +20,7 @@ internal static class KeepalivedPlan
             VirtualRouterOptions options = instance.CreateOptions();
             options.Name = instance.Name;
             var tracks = new List<TrackPlan>();
-            var fingerprint = new StringBuilder(JsonSerializer.Serialize(options, DaemonJsonContext.Default.VirtualRouterOptions));
+            var text = new StringBuilder(JsonSerializer.Serialize(options, DaemonJsonContext.Default.VirtualRouterOptions));
             foreach (KeepalivedTrack track in instance.TrackScripts)
             {
                 KeepalivedScript script = configuration.Scripts.Single(s => s.Name == track.Name);
@@ -47,11 +47,11 @@ internal static class KeepalivedPlan
             NotifyScripts? notify = Notify(instance.Notify, instance.NotifyMaster, instance.NotifyBackup, instance.NotifyFault, instance.NotifyStop);
             foreach (TrackPlan track in tracks)
             {
-                fingerprint.Append(CultureInfo.InvariantCulture, $"|{checks[track.CheckKey].Fingerprint} weight {track.Weight}");
+                text.Append(CultureInfo.InvariantCulture, $"|{checks[track.CheckKey].Fingerprint} weight {track.Weight}");
             }
 
-            fingerprint.Append(CultureInfo.InvariantCulture, $"|{instance.Notify}|{instance.NotifyMaster}|{instance.NotifyBackup}|{instance.NotifyFault}|{instance.NotifyStop}|vmac {instance.VirtualMacInterface}");
-            routers.Add(new RouterPlan(instance.Name, options, fingerprint.ToString(), tracks, notify, instance.VirtualMacInterface));
+            text.Append(CultureInfo.InvariantCulture, $"|{instance.Notify}|{instance.NotifyMaster}|{instance.NotifyBackup}|{instance.NotifyFault}|{instance.NotifyStop}|vmac {instance.VirtualMacInterface}");
+            routers.Add(new RouterPlan(instance.Name, options, Fingerprint.Of(text.ToString()), tracks, notify, instance.VirtualMacInterface));
         }
 
         var groups = configuration.SyncGroups
@@ -81,7 +81,7 @@ internal static class KeepalivedPlan
             InitFail = script.InitFail,
         };
         string fingerprint = $"script {script.Name} '{script.Command}' {script.Interval} {script.Timeout} {script.Rise} {script.Fall} {script.Weight} {script.InitFail} {string.Join(':', user)}";
-        return new CheckPlan($"script:{script.Name}", fingerprint, options, () => new CommandHealthCheck(ScriptCommandLine.Split(script.Command))
+        return new CheckPlan($"script:{script.Name}", Fingerprint.Of(fingerprint), options, () => new CommandHealthCheck(ScriptCommandLine.Split(script.Command))
         {
             User = user.Length > 0 ? user[0] : null,
             Group = user.Length > 1 ? user[1] : null,
@@ -96,6 +96,6 @@ internal static class KeepalivedPlan
     {
         var options = new ScheduledCheckOptions { Name = file.Name, Interval = TimeSpan.FromSeconds(1), Weight = file.Weight };
         string fingerprint = $"file {file.Name} {file.File} {file.Weight} {file.InitFileValue} {file.InitFileOverwrite}";
-        return new CheckPlan($"file:{file.Name}", fingerprint, options, () => new TrackFileHealthCheck(file.File) { InitFile = file.InitFileValue, InitFileOverwrite = file.InitFileOverwrite });
+        return new CheckPlan($"file:{file.Name}", Fingerprint.Of(fingerprint), options, () => new TrackFileHealthCheck(file.File) { InitFile = file.InitFileValue, InitFileOverwrite = file.InitFileOverwrite });
     }
 }

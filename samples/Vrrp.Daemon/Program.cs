@@ -103,17 +103,22 @@ using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.
 using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
 using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; reload.Set(); });
 Log($"ready: {host.Routers.Count} router(s)");
+var heap = new DaemonHeap();
+heap.SettleAfterStart();
 
+WaitHandle[] waitHandles = [stop.WaitHandle, reload];
 try
 {
     while (!stop.IsSet)
     {
-        if (WaitHandle.WaitAny([stop.WaitHandle, reload], 1000) == 1)
+        heap.SettleIfDue();
+        if (WaitHandle.WaitAny(waitHandles, 1000) == 1)
         {
             try
             {
                 await host.ApplyAsync(Load());
                 Log("reloaded");
+                heap.SettleAfterStart();
             }
 #pragma warning disable CA1031 // a bad reload must never take the running routers down with it
             catch (Exception e)

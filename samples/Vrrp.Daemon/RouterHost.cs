@@ -297,7 +297,7 @@ internal sealed class RouterHost : IAsyncDisposable
             text.Append($"|group {group.Name}({string.Join(',', group.Members)}):{Describe(group.Notify)}");
         }
 
-        return text.ToString();
+        return Fingerprint.Of(text.ToString());
 
         static string Describe(NotifyScripts? n) => n is null ? "-" : $"{n.Notify}/{n.NotifyMaster}/{n.NotifyBackup}/{n.NotifyFault}/{n.NotifyStop}/{n.Timeout}";
     }

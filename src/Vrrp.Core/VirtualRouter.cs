@@ -31,6 +31,8 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
     private readonly TimeProvider _time;
     private readonly VrrpStateMachine _machine;
     private readonly TimerSlot[] _timers;
+    private static readonly PackedIPAddress[] s_ipv4Multicast = [PackedIPAddress.Parse("224.0.0.18")];
+    private static readonly PackedIPAddress[] s_ipv6Multicast = [PackedIPAddress.Parse("ff02::12")];
     private readonly PackedIPAddress[] _multicastDestination;
     private readonly VrrpAuthentication _authentication;
     private readonly VrrpReceivePolicy _multicastPolicy;
@@ -45,9 +47,12 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
     private PackedIPAddress[] _unicastPeers;
     private TrackedCheck[] _checks;
     private readonly EventHandler _onCheckChanged;
-    private readonly byte[] _sendBuffer = new byte[2048];
-    private readonly StateChange[] _history = new StateChange[HistoryCapacity];
-    private readonly Dictionary<PackedIPAddress, AhSequenceState> _ahSequences = new(8);
+    // Sized to this router's largest advertisement, and the history grows to its 64 as transitions come: a router
+    // that never flaps keeps a few hundred bytes, not kilobytes. The AH sequence table exists only once an
+    // authentication header arrives.
+    private byte[] _sendBuffer;
+    private StateChange[] _history = [];
+    private Dictionary<PackedIPAddress, AhSequenceState>? _ahSequences;
     private readonly ushort _intervalField;
     private int _historyCount;
     private int _basePriority;
@@ -105,7 +110,8 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
         VirtualMac = MacAddress.ForVirtualRouter(Family, VirtualRouterId);
         _virtualAddresses = ParseAddresses(options.VirtualAddresses, nameof(VirtualRouterOptions.VirtualAddresses));
         _addressBytes = EncodeAddresses(_virtualAddresses);
-        _multicastDestination = [PackedIPAddress.Parse(Family == AddressFamily.InterNetworkV6 ? "ff02::12" : "224.0.0.18")];
+        _sendBuffer = new byte[SendBufferLength(_addressBytes)];
+        _multicastDestination = Family == AddressFamily.InterNetworkV6 ? s_ipv6Multicast : s_ipv4Multicast;
         _unicastPeers = ParsePeers(options.UnicastPeers, nameof(VirtualRouterOptions.UnicastPeers));
         _destinations = _unicastPeers.Length > 0 ? _unicastPeers : _multicastDestination;
 
@@ -356,6 +362,11 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
             VirtualAddress[] previous = _virtualAddresses;
             bool master = _running && _machine.State == VrrpState.Master;
             _addressBytes = encoded;
+            if (_sendBuffer.Length < SendBufferLength(encoded))
+            {
+                _sendBuffer = new byte[SendBufferLength(encoded)];
+            }
+
             Volatile.Write(ref _virtualAddresses, next);
             if (!master)
             {
@@ -640,6 +651,11 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
         }
 
         var change = new StateChange(from, to, reason, _machine.Priority, _machine.MasterAddress, _time.GetUtcNow());
+        if (_historyCount == _history.Length && _history.Length < HistoryCapacity)
+        {
+            Array.Resize(ref _history, Math.Min(Math.Max(4, 2 * _history.Length), HistoryCapacity));
+        }
+
         _history[_historyCount % HistoryCapacity] = change;
         _historyCount++;
 
@@ -654,6 +670,11 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
         {
         }
     }
+
+    // The largest datagram this router writes: an IPv4 header and an authentication header (IPv6 adverts carry
+    // neither, the kernel writes their header), the VRRP header, the addresses, VRRPv2's authentication data.
+    private static int SendBufferLength(byte[] addressBytes) =>
+        IPv4Header.MinimumLength + AuthenticationHeader.Length + VrrpPacket.HeaderLength + addressBytes.Length + VrrpPacket.AuthenticationDataLength;
 
     // RFC 9568 §5.2.5 (and erratum 8299) wants at least one address in an advertisement: a router without virtual
     // addresses advertises its own primary address, which VRRPv3 receivers do not compare against their lists.
@@ -763,6 +784,7 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
     private bool AcceptSequence(PackedIPAddress source, uint sequence)
     {
         long now = _time.GetTimestamp();
+        _ahSequences ??= new Dictionary<PackedIPAddress, AhSequenceState>(8);
         if (_ahSequences.TryGetValue(source, out AhSequenceState last)
             && sequence <= last.Sequence
             && _time.GetElapsedTime(last.Timestamp, now) < MasterDownInterval)

@@ -68,6 +68,34 @@ public sealed class RuntimeChangeTests
     }
 
     [Fact]
+    public void Growing_the_list_at_run_time_grows_the_send_buffer_with_it_even_for_VRRPv2_with_an_authentication_header()
+    {
+        // Input: a VRRPv2 pair with AH (the largest datagram: IPv4 + AH + VRRP + addresses + auth data), one address
+        // each; both lists set to 40 addresses at run time. Expected: r1's adverts still reach r2 (r2 stays backup for
+        // 10 s, which it would not if r1's larger adverts failed to write) and r1 stays the one master.
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100, 90)
+            .ConfigureRouters(o =>
+            {
+                o.Version = VrrpVersion.V2;
+                o.AdvertisementInterval = TimeSpan.FromSeconds(1);
+                o.AuthenticationType = VrrpAuthenticationType.IPAuthenticationHeader;
+                o.AuthenticationPassword = "secret";
+            }).Build();
+        sim.Start();
+        sim.RunFor(Settle);
+        Assert.Equal("r1", sim.AssertExactlyOneMaster().Name);
+
+        string[] many = [.. Enumerable.Range(1, 40).Select(i => $"198.51.100.{i}/24")];
+        sim["r2"].Router.SetVirtualAddresses(many);
+        sim["r1"].Router.SetVirtualAddresses(many);
+        sim.RunFor(Settle);
+
+        Assert.Equal("r1", sim.AssertExactlyOneMaster().Name);
+        Assert.Equal(VrrpState.Backup, sim["r2"].Router.State);
+        Assert.Equal(40, sim["r1"].Addresses.GetHeldAddresses().Count);
+    }
+
+    [Fact]
     public void A_backups_new_addresses_are_taken_only_when_it_becomes_master()
     {
         // Input: backup r2's list changed to .110 at run time; then r1 crashes.

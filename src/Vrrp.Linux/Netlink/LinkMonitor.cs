@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
 
 namespace Vrrp.Linux.Netlink;
 
@@ -39,12 +40,8 @@ public sealed class LinkMonitor : IDisposable
         }
 
         // Events tell of changes only: take the link's state now, so that a link already down at start means Fault.
-        System.Net.NetworkInformation.NetworkInterface? nic = Array.Find(
-            System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces(),
-            n => n.Name == router.Interface);
-        if (nic is not null)
+        if (IsOperationallyUp(router.Interface) is bool up)
         {
-            bool up = nic.OperationalStatus is System.Net.NetworkInformation.OperationalStatus.Up or System.Net.NetworkInformation.OperationalStatus.Unknown;
             lock (_routers)
             {
                 _state[interfaceIndex] = up;
@@ -76,6 +73,29 @@ public sealed class LinkMonitor : IDisposable
         if (TryReadLink(type, payload, out int interfaceIndex, out bool up))
         {
             OnLink(interfaceIndex, up);
+        }
+    }
+
+    /// <summary>
+    /// Reads a link's operational state from <c>/sys/class/net/NAME/operstate</c>, which is what
+    /// <see cref="System.Net.NetworkInformation.NetworkInterface.OperationalStatus"/> reports: <c>up</c>, and
+    /// <c>unknown</c> (links that report no state, such as <c>lo</c>), count as up. One small read, where
+    /// <c>NetworkInterface.GetAllNetworkInterfaces()</c> reads several files of every interface (kilobytes of buffers
+    /// each time, per router at start).
+    /// </summary>
+    /// <returns>Whether the link is up, or <see langword="null"/> when there is no such interface.</returns>
+    internal static bool? IsOperationallyUp(string interfaceName)
+    {
+        try
+        {
+            using SafeFileHandle file = File.OpenHandle($"/sys/class/net/{interfaceName}/operstate");
+            Span<byte> text = stackalloc byte[32];
+            ReadOnlySpan<byte> state = text[..RandomAccess.Read(file, text, 0)].TrimEnd((byte)'\n');
+            return state.SequenceEqual("up"u8) || state.SequenceEqual("unknown"u8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
