@@ -11,17 +11,31 @@ namespace VrrpDaemon;
 /// <summary>Turns a keepalived.conf into a plan: instances, vrrp_script / track_interface / track_file checks, notify scripts, sync groups.</summary>
 internal static class KeepalivedPlan
 {
-    public static DaemonPlan Create(KeepalivedConfiguration configuration, string? stateFile)
+    /// <summary>Makes the plan; with <c>enable_script_security</c>, scripts unsafe to run are left out, each with a warning.</summary>
+    /// <param name="configuration">The configuration read.</param>
+    /// <param name="stateFile">vrrpd's --state-file, or null.</param>
+    /// <param name="warnings">Receives a <c>file:line: message</c> for each script left out.</param>
+    public static DaemonPlan Create(KeepalivedConfiguration configuration, string? stateFile, ICollection<string>? warnings = null)
     {
         var checks = new Dictionary<string, CheckPlan>(StringComparer.Ordinal);
         var routers = new List<RouterPlan>();
+        var security = new Security(configuration.GlobalDefinitions.EnableScriptSecurity, warnings);
+        var refused = new HashSet<string>(StringComparer.Ordinal);
+        foreach (KeepalivedScript script in configuration.Scripts)
+        {
+            if (!security.Allows(script.Command, script.User ?? configuration.GlobalDefinitions.ScriptUser, script.Source, $"vrrp_script {script.Name}", "not tracked"))
+            {
+                refused.Add(script.Name);
+            }
+        }
+
         foreach (KeepalivedInstance instance in configuration.Instances)
         {
             VirtualRouterOptions options = instance.CreateOptions();
             options.Name = instance.Name;
             var tracks = new List<TrackPlan>();
             var text = new StringBuilder(JsonSerializer.Serialize(options, DaemonJsonContext.Default.VirtualRouterOptions));
-            foreach (KeepalivedTrack track in instance.TrackScripts)
+            foreach (KeepalivedTrack track in instance.TrackScripts.Where(t => !refused.Contains(t.Name)))
             {
                 KeepalivedScript script = configuration.Scripts.Single(s => s.Name == track.Name);
                 CheckPlan plan = ScriptCheck(script, configuration.GlobalDefinitions.ScriptUser);
@@ -44,21 +58,51 @@ internal static class KeepalivedPlan
                 tracks.Add(new TrackPlan(plan.Key, track.Weight ?? file.Weight));
             }
 
-            NotifyScripts? notify = Notify(instance.Notify, instance.NotifyMaster, instance.NotifyBackup, instance.NotifyFault, instance.NotifyStop);
+            string owner = $"vrrp_instance {instance.Name}";
+            NotifyScripts? notify = Notify(
+                security.Safe(instance.Notify, instance.Source, owner, "notify"),
+                security.Safe(instance.NotifyMaster, instance.Source, owner, "notify_master"),
+                security.Safe(instance.NotifyBackup, instance.Source, owner, "notify_backup"),
+                security.Safe(instance.NotifyFault, instance.Source, owner, "notify_fault"),
+                security.Safe(instance.NotifyStop, instance.Source, owner, "notify_stop"));
             foreach (TrackPlan track in tracks)
             {
                 text.Append(CultureInfo.InvariantCulture, $"|{checks[track.CheckKey].Fingerprint} weight {track.Weight}");
             }
 
-            text.Append(CultureInfo.InvariantCulture, $"|{instance.Notify}|{instance.NotifyMaster}|{instance.NotifyBackup}|{instance.NotifyFault}|{instance.NotifyStop}|vmac {instance.VirtualMacInterface}");
+            text.Append(CultureInfo.InvariantCulture, $"|{notify?.Notify}|{notify?.NotifyMaster}|{notify?.NotifyBackup}|{notify?.NotifyFault}|{notify?.NotifyStop}|vmac {instance.VirtualMacInterface}");
             routers.Add(new RouterPlan(instance.Name, options, Fingerprint.Of(text.ToString()), tracks, notify, instance.VirtualMacInterface));
         }
 
         var groups = configuration.SyncGroups
-            .Select(g => new SyncGroupPlan(g.Name, g.Group, Notify(g.Notify, g.NotifyMaster, g.NotifyBackup, g.NotifyFault, g.NotifyStop)))
+            .Select(g => new SyncGroupPlan(g.Name, g.Group, Notify(
+                security.Safe(g.Notify, g.Source, $"vrrp_sync_group {g.Name}", "notify"),
+                security.Safe(g.NotifyMaster, g.Source, $"vrrp_sync_group {g.Name}", "notify_master"),
+                security.Safe(g.NotifyBackup, g.Source, $"vrrp_sync_group {g.Name}", "notify_backup"),
+                security.Safe(g.NotifyFault, g.Source, $"vrrp_sync_group {g.Name}", "notify_fault"),
+                security.Safe(g.NotifyStop, g.Source, $"vrrp_sync_group {g.Name}", "notify_stop"))))
             .ToList();
         string? fifo = configuration.GlobalDefinitions.VrrpNotifyFifo ?? configuration.GlobalDefinitions.NotifyFifo;
         return new DaemonPlan(routers, checks, groups, fifo, stateFile);
+    }
+
+    // keepalived disables a script that is unsafe under enable_script_security; without it, every script runs as before.
+    // Notify scripts run as vrrpd itself.
+    private sealed class Security(bool enabled, ICollection<string>? warnings)
+    {
+        public bool Allows(string command, string? user, KeepalivedSourceLocation source, string owner, string consequence)
+        {
+            if (!enabled || ScriptSecurity.FindUnsafe(command, user) is not { } reason)
+            {
+                return true;
+            }
+
+            warnings?.Add($"{source}: {owner}: script '{command}' is unsafe to run ({reason}): disabled by enable_script_security, {consequence}");
+            return false;
+        }
+
+        public string? Safe(string? command, KeepalivedSourceLocation source, string owner, string keyword) =>
+            command is null || Allows(command, null, source, owner, $"{keyword} not run") ? command : null;
     }
 
     private static NotifyScripts? Notify(string? notify, string? master, string? backup, string? fault, string? stop) =>

@@ -155,12 +155,14 @@ DaemonPlan Load()
         Log($"warning: {warning}");
     }
 
-    if (configuration.GlobalDefinitions.EnableScriptSecurity)
+    var refused = new List<string>();
+    DaemonPlan plan = KeepalivedPlan.Create(configuration, stateFile, refused);
+    foreach (string warning in refused)
     {
-        Log("warning: enable_script_security is not enforced: scripts run as their 'user' or script_user, else as root, whoever can write them");
+        Log($"warning: {warning}");
     }
 
-    return KeepalivedPlan.Create(configuration, stateFile);
+    return plan;
 }
 
 int Check()
@@ -189,6 +191,16 @@ int Check()
     foreach (KeepalivedDiagnostic error in result.Errors)
     {
         Console.Error.WriteLine($"error: {error}");
+    }
+
+    if (result.IsValid)
+    {
+        var refused = new List<string>(); // enable_script_security: the scripts vrrpd would not run
+        KeepalivedPlan.Create(result.Configuration!, stateFile, refused);
+        foreach (string warning in refused)
+        {
+            Console.Error.WriteLine($"warning: {warning}");
+        }
     }
 
     Console.WriteLine(result.IsValid

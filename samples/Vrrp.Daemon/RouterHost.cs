@@ -34,7 +34,7 @@ internal sealed class RouterHost : IAsyncDisposable
     private readonly VrrpMetrics _metrics = new();
     private readonly VirtualRouterLogger _routerLog;
     private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (CheckPlan Plan, ScheduledHealthCheck Check)> _checks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (CheckPlan Plan, ScheduledHealthCheck Check, IVrrpHealthCheck Inner)> _checks = new(StringComparer.Ordinal);
     private readonly List<VrrpSyncGroup> _groups = [];
     private VrrpNotificationDispatcher? _notify;
     private string? _notifyFingerprint;
@@ -69,11 +69,11 @@ internal sealed class RouterHost : IAsyncDisposable
         VrrpNotificationDispatcher? notify = notifyFingerprint == _notifyFingerprint ? null : CreateDispatcher(plan);
 
         // Checks first: a router restarts when a check it tracks changed, as its fingerprint says so.
-        foreach ((string key, (CheckPlan old, ScheduledHealthCheck check)) in _checks.ToList())
+        foreach ((string key, (CheckPlan old, ScheduledHealthCheck check, IVrrpHealthCheck inner)) in _checks.ToList())
         {
             if (!plan.Checks.TryGetValue(key, out CheckPlan? wanted) || wanted.Fingerprint != old.Fingerprint)
             {
-                await check.DisposeAsync();
+                await StopCheckAsync(check, inner);
                 _checks.Remove(key);
             }
         }
@@ -83,7 +83,8 @@ internal sealed class RouterHost : IAsyncDisposable
             if (!_checks.ContainsKey(key))
             {
                 // Checks run on the system clock's pool, never on the precise timer thread that paces the adverts.
-                _checks[key] = (wanted, new ScheduledHealthCheck(wanted.Options, wanted.Create(), TimeProvider.System, _loggers.CreateLogger("Vrrp.Health")));
+                IVrrpHealthCheck inner = wanted.Create();
+                _checks[key] = (wanted, new ScheduledHealthCheck(wanted.Options, inner, TimeProvider.System, _loggers.CreateLogger("Vrrp.Health")), inner);
             }
         }
 
@@ -131,7 +132,7 @@ internal sealed class RouterHost : IAsyncDisposable
             await RewireNotificationsAsync(plan, notify, notifyFingerprint);
         }
 
-        foreach ((CheckPlan _, ScheduledHealthCheck check) in _checks.Values)
+        foreach ((CheckPlan _, ScheduledHealthCheck check, IVrrpHealthCheck _) in _checks.Values)
         {
             check.Start(); // new checks start; running ones ignore it
         }
@@ -265,9 +266,9 @@ internal sealed class RouterHost : IAsyncDisposable
             await _notify.DisposeAsync();
         }
 
-        foreach ((CheckPlan _, ScheduledHealthCheck check) in _checks.Values)
+        foreach ((CheckPlan _, ScheduledHealthCheck check, IVrrpHealthCheck inner) in _checks.Values)
         {
-            await check.DisposeAsync();
+            await StopCheckAsync(check, inner);
         }
 
         foreach (IVrrpTransport transport in _transports.Values)
@@ -282,6 +283,13 @@ internal sealed class RouterHost : IAsyncDisposable
         _macvlans.Dispose();
         _addresses.Dispose();
         _time.Dispose();
+    }
+
+    // The check made for the schedule is ours to close (the interface check keeps its sysfs files open).
+    private static async Task StopCheckAsync(ScheduledHealthCheck check, IVrrpHealthCheck inner)
+    {
+        await check.DisposeAsync();
+        (inner as IDisposable)?.Dispose();
     }
 
     private static string NotifyFingerprint(DaemonPlan plan)

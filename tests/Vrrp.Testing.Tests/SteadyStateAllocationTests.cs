@@ -1,3 +1,5 @@
+using Vrrp.Health;
+
 namespace Vrrp.Testing.Tests;
 
 /// <summary>The steady state of the protocol allocates nothing: encode, send, deliver, receive, validate, state machine, timers.</summary>
@@ -50,5 +52,61 @@ public sealed class SteadyStateAllocationTests
 
         Assert.Equal(6_000, sim["r1"].Routers.Sum(r => r.Statistics.AdvertisementsSent) - sentBefore);
         Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public async Task Loopback_checked_every_100_ms_like_track_interface_allocates_zero_bytes_after_warm_up()
+    {
+        // Input: vrrpd's track_interface check (an interface check scheduled every 100 ms) on this host's loopback, virtual clock.
+        // Expected: 10,000 runs, all healthy, and 0 bytes allocated on this thread while they run.
+        Assert.SkipUnless(Directory.Exists("/sys/class/net/lo"), "needs Linux sysfs (/sys/class/net/lo)");
+        await AssertInterfaceChecksAllocateNothingAsync(new InterfaceLinkHealthCheck("lo"), healthy: true);
+    }
+
+    [Theory]
+    [InlineData("0x1003", "1", true)]
+    [InlineData("0x1003", "0", false)]
+    [InlineData("0x1002", null, false)]
+    public async Task An_interface_checked_every_100_ms_up_or_down_allocates_zero_bytes_after_warm_up(string flags, string? carrier, bool healthy)
+    {
+        // Input: the interface check every 100 ms on a sysfs-like folder: up; up without carrier; administratively down.
+        // Expected: 10,000 runs with that result, and 0 bytes allocated on this thread while they run.
+        DirectoryInfo sys = Directory.CreateTempSubdirectory("vrrp-sysnet-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(sys.FullName, "eth9"));
+            await File.WriteAllTextAsync(Path.Combine(sys.FullName, "eth9", "flags"), flags + "\n", TestContext.Current.CancellationToken);
+            if (carrier is not null)
+            {
+                await File.WriteAllTextAsync(Path.Combine(sys.FullName, "eth9", "carrier"), carrier + "\n", TestContext.Current.CancellationToken);
+            }
+
+            await AssertInterfaceChecksAllocateNothingAsync(new InterfaceLinkHealthCheck("eth9", sys.FullName), healthy);
+        }
+        finally
+        {
+            sys.Delete(recursive: true);
+        }
+    }
+
+    private static async Task AssertInterfaceChecksAllocateNothingAsync(InterfaceLinkHealthCheck check, bool healthy)
+    {
+        using (check)
+        {
+            var clock = new VirtualClock();
+            await using var scheduled = new ScheduledHealthCheck(new ScheduledCheckOptions { Name = check.InterfaceName, Interval = TimeSpan.FromMilliseconds(100) }, check, clock);
+            scheduled.Start();
+            clock.Advance(TimeSpan.FromSeconds(10)); // warm-up
+            long runsBefore = scheduled.RunCount;
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            clock.Advance(TimeSpan.FromSeconds(1000));
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            Assert.Equal(10_000, scheduled.RunCount - runsBefore);
+            Assert.Equal(healthy, scheduled.IsHealthy);
+            Assert.Equal(healthy, scheduled.LastResult.IsHealthy);
+            Assert.Equal(0, allocated);
+        }
     }
 }

@@ -35,6 +35,7 @@ public sealed partial class ScheduledHealthCheck : IAsyncDisposable
     private readonly ITimer _intervalTimer;
     private readonly ITimer _timeoutTimer;
     private CancellationTokenSource? _runCancellation;
+    private CancellationTokenSource? _spareCancellation; // a finished run's, reset and kept for the next: runs allocate nothing
     private Task _run = Task.CompletedTask;
     private long _runId;
     private long _runStarted;
@@ -224,6 +225,8 @@ public sealed partial class ScheduledHealthCheck : IAsyncDisposable
             }
 
             _stopped = true;
+            _spareCancellation?.Dispose();
+            _spareCancellation = null;
             run = _inFlight && !_timedOut ? _run : Task.CompletedTask;
             grace = Options.EffectiveTimeout - _time.GetElapsedTime(_runStarted);
         }
@@ -264,7 +267,8 @@ public sealed partial class ScheduledHealthCheck : IAsyncDisposable
             _timedOut = false;
             _runStarted = _time.GetTimestamp();
             runId = ++_runId;
-            cancellation = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            cancellation = _spareCancellation ?? CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            _spareCancellation = null;
             _runCancellation = cancellation;
             _timeoutTimer.Change(Options.EffectiveTimeout, System.Threading.Timeout.InfiniteTimeSpan);
             _run = Task.CompletedTask;
@@ -322,6 +326,13 @@ public sealed partial class ScheduledHealthCheck : IAsyncDisposable
 
                     CountLocked(result);
                 }
+
+                // A run that timed out may be cancelled any moment from now (OnTimeout cancels outside the lock): never reused.
+                if (!_timedOut && !_stopped && _spareCancellation is null && cancellation.TryReset())
+                {
+                    _spareCancellation = cancellation;
+                    return;
+                }
             }
         }
 
@@ -371,7 +382,7 @@ public sealed partial class ScheduledHealthCheck : IAsyncDisposable
         {
             _successes = 0;
             _failures = 0;
-            Report(tracked => tracked.SetValue(value));
+            ReportValue(value);
             return;
         }
 
@@ -404,17 +415,34 @@ public sealed partial class ScheduledHealthCheck : IAsyncDisposable
             LogChanged(_logger, Options.Name, _healthy ? "healthy" : "failing");
         }
 
-        bool healthy = _healthy;
-        Report(tracked => tracked.SetHealthy(healthy));
+        ReportHealth(_healthy);
     }
 
-    private void Report(Action<TrackedCheck> report)
+    // Two loops rather than one over a lambda: a closure per run would allocate.
+    private void ReportValue(long value)
     {
         foreach (TrackedCheck tracked in _trackers)
         {
             try
             {
-                report(tracked);
+                tracked.SetValue(value);
+            }
+#pragma warning disable CA1031 // a listener of Changed must not stop the schedule
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                LogListenerThrew(_logger, exception, Options.Name);
+            }
+        }
+    }
+
+    private void ReportHealth(bool healthy)
+    {
+        foreach (TrackedCheck tracked in _trackers)
+        {
+            try
+            {
+                tracked.SetHealthy(healthy);
             }
 #pragma warning disable CA1031 // a listener of Changed must not stop the schedule
             catch (Exception exception)

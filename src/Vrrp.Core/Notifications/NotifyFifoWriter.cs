@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Vrrp.Diagnostics;
+using Vrrp.Interop;
 
 namespace Vrrp.Notifications;
 
@@ -10,20 +12,36 @@ namespace Vrrp.Notifications;
 /// once; a dedicated thread moves the bytes to the FIFO.
 /// </summary>
 /// <remarks>
-/// The FIFO is opened for reading and writing, as keepalived does, so opening never waits for a reader and a reader
-/// that closes never makes a write fail: the kernel keeps what is written (64 KiB on Linux) until a reader comes
-/// back. Past that the writer thread waits in the kernel, and past <see cref="Capacity"/> more bytes in the pipe,
-/// new lines are dropped and counted rather than held without bound.
+/// <para>
+/// The FIFO is opened for reading and writing and non-blocking, as keepalived opens it (<c>O_RDWR | O_NONBLOCK</c>):
+/// opening never waits for a reader, a reader that closes never makes a write fail, and the kernel keeps what is
+/// written (64 KiB on Linux) until a reader comes. When the kernel's buffer is full the writer thread keeps the rest
+/// in memory and tries again every <see cref="RetryInterval"/>; past <see cref="Capacity"/> bytes there, new lines are
+/// dropped and counted rather than held without bound (keepalived drops at once).
+/// </para>
+/// <para>
+/// The thread never waits in the kernel, so <see cref="Dispose"/> ends it at once: a reload that makes a new writer
+/// for the same FIFO never leaves a thread behind, and the lines already in the kernel's buffer stay there for the
+/// reader while any writer holds the FIFO open. Writes are cut at line ends into chunks of at most
+/// <see cref="AtomicWrite"/> bytes, which a pipe takes whole or not at all, so a reader never sees half a line.
+/// </para>
 /// </remarks>
 internal sealed class NotifyFifoWriter : IDisposable
 {
     public const int Capacity = 64 * 1024;
+
+    /// <summary>PIPE_BUF on Linux: a write of at most this many bytes to a pipe is atomic.</summary>
+    public const int AtomicWrite = 4096;
+
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly Pipe _pipe = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
     private readonly FileStream _stream;
     private readonly ILogger _logger;
     private readonly object _gate = new();
     private readonly Thread _thread;
+    private readonly ManualResetEventSlim _closing = new();
+    private readonly byte[] _chunk = new byte[AtomicWrite];
     private long _pending;
     private long _dropped;
     private long _written;
@@ -41,6 +59,12 @@ internal sealed class NotifyFifoWriter : IDisposable
             throw new VrrpConfigurationException([$"notify_fifo '{path}' is a regular file, not a FIFO; create a FIFO with mkfifo."]);
         }
 
+        if (!FileDescriptors.TrySetNonBlocking(_stream.SafeFileHandle))
+        {
+            _stream.Dispose();
+            throw new VrrpConfigurationException([$"notify_fifo '{path}': cannot make it non-blocking on this platform."]);
+        }
+
         _thread = new Thread(Pump) { IsBackground = true, Name = "vrrp-notify-fifo" };
         _thread.Start();
     }
@@ -50,6 +74,9 @@ internal sealed class NotifyFifoWriter : IDisposable
     public long Dropped => Interlocked.Read(ref _dropped);
 
     public long LinesWritten => Interlocked.Read(ref _written);
+
+    /// <summary>Gets a value indicating whether the writer thread still runs: for tests.</summary>
+    internal bool IsPumping => _thread.IsAlive;
 
     public void Write(string line)
     {
@@ -92,6 +119,10 @@ internal sealed class NotifyFifoWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the writer thread and closes the FIFO. Lines the kernel took stay in the FIFO while another writer
+    /// holds it open; lines still in memory are written if the FIFO has room, else dropped.
+    /// </summary>
     public void Dispose()
     {
         lock (_gate)
@@ -105,9 +136,13 @@ internal sealed class NotifyFifoWriter : IDisposable
             _pipe.Writer.Complete();
         }
 
-        // The thread may be waiting in the kernel for a reader that never comes: it is a background thread, and
-        // the stream's handle is closed once the write returns.
-        _stream.Dispose();
+        _closing.Set();
+
+        // Never in the kernel for long: a write either fits or fails at once, and a retry wait ends on _closing.
+        if (!_thread.Join(TimeSpan.FromSeconds(5)))
+        {
+            VrrpLog.FifoWriteFailed(_logger, new TimeoutException("the notify FIFO writer did not stop within 5 s"), Path);
+        }
     }
 
     private void Pump()
@@ -118,21 +153,38 @@ internal sealed class NotifyFifoWriter : IDisposable
             while (true)
             {
                 ReadResult result = reader.ReadAsync().AsTask().GetAwaiter().GetResult();
-                foreach (ReadOnlyMemory<byte> segment in result.Buffer)
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                bool closing = false;
+                while (!buffer.IsEmpty)
                 {
-                    _stream.Write(segment.Span);
+                    int length = CopyChunk(buffer);
+                    if (!TryWrite(length))
+                    {
+                        // The FIFO is full: no reader drains it. Wait for one, unless the writer is being let go.
+                        if (_closing.Wait(RetryInterval))
+                        {
+                            closing = true;
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    buffer = buffer.Slice(length);
+                    Interlocked.Add(ref _pending, -length);
                 }
 
-                Interlocked.Add(ref _pending, -result.Buffer.Length);
-                reader.AdvanceTo(result.Buffer.End);
+                if (closing)
+                {
+                    break; // what is left in memory is dropped with the writer
+                }
+
+                reader.AdvanceTo(buffer.Start);
                 if (result.IsCompleted)
                 {
                     break;
                 }
             }
-        }
-        catch (ObjectDisposedException)
-        {
         }
 #pragma warning disable CA1031 // the writer thread logs and ends; routers go on
         catch (Exception ex)
@@ -147,6 +199,38 @@ internal sealed class NotifyFifoWriter : IDisposable
         finally
         {
             reader.Complete();
+            _stream.Dispose(); // the thread owns the descriptor: closed when nothing writes to it any more
+        }
+    }
+
+    // The next chunk: whole lines up to AtomicWrite bytes (a longer line alone is cut; no line is that long).
+    private int CopyChunk(ReadOnlySequence<byte> buffer)
+    {
+        int length = (int)Math.Min(buffer.Length, AtomicWrite);
+        Span<byte> chunk = _chunk.AsSpan(0, length);
+        buffer.Slice(0, length).CopyTo(chunk);
+        if (length < buffer.Length)
+        {
+            int end = chunk.LastIndexOf((byte)'\n');
+            if (end >= 0)
+            {
+                length = end + 1;
+            }
+        }
+
+        return length;
+    }
+
+    private bool TryWrite(int length)
+    {
+        try
+        {
+            _stream.Write(_chunk, 0, length);
+            return true;
+        }
+        catch (IOException ex) when (FileDescriptors.IsWouldBlock(ex))
+        {
+            return false;
         }
     }
 }

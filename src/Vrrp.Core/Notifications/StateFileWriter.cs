@@ -33,6 +33,17 @@ internal sealed class StateFileWriter
         }
     }
 
+    /// <summary>Records a router's or group's state unless a change recorded it already: what a change says is newer.</summary>
+    /// <returns><see langword="true"/> when it was recorded.</returns>
+    public bool RecordIfAbsent(string type, string name, VrrpState state, int priority)
+    {
+        string line = KeepalivedFormat.FifoLine(type, name, state, priority);
+        lock (_lines)
+        {
+            return _lines.TryAdd($"{type} {name}", line);
+        }
+    }
+
     public void Write()
     {
         lock (_writing)

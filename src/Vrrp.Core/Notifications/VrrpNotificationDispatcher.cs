@@ -200,6 +200,15 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(router);
         EventHandler<StateChange> handler = (_, change) => OnStateChanged(router, change);
         router.StateChanged += handler;
+
+        // A router that runs already (kept across a reload that made this dispatcher) has no change to report, but
+        // the state file must still list it: it gets the state it is in now.
+        VrrpState state = router.State;
+        if (state != VrrpState.Initialize && _stateFile is { } stateFile && stateFile.RecordIfAbsent("INSTANCE", router.Name, state, router.Priority))
+        {
+            stateFile.Write();
+        }
+
         return new Detacher(() =>
         {
             router.StateChanged -= handler;
@@ -228,12 +237,18 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     /// Reports a sync group's changes as keepalived does: a <c>GROUP "NAME" STATE 0</c> line on the FIFO and state file,
     /// and the group's notify scripts, whenever all its members reach one state.
     /// </summary>
+    /// <remarks>A group whose members all run in one state already starts in it, and is put in the state file at once.</remarks>
     /// <param name="group">The group.</param>
     /// <returns>Dispose it to stop.</returns>
     public IDisposable Attach(VrrpSyncGroup group)
     {
         ArgumentNullException.ThrowIfNull(group);
         var tracker = new GroupTracker(this, group);
+        if (tracker.Seed() is { } state && _stateFile is { } stateFile && stateFile.RecordIfAbsent("GROUP", group.Name, state, 0))
+        {
+            stateFile.Write();
+        }
+
         foreach (VirtualRouter member in group.Members)
         {
             member.StateChanged += tracker.OnMemberChanged;
@@ -489,6 +504,32 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     {
         private readonly object _gate = new();
         private VrrpState _state = VrrpState.Initialize;
+
+        // A group whose members all run in one state already (kept across a reload) starts in that state.
+        public VrrpState? Seed()
+        {
+            VrrpState? common = null;
+            foreach (VirtualRouter member in group.Members)
+            {
+                VrrpState state = member.State;
+                if (state == VrrpState.Initialize || (common is { } c && c != state))
+                {
+                    return null;
+                }
+
+                common = state;
+            }
+
+            if (common is { } seeded)
+            {
+                lock (_gate)
+                {
+                    _state = seeded;
+                }
+            }
+
+            return common;
+        }
 
         public void OnMemberChanged(object? sender, StateChange change)
         {

@@ -91,6 +91,61 @@ public sealed class NotifyFifoTests : IDisposable
     }
 
     [Fact]
+    public async Task Reloads_that_remake_the_writer_of_a_fifo_nobody_reads_leave_no_writer_thread_behind_and_a_late_reader_gets_the_lines()
+    {
+        // Input: five reloads, each making a new writer for the same FIFO (opened before the old one is let go, as vrrpd
+        //        does), each writing about 100 KB with no reader (past the kernel's 64 KiB); then a reader comes.
+        // Expected: every writer let go has stopped its thread; the reader gets the lines the kernel kept, then the live writer's from its first.
+        string fifo = await _files.FifoAsync("notify.fifo", TestContext.Current.CancellationToken);
+        var released = new List<NotifyFifoWriter>();
+        NotifyFifoWriter? current = null;
+        for (int reload = 0; reload < 5; reload++)
+        {
+            var next = new NotifyFifoWriter(fifo, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            for (int i = 0; i < 4_000; i++)
+            {
+                next.Write($"INSTANCE \"r{reload}\" MASTER {i % 200}\n"); // about 100 KB
+            }
+
+            current?.Dispose();
+            if (current is not null)
+            {
+                released.Add(current);
+            }
+
+            current = next;
+        }
+
+        long waitUntil = Environment.TickCount64 + 5_000; // without the fix they never stop: bounded wait, then count
+        while (released.Exists(w => w.IsPumping) && Environment.TickCount64 < waitUntil)
+        {
+            await Task.Delay(50, CancellationToken.None);
+        }
+
+        Assert.Equal(0, released.Count(w => w.IsPumping));
+
+        // The kernel's buffer holds the first writer's lines; the live writer's own, kept in memory meanwhile, follow.
+        using StreamReader reader = OpenReader(fifo);
+        Task<(int Read, string? Line)> drain = Task.Run(async () =>
+        {
+            string? line;
+            int read = 0;
+            while ((line = await reader.ReadLineAsync(CancellationToken.None)) is not null && !line.StartsWith("INSTANCE \"r4\"", StringComparison.Ordinal))
+            {
+                read++;
+            }
+
+            return (read, line);
+        });
+        (int read, string? line) = await drain.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Equal("INSTANCE \"r4\" MASTER 0", line);
+        Assert.True(read > 1_000, $"{read} lines before the live writer's");
+        current!.Dispose();
+        Assert.False(current.IsPumping);
+    }
+
+    [Fact]
     public async Task A_relative_missing_or_regular_file_fifo_is_rejected_at_configuration_time()
     {
         // Input: a relative path, a full path that does not exist, a regular file. Expected: messages naming the fix; the file untouched.

@@ -52,6 +52,43 @@ public sealed class StateFileTests : IDisposable
     }
 
     [Fact]
+    public async Task After_a_reload_makes_a_new_dispatcher_the_routers_kept_running_stay_in_the_state_file()
+    {
+        // Input: r1/51, r1/52 in a sync group, master under a first dispatcher; a reload makes a second dispatcher on the same file,
+        // attaches the same (unchanged) routers and group, lets the first go; then r1/52 alone stops.
+        // Expected: after the stop the file still lists the group and r1/51 as MASTER beside r1/52's STOP.
+        string path = _files.PathOf("vrrp.state");
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().WithVirtualRouterIds(51, 52).WithSyncGroupPerNode().AddNodes(100).Build();
+        SimulatedNode node = sim["r1"];
+        var first = new VrrpNotificationDispatcher(sim.Time);
+        first.AddStateFile(path);
+        var attachments = new List<IDisposable> { first.Attach(node.SyncGroup!) };
+        attachments.AddRange(node.Routers.Select(first.Attach));
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        await first.FlushAsync(TestContext.Current.CancellationToken);
+
+        await using var second = new VrrpNotificationDispatcher(sim.Time);
+        second.AddStateFile(path);
+        second.Attach(node.SyncGroup!);
+        foreach (VirtualRouter router in node.Routers)
+        {
+            second.Attach(router);
+        }
+
+        attachments.ForEach(a => a.Dispose());
+        await first.DisposeAsync();
+        Assert.Equal(["GROUP \"r1\" MASTER 0", "INSTANCE \"r1/51\" MASTER 100", "INSTANCE \"r1/52\" MASTER 100"], await File.ReadAllLinesAsync(path, TestContext.Current.CancellationToken));
+
+        node.Routers[1].Stop();
+        sim.RunFor(TimeSpan.FromSeconds(1));
+        await second.FlushAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(
+            ["GROUP \"r1\" MASTER 0", "INSTANCE \"r1/51\" MASTER 100", "INSTANCE \"r1/52\" STOP 100"],
+            await File.ReadAllLinesAsync(path, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task A_relative_state_file_is_rejected()
     {
         // Input: a relative path. Expected: a configuration error saying so.
