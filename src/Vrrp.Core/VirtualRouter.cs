@@ -30,7 +30,7 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
     private readonly IVrrpNotifier? _notifier;
     private readonly TimeProvider _time;
     private readonly VrrpStateMachine _machine;
-    private readonly TimerSlot[] _timers;
+    private readonly TimerSlot?[] _timers; // made at a timer's first arming: most routers never arm most of them
     private static readonly PackedIPAddress[] s_ipv4Multicast = [PackedIPAddress.Parse("224.0.0.18")];
     private static readonly PackedIPAddress[] s_ipv6Multicast = [PackedIPAddress.Parse("ff02::12")];
     private readonly PackedIPAddress[] _multicastDestination;
@@ -152,11 +152,7 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
         _machine = new VrrpStateMachine(settings, (byte)options.Priority, this);
         _machine.SetPriority((byte)options.Priority, EffectivePriorityFromChecks());
 
-        _timers = new TimerSlot[Enum.GetValues<VrrpTimer>().Length];
-        for (int i = 0; i < _timers.Length; i++)
-        {
-            _timers[i] = new TimerSlot(this, (VrrpTimer)i);
-        }
+        _timers = new TimerSlot?[Enum.GetValues<VrrpTimer>().Length];
     }
 
     /// <summary>Raised after every state change, on the router's event path: handlers must return at once and not throw.</summary>
@@ -303,7 +299,7 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
 
             for (int i = 0; i < _timers.Length; i++)
             {
-                _timers[i].Cancel();
+                _timers[i]?.Cancel();
             }
 
             Detach();
@@ -495,9 +491,9 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
 
             _machine.Stop();
             _disposed = true;
-            foreach (TimerSlot slot in _timers)
+            foreach (TimerSlot? slot in _timers)
             {
-                slot.Dispose();
+                slot?.Dispose();
             }
         }
     }
@@ -621,9 +617,9 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
         }
     }
 
-    void IVrrpActions.ArmTimer(VrrpTimer timer, TimeSpan dueIn) => _timers[(int)timer].Arm(dueIn);
+    void IVrrpActions.ArmTimer(VrrpTimer timer, TimeSpan dueIn) => (_timers[(int)timer] ??= new TimerSlot(this, timer)).Arm(dueIn);
 
-    void IVrrpActions.CancelTimer(VrrpTimer timer) => _timers[(int)timer].Cancel();
+    void IVrrpActions.CancelTimer(VrrpTimer timer) => _timers[(int)timer]?.Cancel();
 
     void IVrrpActions.AddVirtualAddresses() => _addressManager.AddAddresses(this);
 
