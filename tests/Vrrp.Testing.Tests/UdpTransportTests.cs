@@ -172,9 +172,9 @@ public sealed class UdpTransportTests : IDisposable
 
         LeadershipTerm first = await e1.WaitForLeadershipAsync(TestContext.Current.CancellationToken);
 
-        // Started together in real time, both may lead for an instant; stop r1 only once r2 has settled as backup, so
-        // the term r2 waits for below is the one after r1's, not its own start-up instant.
-        while (r2.State != VrrpState.Backup || !e1.IsLeader)
+        // Started together in real time, both may lead for an instant; stop r1 only once r2 is backup and has heard r1
+        // as master, so the term r2 waits for below is the one after r1's, not its own start-up instant.
+        while (r2.State != VrrpState.Backup || r2.MasterAddress != r1.PrimaryAddress || !e1.IsLeader)
         {
             await Task.Delay(10, TestContext.Current.CancellationToken);
         }
