@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace Vrrp.Linux.Tests;
@@ -25,4 +26,19 @@ internal static class Daemon
     /// <summary>Runs vrrpctl in the host's namespace against its daemon and returns what it printed.</summary>
     public static string Control(NetnsLab lab, string host, string command) =>
         lab.Exec(host, $"dotnet {Path.Combine(AppContext.BaseDirectory, "vrrpctl.dll")} --socket {ControlSocket(lab, host)} {command}");
+
+    /// <summary>Runs <c>vrrpd --check -f PATH</c> (no namespace needed: it only reads the file) and returns its exit code and output.</summary>
+    public static (int Code, string Output) Check(string path)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), "--check", "-f", path })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)));
+        return (process.ExitCode, output);
+    }
 }

@@ -125,26 +125,12 @@ public sealed class KeepalivedConfDaemonTests
         File.WriteAllText(good, "vrrp_instance VI_1 {\n  interface lab0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n    198.51.100.100/24\n  }\n}\n");
         File.WriteAllText(bad, "vrrp_instance VI_1 {\n  interface lab0\n  virtual_router_id 300\n  priority 100\n  virtual_ipaddress {\n    198.51.100.100/24\n  }\n}\n");
 
-        (int goodCode, string goodOutput) = RunCheck(good);
-        (int badCode, string badOutput) = RunCheck(bad);
+        (int goodCode, string goodOutput) = Daemon.Check(good);
+        (int badCode, string badOutput) = Daemon.Check(bad);
 
         Assert.Equal(0, goodCode);
         Assert.Contains("valid, 1 instance(s)", goodOutput, StringComparison.Ordinal);
         Assert.Equal(1, badCode);
         Assert.Contains("bad.conf:3: virtual_router_id must be 1 to 255; got 300", badOutput, StringComparison.Ordinal);
-    }
-
-    private static (int Code, string Output) RunCheck(string path)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), "--check", "-f", path })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)));
-        return (process.ExitCode, output);
     }
 }

@@ -33,7 +33,7 @@ public sealed class ScriptSecurityTests : IDisposable
         Assert.Equal(Path.Combine(_directory, "safe", "safe.sh"), router.Notify.NotifyBackup);
         Assert.Null(router.Notify.NotifyFault);
 
-        (int code, string output) = RunCheck(conf);
+        (int code, string output) = Daemon.Check(conf);
         Assert.Equal(0, code);
         Assert.Contains($"{conf}:2: vrrp_script chk_open: script '{_directory}/open/chk.sh' is unsafe to run ('{_directory}/open' is writable by everyone): disabled by enable_script_security, not tracked", output, StringComparison.Ordinal);
         Assert.Contains($"{conf}:8: vrrp_instance VI_1: script '{_directory}/group.sh' is unsafe to run ('{_directory}/group.sh' is writable by group 1234): disabled by enable_script_security, notify_master not run", output, StringComparison.Ordinal);
@@ -53,7 +53,7 @@ public sealed class ScriptSecurityTests : IDisposable
         Assert.Equal(["script:chk_open", "script:chk_safe"], plan.Checks.Keys.Order());
         Assert.NotNull(router.Notify!.NotifyMaster);
         Assert.NotNull(router.Notify.NotifyFault);
-        Assert.DoesNotContain("unsafe", RunCheck(conf).Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe", Daemon.Check(conf).Output, StringComparison.Ordinal);
     }
 
     private string Write(bool enableScriptSecurity)
@@ -113,19 +113,5 @@ public sealed class ScriptSecurityTests : IDisposable
         using Process process = Process.Start(program, arguments);
         Assert.True(process.WaitForExit(TimeSpan.FromSeconds(10)));
         Assert.Equal(0, process.ExitCode);
-    }
-
-    private static (int Code, string Output) RunCheck(string path)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), "--check", "-f", path })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)));
-        return (process.ExitCode, output);
     }
 }
