@@ -12,11 +12,11 @@ namespace Vrrp.Protocol;
 internal sealed class VrrpStateMachine
 {
     /// <summary>
-    /// How many conflicting announcements a master answers in one term without hearing a lower priority in between:
-    /// enough to win the race against a router that took over and yielded, few enough that two masters of a split
-    /// brain (VRRP cut, ARP flowing) stop answering each other.
+    /// How many conflicting announcements a master answers in one exchange (answers each within two advertisement
+    /// intervals of the last) without hearing a lower priority: enough to win the race against a router that took
+    /// over and yielded, few enough that two masters of a split brain (VRRP cut, ARP flowing) stop answering each other.
     /// </summary>
-    internal const int ConflictAnswersPerTerm = 3;
+    internal const int ConflictAnswersPerExchange = 3;
 
     private readonly IVrrpActions _actions;
     private readonly StateMachineSettings _settings;
@@ -27,10 +27,11 @@ internal sealed class VrrpStateMachine
     private bool _preemptDelayPending;
     private bool _masterReleased;
     private bool _started;
-    private bool _conflictAnswerPending;
+    private ConflictPhase _conflictPhase;
     private int _conflictAnswersLeft;
     private int _advertisementsThisTerm;
     private bool _heardLowerPriorityThisTerm;
+    private bool _contestedThisTerm;
 
     public VrrpStateMachine(StateMachineSettings settings, byte priority, IVrrpActions actions)
     {
@@ -132,7 +133,7 @@ internal sealed class VrrpStateMachine
         _started = false;
         _preemptDelayPending = false;
         _masterReleased = false;
-        _conflictAnswerPending = false;
+        _conflictPhase = ConflictPhase.Idle;
         MasterAddress = default;
         MasterPriority = 0;
         MasterAdverIntervalCentiseconds = _settings.AdvertisementIntervalCentiseconds;
@@ -188,10 +189,17 @@ internal sealed class VrrpStateMachine
                 _actions.Announce(_settings.AnnounceOnLowerPriorityRepeat);
                 break;
 
-            case VrrpTimer.ConflictAnswer when State == VrrpState.Master:
-                _conflictAnswerPending = false;
+            case VrrpTimer.ConflictAnswer when State == VrrpState.Master && _conflictPhase == ConflictPhase.Pending:
+                // Answer, then keep the exchange open for two intervals: a conflict in that time is the other router
+                // answering us, and counts against the exchange's answers; one after it starts a new exchange.
                 _conflictAnswersLeft--;
                 _actions.Announce(_settings.AnnounceRepeat);
+                _conflictPhase = ConflictPhase.Answered;
+                _actions.ArmTimer(VrrpTimer.ConflictAnswer, 2 * AdvertisementInterval);
+                break;
+
+            case VrrpTimer.ConflictAnswer:
+                _conflictPhase = ConflictPhase.Idle;
                 break;
 
             default:
@@ -226,23 +234,41 @@ internal sealed class VrrpStateMachine
     /// </summary>
     /// <remarks>
     /// Only a master with a claim answers: one that has heard a lower priority this term, or has been master for
-    /// Master_Down_Interval (it has advertised DownTimerAdverts times). A backup that took over because it could not
-    /// hear the master is younger than that when it sees the master's announcements, so the two do not answer each
-    /// other, and the one that was there first keeps the hosts.
+    /// Master_Down_Interval (it has advertised DownTimerAdverts times) without a conflict before that. A backup that
+    /// took over because it could not hear the master is younger than that when it sees the master's answer, and
+    /// stays without a claim for the rest of its term however long it lasts, so the two do not answer each other, and
+    /// the one that was there first keeps the hosts. Conflicts within two intervals of an answer are one
+    /// exchange, answered at most <see cref="ConflictAnswersPerExchange"/> times unless a lower priority is heard: two
+    /// established masters of a split brain stop, while a backup that takes over again and again (a lossy link) is
+    /// answered every time, its takeovers being further apart than that.
     /// </remarks>
     public void ConflictingAnnouncement()
     {
-        if (State != VrrpState.Master || !_settings.AnswerConflictingAnnouncements || _conflictAnswerPending || _conflictAnswersLeft <= 0)
+        if (State != VrrpState.Master || !_settings.AnswerConflictingAnnouncements || _conflictPhase == ConflictPhase.Pending)
         {
             return;
         }
 
-        if (!_heardLowerPriorityThisTerm && _advertisementsThisTerm < _settings.DownTimerAdverts)
+        // A claim: a lower priority heard this term, or Master_Down_Interval as master without a conflict before it.
+        bool claim = _heardLowerPriorityThisTerm || (!_contestedThisTerm && _advertisementsThisTerm >= _settings.DownTimerAdverts);
+        if (!claim)
         {
+            // Someone announced our address while we were new: a master we cannot hear. Never answer it this term,
+            // even once older, unless we hear it with a lower priority.
+            _contestedThisTerm = true;
             return;
         }
 
-        _conflictAnswerPending = true;
+        if (_conflictPhase == ConflictPhase.Idle)
+        {
+            _conflictAnswersLeft = ConflictAnswersPerExchange;
+        }
+        else if (_conflictAnswersLeft <= 0)
+        {
+            return; // the exchange has had its answers: let it end
+        }
+
+        _conflictPhase = ConflictPhase.Pending;
         _actions.ArmTimer(VrrpTimer.ConflictAnswer, AdvertisementInterval);
     }
 
@@ -381,7 +407,7 @@ internal sealed class VrrpStateMachine
 
         // Hearing the other router proves this one the rightful master: it may answer its announcements again.
         _heardLowerPriorityThisTerm = true;
-        _conflictAnswersLeft = ConflictAnswersPerTerm;
+        _conflictAnswersLeft = ConflictAnswersPerExchange;
     }
 
     private void EnterFromInitialize(StateChangeReason reason)
@@ -414,9 +440,10 @@ internal sealed class VrrpStateMachine
         _actions.CancelTimer(VrrpTimer.PreemptDelay);
         _preemptDelayPending = false;
         _masterReleased = false;
-        _conflictAnswersLeft = ConflictAnswersPerTerm;
+        _conflictPhase = ConflictPhase.Idle;
         _advertisementsThisTerm = 0;
         _heardLowerPriorityThisTerm = false;
+        _contestedThisTerm = false;
         _actions.SendAdvertisement(Priority);
         _actions.AddVirtualAddresses();
         _actions.Announce(_settings.AnnounceRepeat);
@@ -450,7 +477,7 @@ internal sealed class VrrpStateMachine
         _actions.CancelTimer(VrrpTimer.AnnounceRefresh);
         _actions.CancelTimer(VrrpTimer.AnnounceLowerPriorityDelay);
         _actions.CancelTimer(VrrpTimer.ConflictAnswer);
-        _conflictAnswerPending = false;
+        _conflictPhase = ConflictPhase.Idle;
     }
 
     private void EnterBackup(StateChangeReason reason, TimeSpan downTimer)
@@ -519,7 +546,7 @@ internal sealed class VrrpStateMachine
         _actions.CancelTimer(VrrpTimer.StartupDelay);
         _actions.CancelTimer(VrrpTimer.AnnounceLowerPriorityDelay);
         _actions.CancelTimer(VrrpTimer.ConflictAnswer);
-        _conflictAnswerPending = false;
+        _conflictPhase = ConflictPhase.Idle;
         _preemptDelayPending = false;
         _masterReleased = false;
     }
@@ -536,5 +563,18 @@ internal sealed class VrrpStateMachine
         }
 
         _actions.StateChanged(from, to, reason);
+    }
+
+    /// <summary>Where a master is in answering conflicting announcements.</summary>
+    private enum ConflictPhase : byte
+    {
+        /// <summary>No exchange: the next conflict starts one, with all its answers.</summary>
+        Idle,
+
+        /// <summary>An answer is due when <see cref="VrrpTimer.ConflictAnswer"/> fires; more conflicts fold into it.</summary>
+        Pending,
+
+        /// <summary>Answered; the exchange stays open for two intervals.</summary>
+        Answered,
     }
 }

@@ -673,16 +673,17 @@ public sealed class TransitionTableTests
 
         actions.Clear();
         machine.TimerFired(VrrpTimer.ConflictAnswer);
-        Assert.Equal(["announce 5"], actions.Calls);
+        Assert.Equal(["announce 5", "arm ConflictAnswer 00:00:02"], actions.Calls); // the exchange stays open two intervals
     }
 
     [Fact]
-    public void Master_stops_answering_conflicts_after_three_until_it_hears_a_lower_priority()
+    public void Master_answers_three_times_in_one_exchange_then_lets_it_end_and_answers_the_next()
     {
-        // Two masters of a split brain (VRRP cut, ARP flowing) would answer each other for ever: three answers in a
-        // row, then silence, until a lower priority heard shows this router is the rightful master.
+        // Two masters of a split brain (VRRP cut, ARP flowing) would answer each other for ever: conflicts within two
+        // intervals of an answer are one exchange, answered three times, then left; two quiet intervals end it, and
+        // a later conflict (a backup taking over again) starts a new exchange.
         var (machine, actions) = EstablishedMaster(Rfc() with { AnswerConflictingAnnouncements = true });
-        for (int i = 0; i < VrrpStateMachine.ConflictAnswersPerTerm; i++)
+        for (int i = 0; i < VrrpStateMachine.ConflictAnswersPerExchange; i++)
         {
             machine.ConflictingAnnouncement();
             machine.TimerFired(VrrpTimer.ConflictAnswer);
@@ -691,6 +692,21 @@ public sealed class TransitionTableTests
         actions.Clear();
         machine.ConflictingAnnouncement();
         Assert.Empty(actions.Calls);
+
+        machine.TimerFired(VrrpTimer.ConflictAnswer); // two intervals without an answer: the exchange is over
+        machine.ConflictingAnnouncement();
+        Assert.Equal(["arm ConflictAnswer 00:00:01"], actions.Calls);
+    }
+
+    [Fact]
+    public void Master_hearing_a_lower_priority_may_answer_again_in_the_same_exchange()
+    {
+        var (machine, actions) = EstablishedMaster(Rfc() with { AnswerConflictingAnnouncements = true });
+        for (int i = 0; i < VrrpStateMachine.ConflictAnswersPerExchange; i++)
+        {
+            machine.ConflictingAnnouncement();
+            machine.TimerFired(VrrpTimer.ConflictAnswer);
+        }
 
         machine.AdvertisementReceived(50, 100, s_greater);
         actions.Clear();
@@ -717,17 +733,35 @@ public sealed class TransitionTableTests
         // A backup that took over because it could not hear the master sees that master's announcements while it is
         // new: it does not answer them. It answers once it has heard a lower priority (the router it beat), or has
         // advertised DownTimerAdverts times (it has been master for Master_Down_Interval).
-        var (machine, actions) = InMaster(Rfc() with { AnswerConflictingAnnouncements = true });
-        machine.TimerFired(VrrpTimer.Advertisement);
-        machine.TimerFired(VrrpTimer.Advertisement);
-        actions.Clear();
-        machine.ConflictingAnnouncement();
-        Assert.Empty(actions.Calls);
+        var (young, youngActions) = InMaster(Rfc() with { AnswerConflictingAnnouncements = true });
+        young.TimerFired(VrrpTimer.Advertisement);
+        young.TimerFired(VrrpTimer.Advertisement);
+        youngActions.Clear();
+        young.ConflictingAnnouncement();
+        Assert.Empty(youngActions.Calls);
 
-        machine.TimerFired(VrrpTimer.Advertisement);
+        var (machine, actions) = InMaster(Rfc() with { AnswerConflictingAnnouncements = true });
+        for (int i = 0; i < 3; i++)
+        {
+            machine.TimerFired(VrrpTimer.Advertisement);
+        }
+
         actions.Clear();
         machine.ConflictingAnnouncement();
         Assert.Equal(["arm ConflictAnswer 00:00:01"], actions.Calls);
+
+        // A conflict seen while new marks the term: the master there before us, that we cannot hear. Older, we still
+        // do not answer it (it would answer back: the lossy backup of the namespace fault run, seed 8, had the last word).
+        var (contested, contestedActions) = InMaster(Rfc() with { AnswerConflictingAnnouncements = true });
+        contested.ConflictingAnnouncement();
+        for (int i = 0; i < 10; i++)
+        {
+            contested.TimerFired(VrrpTimer.Advertisement);
+        }
+
+        contestedActions.Clear();
+        contested.ConflictingAnnouncement();
+        Assert.Empty(contestedActions.Calls);
 
         var (heard, heardActions) = InMaster(Rfc() with { AnswerConflictingAnnouncements = true });
         heard.AdvertisementReceived(50, 100, s_greater);
