@@ -91,9 +91,10 @@ public sealed class VirtualRouterOptions
     /// gratuitous ARP, an ARP reply or a neighbour advertisement, from a router that took over and yielded) answers
     /// one advertisement interval later with announcements of its own, so the hosts that heard it come back. Default
     /// on; keepalived has no such setting and leaves those hosts to find out through neighbour probing. Only a master
-    /// with a claim answers (it has heard a lower priority this term, or has been master for Master_Down_Interval), so
-    /// a backup that took over because it could not hear the master does not answer that master back; and at most
-    /// three times in a row without hearing a lower priority, so two masters of a split brain stop. Needs something
+    /// with a claim answers (it has heard a lower priority this term, or has been master for Master_Down_Interval
+    /// without seeing a conflict before that), so a backup that took over because it could not hear the master does
+    /// not answer that master back; and at most three times in one exchange without hearing a lower priority, so two
+    /// masters of a split brain stop. Needs something
     /// that reports announcements: X's <c>InMemoryHost.Watch</c>.
     /// </summary>
     public bool AnswerConflictingAnnouncements { get; set; } = true;
