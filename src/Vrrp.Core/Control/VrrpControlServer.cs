@@ -249,8 +249,11 @@ public sealed class VrrpControlServer : IAsyncDisposable
         var stream = new NetworkStream(client, ownsSocket: true);
         await using (stream.ConfigureAwait(false))
         {
+            // Answers are built whole (so a failing command answers with its error, not half a document) and written
+            // straight from this one buffer: copied into a PipeWriter, a status of hundreds of routers would take
+            // dozens of 4 KiB segments from the shared pool, which keeps them for good.
             PipeReader reader = PipeReader.Create(stream);
-            PipeWriter writer = PipeWriter.Create(stream);
+            var answer = new ArrayBufferWriter<byte>();
             try
             {
                 while (true)
@@ -259,16 +262,16 @@ public sealed class VrrpControlServer : IAsyncDisposable
                     ReadOnlySequence<byte> buffer = result.Buffer;
                     while (TryReadLine(ref buffer, out ReadOnlySequence<byte> line))
                     {
-                        ExecuteSafely(Encoding.UTF8.GetString(line).TrimEnd('\r'), writer);
-                        writer.Write("\n"u8);
-                        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        ExecuteSafely(Encoding.UTF8.GetString(line).TrimEnd('\r'), answer);
+                        await stream.WriteAsync(answer.WrittenMemory, cancellationToken).ConfigureAwait(false);
                     }
 
                     if (buffer.Length > MaxCommandLength)
                     {
-                        Execute($"line longer than {MaxCommandLength} bytes", writer);
-                        writer.Write("\n"u8);
-                        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        answer.ResetWrittenCount();
+                        Execute($"line longer than {MaxCommandLength} bytes", answer);
+                        answer.Write("\n"u8);
+                        await stream.WriteAsync(answer.WrittenMemory, cancellationToken).ConfigureAwait(false);
                         break;
                     }
 
@@ -286,16 +289,15 @@ public sealed class VrrpControlServer : IAsyncDisposable
             finally
             {
                 await reader.CompleteAsync().ConfigureAwait(false);
-                await writer.CompleteAsync().ConfigureAwait(false);
             }
         }
     }
 
     // A command that fails (say, promote to a priority the router now refuses) answers with the error; it must never
     // end the connection's task with an exception, nor the server's disposal.
-    private void ExecuteSafely(string command, PipeWriter writer)
+    private void ExecuteSafely(string command, ArrayBufferWriter<byte> answer)
     {
-        var answer = new ArrayBufferWriter<byte>();
+        answer.ResetWrittenCount();
         try
         {
             Execute(command, answer);
@@ -304,12 +306,12 @@ public sealed class VrrpControlServer : IAsyncDisposable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            answer.Clear();
+            answer.ResetWrittenCount();
             using var json = new Utf8JsonWriter(answer);
             Answer(json, $"{command}: {e.Message}");
         }
 
-        writer.Write(answer.WrittenSpan);
+        answer.Write("\n"u8);
     }
 
     private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
