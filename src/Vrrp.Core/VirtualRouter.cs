@@ -18,19 +18,18 @@ namespace Vrrp;
 /// Events are serialized by a lock rather than a queue, so that under a virtual clock every timer, packet and
 /// reaction happens at a deterministic instant. Nothing on the path of an advertisement or a timer allocates.
 /// </remarks>
-public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDisposable
+public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDisposable
 {
     private const int HistoryCapacity = 64;
-    private static readonly TimerCallback s_onTimer = static state => ((TimerSlot)state!).Fire();
 
-    private readonly object _gate = new();
+    private readonly object _gate; // the state machine, which is the router's alone: no lock object of its own
     private readonly IVrrpTransport _transport;
     private readonly IVirtualAddressManager _addressManager;
     private readonly IAddressAnnouncer _announcer;
     private readonly IVrrpNotifier? _notifier;
     private readonly TimeProvider _time;
     private readonly VrrpStateMachine _machine;
-    private readonly TimerSlot?[] _timers; // made at a timer's first arming: most routers never arm most of them
+    private static StateMachineSettings? s_lastSettings;
     private static readonly PackedIPAddress[] s_ipv4Multicast = [PackedIPAddress.Parse("224.0.0.18")];
     private static readonly PackedIPAddress[] s_ipv6Multicast = [PackedIPAddress.Parse("ff02::12")];
     private readonly PackedIPAddress[] _multicastDestination;
@@ -46,7 +45,7 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
     private PackedIPAddress[] _destinations;
     private PackedIPAddress[] _unicastPeers;
     private TrackedCheck[] _checks;
-    private readonly EventHandler _onCheckChanged;
+    private EventHandler? _onCheckChanged; // made with the first tracked check
     // Sized to this router's largest advertisement, and the history grows to its 64 as transitions come: a router
     // that never flaps keeps a few hundred bytes, not kilobytes. The AH sequence table exists only once an
     // authentication header arrives.
@@ -95,7 +94,7 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
 
         VirtualRouterId = (byte)options.VirtualRouterId;
         Name = options.Name ?? $"VR{options.VirtualRouterId}";
-        Interface = options.Interface;
+        Interface = string.Intern(options.Interface); // hundreds of routers share a few interface names
         Version = options.Version;
         AcceptMode = options.AcceptMode;
         UseVirtualMac = options.UseVirtualMac;
@@ -126,7 +125,6 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
             : options.AdvertisementInterval.Ticks / TimerMath.TicksPerCentisecond);
 
         _checks = [.. options.TrackedChecks];
-        _onCheckChanged = OnCheckChanged;
         _basePriority = options.Priority;
         ChecksumForm = options.ChecksumForm;
 
@@ -149,14 +147,18 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
             AnswerConflictingAnnouncements = options.AnswerConflictingAnnouncements,
             StartupDelay = options.StartupDelay,
         };
-        _machine = new VrrpStateMachine(settings, (byte)options.Priority, this);
+        _machine = new VrrpStateMachine(Shared(settings), (byte)options.Priority, this);
+        _gate = _machine;
         _machine.SetPriority((byte)options.Priority, EffectivePriorityFromChecks());
-
-        _timers = new TimerSlot?[Enum.GetValues<VrrpTimer>().Length];
     }
 
     /// <summary>Raised after every state change, on the router's event path: handlers must return at once and not throw.</summary>
     public event EventHandler<StateChange>? StateChanged;
+
+    // Observers of routers built elsewhere (VirtualRouterLogger.Attach): one shared delegate for all routers.
+    internal event Action<VirtualRouter, VrrpPacketStatus>? PacketDiscarded;
+
+    internal event Action<VirtualRouter>? SendFailed;
 
     /// <summary>Gets the name.</summary>
     public string Name { get; }
@@ -258,7 +260,7 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
             _transport.Register(VirtualRouterId, this);
             foreach (TrackedCheck check in _checks)
             {
-                check.Changed += _onCheckChanged;
+                check.Changed += _onCheckChanged ??= OnCheckChanged;
             }
 
             ApplyChecks();
@@ -297,11 +299,7 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
                 return;
             }
 
-            for (int i = 0; i < _timers.Length; i++)
-            {
-                _timers[i]?.Cancel();
-            }
-
+            CancelAllTimers();
             Detach();
             _machine.Reset();
         }
@@ -426,7 +424,7 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
             Volatile.Write(ref _checks, [.. _checks, check]);
             if (_running)
             {
-                check.Changed += _onCheckChanged;
+                check.Changed += _onCheckChanged ??= OnCheckChanged;
                 ApplyChecks();
             }
         }
@@ -453,6 +451,18 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
             }
 
             return true;
+        }
+    }
+
+    /// <summary>Gets when the router last changed state, or <see langword="null"/> before its first change.</summary>
+    internal DateTimeOffset? LastTransitionTime
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _historyCount == 0 ? null : _history[(_historyCount - 1) % HistoryCapacity].Timestamp;
+            }
         }
     }
 
@@ -491,10 +501,7 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
 
             _machine.Stop();
             _disposed = true;
-            foreach (TimerSlot? slot in _timers)
-            {
-                slot?.Dispose();
-            }
+            _timer?.Dispose();
         }
     }
 
@@ -526,6 +533,7 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
             if (status != VrrpPacketStatus.Valid)
             {
                 Statistics.OnDiscarded(status);
+                NotifyDiscarded(status);
                 return;
             }
 
@@ -613,13 +621,14 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
             bool written = Family == AddressFamily.InterNetwork
                 ? VrrpDatagram.TryWriteIPv4(_sendBuffer, packet, source, destination, ++_ipIdentification, ChecksumForm, _authentication, ++_ahSequence, out length)
                 : packet.TryWrite(_sendBuffer, ChecksumForm, source, destination, out length);
-            Statistics.OnSent(priority, written && _transport.Send(_sendBuffer.AsSpan(0, length), destination));
+            bool sent = written && _transport.Send(_sendBuffer.AsSpan(0, length), destination);
+            Statistics.OnSent(priority, sent);
+            if (!sent)
+            {
+                NotifySendFailed();
+            }
         }
     }
-
-    void IVrrpActions.ArmTimer(VrrpTimer timer, TimeSpan dueIn) => (_timers[(int)timer] ??= new TimerSlot(this, timer)).Arm(dueIn);
-
-    void IVrrpActions.CancelTimer(VrrpTimer timer) => _timers[(int)timer]?.Cancel();
 
     void IVrrpActions.AddVirtualAddresses() => _addressManager.AddAddresses(this);
 
@@ -649,7 +658,7 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
         var change = new StateChange(from, to, reason, _machine.Priority, _machine.MasterAddress, _time.GetUtcNow());
         if (_historyCount == _history.Length && _history.Length < HistoryCapacity)
         {
-            Array.Resize(ref _history, Math.Min(Math.Max(4, 2 * _history.Length), HistoryCapacity));
+            Array.Resize(ref _history, Math.Min(Math.Max(2, 2 * _history.Length), HistoryCapacity));
         }
 
         _history[_historyCount % HistoryCapacity] = change;
@@ -665,6 +674,20 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
 #pragma warning restore CA1031
         {
         }
+    }
+
+    // Routers made one after another from one configuration (hundreds of VRIDs on one interface) have equal
+    // settings: they share the first one's instead of holding a copy each. One set stays referenced here.
+    private static StateMachineSettings Shared(StateMachineSettings settings)
+    {
+        StateMachineSettings? last = Volatile.Read(ref s_lastSettings);
+        if (settings.Equals(last))
+        {
+            return last;
+        }
+
+        Volatile.Write(ref s_lastSettings, settings);
+        return settings;
     }
 
     // The largest datagram this router writes: an IPv4 header and an authentication header (IPv6 adverts carry
@@ -723,6 +746,11 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
 
     private PackedIPAddress[] ParsePeers(IList<string> texts, string field)
     {
+        if (texts.Count == 0)
+        {
+            return [];
+        }
+
         var errors = new List<string>();
         var peers = new PackedIPAddress[texts.Count];
         for (int i = 0; i < texts.Count; i++)
@@ -849,75 +877,34 @@ public sealed class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDispo
         }
     }
 
-    private void OnTimer(TimerSlot slot)
+    // A listener's failure must never fail the receive or the send path.
+    private void NotifyDiscarded(VrrpPacketStatus status)
     {
-        lock (_gate)
+        try
         {
-            if (!_running || !slot.TryConsume(_time))
-            {
-                return;
-            }
+            _notifier?.OnPacketDiscarded(this, status);
+            PacketDiscarded?.Invoke(this, status);
+        }
+#pragma warning disable CA1031 // see above
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
 
-            _machine.TimerFired(slot.Kind);
+    private void NotifySendFailed()
+    {
+        try
+        {
+            _notifier?.OnSendFailed(this);
+            SendFailed?.Invoke(this);
+        }
+#pragma warning disable CA1031 // see above
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 
     private readonly record struct AhSequenceState(uint Sequence, long Timestamp);
-
-    /// <summary>One timer of the router: the ITimer is created once and re-armed without allocating.</summary>
-    private sealed class TimerSlot : IDisposable
-    {
-        private readonly VirtualRouter _router;
-        private readonly ITimer _timer;
-        private long _due;
-        private bool _armed;
-
-        public TimerSlot(VirtualRouter router, VrrpTimer kind)
-        {
-            _router = router;
-            Kind = kind;
-            _timer = router._time.CreateTimer(s_onTimer, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        }
-
-        public VrrpTimer Kind { get; }
-
-        public void Arm(TimeSpan dueIn)
-        {
-            _armed = true;
-            _due = _router._time.GetTimestamp() + (long)(dueIn.Ticks * (_router._time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
-            _timer.Change(dueIn, Timeout.InfiniteTimeSpan);
-        }
-
-        public void Cancel()
-        {
-            _armed = false;
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        }
-
-        public void Fire() => _router.OnTimer(this);
-
-        // A callback that raced with a Cancel or a re-Arm is stale: ignore it. System timers can fire up to a
-        // millisecond early; re-arm for what remains rather than act early.
-        public bool TryConsume(TimeProvider time)
-        {
-            if (!_armed)
-            {
-                return false;
-            }
-
-            long remaining = _due - time.GetTimestamp();
-            if (remaining > 0)
-            {
-                // Round up to whole milliseconds: system timers tick in milliseconds, and a 0 ms re-arm would spin.
-                long ticks = (long)Math.Ceiling(remaining * (TimeSpan.TicksPerSecond / (double)time.TimestampFrequency));
-                _timer.Change(TimeSpan.FromMilliseconds(Math.Ceiling(ticks / (double)TimeSpan.TicksPerMillisecond)), Timeout.InfiniteTimeSpan);
-                return false;
-            }
-
-            _armed = false;
-            return true;
-        }
-
-        public void Dispose() => _timer.Dispose();
-    }
 }

@@ -1,0 +1,139 @@
+using System.Runtime.CompilerServices;
+using Vrrp.Protocol;
+
+namespace Vrrp;
+
+public sealed partial class VirtualRouter
+{
+    private static readonly TimerCallback s_onTimers = static state => ((VirtualRouter)state!).OnTimers();
+
+    // One system timer carries all of the router's protocol timers: it is set for the earliest deadline, and when it
+    // fires every timer that is due runs, earliest first. A timer per kind cost a TimeProvider timer (and its queue
+    // entry) each, for deadlines that rarely overlap. Touched only under _gate.
+    private ITimer? _timer;
+    private TimerDeadlines _deadlines;
+    private long _programmed = long.MaxValue;
+    private byte _armed; // one bit per VrrpTimer
+
+    void IVrrpActions.ArmTimer(VrrpTimer timer, TimeSpan dueIn)
+    {
+        _deadlines[(int)timer] = _time.GetTimestamp() + ToTimestampTicks(dueIn);
+        _armed |= (byte)(1 << (int)timer);
+        ProgramEarliest();
+    }
+
+    void IVrrpActions.CancelTimer(VrrpTimer timer)
+    {
+        _armed &= (byte)~(1 << (int)timer);
+        if (_armed == 0 && _programmed != long.MaxValue)
+        {
+            // Nothing left to wait for: spare the wake-up. With timers left, an early wake finds nothing due and sets
+            // the timer again.
+            _programmed = long.MaxValue;
+            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void CancelAllTimers()
+    {
+        _armed = 0;
+        _programmed = long.MaxValue;
+        _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnTimers()
+    {
+        lock (_gate)
+        {
+            _programmed = long.MaxValue; // it fired (or a stale callback raced a Change): set it again below
+            if (!_running)
+            {
+                return;
+            }
+
+            // A timer's action may arm or cancel others, so each round looks again for the earliest one due.
+            bool fired = false;
+            while (TryTakeDue(_time.GetTimestamp(), out VrrpTimer due))
+            {
+                fired = true;
+                _machine.TimerFired(due);
+                if (!_running)
+                {
+                    return;
+                }
+            }
+
+            ProgramEarliest(earlyWake: !fired);
+        }
+    }
+
+    private bool TryTakeDue(long now, out VrrpTimer due)
+    {
+        int earliest = -1;
+        for (int i = 0; i < TimerDeadlines.Length; i++)
+        {
+            if ((_armed & (1 << i)) != 0 && _deadlines[i] <= now && (earliest < 0 || _deadlines[i] < _deadlines[earliest]))
+            {
+                earliest = i;
+            }
+        }
+
+        due = (VrrpTimer)Math.Max(earliest, 0);
+        if (earliest < 0)
+        {
+            return false;
+        }
+
+        _armed &= (byte)~(1 << earliest);
+        return true;
+    }
+
+    private void ProgramEarliest(bool earlyWake = false)
+    {
+        if (_armed == 0)
+        {
+            return;
+        }
+
+        long earliest = long.MaxValue;
+        for (int i = 0; i < TimerDeadlines.Length; i++)
+        {
+            if ((_armed & (1 << i)) != 0 && _deadlines[i] < earliest)
+            {
+                earliest = _deadlines[i];
+            }
+        }
+
+        if (earliest == _programmed)
+        {
+            return;
+        }
+
+        _programmed = earliest;
+        _timer ??= _time.CreateTimer(s_onTimers, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+        // System timers tick in milliseconds and may fire up to one early: after an early wake, wait for what remains
+        // in whole milliseconds, at least one, rather than spin on a 0 ms timer.
+        long remaining = Math.Max(earliest - _time.GetTimestamp(), 0);
+        long ticks = (long)Math.Ceiling(remaining * (TimeSpan.TicksPerSecond / (double)_time.TimestampFrequency));
+        if (earlyWake)
+        {
+            ticks = Math.Max(1, (ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond) * TimeSpan.TicksPerMillisecond;
+        }
+
+        _timer.Change(TimeSpan.FromTicks(ticks), Timeout.InfiniteTimeSpan);
+    }
+
+    private long ToTimestampTicks(TimeSpan span) => (long)(span.Ticks * (_time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
+
+    /// <summary>One deadline (a <see cref="TimeProvider"/> timestamp) per <see cref="VrrpTimer"/>, inline in the router.</summary>
+    [InlineArray(Length)]
+    private struct TimerDeadlines
+    {
+        public const int Length = 8;
+
+#pragma warning disable IDE0044, IDE0051 // the inline array's element
+        private long _element;
+#pragma warning restore IDE0044, IDE0051
+    }
+}
