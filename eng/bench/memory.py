@@ -57,6 +57,7 @@ def main():
     parser.add_argument("--settle", type=float, default=12, help="seconds from all-master to the measurement")
     parser.add_argument("--dump", help="path of dotnet-dump: write a heap dump and print its statistics")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--core", help="with --dump: keep the heap dump at this path (for gcroot and the like)")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("needs root: it creates network namespaces")
@@ -82,7 +83,7 @@ def main():
             print("RSS by kind (KiB):", json.dumps(smaps_by_kind(pid)))
             print("vrrpctl process:", json.dumps(impl.gc(lab)))
             if args.dump:
-                core = os.path.join(workdir, "core")
+                core = args.core or os.path.join(workdir, "core")
                 subprocess.run([args.dump, "collect", "-p", str(pid), "--type", "Heap", "-o", core], capture_output=True, check=True)
                 print("\n".join(analyze(args.dump, core, "eeheap -gc", 0)[-3:]))
                 print("-- live objects (dumpheap -stat -live):")

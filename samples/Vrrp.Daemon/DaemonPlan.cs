@@ -21,13 +21,13 @@ internal sealed record DaemonPlan(
 /// One router. A reload restarts it only when its <paramref name="Fingerprint"/> changed. In virtual MAC mode
 /// (<see cref="VirtualRouterOptions.UseVirtualMac"/>), <paramref name="VirtualMacInterface"/> names its macvlan.
 /// </summary>
-internal sealed record RouterPlan(string Name, VirtualRouterOptions Options, string Fingerprint, IReadOnlyList<TrackPlan> Tracks, NotifyScripts? Notify, string? VirtualMacInterface = null);
+internal sealed record RouterPlan(string Name, VirtualRouterOptions Options, UInt128 Fingerprint, IReadOnlyList<TrackPlan> Tracks, NotifyScripts? Notify, string? VirtualMacInterface = null);
 
 /// <summary>A router's use of a check: which, and with what weight.</summary>
 internal sealed record TrackPlan(string CheckKey, int Weight);
 
 /// <summary>A scheduled check; a reload replaces it only when its <paramref name="Fingerprint"/> changed.</summary>
-internal sealed record CheckPlan(string Key, string Fingerprint, ScheduledCheckOptions Options, Func<IVrrpHealthCheck> Create);
+internal sealed record CheckPlan(string Key, UInt128 Fingerprint, ScheduledCheckOptions Options, Func<IVrrpHealthCheck> Create);
 
 /// <summary>A sync group.</summary>
 internal sealed record SyncGroupPlan(string Name, IReadOnlyList<string> Members, NotifyScripts? Notify);

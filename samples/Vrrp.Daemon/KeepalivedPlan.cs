@@ -134,7 +134,7 @@ internal static class KeepalivedPlan
 
     // keepalived hears link changes from netlink at once; a 100 ms poll of /sys is close and costs little.
     private static CheckPlan InterfaceCheck(string name) =>
-        new($"interface:{name}", $"interface {name}", new ScheduledCheckOptions { Name = name, Interval = TimeSpan.FromMilliseconds(100) }, () => new InterfaceLinkHealthCheck(name));
+        new($"interface:{name}", Fingerprint.Of($"interface {name}"), new ScheduledCheckOptions { Name = name, Interval = TimeSpan.FromMilliseconds(100) }, () => new InterfaceLinkHealthCheck(name));
 
     private static CheckPlan FileCheck(KeepalivedTrackFile file)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -70,7 +71,7 @@ using ILoggerFactory loggers = LoggerFactory.Create(builder => builder
 var host = new RouterHost(loggers, Log);
 try
 {
-    await host.ApplyAsync(Load());
+    await ApplyLoadedAsync();
 }
 #pragma warning disable CA1031 // whatever stops the start, what was made so far (macvlans, sysctls) must be undone
 catch (Exception e)
@@ -116,7 +117,7 @@ try
         {
             try
             {
-                await host.ApplyAsync(Load());
+                await ApplyLoadedAsync();
                 Log("reloaded");
                 heap.SettleAfterStart();
             }
@@ -141,6 +142,11 @@ finally
 
 Log("stopped");
 return 0;
+
+// The plan is read in a frame of its own: a temporary of Main's loop would keep the whole parsed plan (every
+// router's options) alive as long as the daemon runs.
+[MethodImpl(MethodImplOptions.NoInlining)]
+Task ApplyLoadedAsync() => host.ApplyAsync(Load());
 
 DaemonPlan Load()
 {

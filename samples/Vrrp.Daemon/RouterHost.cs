@@ -32,19 +32,19 @@ internal sealed class RouterHost : IAsyncDisposable
     private readonly Dictionary<(string Interface, AddressFamily Family), IVrrpTransport> _transports = [];
     private readonly PacketSocketAnnouncer _announcer;
     private readonly VrrpMetrics _metrics = new();
-    private readonly VirtualRouterLogger _routerLog;
+    private readonly HostNotifier _notifier;
     private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (CheckPlan Plan, ScheduledHealthCheck Check, IVrrpHealthCheck Inner)> _checks = new(StringComparer.Ordinal);
     private readonly List<VrrpSyncGroup> _groups = [];
     private VrrpNotificationDispatcher? _notify;
-    private string? _notifyFingerprint;
+    private UInt128? _notifyFingerprint;
     private List<IDisposable> _attachments = [];
 
     public RouterHost(ILoggerFactory loggers, Action<string> log)
     {
         _loggers = loggers;
         _log = log;
-        _routerLog = new VirtualRouterLogger(loggers.CreateLogger("Vrrp.Router"), _time);
+        _notifier = new HostNotifier(log, new VirtualRouterLogger(loggers.CreateLogger("Vrrp.Router"), _time));
         _announcer = new PacketSocketAnnouncer(name => _interfaces.TryGetValue(name, out LinuxInterface? i) ? (i.Index, i.IPv6LinkLocal) : (0, default));
         _addresses.AddressRestored += (_, address) => _log($"{address} was removed from outside while master: put back");
     }
@@ -65,7 +65,7 @@ internal sealed class RouterHost : IAsyncDisposable
     {
         // Everything that can refuse the plan is asked before anything running is touched: a bad reload changes nothing.
         Validate(plan);
-        string notifyFingerprint = NotifyFingerprint(plan);
+        UInt128 notifyFingerprint = NotifyFingerprint(plan);
         VrrpNotificationDispatcher? notify = notifyFingerprint == _notifyFingerprint ? null : CreateDispatcher(plan);
 
         // Checks first: a router restarts when a check it tracks changed, as its fingerprint says so.
@@ -91,7 +91,7 @@ internal sealed class RouterHost : IAsyncDisposable
         bool restarted = false;
         foreach (string name in _running.Keys.ToList())
         {
-            if (plan.Routers.FirstOrDefault(r => r.Name == name) is not { } wanted || wanted.Fingerprint != _running[name].Plan.Fingerprint)
+            if (plan.Routers.FirstOrDefault(r => r.Name == name) is not { } wanted || wanted.Fingerprint != _running[name].Fingerprint)
             {
                 _log($"{name}: configuration changed or removed, stopping it");
                 StopRouter(name);
@@ -203,7 +203,7 @@ internal sealed class RouterHost : IAsyncDisposable
         VirtualRouter router;
         try
         {
-            router = new VirtualRouter(options, transport, _addresses, _announcer, _time);
+            router = new VirtualRouter(options, transport, _addresses, _announcer, _time, _notifier);
         }
         catch
         {
@@ -221,12 +221,10 @@ internal sealed class RouterHost : IAsyncDisposable
             }
         }
 
-        string name = wanted.Name;
-        router.StateChanged += (_, change) => _log($"{name}: {change.From} -> {change.To} ({change.Reason}, priority {change.Priority})");
         _metrics.Track(router);
         lock (_running)
         {
-            _running[name] = new Running(wanted, router, _routerLog.Attach(router));
+            _running[wanted.Name] = new Running(wanted.Fingerprint, router);
         }
 
         _links.Track(_interfaces[parent].Index, router); // a macvlan goes down with its parent: track the parent
@@ -292,7 +290,7 @@ internal sealed class RouterHost : IAsyncDisposable
         (inner as IDisposable)?.Dispose();
     }
 
-    private static string NotifyFingerprint(DaemonPlan plan)
+    private static UInt128 NotifyFingerprint(DaemonPlan plan)
     {
         var text = new System.Text.StringBuilder($"fifo {plan.NotifyFifo}|state {plan.StateFile}");
         foreach (RouterPlan router in plan.Routers)
@@ -346,9 +344,10 @@ internal sealed class RouterHost : IAsyncDisposable
         }
     }
 
-    // Routers (re)attach to the dispatcher, and sync groups are made again over the routers running now. A new
-    // dispatcher is attached before the old one is let go, so no change falls between the two.
-    private async Task RewireNotificationsAsync(DaemonPlan plan, VrrpNotificationDispatcher? replacement, string fingerprint)
+    // Routers reach the dispatcher through the host's one notifier, which turns to a new dispatcher before the old one
+    // is let go, so no change falls between the two; routers kept running get their current state in the new one's
+    // state file. Sync groups are made again over the routers running now.
+    private async Task RewireNotificationsAsync(DaemonPlan plan, VrrpNotificationDispatcher? replacement, UInt128 fingerprint)
     {
         VrrpNotificationDispatcher notify = replacement ?? _notify!;
         List<IDisposable> oldAttachments = _attachments;
@@ -359,9 +358,13 @@ internal sealed class RouterHost : IAsyncDisposable
 
         _groups.Clear();
         var attachments = new List<IDisposable>();
-        foreach (Running running in _running.Values)
+        if (replacement is not null)
         {
-            attachments.Add(notify.Attach(running.Router));
+            _notifier.Dispatcher = replacement;
+            foreach (Running running in _running.Values)
+            {
+                replacement.RecordState(running.Router);
+            }
         }
 
         foreach (SyncGroupPlan wanted in plan.SyncGroups)
@@ -405,7 +408,7 @@ internal sealed class RouterHost : IAsyncDisposable
         _arp.Unwatch(running.Router);
         running.Router.Dispose();
         RemoveVirtualMac(name);
-        running.LogAttachment.Dispose();
+        _notify?.Forget(running.Router);
         _metrics.Untrack(running.Router);
         lock (_running)
         {
@@ -479,5 +482,30 @@ internal sealed class RouterHost : IAsyncDisposable
     private static IVrrpTransport Open(LinuxInterface networkInterface, AddressFamily family) =>
         family == AddressFamily.InterNetworkV6 ? RawIPv6Transport.Open(networkInterface) : RawIPv4Transport.Open(networkInterface);
 
-    private sealed record Running(RouterPlan Plan, VirtualRouter Router, IDisposable LogAttachment);
+    // What a reload compares, and the router: the plan and its options are not kept.
+    private sealed record Running(UInt128 Fingerprint, VirtualRouter Router);
+
+    // The one notifier of every router: the daemon's log line, the router logger (rate-limited discards and send
+    // failures) and the current dispatcher. Subscriptions per router would cost each router a few hundred bytes.
+    private sealed class HostNotifier(Action<string> log, VirtualRouterLogger routerLog) : IVrrpNotifier
+    {
+        private VrrpNotificationDispatcher? _dispatcher;
+
+        public VrrpNotificationDispatcher? Dispatcher
+        {
+            get => Volatile.Read(ref _dispatcher);
+            set => Volatile.Write(ref _dispatcher, value);
+        }
+
+        public void OnStateChanged(VirtualRouter router, in StateChange change)
+        {
+            log($"{router.Name}: {change.From} -> {change.To} ({change.Reason}, priority {change.Priority})");
+            routerLog.OnStateChanged(router, change);
+            Dispatcher?.OnStateChanged(router, change);
+        }
+
+        public void OnPacketDiscarded(VirtualRouter router, Vrrp.Packets.VrrpPacketStatus reason) => routerLog.OnPacketDiscarded(router, reason);
+
+        public void OnSendFailed(VirtualRouter router) => routerLog.OnSendFailed(router);
+    }
 }

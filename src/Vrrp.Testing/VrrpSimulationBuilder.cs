@@ -15,6 +15,7 @@ public sealed class VrrpSimulationBuilder
     private AddressFamily _family = AddressFamily.InterNetwork;
     private int? _serviceWeight;
     private bool _syncGroups;
+    private Notifications.IVrrpNotifier? _notifier;
 
     internal VrrpSimulationBuilder()
     {
@@ -79,6 +80,16 @@ public sealed class VrrpSimulationBuilder
     public VrrpSimulationBuilder WithSyncGroupPerNode()
     {
         _syncGroups = true;
+        return this;
+    }
+
+    /// <summary>Gives every router of every node this notifier (one for all, as a host would: see <see cref="Notifications.VrrpNotifiers.Combine"/>).</summary>
+    /// <param name="notifier">The notifier.</param>
+    /// <returns>The builder.</returns>
+    public VrrpSimulationBuilder WithNotifier(Notifications.IVrrpNotifier notifier)
+    {
+        ArgumentNullException.ThrowIfNull(notifier);
+        _notifier = notifier;
         return this;
     }
 
@@ -165,7 +176,7 @@ public sealed class VrrpSimulationBuilder
                 }
 
                 configure?.Invoke(options);
-                routers.Add(new VirtualRouter(options, host.GetTransport(_family), addresses, addresses, time));
+                routers.Add(new VirtualRouter(options, host.GetTransport(_family), addresses, addresses, time, _notifier));
             }
 
             foreach (VirtualRouter router in routers)

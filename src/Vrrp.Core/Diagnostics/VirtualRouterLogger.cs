@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Vrrp.Notifications;
 using Vrrp.Packets;
@@ -9,15 +10,28 @@ namespace Vrrp.Diagnostics;
 /// reason (at most one message per reason per <see cref="ReportInterval"/>, carrying how many were suppressed).
 /// </summary>
 /// <remarks>
+/// <para>
+/// Give it to the routers as their <see cref="IVrrpNotifier"/> (one logger for all of them, nothing kept per router
+/// until a router first discards something), or <see cref="Attach"/> it to routers built elsewhere.
+/// </para>
+/// <para>
 /// A router that hears a misconfigured peer ten times a second would otherwise flood the log. The first discard
 /// for a reason is logged at once; the next ones within the interval are only counted, and the count goes out
 /// with the first one after it. Counting takes a lock and two arithmetic operations: no allocation per packet.
 /// The interval is measured on the <see cref="TimeProvider"/>.
+/// </para>
 /// </remarks>
-public sealed class VirtualRouterLogger
+public sealed class VirtualRouterLogger : IVrrpNotifier
 {
+    // One slot per VrrpPacketStatus, and one more for send failures.
+    private static readonly int s_sendSlot = Enum.GetValues<VrrpPacketStatus>().Length;
+
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly ConditionalWeakTable<VirtualRouter, RateLimit> _limits = new();
+    private readonly EventHandler<StateChange> _onStateChanged;
+    private readonly Action<VirtualRouter, VrrpPacketStatus> _onDiscarded;
+    private readonly Action<VirtualRouter> _onSendFailed;
 
     /// <summary>Initializes a logger.</summary>
     /// <param name="logger">Where messages go.</param>
@@ -31,106 +45,107 @@ public sealed class VirtualRouterLogger
         _time = timeProvider ?? TimeProvider.System;
         ReportInterval = reportInterval ?? TimeSpan.FromSeconds(10);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReportInterval, TimeSpan.Zero, nameof(reportInterval));
+        _onStateChanged = (sender, change) => OnStateChanged((VirtualRouter)sender!, change);
+        _onDiscarded = OnPacketDiscarded;
+        _onSendFailed = OnSendFailed;
     }
 
     /// <summary>Gets the least time between two receive-error messages of one router and reason.</summary>
     public TimeSpan ReportInterval { get; }
 
-    /// <summary>Starts logging a router's state changes, receive errors and send failures.</summary>
+    /// <summary>Starts logging the state changes, receive errors and send failures of a router that was built without this logger as its notifier.</summary>
     /// <param name="router">The router.</param>
     /// <returns>Dispose it to stop.</returns>
     public IDisposable Attach(VirtualRouter router)
     {
         ArgumentNullException.ThrowIfNull(router);
+        router.StateChanged += _onStateChanged;
+        router.PacketDiscarded += _onDiscarded;
+        router.SendFailed += _onSendFailed;
         return new Subscription(this, router);
     }
 
-    private sealed class Subscription : IDisposable
+    /// <inheritdoc/>
+    public void OnStateChanged(VirtualRouter router, in StateChange change)
     {
-        // One slot per VrrpPacketStatus, and one more for send failures.
-        private static readonly int s_sendSlot = Enum.GetValues<VrrpPacketStatus>().Length;
+        ArgumentNullException.ThrowIfNull(router);
+        VrrpLog.StateChanged(_logger, router.Name, change.From, change.To, change.Reason, change.Priority);
+    }
 
-        private readonly VirtualRouterLogger _owner;
-        private readonly VirtualRouter _router;
-        private readonly long[] _lastReport = new long[s_sendSlot + 1];
-        private readonly long[] _suppressed = new long[s_sendSlot + 1];
-        private readonly bool[] _reported = new bool[s_sendSlot + 1];
-        private readonly EventHandler<StateChange> _onStateChanged;
-        private readonly Action<VrrpPacketStatus> _onDiscarded;
-        private readonly Action _onSendFailed;
-
-        public Subscription(VirtualRouterLogger owner, VirtualRouter router)
+    /// <inheritdoc/>
+    public void OnPacketDiscarded(VirtualRouter router, VrrpPacketStatus reason)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        if (TryReport(router, (int)reason, out long suppressed))
         {
-            _owner = owner;
-            _router = router;
-            _onStateChanged = OnStateChanged;
-            _onDiscarded = OnDiscarded;
-            _onSendFailed = OnSendFailed;
-            router.StateChanged += _onStateChanged;
-            router.Statistics.PacketDiscarded += _onDiscarded;
-            router.Statistics.SendFailed += _onSendFailed;
+            try
+            {
+                VrrpLog.PacketDiscarded(_logger, router.Name, reason, suppressed);
+            }
+#pragma warning disable CA1031 // a failing logger must not fail the receive or send path
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
         }
+    }
 
+    /// <inheritdoc/>
+    public void OnSendFailed(VirtualRouter router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        if (TryReport(router, s_sendSlot, out long suppressed))
+        {
+            try
+            {
+                VrrpLog.SendFailed(_logger, router.Name, suppressed);
+            }
+#pragma warning disable CA1031 // a failing logger must not fail the receive or send path
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
+    private bool TryReport(VirtualRouter router, int slot, out long suppressed)
+    {
+        long now = _time.GetTimestamp();
+        RateLimit limit = _limits.GetValue(router, static _ => new RateLimit());
+        lock (limit)
+        {
+            if (limit.Reported[slot] && _time.GetElapsedTime(limit.LastReport[slot], now) < ReportInterval)
+            {
+                limit.Suppressed[slot]++;
+                suppressed = 0;
+                return false;
+            }
+
+            suppressed = limit.Suppressed[slot];
+            limit.Suppressed[slot] = 0;
+            limit.LastReport[slot] = now;
+            limit.Reported[slot] = true;
+            return true;
+        }
+    }
+
+    // Made at a router's first discard or failed send, and gone with the router.
+    private sealed class RateLimit
+    {
+        public long[] LastReport { get; } = new long[s_sendSlot + 1];
+
+        public long[] Suppressed { get; } = new long[s_sendSlot + 1];
+
+        public bool[] Reported { get; } = new bool[s_sendSlot + 1];
+    }
+
+    private sealed class Subscription(VirtualRouterLogger owner, VirtualRouter router) : IDisposable
+    {
         public void Dispose()
         {
-            _router.StateChanged -= _onStateChanged;
-            _router.Statistics.PacketDiscarded -= _onDiscarded;
-            _router.Statistics.SendFailed -= _onSendFailed;
-        }
-
-        private void OnStateChanged(object? sender, StateChange change) =>
-            VrrpLog.StateChanged(_owner._logger, _router.Name, change.From, change.To, change.Reason, change.Priority);
-
-        private void OnDiscarded(VrrpPacketStatus reason)
-        {
-            if (TryReport((int)reason, out long suppressed))
-            {
-                try
-                {
-                    VrrpLog.PacketDiscarded(_owner._logger, _router.Name, reason, suppressed);
-                }
-#pragma warning disable CA1031 // a failing logger must not fail the receive or send path
-                catch (Exception)
-#pragma warning restore CA1031
-                {
-                }
-            }
-        }
-
-        private void OnSendFailed()
-        {
-            if (TryReport(s_sendSlot, out long suppressed))
-            {
-                try
-                {
-                    VrrpLog.SendFailed(_owner._logger, _router.Name, suppressed);
-                }
-#pragma warning disable CA1031 // a failing logger must not fail the receive or send path
-                catch (Exception)
-#pragma warning restore CA1031
-                {
-                }
-            }
-        }
-
-        private bool TryReport(int slot, out long suppressed)
-        {
-            long now = _owner._time.GetTimestamp();
-            lock (_lastReport)
-            {
-                if (_reported[slot] && _owner._time.GetElapsedTime(_lastReport[slot], now) < _owner.ReportInterval)
-                {
-                    _suppressed[slot]++;
-                    suppressed = 0;
-                    return false;
-                }
-
-                suppressed = _suppressed[slot];
-                _suppressed[slot] = 0;
-                _lastReport[slot] = now;
-                _reported[slot] = true;
-                return true;
-            }
+            router.StateChanged -= owner._onStateChanged;
+            router.PacketDiscarded -= owner._onDiscarded;
+            router.SendFailed -= owner._onSendFailed;
         }
     }
 }

@@ -5,7 +5,10 @@ namespace Vrrp.Diagnostics;
 /// <summary>Counters of one virtual router, named after RFC 8347's statistics. Read them from any thread.</summary>
 public sealed class VirtualRouterStatistics
 {
-    private readonly long[] _discarded = new long[Enum.GetValues<VrrpPacketStatus>().Length];
+    private static readonly int s_reasons = Enum.GetValues<VrrpPacketStatus>().Length;
+
+    // Made at the first discard: most routers never discard anything, and hundreds of them would each carry it.
+    private long[]? _discarded;
     private long _advertisementsReceived;
     private long _advertisementsSent;
     private long _sendFailures;
@@ -50,7 +53,8 @@ public sealed class VirtualRouterStatistics
     /// <summary>Gets the packets discarded for <paramref name="reason"/>.</summary>
     /// <param name="reason">Any value but <see cref="VrrpPacketStatus.Valid"/>.</param>
     /// <returns>The count.</returns>
-    public long Discarded(VrrpPacketStatus reason) => (int)reason < _discarded.Length ? Interlocked.Read(ref _discarded[(int)reason]) : 0;
+    public long Discarded(VrrpPacketStatus reason) =>
+        Volatile.Read(ref _discarded) is { } discarded && (uint)reason < (uint)discarded.Length ? Interlocked.Read(ref discarded[(int)reason]) : 0;
 
     /// <summary>Gets every packet discarded, whatever the reason.</summary>
     public long TotalDiscarded
@@ -58,25 +62,22 @@ public sealed class VirtualRouterStatistics
         get
         {
             long total = 0;
-            for (int i = 1; i < _discarded.Length; i++)
+            long[] discarded = Volatile.Read(ref _discarded) ?? [];
+            for (int i = 1; i < discarded.Length; i++)
             {
-                total += Interlocked.Read(ref _discarded[i]);
+                total += Interlocked.Read(ref discarded[i]);
             }
 
             return total;
         }
     }
 
-    // Observers for rate-limited logs: a delegate call on the receive and send paths, allocation-free. Subscribers
-    // must return at once and not throw.
-    internal event Action<VrrpPacketStatus>? PacketDiscarded;
-
-    internal event Action? SendFailed;
-
     internal void OnDiscarded(VrrpPacketStatus reason)
     {
-        Interlocked.Increment(ref _discarded[(int)reason]);
-        PacketDiscarded?.Invoke(reason);
+        long[] discarded = Volatile.Read(ref _discarded)
+            ?? Interlocked.CompareExchange(ref _discarded, new long[s_reasons], null)
+            ?? _discarded!;
+        Interlocked.Increment(ref discarded[(int)reason]);
     }
 
     internal void OnReceived(byte priority, VrrpChecksumForm form, bool v3IPv4)
@@ -98,7 +99,6 @@ public sealed class VirtualRouterStatistics
         if (!ok)
         {
             Interlocked.Increment(ref _sendFailures);
-            SendFailed?.Invoke();
             return;
         }
 

@@ -28,12 +28,17 @@ public sealed class VrrpMetrics : IDisposable
     private readonly Counter<long> _hookOverruns;
     private readonly Counter<long> _hookFailures;
     private readonly bool _ownsMeter;
-    private Tracked[] _routers = [];
+    private readonly EventHandler<StateChange> _onStateChanged;
+
+    // The routers alone: tags are made when a listener collects, so a tracked router costs one slot here and,
+    // when this is its only StateChanged subscriber, nothing in the router (the handler is shared).
+    private VirtualRouter[] _routers = [];
 
     /// <summary>Initializes the instruments.</summary>
     /// <param name="meterFactory">Creates the meter (as dependency injection does); without one the instance owns a meter of its own.</param>
     public VrrpMetrics(IMeterFactory? meterFactory = null)
     {
+        _onStateChanged = (sender, change) => OnStateChanged((VirtualRouter)sender!, change);
         _ownsMeter = meterFactory is null;
         Meter = meterFactory?.Create(new MeterOptions(MeterName)) ?? new Meter(MeterName);
 
@@ -79,14 +84,13 @@ public sealed class VrrpMetrics : IDisposable
         ArgumentNullException.ThrowIfNull(router);
         lock (_gate)
         {
-            if (Array.Exists(_routers, t => t.Router == router))
+            if (Array.IndexOf(_routers, router) >= 0)
             {
                 return;
             }
 
-            var tracked = new Tracked(this, router);
-            router.StateChanged += tracked.OnStateChanged;
-            _routers = [.. _routers, tracked];
+            router.StateChanged += _onStateChanged;
+            _routers = [.. _routers, router];
         }
     }
 
@@ -97,11 +101,10 @@ public sealed class VrrpMetrics : IDisposable
         ArgumentNullException.ThrowIfNull(router);
         lock (_gate)
         {
-            Tracked? tracked = Array.Find(_routers, t => t.Router == router);
-            if (tracked is not null)
+            if (Array.IndexOf(_routers, router) >= 0)
             {
-                router.StateChanged -= tracked.OnStateChanged;
-                _routers = Array.FindAll(_routers, t => t != tracked);
+                router.StateChanged -= _onStateChanged;
+                _routers = Array.FindAll(_routers, r => r != router);
             }
         }
     }
@@ -111,9 +114,9 @@ public sealed class VrrpMetrics : IDisposable
     {
         lock (_gate)
         {
-            foreach (Tracked tracked in _routers)
+            foreach (VirtualRouter router in _routers)
             {
-                tracked.Router.StateChanged -= tracked.OnStateChanged;
+                router.StateChanged -= _onStateChanged;
             }
 
             _routers = [];
@@ -150,14 +153,23 @@ public sealed class VrrpMetrics : IDisposable
         _ => "stopped",
     };
 
+    private static KeyValuePair<string, object?>[] Tags(VirtualRouter router, int extra = 0)
+    {
+        var tags = new KeyValuePair<string, object?>[3 + extra];
+        tags[0] = new("vrrp.router", router.Name);
+        tags[1] = new("vrrp.vrid", (int)router.VirtualRouterId);
+        tags[2] = new("vrrp.interface", router.Interface);
+        return tags;
+    }
+
     private List<Measurement<T>> Observe<T>(Func<VirtualRouter, T> read)
         where T : struct
     {
-        Tracked[] routers = Volatile.Read(ref _routers);
+        VirtualRouter[] routers = Volatile.Read(ref _routers);
         var measurements = new List<Measurement<T>>(routers.Length);
-        foreach (Tracked tracked in routers)
+        foreach (VirtualRouter router in routers)
         {
-            measurements.Add(new Measurement<T>(read(tracked.Router), tracked.Tags));
+            measurements.Add(new Measurement<T>(read(router), Tags(router)));
         }
 
         return measurements;
@@ -165,14 +177,13 @@ public sealed class VrrpMetrics : IDisposable
 
     private List<Measurement<double>> ObserveLastTransition()
     {
-        Tracked[] routers = Volatile.Read(ref _routers);
+        VirtualRouter[] routers = Volatile.Read(ref _routers);
         var measurements = new List<Measurement<double>>(routers.Length);
-        foreach (Tracked tracked in routers)
+        foreach (VirtualRouter router in routers)
         {
-            long ticks = Interlocked.Read(ref tracked.LastTransitionUtcTicks);
-            if (ticks != 0)
+            if (router.LastTransitionTime is { } time)
             {
-                measurements.Add(new Measurement<double>((ticks - DateTime.UnixEpoch.Ticks) / (double)TimeSpan.TicksPerSecond, tracked.Tags));
+                measurements.Add(new Measurement<double>((time.UtcTicks - DateTime.UnixEpoch.Ticks) / (double)TimeSpan.TicksPerSecond, Tags(router)));
             }
         }
 
@@ -182,14 +193,16 @@ public sealed class VrrpMetrics : IDisposable
     private List<Measurement<long>> ObserveDiscards()
     {
         var measurements = new List<Measurement<long>>();
-        foreach (Tracked tracked in Volatile.Read(ref _routers))
+        foreach (VirtualRouter router in Volatile.Read(ref _routers))
         {
             foreach (VrrpPacketStatus reason in s_discardReasons)
             {
-                long count = reason == VrrpPacketStatus.Valid ? 0 : tracked.Router.Statistics.Discarded(reason);
+                long count = reason == VrrpPacketStatus.Valid ? 0 : router.Statistics.Discarded(reason);
                 if (count > 0)
                 {
-                    measurements.Add(new Measurement<long>(count, [.. tracked.Tags, new("vrrp.discard.reason", reason.ToString())]));
+                    KeyValuePair<string, object?>[] tags = Tags(router, 1);
+                    tags[3] = new("vrrp.discard.reason", reason.ToString());
+                    measurements.Add(new Measurement<long>(count, tags));
                 }
             }
         }
@@ -200,50 +213,30 @@ public sealed class VrrpMetrics : IDisposable
     private List<Measurement<long>> ObserveChecksumForms()
     {
         var measurements = new List<Measurement<long>>();
-        foreach (Tracked tracked in Volatile.Read(ref _routers))
+        foreach (VirtualRouter router in Volatile.Read(ref _routers))
         {
-            VirtualRouterStatistics statistics = tracked.Router.Statistics;
-            measurements.Add(new Measurement<long>(statistics.MessageOnlyChecksums, [.. tracked.Tags, new("vrrp.checksum.form", "message_only")]));
-            measurements.Add(new Measurement<long>(statistics.PseudoHeaderChecksums, [.. tracked.Tags, new("vrrp.checksum.form", "pseudo_header")]));
+            VirtualRouterStatistics statistics = router.Statistics;
+            KeyValuePair<string, object?>[] messageOnly = Tags(router, 1), pseudoHeader = Tags(router, 1);
+            messageOnly[3] = new("vrrp.checksum.form", "message_only");
+            pseudoHeader[3] = new("vrrp.checksum.form", "pseudo_header");
+            measurements.Add(new Measurement<long>(statistics.MessageOnlyChecksums, messageOnly));
+            measurements.Add(new Measurement<long>(statistics.PseudoHeaderChecksums, pseudoHeader));
         }
 
         return measurements;
     }
 
-    private sealed class Tracked
+    private void OnStateChanged(VirtualRouter router, StateChange change)
     {
-        private readonly VrrpMetrics _owner;
-
-        public Tracked(VrrpMetrics owner, VirtualRouter router)
+        var tags = new TagList
         {
-            _owner = owner;
-            Router = router;
-            Tags =
-            [
-                new("vrrp.router", router.Name),
-                new("vrrp.vrid", (int)router.VirtualRouterId),
-                new("vrrp.interface", router.Interface),
-            ];
-        }
-
-        public VirtualRouter Router { get; }
-
-        public KeyValuePair<string, object?>[] Tags { get; }
-
-#pragma warning disable SA1401, CA1051 // read with Interlocked by the owner
-        public long LastTransitionUtcTicks;
-#pragma warning restore SA1401, CA1051
-
-        public void OnStateChanged(object? sender, StateChange change)
-        {
-            Interlocked.Exchange(ref LastTransitionUtcTicks, change.Timestamp.UtcTicks);
-            var tags = new TagList(Tags)
-            {
-                { "vrrp.state.from", Name(change.From) },
-                { "vrrp.state.to", Name(change.To) },
-                { "vrrp.reason", change.Reason.ToString() },
-            };
-            _owner._transitions.Add(1, tags);
-        }
+            { "vrrp.router", router.Name },
+            { "vrrp.vrid", (int)router.VirtualRouterId },
+            { "vrrp.interface", router.Interface },
+            { "vrrp.state.from", Name(change.From) },
+            { "vrrp.state.to", Name(change.To) },
+            { "vrrp.reason", change.Reason.ToString() },
+        };
+        _transitions.Add(1, tags);
     }
 }

@@ -13,8 +13,9 @@ namespace Vrrp.Notifications;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Give it to routers as their <see cref="IVrrpNotifier"/>, or <see cref="Attach(VirtualRouter)"/> it to routers built elsewhere
-/// (not both). On the router's event path it only records the change and queues it: the FIFO line goes into an
+/// Give it to routers as their <see cref="IVrrpNotifier"/> (calling <see cref="RecordState"/> for routers that ran
+/// before it, and <see cref="Forget"/> for routers that are gone), or <see cref="Attach(VirtualRouter)"/> it to routers
+/// built elsewhere (not both). On the router's event path it only records the change and queues it: the FIFO line goes into an
 /// in-memory pipe, the state file's table is updated, and the change is queued for each hook.
 /// </para>
 /// <para>
@@ -200,20 +201,28 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(router);
         EventHandler<StateChange> handler = (_, change) => OnStateChanged(router, change);
         router.StateChanged += handler;
-
-        // A router that runs already (kept across a reload that made this dispatcher) has no change to report, but
-        // the state file must still list it: it gets the state it is in now.
-        VrrpState state = router.State;
-        if (state != VrrpState.Initialize && _stateFile is { } stateFile && stateFile.RecordIfAbsent("INSTANCE", router.Name, state, router.Priority))
-        {
-            stateFile.Write();
-        }
-
+        RecordState(router);
         return new Detacher(() =>
         {
             router.StateChanged -= handler;
             Forget(router);
         });
+    }
+
+    /// <summary>
+    /// Puts a router that runs already in the state file, in the state it is in now, unless a change of it was
+    /// recorded first: for a router kept across a reload that made this dispatcher, which has no change to report.
+    /// <see cref="Attach(VirtualRouter)"/> does this too.
+    /// </summary>
+    /// <param name="router">The router.</param>
+    public void RecordState(VirtualRouter router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        VrrpState state = router.State;
+        if (state != VrrpState.Initialize && _stateFile is { } stateFile && stateFile.RecordIfAbsent("INSTANCE", router.Name, state, router.Priority))
+        {
+            stateFile.Write();
+        }
     }
 
     /// <summary>
@@ -352,6 +361,13 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
         int priority = type == "GROUP" ? 0 : change.Priority;
         _fifo?.Write(KeepalivedFormat.FifoLine(type, name, change.To, priority));
         _stateFile?.Record(type, name, change.To, priority);
+        // Without hooks, scripts or a state file there is nothing to run: keep no lanes (hundreds of routers would
+        // each hold an entry).
+        if (_handlers.Count == 0 && _scripts.Count == 0)
+        {
+            return;
+        }
+
         foreach (Lane lane in _lanes.GetOrAdd(source, CreateLanes, (name, type)))
         {
             lane.Queue.Writer.TryWrite(new LaneItem(change, null));

@@ -8,23 +8,36 @@ namespace Vrrp.Testing.Tests.Notifications;
 /// <summary>Metrics, logs and notifications add nothing to the steady state's allocations.</summary>
 public sealed class ObservabilityAllocationTests
 {
-    [Fact]
-    public async Task Adverts_and_rate_limited_discards_allocate_zero_bytes_with_metrics_logs_and_notifications_attached()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Adverts_and_rate_limited_discards_allocate_zero_bytes_with_metrics_logs_and_notifications_attached(bool asNotifier)
     {
-        // Input: a pair at 10 ms with VrrpMetrics, VirtualRouterLogger and a dispatcher attached; after warm-up (one
-        // discard already logged), 10,000 adverts each way and 10,000 undecodable packets to the backup within one report interval.
+        // Input: a pair at 10 ms with VrrpMetrics, VirtualRouterLogger and a dispatcher attached to each router (or
+        // the logger and dispatcher combined as every router's notifier); after warm-up (one discard already logged),
+        // 10,000 adverts each way and 10,000 undecodable packets to the backup within one report interval.
         // Expected: 0 bytes allocated on this thread; the discards counted, one log for them.
-        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100, 90).WithAdvertisementInterval(TimeSpan.FromMilliseconds(10)).Build();
+        var clock = new VirtualClock();
         using var metrics = new VrrpMetrics();
         var logger = new FakeLogger();
-        var log = new VirtualRouterLogger(logger, sim.Time, TimeSpan.FromHours(1));
-        await using var dispatcher = new VrrpNotificationDispatcher(sim.Time);
+        var log = new VirtualRouterLogger(logger, clock, TimeSpan.FromHours(1));
+        await using var dispatcher = new VrrpNotificationDispatcher(clock);
         dispatcher.AddHook("noop", (_, _, _) => default);
+        VrrpSimulationBuilder builder = VrrpSimulation.CreateBuilder().WithTimeProvider(clock).AddNodes(100, 90).WithAdvertisementInterval(TimeSpan.FromMilliseconds(10));
+        if (asNotifier)
+        {
+            builder.WithNotifier(VrrpNotifiers.Combine(log, dispatcher)!);
+        }
+
+        using VrrpSimulation sim = builder.Build();
         foreach (SimulatedNode node in sim.Nodes)
         {
             metrics.Track(node.Router);
-            log.Attach(node.Router);
-            dispatcher.Attach(node.Router);
+            if (!asNotifier)
+            {
+                log.Attach(node.Router);
+                dispatcher.Attach(node.Router);
+            }
         }
 
         sim.Start();
