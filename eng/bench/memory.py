@@ -57,13 +57,14 @@ def main():
     parser.add_argument("--settle", type=float, default=12, help="seconds from all-master to the measurement")
     parser.add_argument("--dump", help="path of dotnet-dump: write a heap dump and print its statistics")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--aot", help="a published vrrpd executable (NativeAOT or trimmed) to measure instead of the JIT build")
     parser.add_argument("--core", help="with --dump: keep the heap dump at this path (for gcroot and the like)")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("needs root: it creates network namespaces")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     Lab.remove_stale(PREFIX)
-    impl = scale.Ours()
+    impl = scale.Ours("aot", [os.path.abspath(args.aot)]) if args.aot else scale.Ours()
     lab = Lab(PREFIX, [("m", f"{scale.NODE}/24", "02:00:00:00:01:11"), ("p", None, "02:00:00:00:01:12")])
     with tempfile.TemporaryDirectory(prefix=f"{PREFIX}-") as workdir:
         try:

@@ -483,7 +483,7 @@ internal sealed class RouterHost : IAsyncDisposable
         family == AddressFamily.InterNetworkV6 ? RawIPv6Transport.Open(networkInterface) : RawIPv4Transport.Open(networkInterface);
 
     // What a reload compares, and the router: the plan and its options are not kept.
-    private sealed record Running(UInt128 Fingerprint, VirtualRouter Router);
+    private readonly record struct Running(UInt128 Fingerprint, VirtualRouter Router);
 
     // The one notifier of every router: the daemon's log line, the router logger (rate-limited discards and send
     // failures) and the current dispatcher. Subscriptions per router would cost each router a few hundred bytes.

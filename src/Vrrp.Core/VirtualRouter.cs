@@ -35,7 +35,6 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private readonly PackedIPAddress[] _multicastDestination;
     private readonly VrrpAuthentication _authentication;
     private readonly VrrpReceivePolicy _multicastPolicy;
-    private readonly VrrpReceivePolicy _unicastPolicy;
     private readonly int _announceRepeat;
 
     // Changed at run time under _gate; each is replaced whole, never written in place, so a reader outside the lock
@@ -109,7 +108,6 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         VirtualMac = MacAddress.ForVirtualRouter(Family, VirtualRouterId);
         _virtualAddresses = ParseAddresses(options.VirtualAddresses, nameof(VirtualRouterOptions.VirtualAddresses));
         _addressBytes = EncodeAddresses(_virtualAddresses);
-        _sendBuffer = new byte[SendBufferLength(_addressBytes)];
         _multicastDestination = Family == AddressFamily.InterNetworkV6 ? s_ipv6Multicast : s_ipv4Multicast;
         _unicastPeers = ParsePeers(options.UnicastPeers, nameof(VirtualRouterOptions.UnicastPeers));
         _destinations = _unicastPeers.Length > 0 ? _unicastPeers : _multicastDestination;
@@ -118,7 +116,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             ? VrrpAuthentication.None
             : VrrpAuthentication.Create(options.AuthenticationType, options.AuthenticationPassword!);
         _multicastPolicy = new VrrpReceivePolicy(options.Version, _authentication);
-        _unicastPolicy = _multicastPolicy with { AcceptAnyHopLimit = true };
+        _sendBuffer = new byte[SendBufferLength(_addressBytes)];
         _announceRepeat = options.GarpMasterRepeat;
         _intervalField = (ushort)(options.Version == VrrpVersion.V2
             ? options.AdvertisementInterval.Ticks / TimeSpan.TicksPerSecond
@@ -508,7 +506,8 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     /// <inheritdoc/>
     public void Receive(ReadOnlySpan<byte> packet, in PacketMetadata metadata)
     {
-        VrrpReceivePolicy policy = Volatile.Read(ref _unicastPeers).Length > 0 ? _unicastPolicy : _multicastPolicy;
+        // Unicast adverts may have crossed routers: any hop limit (a copy on the stack, not a field per router).
+        VrrpReceivePolicy policy = Volatile.Read(ref _unicastPeers).Length > 0 ? _multicastPolicy with { AcceptAnyHopLimit = true } : _multicastPolicy;
         VrrpPacketStatus status = Family == AddressFamily.InterNetwork
             ? VrrpDatagram.TryReadIPv4(packet, policy, out ReceivedAdvertisement advertisement)
             : VrrpDatagram.TryReadIPv6(packet, metadata.Source, metadata.Destination, metadata.HopLimit, policy, out advertisement);
@@ -690,10 +689,13 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         return settings;
     }
 
-    // The largest datagram this router writes: an IPv4 header and an authentication header (IPv6 adverts carry
-    // neither, the kernel writes their header), the VRRP header, the addresses, VRRPv2's authentication data.
-    private static int SendBufferLength(byte[] addressBytes) =>
-        IPv4Header.MinimumLength + AuthenticationHeader.Length + VrrpPacket.HeaderLength + addressBytes.Length + VrrpPacket.AuthenticationDataLength;
+    // What this router writes, exactly: over IPv4 the IPv4 header (IPv6 adverts carry none, the kernel writes it), an
+    // authentication header when configured, the VRRP header, the addresses, VRRPv2's authentication data.
+    private int SendBufferLength(byte[] addressBytes) =>
+        (Family == AddressFamily.InterNetwork ? IPv4Header.MinimumLength : 0)
+        + (_authentication.Type == VrrpAuthenticationType.IPAuthenticationHeader ? AuthenticationHeader.Length : 0)
+        + VrrpPacket.HeaderLength + addressBytes.Length
+        + (Version == VrrpVersion.V2 ? VrrpPacket.AuthenticationDataLength : 0);
 
     // RFC 9568 §5.2.5 (and erratum 8299) wants at least one address in an advertisement: a router without virtual
     // addresses advertises its own primary address, which VRRPv3 receivers do not compare against their lists.

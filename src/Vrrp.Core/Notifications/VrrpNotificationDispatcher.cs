@@ -361,6 +361,7 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
         int priority = type == "GROUP" ? 0 : change.Priority;
         _fifo?.Write(KeepalivedFormat.FifoLine(type, name, change.To, priority));
         _stateFile?.Record(type, name, change.To, priority);
+
         // Without hooks, scripts or a state file there is nothing to run: keep no lanes (hundreds of routers would
         // each hold an entry).
         if (_handlers.Count == 0 && _scripts.Count == 0)
