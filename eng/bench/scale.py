@@ -21,7 +21,8 @@ several steady windows back to back. For each window:
   CPU (schedstat) the sum over the process's threads of the first field of /proc/PID/task/TID/schedstat, the
                   nanoseconds each thread ran (the scheduler's own clock): fine enough for one router. A thread
                   that exits during the window takes its time with it (it is lost, not counted), and one made during
-                  the window counts from its start; the window records the threads at both ends
+                  the window counts from its start; the window records the threads at both ends and how many
+                  exited or started
   wakeups/s       the sum over the threads of voluntary_ctxt_switches from /proc/PID/task/TID/status, per
                   second: each voluntary switch is one sleep, so one wakeup (exited threads are lost here too)
   adverts         the tx packet counter of lab0 in m's namespace (/sys/class/net/lab0/statistics/tx_packets); in the
@@ -85,9 +86,8 @@ def cpu_seconds(pid):
 
 
 def thread_sample(pid):
-    """(ns on CPU summed over live threads, voluntary context switches summed (sleeps, so wakeups), thread ids)."""
-    ns = switches = 0
-    tids = set()
+    """{tid: (ns on CPU, voluntary context switches, i.e. sleeps and so wakeups)} over the live threads."""
+    threads = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
@@ -96,10 +96,19 @@ def thread_sample(pid):
                 count = sum(int(line.split()[1]) for line in f if line.startswith("voluntary_ctxt_switches:"))
         except (OSError, ValueError, IndexError):
             continue  # the thread exited between listdir and the read
-        ns += run_ns
-        switches += count
-        tids.add(int(tid))
-    return ns, switches, tids
+        threads[int(tid)] = (run_ns, count)
+    return threads
+
+
+def thread_delta(before, after):
+    """(ns, switches) over the window: threads alive at both ends by difference, threads started in it in full;
+    threads that exited in it are lost (their time is not subtracted either)."""
+    ns = switches = 0
+    for tid, (run_ns, count) in after.items():
+        base_ns, base_count = before.get(tid, (0, 0))
+        ns += run_ns - base_ns
+        switches += count - base_count
+    return ns, switches
 
 
 def rss_kib(pid):
@@ -216,13 +225,15 @@ def one_point(impl, size, interval, args, workdir):
                       "cpu_percent": 100 * cpu / elapsed, "us_per_advert": 1e6 * cpu / adverts if adverts else None,
                       "parent_rss_kib": rss_kib(process.popen.pid) if pid != process.popen.pid else None}
             # Version 2 fields (the tick-based ones above are unchanged): CPU from schedstat, wakeups, threads.
-            sched_cpu = (sched1[0] - sched0[0]) / 1e9
+            sched_ns, sched_switches = thread_delta(sched0, sched1)
+            sched_cpu = sched_ns / 1e9
             window.update({"sample_version": 2, "sched_cpu_seconds": sched_cpu,
                            "sched_cpu_percent": 100 * sched_cpu / elapsed,
                            "sched_us_per_advert": 1e6 * sched_cpu / adverts if adverts else None,
-                           "wakeups_per_second": (sched1[1] - sched0[1]) / elapsed,
-                           "threads": [len(sched0[2]), len(sched1[2])],
-                           "threads_exited": len(sched0[2] - sched1[2]), "threads_started": len(sched1[2] - sched0[2])})
+                           "wakeups_per_second": sched_switches / elapsed,
+                           "threads": [len(sched0), len(sched1)],
+                           "threads_exited": len(sched0.keys() - sched1.keys()),
+                           "threads_started": len(sched1.keys() - sched0.keys())})
             if gc_before is not None:
                 window["gc"] = {k: gc_after[k] - gc_before[k] for k in
                                 ("gen0Collections", "gen1Collections", "gen2Collections", "totalAllocatedBytes")}
