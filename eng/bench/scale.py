@@ -16,7 +16,15 @@ It waits until all routers are master (vrrpctl status; keepalived's "Entering MA
 several steady windows back to back. For each window:
 
   CPU             utime+stime of the process from /proc/PID/stat (all threads), per second of wall time; for
-                  keepalived its VRRP child (keepalived -P runs the VRRP work in a child of the parent)
+                  keepalived its VRRP child (keepalived -P runs the VRRP work in a child of the parent). These are
+                  10 ms ticks: ±0.12 % of a core over an 8 s window, too coarse for one router
+  CPU (schedstat) the sum over the process's threads of the first field of /proc/PID/task/TID/schedstat, the
+                  nanoseconds each thread ran (the scheduler's own clock): fine enough for one router. A thread
+                  that exits during the window takes its time with it (it is lost, not counted), and one made during
+                  the window counts from its start; the window records the threads at both ends and how many
+                  exited or started
+  wakeups/s       the sum over the threads of voluntary_ctxt_switches from /proc/PID/task/TID/status, per
+                  second: each voluntary switch is one sleep, so one wakeup (exited threads are lost here too)
   adverts         the tx packet counter of lab0 in m's namespace (/sys/class/net/lab0/statistics/tx_packets); in the
                   steady state nothing else is sent, and the count is checked against routers/interval
   CPU per advert  CPU time / adverts, in µs
@@ -75,6 +83,32 @@ def cpu_seconds(pid):
         fields = f.read().rsplit(")", 1)[1].split()
     # Fields 14 and 15 of stat(5), counted from the pid; after the ')' the state is field 3.
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def thread_sample(pid):
+    """{tid: (ns on CPU, voluntary context switches, i.e. sleeps and so wakeups)} over the live threads."""
+    threads = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                run_ns = int(f.read().split()[0])
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                count = sum(int(line.split()[1]) for line in f if line.startswith("voluntary_ctxt_switches:"))
+        except (OSError, ValueError, IndexError):
+            continue  # the thread exited between listdir and the read
+        threads[int(tid)] = (run_ns, count)
+    return threads
+
+
+def thread_delta(before, after):
+    """(ns, switches) over the window: threads alive at both ends by difference, threads started in it in full;
+    threads that exited in it are lost (their time is not subtracted either)."""
+    ns = switches = 0
+    for tid, (run_ns, count) in after.items():
+        base_ns, base_count = before.get(tid, (0, 0))
+        ns += run_ns - base_ns
+        switches += count - base_count
+    return ns, switches
 
 
 def rss_kib(pid):
@@ -179,7 +213,9 @@ def one_point(impl, size, interval, args, workdir):
             gc_query = impl.gc(lab)
             gc_before = impl.gc(lab)
             t0, cpu0, tx0 = time.monotonic(), cpu_seconds(pid), tx_packets(lab)
+            sched0 = thread_sample(pid)
             time.sleep(args.window)
+            sched1 = thread_sample(pid)
             t1, cpu1, tx1 = time.monotonic(), cpu_seconds(pid), tx_packets(lab)
             rss = rss_kib(pid)
             gc_after = impl.gc(lab)
@@ -188,6 +224,16 @@ def one_point(impl, size, interval, args, workdir):
                       "expected_adverts": size / interval * elapsed, "rss_kib": rss,
                       "cpu_percent": 100 * cpu / elapsed, "us_per_advert": 1e6 * cpu / adverts if adverts else None,
                       "parent_rss_kib": rss_kib(process.popen.pid) if pid != process.popen.pid else None}
+            # Version 2 fields (the tick-based ones above are unchanged): CPU from schedstat, wakeups, threads.
+            sched_ns, sched_switches = thread_delta(sched0, sched1)
+            sched_cpu = sched_ns / 1e9
+            window.update({"sample_version": 2, "sched_cpu_seconds": sched_cpu,
+                           "sched_cpu_percent": 100 * sched_cpu / elapsed,
+                           "sched_us_per_advert": 1e6 * sched_cpu / adverts if adverts else None,
+                           "wakeups_per_second": sched_switches / elapsed,
+                           "threads": [len(sched0), len(sched1)],
+                           "threads_exited": len(sched0.keys() - sched1.keys()),
+                           "threads_started": len(sched1.keys() - sched0.keys())})
             if gc_before is not None:
                 window["gc"] = {k: gc_after[k] - gc_before[k] for k in
                                 ("gen0Collections", "gen1Collections", "gen2Collections", "totalAllocatedBytes")}
@@ -197,7 +243,9 @@ def one_point(impl, size, interval, args, workdir):
             gc_text = (f", GC {window['gc']['gen0Collections']}/{window['gc']['gen1Collections']}/"
                        f"{window['gc']['gen2Collections']}, {window['gc']['totalAllocatedBytes']} B allocated, "
                        f"{window['gc']['queryAllocatedBytes']} B of it by one query") if "gc" in window else ""
-            print(f"  {impl.name:10} {size:3} routers {interval * 1000:6g} ms: {window['cpu_percent']:6.2f}% CPU, "
+            print(f"  {impl.name:10} {size:3} routers {interval * 1000:6g} ms: {window['cpu_percent']:6.2f}% CPU "
+                  f"(schedstat {window['sched_cpu_percent']:.3f}%, {window['sched_us_per_advert'] or 0:.1f} µs/advert, "
+                  f"{window['wakeups_per_second']:.1f} wakeups/s, threads {window['threads'][0]}→{window['threads'][1]}), "
                   f"{adverts} adverts ({window['expected_adverts']:.0f} expected), "
                   f"{window['us_per_advert'] or 0:6.1f} µs/advert, RSS {rss / 1024:.1f} MiB{gc_text}", flush=True)
         if process.popen.poll() is not None:
@@ -262,8 +310,9 @@ def print_table(results):
     base = {(r["impl"], r["interval"]): med(r, "rss_kib") for r in results if r["size"] == 1}
     print()
     print("| impl | routers | interval | CPU % of a core | CPU per advert (µs) | adverts/s (expected) | RSS (MiB) | "
-          "RSS per added router (KiB) | GC gen0/1/2 per window | allocated per window / by one query alone (B) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+          "RSS per added router (KiB) | GC gen0/1/2 per window | allocated per window / by one query alone (B) | "
+          "CPU % (schedstat) | µs per advert (schedstat) | wakeups/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
     for r in results:
         ws = r["windows"]
         rss = med(r, "rss_kib")
@@ -277,7 +326,10 @@ def print_table(results):
         print(f"| {r['impl']} | {r['size']} | {r['interval'] * 1000:g} ms | "
               f"{median_spread([w['cpu_percent'] for w in ws], '{:.2f}')} | "
               f"{median_spread([w['us_per_advert'] for w in ws], '{:.1f}')} | {rate:.0f} ({r['size'] / r['interval']:.0f}) | "
-              f"{rss / 1024:.1f} | {per_router} | {gcs} | {allocated} |")
+              f"{rss / 1024:.1f} | {per_router} | {gcs} | {allocated} | "
+              f"{median_spread([w.get('sched_cpu_percent') for w in ws], '{:.3f}')} | "
+              f"{median_spread([w.get('sched_us_per_advert') for w in ws], '{:.1f}')} | "
+              f"{median_spread([w.get('wakeups_per_second') for w in ws], '{:.1f}')} |")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,19 @@ internal sealed class DaemonHeap
         _settleAt = Stopwatch.GetTimestamp() + (long)(s_afterStart.TotalSeconds * Stopwatch.Frequency);
     }
 
+    /// <summary>How long the main loop may wait before <see cref="SettleIfDue"/> has work: infinite when none is due.</summary>
+    /// <returns>Milliseconds, rounded up, or <see cref="Timeout.Infinite"/>.</returns>
+    public int MillisecondsUntilDue()
+    {
+        if (_settleAt == 0)
+        {
+            return Timeout.Infinite;
+        }
+
+        long left = _settleAt - Stopwatch.GetTimestamp();
+        return left <= 0 ? 0 : (int)Math.Min(int.MaxValue, ((left * 1000) + Stopwatch.Frequency - 1) / Stopwatch.Frequency);
+    }
+
     /// <summary>Collects once when the delay after the last start has passed; called from the main loop.</summary>
     public void SettleIfDue()
     {

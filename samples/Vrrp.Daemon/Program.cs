@@ -113,7 +113,8 @@ try
     while (!stop.IsSet)
     {
         heap.SettleIfDue();
-        if (WaitHandle.WaitAny(waitHandles, 1000) == 1)
+        // No timeout but the heap's next settle: an idle daemon's main thread sleeps until a signal.
+        if (WaitHandle.WaitAny(waitHandles, heap.MillisecondsUntilDue()) == 1)
         {
             try
             {

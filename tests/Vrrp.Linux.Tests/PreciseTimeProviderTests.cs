@@ -6,19 +6,45 @@ namespace Vrrp.Linux.Tests;
 public sealed class PreciseTimeProviderTests
 {
     [Theory]
-    [InlineData(0.1, 1)]
-    [InlineData(0.999, 1)]
-    [InlineData(1.0, 1)]
-    [InlineData(2.5, 3)]
-    [InlineData(999.2, 1000)]
-    [InlineData(60_000, 1000)]
-    public void The_event_wait_rounds_up_to_whole_milliseconds_so_the_timer_thread_never_spins(double milliseconds, int expected)
+    [InlineData(-5, 0)]
+    [InlineData(0, 0)]
+    [InlineData(1, 1)]
+    [InlineData(1_500_000, 1_500_000)]
+    [InlineData(2_000_000_000, 2_000_000_000)]
+    public void The_sleep_is_the_time_left_in_nanoseconds_never_less(long nanoseconds, long expected)
     {
-        // Input: the time left before the spin window. Expected: a wait of at least 1 ms, rounded up, at most 1 s.
-        // Rounded down, a fraction of a millisecond became a zero wait and the thread spun until the window opened.
-        long ticks = (long)Math.Ceiling(milliseconds * System.Diagnostics.Stopwatch.Frequency / 1000);
+        // Input: the time left before the due time. Expected: a sleep of at least that long (rounded up to whole
+        // nanoseconds), so the thread never wakes early and goes round again for a remainder.
+        long ticks = (long)Math.Ceiling(nanoseconds * (System.Diagnostics.Stopwatch.Frequency / 1e9));
 
-        Assert.Equal(expected, PreciseTimeProvider.WaitMilliseconds(ticks));
+        Assert.Equal(expected, PreciseTimeProvider.WaitNanoseconds(ticks));
+    }
+
+    [Fact]
+    public void An_earlier_timer_armed_from_another_thread_wakes_the_sleeping_thread()
+    {
+        // Input: a timer due in 60 s (the thread sleeps until then), then one due in 20 ms armed from this thread.
+        // Expected: the second fires within a second; the first has not fired.
+        using var time = new PreciseTimeProvider();
+        int lateFired = 0;
+        using var fired = new ManualResetEventSlim();
+        using ITimer late = time.CreateTimer(_ => Interlocked.Increment(ref lateFired), null, TimeSpan.FromSeconds(60), Timeout.InfiniteTimeSpan);
+        using ITimer early = time.CreateTimer(_ => fired.Set(), null, TimeSpan.FromMilliseconds(20), Timeout.InfiniteTimeSpan);
+
+        Assert.True(fired.Wait(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken));
+        Assert.Equal(0, Volatile.Read(ref lateFired));
+    }
+
+    [Fact]
+    public void Dispose_stops_an_idle_timer_thread_at_once()
+    {
+        // Input: a provider with no timer armed (its thread sleeps with no timeout). Expected: Dispose returns well
+        // within its 2 s join (it used to wake once a second to look; now Dispose wakes it).
+        var time = new PreciseTimeProvider();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        time.Dispose();
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"Dispose took {watch.Elapsed}");
     }
 
     [Fact]

@@ -195,6 +195,25 @@ public sealed class UdpTransportTests : IDisposable
     }
 
     [Fact]
+    public void A_receiving_transport_blocks_in_its_receive_and_Dispose_stops_it_at_once()
+    {
+        // Input: a transport with its own receive thread (it blocks with no timeout), one datagram from an unlisted
+        // address, then Dispose. Expected: the datagram is handled (counted as from an unknown peer) and Dispose
+        // returns well within its 2 s join: closing the socket ends the blocked receive.
+        int port = FreePort();
+        var c = UdpTransport.Open(Options("127.0.0.3", "127.0.0.1", port));
+        using var stranger = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        stranger.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.4"), 0));
+        stranger.SendTo(ForgedAdvert("127.0.0.4"), new IPEndPoint(IPAddress.Parse("127.0.0.3"), port));
+        Assert.True(SpinWait.SpinUntil(() => c.UnknownPeer == 1, TimeSpan.FromSeconds(5)), "the receive thread should handle the datagram");
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        c.Dispose();
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"Dispose took {watch.Elapsed}");
+        Assert.Equal(0, c.ReceiveErrors);
+    }
+
+    [Fact]
     public void Bad_options_name_the_field_and_range()
     {
         var options = new UdpTransportOptions { LocalAddress = "0.0.0.0", Port = 70000 };

@@ -158,26 +158,32 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        // A thread blocked in a receive is not woken by every platform's close: the loop polls and sees the flag.
+        // On Linux and Windows closing the socket aborts the receive thread's blocking receive; elsewhere the loop polls
+        // (see ReceiveLoop) and sees the flag.
         _disposed = true;
-        _receiver?.Join(TimeSpan.FromSeconds(2));
         _socket.Dispose();
+        _receiver?.Join(TimeSpan.FromSeconds(2));
     }
 
     /// <summary>Waits for one datagram and handles it (dispatches or drops it); the receive thread calls this in a loop.</summary>
-    /// <param name="timeoutMicroseconds">How long to wait for a datagram; 0 to take only one already there.</param>
+    /// <param name="timeoutMicroseconds">How long to wait for a datagram; 0 to take only one already there; -1 to block
+    /// in the receive until a datagram comes or <see cref="Dispose"/> closes the socket.</param>
     /// <returns><see langword="true"/> when a datagram was read.</returns>
     internal bool TryReceiveOne(int timeoutMicroseconds)
     {
         int length;
         try
         {
-            if (_disposed || !_socket.Poll(timeoutMicroseconds, SelectMode.SelectRead))
+            if (_disposed || (timeoutMicroseconds >= 0 && !_socket.Poll(timeoutMicroseconds, SelectMode.SelectRead)))
             {
                 return false;
             }
 
             length = _socket.ReceiveFrom(_receiveBuffer, SocketFlags.None, _receiveAddress);
+            if (_disposed)
+            {
+                return false; // the close that woke the receive
+            }
         }
         catch (SocketException) when (!_disposed)
         {
@@ -244,9 +250,12 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
 
     private void ReceiveLoop()
     {
+        // Where closing a socket aborts a blocking receive (Linux, Windows), block: an idle transport never wakes.
+        // Elsewhere poll, so the loop sees the disposal flag within PollMicroseconds.
+        int timeout = OperatingSystem.IsLinux() || OperatingSystem.IsWindows() ? -1 : PollMicroseconds;
         while (!_disposed)
         {
-            TryReceiveOne(PollMicroseconds);
+            TryReceiveOne(timeout);
         }
     }
 

@@ -24,9 +24,9 @@ public sealed unsafe partial class AnnouncementListener
             int length;
             try
             {
-                if (!_arp.Poll(PollMicroseconds, SelectMode.SelectRead))
+                if (!_stop.WaitReadable(_arp.SafeHandle))
                 {
-                    continue;
+                    continue; // stopped: the loop condition ends it
                 }
 
                 length = ReceiveArp(buffer, &source);

@@ -60,9 +60,9 @@ public sealed unsafe partial class AnnouncementListener
                 bool added = false;
                 try
                 {
-                    if (!socket.Poll(PollMicroseconds, SelectMode.SelectRead))
+                    if (!_stop.WaitReadable(socket.SafeHandle))
                     {
-                        continue;
+                        continue; // stopped: the loop condition ends it
                     }
 
                     socket.SafeHandle.DangerousAddRef(ref added);

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Vrrp.Linux.Interop;
 using Vrrp.Packets;
 
 namespace Vrrp.Linux.Announcements;
@@ -13,12 +14,11 @@ namespace Vrrp.Linux.Announcements;
 /// </summary>
 public sealed unsafe partial class AnnouncementListener : IDisposable
 {
-    private const int PollMicroseconds = 200_000;
-
     private readonly object _gate = new();
     private readonly Socket _arp;
     private readonly Socket? _icmp6;
     private readonly Thread[] _receivers;
+    private readonly StopSignal _stop = new();
     private Dictionary<int, VirtualRouter[]> _routers = [];
     private volatile bool _disposed;
     private long _packets;
@@ -89,8 +89,9 @@ public sealed unsafe partial class AnnouncementListener : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        // Closing a socket does not wake a thread blocked in recv on it: the loops poll, see the flag and leave.
+        // Closing a packet or raw socket does not wake a thread blocked on it: the loops wait on the stop signal as well.
         _disposed = true;
+        _stop.Set();
         foreach (Thread receiver in _receivers)
         {
             receiver.Join(TimeSpan.FromSeconds(2));
@@ -98,6 +99,7 @@ public sealed unsafe partial class AnnouncementListener : IDisposable
 
         _arp.Dispose();
         _icmp6?.Dispose();
+        _stop.Dispose();
     }
 
     /// <summary>Tells the routers of an interface that a host announced <paramref name="address"/> at <paramref name="mac"/>.</summary>

@@ -14,6 +14,7 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
     private readonly Socket _socket;
     private readonly Thread _thread;
     private readonly MessageHandler _handler;
+    private readonly StopSignal _stop = new();
     private volatile bool _disposed;
 
     public NetlinkSubscription(uint groups, string name, MessageHandler handler)
@@ -27,6 +28,7 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
         {
             int errno = Errno.Last;
             _socket.Dispose();
+            _stop.Dispose();
             throw Errno.Failure($"bind(AF_NETLINK, groups 0x{groups:x})", errno);
         }
 
@@ -38,9 +40,12 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
 
     public void Dispose()
     {
+        // Closing a netlink socket does not wake a thread blocked on it: the loop waits on the stop signal as well.
         _disposed = true;
+        _stop.Set();
         _thread.Join(TimeSpan.FromSeconds(2));
         _socket.Dispose();
+        _stop.Dispose();
     }
 
     private void Listen()
@@ -51,9 +56,9 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
             int length;
             try
             {
-                if (!_socket.Poll(200_000, SelectMode.SelectRead))
+                if (!_stop.WaitReadable(_socket.SafeHandle))
                 {
-                    continue;
+                    continue; // stopped: the loop condition ends it
                 }
 
                 length = _socket.Receive(buffer);

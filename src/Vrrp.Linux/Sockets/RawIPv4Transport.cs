@@ -15,7 +15,6 @@ namespace Vrrp.Linux.Sockets;
 /// </summary>
 public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
 {
-    private const int PollMicroseconds = 200_000;
     private static readonly IPAddress s_group = IPAddress.Parse("224.0.0.18");
 
     private readonly LinuxInterface _interface;
@@ -23,6 +22,7 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
     private readonly Socket _ah;
     private readonly ConcurrentDictionary<PackedIPAddress, SocketAddress> _destinations = new();
     private readonly Thread[] _receivers;
+    private readonly StopSignal _stop = new();
     private volatile bool _disposed;
     private long _receiveErrors;
 
@@ -105,8 +105,9 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        // Closing a raw socket does not wake a thread blocked in recv on it: the loops poll, see the flag and leave first.
+        // Closing a raw socket does not wake a thread blocked in recv on it: the loops wait on the stop signal as well.
         _disposed = true;
+        _stop.Set();
         foreach (Thread receiver in _receivers)
         {
             receiver.Join(TimeSpan.FromSeconds(2));
@@ -114,6 +115,7 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
 
         _vrrp.Dispose();
         _ah.Dispose();
+        _stop.Dispose();
     }
 
     private Socket OpenSocket(byte protocol)
@@ -150,9 +152,9 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
             int length;
             try
             {
-                if (!socket.Poll(PollMicroseconds, SelectMode.SelectRead))
+                if (!_stop.WaitReadable(socket.SafeHandle))
                 {
-                    continue;
+                    continue; // stopped: the loop condition ends it
                 }
 
                 length = socket.Receive(buffer);

@@ -17,13 +17,13 @@ namespace Vrrp.Linux.Sockets;
 /// </summary>
 public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
 {
-    private const int PollMicroseconds = 200_000;
     private const int SocketAddressIn6Length = 28;
 
     private readonly LinuxInterface _interface;
     private readonly Socket _socket;
     private readonly ConcurrentDictionary<PackedIPAddress, SocketAddress> _destinations = new();
     private readonly Thread _receiver;
+    private readonly StopSignal _stop = new();
     private volatile bool _disposed;
     private long _receiveErrors;
 
@@ -47,6 +47,7 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
         catch
         {
             _socket.Dispose();
+            _stop.Dispose();
             throw;
         }
 
@@ -125,9 +126,12 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        // Closing a raw socket does not wake a thread blocked on it: the loop waits on the stop signal as well.
         _disposed = true;
+        _stop.Set();
         _receiver.Join(TimeSpan.FromSeconds(2));
         _socket.Dispose();
+        _stop.Dispose();
     }
 
     private static byte[] AddressBytes(PackedIPAddress address)
@@ -153,9 +157,9 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
                 bool added = false;
                 try
                 {
-                    if (!_socket.Poll(PollMicroseconds, SelectMode.SelectRead))
+                    if (!_stop.WaitReadable(_socket.SafeHandle))
                     {
-                        continue;
+                        continue; // stopped: the loop condition ends it
                     }
 
                     _socket.SafeHandle.DangerousAddRef(ref added);

@@ -1,34 +1,46 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Vrrp.Linux.Timing;
 
 /// <summary>
 /// A <see cref="TimeProvider"/> whose timers fire within a fraction of a millisecond of their due time: one dedicated
-/// thread waits on an event until about 2 ms before the next due time (so arming an earlier timer wakes it), then
-/// sleeps in the kernel until the absolute deadline (<c>clock_nanosleep</c> on CLOCK_MONOTONIC, TIMER_ABSTIME).
+/// thread sleeps in the kernel until the next due time (<c>ppoll(2)</c> with a nanosecond timeout, on an
+/// <c>eventfd(2)</c> that arming an earlier timer from another thread writes to), so each expiry costs one wakeup and an
+/// idle provider none.
 /// </summary>
 /// <remarks>
 /// The system timers tick in whole milliseconds and fire a few milliseconds late under load; at a 10 ms advertisement
 /// interval that is a visible share of Skew_Time. Callbacks run on the timer thread, one at a time, and must be short:
-/// a virtual router's handlers are. Clock readings and <see cref="TimeProvider.GetTimestamp"/> are the system's.
+/// a virtual router's handlers are. A callback that re-arms a timer (an advertisement timer after each send) does not
+/// write the event: the thread looks at the queue again before it sleeps. Clock readings and
+/// <see cref="TimeProvider.GetTimestamp"/> are the system's (CLOCK_MONOTONIC).
 /// </remarks>
 public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposable
 {
-    private const int CLOCK_MONOTONIC = 1;
-    private const int TIMER_ABSTIME = 1;
-    private static readonly long s_spinWindowTicks = Stopwatch.Frequency / 500; // 2 ms
+    private const int EFD_CLOEXEC = 0x80000;
+    private const int EFD_NONBLOCK = 0x800;
+    private const short POLLIN = 0x001;
 
     private readonly object _gate = new();
     private readonly PriorityQueue<PreciseTimer, (long Due, long Sequence)> _queue = new();
-    private readonly AutoResetEvent _wake = new(false);
+    private readonly SafeFileHandle _wake;
     private readonly Thread _thread;
     private long _sequence;
     private volatile bool _disposed;
 
     /// <summary>Starts the timer thread.</summary>
+    /// <exception cref="IOException">eventfd failed (out of descriptors, say).</exception>
     public PreciseTimeProvider()
     {
+        int fd = EventFd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (fd < 0)
+        {
+            throw new IOException($"eventfd failed: errno {Marshal.GetLastPInvokeError()} ({Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}).");
+        }
+
+        _wake = new SafeFileHandle(fd, ownsHandle: true);
         _thread = new Thread(Run) { IsBackground = true, Name = "vrrp-precise-timers", Priority = ThreadPriority.AboveNormal };
         _thread.Start();
 
@@ -59,19 +71,48 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
     public void Dispose()
     {
         _disposed = true;
-        _wake.Set();
+        Wake();
         _thread.Join(TimeSpan.FromSeconds(2));
         _wake.Dispose();
     }
+
+    /// <summary>
+    /// The sleep until a due time <paramref name="ticks"/> away, in whole nanoseconds rounded up: the thread must never
+    /// wake before the due time and go round again for a remainder.
+    /// </summary>
+    internal static long WaitNanoseconds(long ticks) =>
+        ticks <= 0 ? 0 : (long)Math.Min(long.MaxValue / 2, Math.Ceiling(ticks * (1_000_000_000.0 / Stopwatch.Frequency)));
 
     private void Schedule(PreciseTimer timer, long due)
     {
         lock (_gate)
         {
             _queue.Enqueue(timer, (due, ++_sequence));
-            if (_queue.TryPeek(out PreciseTimer? head, out _) && head == timer)
+            if (_queue.TryPeek(out PreciseTimer? head, out _) && head == timer && Environment.CurrentManagedThreadId != _thread.ManagedThreadId)
             {
-                _wake.Set();
+                Wake(); // a new earliest timer: the thread must shorten its sleep (its own callbacks need not tell it)
+            }
+        }
+    }
+
+    private void Wake()
+    {
+        bool added = false;
+        try
+        {
+            _wake.DangerousAddRef(ref added);
+            ulong one = 1;
+            _ = Write((int)_wake.DangerousGetHandle(), &one, sizeof(ulong));
+        }
+        catch (ObjectDisposedException)
+        {
+            // disposed: the thread is gone
+        }
+        finally
+        {
+            if (added)
+            {
+                _wake.DangerousRelease();
             }
         }
     }
@@ -94,19 +135,21 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
             }
 
             long now = Stopwatch.GetTimestamp();
-            if (due - now > s_spinWindowTicks)
+            if (due > now)
             {
-                long waitTicks = due == long.MaxValue ? Stopwatch.Frequency : due - now - s_spinWindowTicks;
-                _wake.WaitOne(WaitMilliseconds(waitTicks));
-                continue;
+                if (!Sleep(due == long.MaxValue ? -1 : WaitNanoseconds(due - now)))
+                {
+                    return;
+                }
+
+                continue; // due, woken for an earlier timer, or disposed: look again
             }
 
-            SleepUntil(due);
             lock (_gate)
             {
                 if (!_queue.TryPeek(out PreciseTimer? head, out (long Due, long Sequence) key) || head != timer || key.Due != due || timer.Version != key.Sequence)
                 {
-                    continue; // re-armed or cancelled while we slept
+                    continue; // re-armed or cancelled meanwhile
                 }
 
                 _queue.Dequeue();
@@ -124,38 +167,51 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
     }
 
     /// <summary>
-    /// The event wait in whole milliseconds, rounded up and at most one second. Waits take whole milliseconds: rounding
-    /// down turned the last fraction of a millisecond before the spin window into a zero wait, and the loop spun up to a
-    /// millisecond of CPU for every timer. Rounding up ends the wait at most 1 ms into the 2 ms window, and
-    /// <see cref="SleepUntil"/> sleeps the rest in the kernel.
+    /// Sleeps <paramref name="nanoseconds"/> (-1: until woken) or until <see cref="Wake"/>, and consumes the wake.
+    /// Returns <see langword="false"/> once the event is gone (disposed).
     /// </summary>
-    internal static int WaitMilliseconds(long waitTicks) =>
-        (int)Math.Clamp((waitTicks * 1000 + Stopwatch.Frequency - 1) / Stopwatch.Frequency, 1, 1000);
-
-    private static void SleepUntil(long due)
+    private bool Sleep(long nanoseconds)
     {
-        long remaining = due - Stopwatch.GetTimestamp();
-        if (remaining <= 0)
+        bool added = false;
+        try
         {
-            return;
-        }
+            _wake.DangerousAddRef(ref added);
+            int fd = (int)_wake.DangerousGetHandle();
+            var poll = new PollFd { Fd = fd, Events = POLLIN };
+            var timeout = new Timespec { Seconds = nanoseconds / 1_000_000_000, Nanoseconds = nanoseconds % 1_000_000_000 };
+            int ready = PPoll(&poll, 1, nanoseconds < 0 ? null : &timeout, null); // EINTR: the loop looks again
+            if (ready > 0)
+            {
+                ulong count;
+                _ = Read(fd, &count, sizeof(ulong)); // reset the event; non-blocking
+            }
 
-        Timespec now;
-        _ = ClockGetTime(CLOCK_MONOTONIC, &now);
-        long nanoseconds = (long)(remaining * (1_000_000_000.0 / Stopwatch.Frequency));
-        var deadline = new Timespec
+            return true;
+        }
+        catch (ObjectDisposedException)
         {
-            Seconds = now.Seconds + ((now.Nanoseconds + nanoseconds) / 1_000_000_000),
-            Nanoseconds = (now.Nanoseconds + nanoseconds) % 1_000_000_000,
-        };
-        _ = ClockNanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, null);
+            return false;
+        }
+        finally
+        {
+            if (added)
+            {
+                _wake.DangerousRelease();
+            }
+        }
     }
 
-    [LibraryImport("libc", EntryPoint = "clock_gettime")]
-    private static partial int ClockGetTime(int clock, Timespec* time);
+    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
+    private static partial int EventFd(uint initialValue, int flags);
 
-    [LibraryImport("libc", EntryPoint = "clock_nanosleep")]
-    private static partial int ClockNanosleep(int clock, int flags, Timespec* request, Timespec* remaining);
+    [LibraryImport("libc", EntryPoint = "ppoll", SetLastError = true)]
+    private static partial int PPoll(PollFd* fds, nuint count, Timespec* timeout, void* signalMask);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static partial nint Read(int fd, void* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial nint Write(int fd, void* buffer, nuint count);
 
     /// <summary>struct timespec on 64-bit Linux.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -163,6 +219,15 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
     {
         public long Seconds;
         public long Nanoseconds;
+    }
+
+    /// <summary>struct pollfd.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
     }
 
     private sealed class PreciseTimer(PreciseTimeProvider owner, TimerCallback callback, object? state) : ITimer
