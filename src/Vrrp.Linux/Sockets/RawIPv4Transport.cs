@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Tmds.Linux;
 using Vrrp.Linux.Interop;
 using Vrrp.Packets;
 using Vrrp.Transport;
@@ -20,7 +20,6 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
     private readonly LinuxInterface _interface;
     private readonly Socket _vrrp;
     private readonly Socket _ah;
-    private readonly ConcurrentDictionary<PackedIPAddress, SocketAddress> _destinations = new();
     private readonly Thread[] _receivers;
     private readonly StopSignal _stop = new();
     private volatile bool _disposed;
@@ -35,8 +34,7 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
         _vrrp.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.HeaderIncluded, true);
         _receivers = [StartReceiver(_vrrp, "vrrp"), StartReceiver(_ah, "ah")];
 
-        // The first send of a backup that becomes master must not pay for resolving the group or compiling the path.
-        _ = AddressOf(PackedIPAddress.Parse("224.0.0.18"));
+        // The first send of a backup that becomes master must not pay for compiling the runtime's parts of the path.
         SendPathWarmup.Run(AddressFamily.InterNetwork);
     }
 
@@ -75,26 +73,42 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
     }
 
     /// <inheritdoc/>
-    public bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination)
+    public unsafe bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination)
     {
-        if (_disposed)
+        if (_disposed || destination.Family != AddressFamily.InterNetwork)
         {
             return false;
         }
 
-        SocketAddress address = AddressOf(destination);
+        // sendto(2) straight on the descriptor, with the address built on the stack: Socket.SendTo would look the
+        // destination's SocketAddress up and go through four layers of the runtime for the same system call, once
+        // per advertisement.
+        SocketAddressIPv4 address = default;
+        address.Family = RawSockets.AF_INET;
+        destination.WriteTo(new Span<byte>(address.Address, 4));
+        bool added = false;
         try
         {
-            return _vrrp.SendTo(packet, SocketFlags.None, address) == packet.Length;
+            _vrrp.SafeHandle.DangerousAddRef(ref added);
+            int fd = (int)_vrrp.SafeHandle.DangerousGetHandle();
+            fixed (byte* data = packet)
+            {
+                // A failure (the link is down, say) is counted by the router.
+                return LibC.sendto(fd, data, packet.Length, 0, (sockaddr*)&address, sizeof(SocketAddressIPv4)) == packet.Length;
+            }
         }
-        catch (SocketException)
+        catch (ObjectDisposedException)
         {
-            return false; // the link is down, say: the router counts it
+            return false; // disposed meanwhile
+        }
+        finally
+        {
+            if (added)
+            {
+                _vrrp.SafeHandle.DangerousRelease();
+            }
         }
     }
-
-    private SocketAddress AddressOf(PackedIPAddress destination) =>
-        _destinations.GetOrAdd(destination, static d => new IPEndPoint(d.ToIPAddress(), 0).Serialize());
 
     /// <inheritdoc/>
     public void Register(byte virtualRouterId, IAdvertisementReceiver receiver) => Dispatcher.Register(virtualRouterId, receiver);

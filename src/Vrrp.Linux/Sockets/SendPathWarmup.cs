@@ -12,7 +12,7 @@ namespace Vrrp.Linux.Sockets;
 /// It sends one empty UDP datagram to the discard port of the loopback address, so nothing leaves the host's
 /// network namespace and no VRRP peer sees anything.
 /// </remarks>
-internal static class SendPathWarmup
+internal static unsafe class SendPathWarmup
 {
     private static int s_done;
 
@@ -23,6 +23,8 @@ internal static class SendPathWarmup
             return;
         }
 
+        // The raw transports call sendto(2) themselves: bind its stub now, on a descriptor that cannot exist (EBADF).
+        _ = Tmds.Linux.LibC.sendto(-1, null, 0, 0, null, 0);
         try
         {
             using var socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
