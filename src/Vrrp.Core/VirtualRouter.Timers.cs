@@ -17,7 +17,7 @@ public sealed partial class VirtualRouter
 
     void IVrrpActions.ArmTimer(VrrpTimer timer, TimeSpan dueIn)
     {
-        _deadlines[(int)timer] = _time.GetTimestamp() + ToTimestampTicks(dueIn);
+        _deadlines[(int)timer] = _profile.Time.GetTimestamp() + ToTimestampTicks(dueIn);
         _armed |= (byte)(1 << (int)timer);
         ProgramEarliest();
     }
@@ -53,7 +53,7 @@ public sealed partial class VirtualRouter
 
             // A timer's action may arm or cancel others, so each round looks again for the earliest one due.
             bool fired = false;
-            while (TryTakeDue(_time.GetTimestamp(), out VrrpTimer due))
+            while (TryTakeDue(_profile.Time.GetTimestamp(), out VrrpTimer due))
             {
                 fired = true;
                 _machine.TimerFired(due);
@@ -110,12 +110,12 @@ public sealed partial class VirtualRouter
         }
 
         _programmed = earliest;
-        _timer ??= _time.CreateTimer(s_onTimers, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer ??= _profile.Time.CreateTimer(s_onTimers, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
         // System timers tick in milliseconds and may fire up to one early: after an early wake, wait for what remains
         // in whole milliseconds, at least one, rather than spin on a 0 ms timer.
-        long remaining = Math.Max(earliest - _time.GetTimestamp(), 0);
-        long ticks = (long)Math.Ceiling(remaining * (TimeSpan.TicksPerSecond / (double)_time.TimestampFrequency));
+        long remaining = Math.Max(earliest - _profile.Time.GetTimestamp(), 0);
+        long ticks = (long)Math.Ceiling(remaining * (TimeSpan.TicksPerSecond / (double)_profile.Time.TimestampFrequency));
         if (earlyWake)
         {
             ticks = Math.Max(1, (ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond) * TimeSpan.TicksPerMillisecond;
@@ -124,7 +124,7 @@ public sealed partial class VirtualRouter
         _timer.Change(TimeSpan.FromTicks(ticks), Timeout.InfiniteTimeSpan);
     }
 
-    private long ToTimestampTicks(TimeSpan span) => (long)(span.Ticks * (_time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
+    private long ToTimestampTicks(TimeSpan span) => (long)(span.Ticks * (_profile.Time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
 
     /// <summary>One deadline (a <see cref="TimeProvider"/> timestamp) per <see cref="VrrpTimer"/>, inline in the router.</summary>
     [InlineArray(Length)]

@@ -23,19 +23,10 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private const int HistoryCapacity = 64;
 
     private readonly object _gate; // the state machine, which is the router's alone: no lock object of its own
-    private readonly IVrrpTransport _transport;
-    private readonly IVirtualAddressManager _addressManager;
-    private readonly IAddressAnnouncer _announcer;
-    private readonly IVrrpNotifier? _notifier;
-    private readonly TimeProvider _time;
     private readonly VrrpStateMachine _machine;
     private static StateMachineSettings? s_lastSettings;
     private static readonly PackedIPAddress[] s_ipv4Multicast = [PackedIPAddress.Parse("224.0.0.18")];
     private static readonly PackedIPAddress[] s_ipv6Multicast = [PackedIPAddress.Parse("ff02::12")];
-    private readonly PackedIPAddress[] _multicastDestination;
-    private readonly VrrpAuthentication _authentication;
-    private readonly VrrpReceivePolicy _multicastPolicy;
-    private readonly int _announceRepeat;
 
     // Changed at run time under _gate; each is replaced whole, never written in place, so a reader outside the lock
     // sees one list or the other.
@@ -51,7 +42,6 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private byte[] _sendBuffer;
     private StateChange[] _history = [];
     private Dictionary<PackedIPAddress, AhSequenceState>? _ahSequences;
-    private readonly ushort _intervalField;
     private int _historyCount;
     private int _basePriority;
     private uint _ahSequence;
@@ -85,51 +75,51 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             throw new VrrpConfigurationException(errors);
         }
 
-        _transport = transport;
-        _addressManager = addressManager;
-        _announcer = announcer;
-        _notifier = notifier;
-        _time = timeProvider ?? TimeProvider.System;
-
         VirtualRouterId = (byte)options.VirtualRouterId;
         Name = options.Name ?? $"VR{options.VirtualRouterId}";
-        Interface = string.Intern(options.Interface); // hundreds of routers share a few interface names
-        Version = options.Version;
-        AcceptMode = options.AcceptMode;
-        UseVirtualMac = options.UseVirtualMac;
 
         // A router without virtual addresses (leader election) takes its family from the transport.
-        Family = options.VirtualAddresses.Count > 0 ? VirtualAddress.Parse(options.VirtualAddresses[0]).Address.Family : transport.Family;
-        if (Family != transport.Family)
+        AddressFamily family = options.VirtualAddresses.Count > 0 ? VirtualAddress.Parse(options.VirtualAddresses[0]).Address.Family : transport.Family;
+        if (family != transport.Family)
         {
-            throw new VrrpConfigurationException([$"{Name}: VirtualAddresses are {Family} but the transport carries {transport.Family}."]);
+            throw new VrrpConfigurationException([$"{Name}: VirtualAddresses are {family} but the transport carries {transport.Family}."]);
         }
+
+        VrrpAuthentication authentication = options.AuthenticationType == VrrpAuthenticationType.None
+            ? VrrpAuthentication.None
+            : VrrpAuthentication.Create(options.AuthenticationType, options.AuthenticationPassword!);
+        var intervalField = (ushort)(options.Version == VrrpVersion.V2
+            ? options.AdvertisementInterval.Ticks / TimeSpan.TicksPerSecond
+            : options.AdvertisementInterval.Ticks / TimerMath.TicksPerCentisecond);
+        _profile = Shared(new Profile(
+            transport,
+            addressManager,
+            announcer,
+            notifier,
+            timeProvider ?? TimeProvider.System,
+            string.Intern(options.Interface), // hundreds of routers share a few interface names
+            options.Version,
+            family,
+            options.ChecksumForm,
+            options.AcceptMode,
+            options.UseVirtualMac,
+            authentication,
+            options.GarpMasterRepeat,
+            intervalField));
 
         VirtualMac = MacAddress.ForVirtualRouter(Family, VirtualRouterId);
         _virtualAddresses = ParseAddresses(options.VirtualAddresses, nameof(VirtualRouterOptions.VirtualAddresses));
         _addressBytes = EncodeAddresses(_virtualAddresses);
-        _multicastDestination = Family == AddressFamily.InterNetworkV6 ? s_ipv6Multicast : s_ipv4Multicast;
         _unicastPeers = ParsePeers(options.UnicastPeers, nameof(VirtualRouterOptions.UnicastPeers));
-        _destinations = _unicastPeers.Length > 0 ? _unicastPeers : _multicastDestination;
-
-        _authentication = options.AuthenticationType == VrrpAuthenticationType.None
-            ? VrrpAuthentication.None
-            : VrrpAuthentication.Create(options.AuthenticationType, options.AuthenticationPassword!);
-        _multicastPolicy = new VrrpReceivePolicy(options.Version, _authentication);
+        _destinations = _unicastPeers.Length > 0 ? _unicastPeers : _profile.MulticastDestination;
         _sendBuffer = new byte[SendBufferLength(_addressBytes)];
-        _announceRepeat = options.GarpMasterRepeat;
-        _intervalField = (ushort)(options.Version == VrrpVersion.V2
-            ? options.AdvertisementInterval.Ticks / TimeSpan.TicksPerSecond
-            : options.AdvertisementInterval.Ticks / TimerMath.TicksPerCentisecond);
-
         _checks = [.. options.TrackedChecks];
         _basePriority = options.Priority;
-        ChecksumForm = options.ChecksumForm;
 
         var settings = new StateMachineSettings
         {
             Version = options.Version,
-            AdvertisementIntervalCentiseconds = options.Version == VrrpVersion.V2 ? _intervalField * 100 : _intervalField,
+            AdvertisementIntervalCentiseconds = options.Version == VrrpVersion.V2 ? _profile.IntervalField * 100 : _profile.IntervalField,
             PrimaryAddress = transport.PrimaryAddress,
             Preempt = options.Preempt,
             PreemptDelay = options.PreemptDelay,
@@ -162,31 +152,31 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     public string Name { get; }
 
     /// <summary>Gets the interface name from the options.</summary>
-    public string Interface { get; }
+    public string Interface => _profile.Interface;
 
     /// <summary>Gets the VRID.</summary>
     public byte VirtualRouterId { get; }
 
     /// <summary>Gets the address family of the virtual addresses.</summary>
-    public AddressFamily Family { get; }
+    public AddressFamily Family => _profile.Family;
 
     /// <summary>Gets the protocol version.</summary>
-    public VrrpVersion Version { get; }
+    public VrrpVersion Version => _profile.Version;
 
     /// <summary>Gets a value indicating whether a non-owner master accepts packets for the virtual addresses.</summary>
-    public bool AcceptMode { get; }
+    public bool AcceptMode => _profile.AcceptMode;
 
     /// <summary>Gets a value indicating whether the virtual MAC is used.</summary>
-    public bool UseVirtualMac { get; }
+    public bool UseVirtualMac => _profile.UseVirtualMac;
 
     /// <summary>Gets the checksum form this router sends (VRRPv3 over IPv4).</summary>
-    public VrrpChecksumForm ChecksumForm { get; }
+    public VrrpChecksumForm ChecksumForm => _profile.ChecksumForm;
 
     /// <summary>Gets the virtual MAC of RFC 9568 §7.3 for this VRID and family.</summary>
     public MacAddress VirtualMac { get; }
 
     /// <summary>Gets the MAC the router's announcements carry: the virtual MAC when used, else the interface's.</summary>
-    public MacAddress AnnouncementMac => UseVirtualMac ? VirtualMac : _transport.InterfaceMac;
+    public MacAddress AnnouncementMac => UseVirtualMac ? VirtualMac : _profile.Transport.InterfaceMac;
 
     /// <summary>
     /// Gets the virtual addresses, in configured order; empty for a router used only for leader election. While
@@ -202,7 +192,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     public IReadOnlyList<TrackedCheck> TrackedChecks => Volatile.Read(ref _checks);
 
     /// <summary>Gets the address advertisements are sent from.</summary>
-    public PackedIPAddress PrimaryAddress => _transport.PrimaryAddress;
+    public PackedIPAddress PrimaryAddress => _profile.Transport.PrimaryAddress;
 
     /// <summary>Gets the counters.</summary>
     public VirtualRouterStatistics Statistics { get; } = new();
@@ -255,7 +245,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             }
 
             _running = true;
-            _transport.Register(VirtualRouterId, this);
+            _profile.Transport.Register(VirtualRouterId, this);
             foreach (TrackedCheck check in _checks)
             {
                 check.Changed += _onCheckChanged ??= OnCheckChanged;
@@ -373,17 +363,17 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             if (removed.Length > 0)
             {
                 Volatile.Write(ref _virtualAddresses, removed);
-                _addressManager.RemoveAddresses(this);
+                _profile.AddressManager.RemoveAddresses(this);
             }
 
             if (added.Length > 0)
             {
                 Volatile.Write(ref _virtualAddresses, added);
-                _addressManager.AddAddresses(this);
+                _profile.AddressManager.AddAddresses(this);
             }
 
             Volatile.Write(ref _virtualAddresses, next);
-            ((IVrrpActions)this).Announce(_announceRepeat);
+            ((IVrrpActions)this).Announce(_profile.AnnounceRepeat);
             ((IVrrpActions)this).SendAdvertisement(_machine.Priority);
         }
     }
@@ -402,7 +392,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             Volatile.Write(ref _unicastPeers, next);
-            _destinations = next.Length > 0 ? next : _multicastDestination;
+            _destinations = next.Length > 0 ? next : _profile.MulticastDestination;
         }
     }
 
@@ -507,7 +497,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     public void Receive(ReadOnlySpan<byte> packet, in PacketMetadata metadata)
     {
         // Unicast adverts may have crossed routers: any hop limit (a copy on the stack, not a field per router).
-        VrrpReceivePolicy policy = Volatile.Read(ref _unicastPeers).Length > 0 ? _multicastPolicy with { AcceptAnyHopLimit = true } : _multicastPolicy;
+        VrrpReceivePolicy policy = Volatile.Read(ref _unicastPeers).Length > 0 ? _profile.MulticastPolicy with { AcceptAnyHopLimit = true } : _profile.MulticastPolicy;
         VrrpPacketStatus status = Family == AddressFamily.InterNetwork
             ? VrrpDatagram.TryReadIPv4(packet, policy, out ReceivedAdvertisement advertisement)
             : VrrpDatagram.TryReadIPv6(packet, metadata.Source, metadata.Destination, metadata.HopLimit, policy, out advertisement);
@@ -521,7 +511,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
             if (status == VrrpPacketStatus.Valid)
             {
-                if (advertisement.Source == _transport.PrimaryAddress)
+                if (advertisement.Source == _profile.Transport.PrimaryAddress)
                 {
                     return; // our own multicast, looped back
                 }
@@ -611,16 +601,16 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
     void IVrrpActions.SendAdvertisement(byte priority)
     {
-        var packet = new VrrpPacket(Version, VirtualRouterId, priority, _intervalField, Family, _addressBytes);
-        PackedIPAddress source = _transport.PrimaryAddress;
+        var packet = new VrrpPacket(Version, VirtualRouterId, priority, _profile.IntervalField, Family, _addressBytes);
+        PackedIPAddress source = _profile.Transport.PrimaryAddress;
         for (int i = 0; i < _destinations.Length; i++)
         {
             PackedIPAddress destination = _destinations[i];
             int length;
             bool written = Family == AddressFamily.InterNetwork
-                ? VrrpDatagram.TryWriteIPv4(_sendBuffer, packet, source, destination, ++_ipIdentification, ChecksumForm, _authentication, ++_ahSequence, out length)
+                ? VrrpDatagram.TryWriteIPv4(_sendBuffer, packet, source, destination, ++_ipIdentification, ChecksumForm, _profile.Authentication, ++_ahSequence, out length)
                 : packet.TryWrite(_sendBuffer, ChecksumForm, source, destination, out length);
-            bool sent = written && _transport.Send(_sendBuffer.AsSpan(0, length), destination);
+            bool sent = written && _profile.Transport.Send(_sendBuffer.AsSpan(0, length), destination);
             Statistics.OnSent(priority, sent);
             if (!sent)
             {
@@ -629,15 +619,15 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         }
     }
 
-    void IVrrpActions.AddVirtualAddresses() => _addressManager.AddAddresses(this);
+    void IVrrpActions.AddVirtualAddresses() => _profile.AddressManager.AddAddresses(this);
 
-    void IVrrpActions.RemoveVirtualAddresses() => _addressManager.RemoveAddresses(this);
+    void IVrrpActions.RemoveVirtualAddresses() => _profile.AddressManager.RemoveAddresses(this);
 
     void IVrrpActions.Announce(int repeat)
     {
         if (repeat > 0)
         {
-            _announcer.Announce(this, repeat);
+            _profile.Announcer.Announce(this, repeat);
         }
     }
 
@@ -654,7 +644,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             Statistics.OnReleasedMaster();
         }
 
-        var change = new StateChange(from, to, reason, _machine.Priority, _machine.MasterAddress, _time.GetUtcNow());
+        var change = new StateChange(from, to, reason, _machine.Priority, _machine.MasterAddress, _profile.Time.GetUtcNow());
         if (_historyCount == _history.Length && _history.Length < HistoryCapacity)
         {
             Array.Resize(ref _history, Math.Min(Math.Max(2, 2 * _history.Length), HistoryCapacity));
@@ -665,7 +655,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
         try
         {
-            _notifier?.OnStateChanged(this, change);
+            _profile.Notifier?.OnStateChanged(this, change);
             StateChanged?.Invoke(this, change);
         }
 #pragma warning disable CA1031 // a listener's failure must never fail a transition
@@ -693,7 +683,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     // authentication header when configured, the VRRP header, the addresses, VRRPv2's authentication data.
     private int SendBufferLength(byte[] addressBytes) =>
         (Family == AddressFamily.InterNetwork ? IPv4Header.MinimumLength : 0)
-        + (_authentication.Type == VrrpAuthenticationType.IPAuthenticationHeader ? AuthenticationHeader.Length : 0)
+        + (_profile.Authentication.Type == VrrpAuthenticationType.IPAuthenticationHeader ? AuthenticationHeader.Length : 0)
         + VrrpPacket.HeaderLength + addressBytes.Length
         + (Version == VrrpVersion.V2 ? VrrpPacket.AuthenticationDataLength : 0);
 
@@ -705,7 +695,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         if (addresses.Length == 0)
         {
             byte[] own = new byte[addressLength];
-            _transport.PrimaryAddress.WriteTo(own);
+            _profile.Transport.PrimaryAddress.WriteTo(own);
             return own;
         }
 
@@ -786,7 +776,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         {
             // RFC 3768 §7.1: "MUST verify that the Adver Interval in the packet is the same as the locally configured
             // for this virtual router"; and, from a non-owner, that the address list matches ours.
-            if (advert.AdvertisementInterval != _intervalField)
+            if (advert.AdvertisementInterval != _profile.IntervalField)
             {
                 return VrrpPacketStatus.Interval;
             }
@@ -809,11 +799,11 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     // restarted with a fresh counter, as keepalived does, so its next number starts a new window.
     private bool AcceptSequence(PackedIPAddress source, uint sequence)
     {
-        long now = _time.GetTimestamp();
+        long now = _profile.Time.GetTimestamp();
         _ahSequences ??= new Dictionary<PackedIPAddress, AhSequenceState>(8);
         if (_ahSequences.TryGetValue(source, out AhSequenceState last)
             && sequence <= last.Sequence
-            && _time.GetElapsedTime(last.Timestamp, now) < MasterDownInterval)
+            && _profile.Time.GetElapsedTime(last.Timestamp, now) < MasterDownInterval)
         {
             return false;
         }
@@ -872,7 +862,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private void Detach()
     {
         _running = false;
-        _transport.Unregister(VirtualRouterId, this);
+        _profile.Transport.Unregister(VirtualRouterId, this);
         foreach (TrackedCheck check in _checks)
         {
             check.Changed -= _onCheckChanged;
@@ -884,7 +874,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     {
         try
         {
-            _notifier?.OnPacketDiscarded(this, status);
+            _profile.Notifier?.OnPacketDiscarded(this, status);
             PacketDiscarded?.Invoke(this, status);
         }
 #pragma warning disable CA1031 // see above
@@ -898,7 +888,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     {
         try
         {
-            _notifier?.OnSendFailed(this);
+            _profile.Notifier?.OnSendFailed(this);
             SendFailed?.Invoke(this);
         }
 #pragma warning disable CA1031 // see above
