@@ -12,23 +12,25 @@ public sealed partial class VirtualRouter
 
     private readonly Profile _profile;
 
-    // Routers made one after another from one configuration (hundreds of VRIDs on one interface) share the first
-    // one's profile instead of holding a copy each; one profile stays referenced here.
-    private static Profile Shared(Profile profile)
+    // Routers made one after another from one configuration (hundreds of VRIDs on one interface) have equal
+    // settings and profiles: each takes the previous router's object when it is equal, instead of holding a copy.
+    // One of each stays referenced by the static field.
+    private static T ShareWithLast<T>(ref T? last, T value)
+        where T : class, IEquatable<T>
     {
-        Profile? last = Volatile.Read(ref s_lastProfile);
-        if (profile.Equals(last))
+        T? previous = Volatile.Read(ref last);
+        if (value.Equals(previous))
         {
-            return last;
+            return previous;
         }
 
-        Volatile.Write(ref s_lastProfile, profile);
-        return profile;
+        Volatile.Write(ref last, value);
+        return value;
     }
 
     /// <summary>
     /// What the routers of one interface, family and configuration have in common: the seams they act through and the
-    /// settings of their packets. Equal profiles are one object (see <see cref="Shared(Profile)"/>).
+    /// settings of their packets. Equal profiles are one object (see <see cref="ShareWithLast"/>).
     /// </summary>
     private sealed record Profile(
         IVrrpTransport Transport,

@@ -91,7 +91,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         var intervalField = (ushort)(options.Version == VrrpVersion.V2
             ? options.AdvertisementInterval.Ticks / TimeSpan.TicksPerSecond
             : options.AdvertisementInterval.Ticks / TimerMath.TicksPerCentisecond);
-        _profile = Shared(new Profile(
+        _profile = ShareWithLast(ref s_lastProfile, new Profile(
             transport,
             addressManager,
             announcer,
@@ -135,7 +135,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             AnswerConflictingAnnouncements = options.AnswerConflictingAnnouncements,
             StartupDelay = options.StartupDelay,
         };
-        _machine = new VrrpStateMachine(Shared(settings), (byte)options.Priority, this);
+        _machine = new VrrpStateMachine(ShareWithLast(ref s_lastSettings, settings), (byte)options.Priority, this);
         _gate = _machine;
         _machine.SetPriority((byte)options.Priority, EffectivePriorityFromChecks());
     }
@@ -665,22 +665,6 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         }
     }
 
-    // Routers made one after another from one configuration (hundreds of VRIDs on one interface) have equal
-    // settings: they share the first one's instead of holding a copy each. One set stays referenced here.
-    private static StateMachineSettings Shared(StateMachineSettings settings)
-    {
-        StateMachineSettings? last = Volatile.Read(ref s_lastSettings);
-        if (settings.Equals(last))
-        {
-            return last;
-        }
-
-        Volatile.Write(ref s_lastSettings, settings);
-        return settings;
-    }
-
-    // What this router writes, exactly: over IPv4 the IPv4 header (IPv6 adverts carry none, the kernel writes it), an
-    // authentication header when configured, the VRRP header, the addresses, VRRPv2's authentication data.
     private int SendBufferLength(byte[] addressBytes) =>
         (Family == AddressFamily.InterNetwork ? IPv4Header.MinimumLength : 0)
         + (_profile.Authentication.Type == VrrpAuthenticationType.IPAuthenticationHeader ? AuthenticationHeader.Length : 0)
