@@ -287,7 +287,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     Lab.remove_stale(PREFIX)
     impls = {"ours": Ours(), "keepalived": Keepalived()}
-    chosen = [impls[name] for name in args.impls.split(",")]
+    chosen = [impls[name] for name in args.impls.split(",") if name]  # --impls "" with --aot: the AOT build alone
     plan = [(impl, size, interval) for interval in [float(i) for i in args.intervals.split(",")]
             for size in [int(s) for s in args.sizes.split(",")] for impl in chosen]
     if args.aot:
