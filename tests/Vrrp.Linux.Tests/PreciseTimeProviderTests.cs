@@ -20,6 +20,32 @@ public sealed class PreciseTimeProviderTests
         Assert.Equal(expected, PreciseTimeProvider.WaitNanoseconds(ticks));
     }
 
+    [Theory]
+    [InlineData(1L)]
+    [InlineData(999_999_999L)]
+    [InlineData(1_000_000_001L)]
+    [InlineData(123_456_789_012_345L)]
+    [InlineData(long.MaxValue / 1_000_000_000)]
+    public void The_sleep_is_the_least_whole_nanoseconds_covering_the_ticks(long ticks)
+    {
+        // Input: a time left in timestamp ticks, whatever the clock's frequency. Expected: the least whole number of
+        // nanoseconds at least as long, computed exactly (checked here in 128-bit arithmetic).
+        long frequency = System.Diagnostics.Stopwatch.Frequency;
+        long sleep = PreciseTimeProvider.WaitNanoseconds(ticks);
+
+        Assert.True((Int128)sleep * frequency >= (Int128)ticks * 1_000_000_000, "woke before the due time");
+        Assert.True((Int128)(sleep - 1) * frequency < (Int128)ticks * 1_000_000_000, "slept a nanosecond longer than needed");
+    }
+
+    [Fact]
+    public void A_due_time_centuries_away_is_a_long_finite_sleep_not_an_overflow()
+    {
+        // Input: the largest time left. Expected: a positive sleep no longer than half the range of a long.
+        long sleep = PreciseTimeProvider.WaitNanoseconds(long.MaxValue);
+
+        Assert.InRange(sleep, 1, long.MaxValue / 2);
+    }
+
     [Fact]
     public void An_earlier_timer_armed_from_another_thread_wakes_the_sleeping_thread()
     {
