@@ -115,7 +115,8 @@ public sealed partial class VirtualRouter
         // System timers tick in milliseconds and may fire up to one early: after an early wake, wait for what remains
         // in whole milliseconds, at least one, rather than spin on a 0 ms timer.
         long remaining = Math.Max(earliest - _profile.Time.GetTimestamp(), 0);
-        long ticks = (long)Math.Ceiling(remaining * (TimeSpan.TicksPerSecond / (double)_profile.Time.TimestampFrequency));
+        long frequency = _profile.Time.TimestampFrequency;
+        long ticks = (remaining / frequency * TimeSpan.TicksPerSecond) + ((((remaining % frequency) * TimeSpan.TicksPerSecond) + frequency - 1) / frequency); // rounded up
         if (earlyWake)
         {
             ticks = Math.Max(1, (ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond) * TimeSpan.TicksPerMillisecond;
@@ -124,7 +125,13 @@ public sealed partial class VirtualRouter
         _timer.Change(TimeSpan.FromTicks(ticks), Timeout.InfiniteTimeSpan);
     }
 
-    private long ToTimestampTicks(TimeSpan span) => (long)(span.Ticks * (_profile.Time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
+    // Integer arithmetic in both conversions, seconds and remainder apart so nothing overflows: they run on every
+    // advertisement, and Math.Ceiling on a double showed in the timer thread's profile at a 10 ms interval.
+    private long ToTimestampTicks(TimeSpan span)
+    {
+        long frequency = _profile.Time.TimestampFrequency;
+        return (span.Ticks / TimeSpan.TicksPerSecond * frequency) + ((span.Ticks % TimeSpan.TicksPerSecond) * frequency / TimeSpan.TicksPerSecond);
+    }
 
     /// <summary>One deadline (a <see cref="TimeProvider"/> timestamp) per <see cref="VrrpTimer"/>, inline in the router.</summary>
     [InlineArray(Length)]
