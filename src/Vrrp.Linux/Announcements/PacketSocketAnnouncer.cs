@@ -81,7 +81,7 @@ public sealed unsafe class PacketSocketAnnouncer : IAddressAnnouncer, IDisposabl
             int fd = (int)_socket.SafeHandle.DangerousGetHandle();
             fixed (byte* data = frame)
             {
-                return LibC.sendto(fd, data, frame.Length, 0, (sockaddr*)&address, sizeof(sockaddr_ll)) == frame.Length;
+                return RawSockets.SendTo(fd, data, (nuint)frame.Length, 0, &address, (uint)sizeof(sockaddr_ll)) == frame.Length;
             }
         }
         finally

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Tmds.Linux;
 using Vrrp.Linux.Interop;
 using Vrrp.Packets;
 using Vrrp.Transport;
@@ -94,7 +93,7 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
             fixed (byte* data = packet)
             {
                 // A failure (the link is down, say) is counted by the router.
-                return LibC.sendto(fd, data, packet.Length, 0, (sockaddr*)&address, sizeof(SocketAddressIPv4)) == packet.Length;
+                return RawSockets.SendTo(fd, data, (nuint)packet.Length, 0, &address, (uint)sizeof(SocketAddressIPv4)) == packet.Length;
             }
         }
         catch (ObjectDisposedException)

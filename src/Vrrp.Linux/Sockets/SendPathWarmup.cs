@@ -24,7 +24,7 @@ internal static unsafe class SendPathWarmup
         }
 
         // The raw transports call sendto(2) themselves: bind its stub now, on a descriptor that cannot exist (EBADF).
-        _ = Tmds.Linux.LibC.sendto(-1, null, 0, 0, null, 0);
+        _ = Interop.RawSockets.SendTo(-1, null, 0, 0, null, 0);
         try
         {
             using var socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
