@@ -13,11 +13,14 @@ public sealed partial class VirtualRouter
     private ITimer? _timer;
     private TimerDeadlines _deadlines;
     private long _programmed = long.MaxValue;
+    private long _firedAt = NotFiring; // while OnTimers runs, the time it began: the deadlines it arms count from there
     private byte _armed; // one bit per VrrpTimer
+
+    private const long NotFiring = long.MinValue;
 
     void IVrrpActions.ArmTimer(VrrpTimer timer, TimeSpan dueIn)
     {
-        _deadlines[(int)timer] = _profile.Time.GetTimestamp() + ToTimestampTicks(dueIn);
+        _deadlines[(int)timer] = Now() + ToTimestampTicks(dueIn);
         _armed |= (byte)(1 << (int)timer);
         ProgramEarliest();
     }
@@ -51,19 +54,29 @@ public sealed partial class VirtualRouter
                 return;
             }
 
-            // A timer's action may arm or cancel others, so each round looks again for the earliest one due.
-            bool fired = false;
-            while (TryTakeDue(_profile.Time.GetTimestamp(), out VrrpTimer due))
+            // A timer's action may arm or cancel others, so each round looks again for the earliest one due. Timers
+            // armed by an action count from the moment the callback began, so a master's adverts keep their rhythm
+            // however long the send took.
+            _firedAt = _profile.Time.GetTimestamp();
+            try
             {
-                fired = true;
-                _machine.TimerFired(due);
-                if (!_running)
+                bool fired = false;
+                while (TryTakeDue(_firedAt, out VrrpTimer due))
                 {
-                    return;
+                    fired = true;
+                    _machine.TimerFired(due);
+                    if (!_running)
+                    {
+                        return;
+                    }
                 }
-            }
 
-            ProgramEarliest(earlyWake: !fired);
+                ProgramEarliest(earlyWake: !fired);
+            }
+            finally
+            {
+                _firedAt = NotFiring;
+            }
         }
     }
 
@@ -114,7 +127,7 @@ public sealed partial class VirtualRouter
 
         // System timers tick in milliseconds and may fire up to one early: after an early wake, wait for what remains
         // in whole milliseconds, at least one, rather than spin on a 0 ms timer.
-        long remaining = Math.Max(earliest - _profile.Time.GetTimestamp(), 0);
+        long remaining = Math.Max(earliest - _profile.Time.GetTimestamp(), 0); // the real time: the callback's own length counts
         long frequency = _profile.Time.TimestampFrequency;
         long ticks = (remaining / frequency * TimeSpan.TicksPerSecond) + ((((remaining % frequency) * TimeSpan.TicksPerSecond) + frequency - 1) / frequency); // rounded up
         if (earlyWake)
@@ -124,6 +137,8 @@ public sealed partial class VirtualRouter
 
         _timer.Change(TimeSpan.FromTicks(ticks), Timeout.InfiniteTimeSpan);
     }
+
+    private long Now() => _firedAt != NotFiring ? _firedAt : _profile.Time.GetTimestamp();
 
     // Integer arithmetic in both conversions, seconds and remainder apart so nothing overflows: they run on every
     // advertisement, and Math.Ceiling on a double showed in the timer thread's profile at a 10 ms interval.

@@ -28,6 +28,7 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
     // Entries that a later Change made stale stay in the queue with their old version and are skipped when they come up.
     private readonly PriorityQueue<Entry, long> _queue = new();
     private readonly SafeFileHandle _wake;
+    private readonly int _wakeFd;
     private readonly Thread _thread;
     private long _sequence;
     private volatile bool _disposed;
@@ -43,6 +44,7 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
         }
 
         _wake = new SafeFileHandle(fd, ownsHandle: true);
+        _wakeFd = fd;
         _thread = new Thread(Run) { IsBackground = true, Name = "vrrp-precise-timers", Priority = ThreadPriority.AboveNormal };
         _thread.Start();
 
@@ -74,8 +76,10 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
     {
         _disposed = true;
         Wake();
-        _thread.Join(TimeSpan.FromSeconds(2));
-        _wake.Dispose();
+        if (_thread.Join(TimeSpan.FromSeconds(2)) || !_thread.IsAlive)
+        {
+            _wake.Dispose(); // never under a thread that may still sleep on it (a callback that does not return)
+        }
     }
 
     /// <summary>
@@ -187,37 +191,27 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
 
     /// <summary>
     /// Sleeps <paramref name="nanoseconds"/> (-1: until woken) or until <see cref="Wake"/>, and consumes the wake.
-    /// Returns <see langword="false"/> once the event is gone (disposed).
+    /// Returns <see langword="false"/> once the provider is disposed.
     /// </summary>
     private bool Sleep(long nanoseconds)
     {
-        bool added = false;
-        try
-        {
-            _wake.DangerousAddRef(ref added);
-            int fd = (int)_wake.DangerousGetHandle();
-            var poll = new PollFd { Fd = fd, Events = POLLIN };
-            var timeout = new Timespec { Seconds = nanoseconds / 1_000_000_000, Nanoseconds = nanoseconds % 1_000_000_000 };
-            int ready = PPoll(&poll, 1, nanoseconds < 0 ? null : &timeout, null); // EINTR: the loop looks again
-            if (ready > 0)
-            {
-                ulong count;
-                _ = Read(fd, &count, sizeof(ulong)); // reset the event; non-blocking
-            }
-
-            return true;
-        }
-        catch (ObjectDisposedException)
+        // The descriptor is used raw, without the SafeHandle's reference count: only this thread sleeps on it, and
+        // Dispose closes it only after this thread has ended.
+        if (_disposed)
         {
             return false;
         }
-        finally
+
+        var poll = new PollFd { Fd = _wakeFd, Events = POLLIN };
+        var timeout = new Timespec { Seconds = nanoseconds / 1_000_000_000, Nanoseconds = nanoseconds % 1_000_000_000 };
+        int ready = PPoll(&poll, 1, nanoseconds < 0 ? null : &timeout, null); // EINTR: the loop looks again
+        if (ready > 0)
         {
-            if (added)
-            {
-                _wake.DangerousRelease();
-            }
+            ulong count;
+            _ = Read(_wakeFd, &count, sizeof(ulong)); // reset the event; non-blocking
         }
+
+        return true;
     }
 
     [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""CPU per advertisement, vrrpd against keepalived, measured at the same time (issue 6, the one-router points).
+
+scale.py measures one implementation after the other. At one router a point costs ~100 µs per advert, and this VM's
+figure for the same binary moves by ±15 % between runs minutes apart (docs/performance.md): more than the difference
+between the daemons. Here both run at once, each in a lab of its own (a bridge namespace, the node m that runs it
+and a passive peer p), from the same keepalived.conf as scale.py's (VRRPv3, one IPv4 router, VRID 1, priority 100),
+and every window samples both over the same seconds, so whatever the machine does in a window it does to both.
+
+Per window and implementation: CPU from schedstat (the sum over the process's threads of
+/proc/PID/task/TID/schedstat field 1; keepalived's VRRP child), adverts from the node's lab0 tx_packets, µs per
+advert, wakeups per second (voluntary context switches). Per window also the ratio vrrpd / keepalived. The summary
+gives each side's median (min–max), the median ratio, and in how many windows vrrpd cost less. The order in which
+the two are sampled alternates from window to window; neither is queried during a window (no control socket).
+
+Needs root, iproute2, keepalived, and a vrrpd: --vrrpd PATH (a published NativeAOT executable), or the JIT build
+(run `dotnet build -c Release samples/Vrrp.Daemon`). --vrrpd LABEL=PATH, given more than once, runs several builds
+at once, each in its own lab beside the same keepalived: a comparison of builds under the same conditions. Same addresses and safety as scale.py: namespaces
+vrrpp-<pid>-*, interfaces lab0, 198.51.100.0/24 only, no route out, vrrpd with --require-netns, only our own pids
+signalled, every lab removed on exit, also on failure, Ctrl-C or SIGTERM.
+
+usage: sudo eng/bench/paired.py [--vrrpd [LABEL=]PATH ...] [--intervals 1,0.1,0.01] [--warmup 30] [--windows 10] [--window 10]
+                                [--json results.json]
+"""
+import argparse
+import json
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lab import Lab  # noqa: E402
+from scale import VRRPD, NODE, Keepalived, Ours, keepalived_conf, thread_delta, thread_sample, tx_packets  # noqa: E402
+
+PREFIX = "vrrpp"
+
+
+def start(impl, conf_text, workdir):
+    lab = Lab(PREFIX, [("m", f"{NODE}/24", "02:00:00:00:01:11"), ("p", None, "02:00:00:00:01:12")])
+    try:
+        conf = os.path.join(workdir, f"{lab.tag}.conf")
+        with open(conf, "w") as f:
+            f.write(conf_text)
+        process = impl.start(lab, conf, workdir)
+        return lab, process, impl.measured_pid(process)
+    except BaseException:
+        lab.close()
+        raise
+
+
+def wait_master(impl, lab, process):
+    deadline = time.time() + 60
+    while impl.masters(lab, process) != 1:
+        if time.time() > deadline or process.popen.poll() is not None:
+            raise RuntimeError(f"{impl.name} did not become master:\n{process.output()}")
+        time.sleep(0.5)
+
+
+def sample(pid, lab):
+    return time.monotonic(), thread_sample(pid), tx_packets(lab)
+
+
+def figures(before, after):
+    (t0, s0, tx0), (t1, s1, tx1) = before, after
+    ns, switches = thread_delta(s0, s1)
+    adverts = tx1 - tx0
+    return {"seconds": t1 - t0, "sched_cpu_seconds": ns / 1e9, "adverts": adverts,
+            "sched_us_per_advert": ns / 1e3 / adverts if adverts else None,
+            "wakeups_per_second": switches / (t1 - t0), "threads_exited": len(s0.keys() - s1.keys())}
+
+
+def one_interval(interval, args, workdir):
+    conf = keepalived_conf(1, interval)
+    ours = [Ours(label, [os.path.abspath(path)] if path else None) for label, path in builds(args)]
+    sides = {}
+    try:
+        for impl in [Keepalived()] + ours:
+            sides[impl.name] = (impl,) + start(impl, conf, workdir)
+        for impl, lab, process, _ in sides.values():
+            wait_master(impl, lab, process)
+        time.sleep(args.warmup)
+        names = list(sides)
+        windows = []
+        for index in range(args.windows):
+            order = names if index % 2 == 0 else names[::-1]
+            before = {name: sample(sides[name][3], sides[name][1]) for name in order}
+            time.sleep(args.window)
+            after = {name: sample(sides[name][3], sides[name][1]) for name in order}
+            window = {name: figures(before[name], after[name]) for name in names}
+            for name in names:
+                expected = window[name]["seconds"] / interval
+                if abs(window[name]["adverts"] - expected) > 0.1 * expected + 2:
+                    raise RuntimeError(f"{name}: {window[name]['adverts']} adverts in a window that expects {expected:.0f}")
+            k = window["keepalived"]["sched_us_per_advert"]
+            text = []
+            for impl in ours:
+                v = window[impl.name]["sched_us_per_advert"]
+                window[impl.name]["ratio"] = v / k
+                text.append(f"{impl.name} {v:7.1f} (ratio {v / k:.2f}, {window[impl.name]['wakeups_per_second']:.1f} wakeups/s)")
+            windows.append(window)
+            print(f"  {interval * 1000:6g} ms window {index + 1}: keepalived {k:7.1f} µs/advert "
+                  f"({window['keepalived']['wakeups_per_second']:.1f} wakeups/s), " + ", ".join(text), flush=True)
+        for impl, lab, process, _ in sides.values():
+            if process.popen.poll() is not None:
+                raise RuntimeError(f"{impl.name} exited during the windows:\n{process.output()}")
+        return windows
+    finally:
+        for _, lab, _, _ in sides.values():
+            lab.close()
+
+
+def builds(args):
+    """[(label, path or None for the JIT build)] from the --vrrpd options."""
+    given = args.vrrpd or [None]
+    result = []
+    for item in given:
+        label, _, path = item.rpartition("=") if item else ("", "", None)
+        result.append((label or ("vrrpd" if len(given) == 1 else os.path.basename(os.path.dirname(path or VRRPD))), path))
+    if len({label for label, _ in result}) != len(result):
+        sys.exit("give each --vrrpd its own LABEL=")
+    return result
+
+
+def spread(values, fmt="{:.1f}"):
+    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--vrrpd", action="append",
+                        help="[LABEL=]PATH of a published vrrpd executable, repeatable; default: the JIT build run with dotnet")
+    parser.add_argument("--intervals", default="1,0.1,0.01")
+    parser.add_argument("--warmup", type=float, default=30, help="seconds after both are master, before the first window")
+    parser.add_argument("--windows", type=int, default=10)
+    parser.add_argument("--window", type=float, default=10, help="seconds per window")
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("needs root: it creates network namespaces")
+    if any(path is None for _, path in builds(args)) and not os.path.exists(VRRPD):
+        sys.exit(f"{VRRPD} not found: run 'dotnet build -c Release samples/Vrrp.Daemon', or give --vrrpd")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    Lab.remove_stale(PREFIX)
+    results = []
+    with tempfile.TemporaryDirectory(prefix=f"{PREFIX}-") as workdir:
+        for interval in [float(i) for i in args.intervals.split(",")]:
+            print(f"one router, {interval * 1000:g} ms, keepalived and vrrpd at once", flush=True)
+            results.append({"interval": interval, "builds": {label: path or VRRPD for label, path in builds(args)},
+                            "windows": one_interval(interval, args, workdir)})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+    print()
+    print("| interval | build | keepalived µs/advert | build µs/advert | build / keepalived | windows where the build cost less | wakeups/s (keepalived / build) |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for r in results:
+        ws = r["windows"]
+        k = [w["keepalived"]["sched_us_per_advert"] for w in ws]
+        for label in r["builds"]:
+            v = [w[label]["sched_us_per_advert"] for w in ws]
+            less = sum(1 for w in ws if w[label]["ratio"] < 1)
+            print(f"| {r['interval'] * 1000:g} ms | {label} | {spread(k)} | {spread(v)} | "
+                  f"{spread([w[label]['ratio'] for w in ws], '{:.2f}')} | {less} of {len(ws)} | "
+                  f"{statistics.median(w['keepalived']['wakeups_per_second'] for w in ws):.1f} / "
+                  f"{statistics.median(w[label]['wakeups_per_second'] for w in ws):.1f} |")
+
+
+if __name__ == "__main__":
+    main()
