@@ -6,6 +6,8 @@ figure for the same binary moves by ±15 % between runs minutes apart (docs/perf
 between the daemons. Here both run at once, each in a lab of its own (a bridge namespace, the node m that runs it
 and a passive peer p), from the same keepalived.conf as scale.py's (VRRPv3, one IPv4 router, VRID 1, priority 100),
 and every window samples both over the same seconds, so whatever the machine does in a window it does to both.
+Each interval runs several rounds from fresh starts (--rounds), in a random order and with random pauses between the
+starts (--seed), so that neither side is always the one that wakes just after the other.
 
 Per window and implementation: CPU from schedstat (the sum over the process's threads of
 /proc/PID/task/TID/schedstat field 1; keepalived's VRRP child), adverts from the node's lab0 tx_packets, µs per
@@ -19,12 +21,13 @@ at once, each in its own lab beside the same keepalived: a comparison of builds 
 vrrpp-<pid>-*, interfaces lab0, 198.51.100.0/24 only, no route out, vrrpd with --require-netns, only our own pids
 signalled, every lab removed on exit, also on failure, Ctrl-C or SIGTERM.
 
-usage: sudo eng/bench/paired.py [--vrrpd [LABEL=]PATH ...] [--intervals 1,0.1,0.01] [--warmup 30] [--windows 10] [--window 10]
-                                [--json results.json]
+usage: sudo eng/bench/paired.py [--vrrpd [LABEL=]PATH ...] [--intervals 1,0.1,0.01] [--rounds 4] [--warmup 10]
+                                [--windows 3] [--window 10] [--adverts 20] [--seed 1] [--json results.json]
 """
 import argparse
 import json
 import os
+import random
 import signal
 import statistics
 import sys
@@ -72,24 +75,40 @@ def figures(before, after):
             "wakeups_per_second": switches / (t1 - t0), "threads_exited": len(s0.keys() - s1.keys())}
 
 
-def one_interval(interval, args, workdir):
+def one_interval(interval, args, workdir, rng):
+    windows = []
+    for round_index in range(args.rounds):
+        windows += one_round(interval, args, workdir, rng, round_index)
+    return windows
+
+
+def one_round(interval, args, workdir, rng, round_index):
+    """Fresh labs and processes, started in a random order with a random pause before each, so that the phase of
+    one's wake-ups against the other's differs from round to round: a process that wakes just after another finds the
+    kernel's send path warm, which is worth tens of µs at one router and would otherwise favour one side all run."""
     conf = keepalived_conf(1, interval)
     ours = [Ours(label, [os.path.abspath(path)] if path else None) for label, path in builds(args)]
+    impls = [Keepalived()] + ours
+    rng.shuffle(impls)
     sides = {}
     try:
-        for impl in [Keepalived()] + ours:
+        for impl in impls:
+            time.sleep(rng.uniform(0, interval))
             sides[impl.name] = (impl,) + start(impl, conf, workdir)
         for impl, lab, process, _ in sides.values():
             wait_master(impl, lab, process)
         time.sleep(args.warmup)
         names = list(sides)
+        seconds = max(args.window, args.adverts * interval)
         windows = []
         for index in range(args.windows):
             order = names if index % 2 == 0 else names[::-1]
             before = {name: sample(sides[name][3], sides[name][1]) for name in order}
-            time.sleep(args.window)
+            time.sleep(seconds)
             after = {name: sample(sides[name][3], sides[name][1]) for name in order}
             window = {name: figures(before[name], after[name]) for name in names}
+            window["round"] = round_index
+            window["start_order"] = [impl.name for impl in impls]
             for name in names:
                 expected = window[name]["seconds"] / interval
                 if abs(window[name]["adverts"] - expected) > 0.1 * expected + 2:
@@ -101,7 +120,7 @@ def one_interval(interval, args, workdir):
                 window[impl.name]["ratio"] = v / k
                 text.append(f"{impl.name} {v:7.1f} (ratio {v / k:.2f}, {window[impl.name]['wakeups_per_second']:.1f} wakeups/s)")
             windows.append(window)
-            print(f"  {interval * 1000:6g} ms window {index + 1}: keepalived {k:7.1f} µs/advert "
+            print(f"  {interval * 1000:6g} ms round {round_index + 1} window {index + 1}: keepalived {k:7.1f} µs/advert "
                   f"({window['keepalived']['wakeups_per_second']:.1f} wakeups/s), " + ", ".join(text), flush=True)
         for impl, lab, process, _ in sides.values():
             if process.popen.poll() is not None:
@@ -133,9 +152,12 @@ def main():
     parser.add_argument("--vrrpd", action="append",
                         help="[LABEL=]PATH of a published vrrpd executable, repeatable; default: the JIT build run with dotnet")
     parser.add_argument("--intervals", default="1,0.1,0.01")
-    parser.add_argument("--warmup", type=float, default=30, help="seconds after both are master, before the first window")
-    parser.add_argument("--windows", type=int, default=10)
-    parser.add_argument("--window", type=float, default=10, help="seconds per window")
+    parser.add_argument("--warmup", type=float, default=10, help="seconds after both are master, before the first window")
+    parser.add_argument("--rounds", type=int, default=4, help="fresh starts per interval, each with its own phase")
+    parser.add_argument("--windows", type=int, default=3, help="windows per round")
+    parser.add_argument("--window", type=float, default=10, help="seconds per window, at least")
+    parser.add_argument("--adverts", type=int, default=20, help="adverts per window, at least (longer windows at 1 s)")
+    parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json")
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -144,26 +166,30 @@ def main():
         sys.exit(f"{VRRPD} not found: run 'dotnet build -c Release samples/Vrrp.Daemon', or give --vrrpd")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     Lab.remove_stale(PREFIX)
+    rng = random.Random(args.seed)
     results = []
     with tempfile.TemporaryDirectory(prefix=f"{PREFIX}-") as workdir:
         for interval in [float(i) for i in args.intervals.split(",")]:
             print(f"one router, {interval * 1000:g} ms, keepalived and vrrpd at once", flush=True)
             results.append({"interval": interval, "builds": {label: path or VRRPD for label, path in builds(args)},
-                            "windows": one_interval(interval, args, workdir)})
+                            "seed": args.seed, "windows": one_interval(interval, args, workdir, rng)})
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
     print()
-    print("| interval | build | keepalived µs/advert | build µs/advert | build / keepalived | windows where the build cost less | wakeups/s (keepalived / build) |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
+    print("| interval | build | keepalived µs/advert | build µs/advert | build / keepalived | windows where the build cost less | "
+          "rounds where it cost less (median) | wakeups/s (keepalived / build) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
         ws = r["windows"]
         k = [w["keepalived"]["sched_us_per_advert"] for w in ws]
         for label in r["builds"]:
             v = [w[label]["sched_us_per_advert"] for w in ws]
             less = sum(1 for w in ws if w[label]["ratio"] < 1)
+            rounds = sorted({w["round"] for w in ws})
+            rounds_less = sum(1 for n in rounds if statistics.median(w[label]["ratio"] for w in ws if w["round"] == n) < 1)
             print(f"| {r['interval'] * 1000:g} ms | {label} | {spread(k)} | {spread(v)} | "
-                  f"{spread([w[label]['ratio'] for w in ws], '{:.2f}')} | {less} of {len(ws)} | "
+                  f"{spread([w[label]['ratio'] for w in ws], '{:.2f}')} | {less} of {len(ws)} | {rounds_less} of {len(rounds)} | "
                   f"{statistics.median(w['keepalived']['wakeups_per_second'] for w in ws):.1f} / "
                   f"{statistics.median(w[label]['wakeups_per_second'] for w in ws):.1f} |")
 

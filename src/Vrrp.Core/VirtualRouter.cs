@@ -107,7 +107,6 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             options.GarpMasterRepeat,
             intervalField));
 
-        VirtualMac = MacAddress.ForVirtualRouter(Family, VirtualRouterId);
         _virtualAddresses = ParseAddresses(options.VirtualAddresses, nameof(VirtualRouterOptions.VirtualAddresses));
         _addressBytes = EncodeAddresses(_virtualAddresses);
         _unicastPeers = ParsePeers(options.UnicastPeers, nameof(VirtualRouterOptions.UnicastPeers));
@@ -173,7 +172,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     public VrrpChecksumForm ChecksumForm => _profile.ChecksumForm;
 
     /// <summary>Gets the virtual MAC of RFC 9568 §7.3 for this VRID and family.</summary>
-    public MacAddress VirtualMac { get; }
+    public MacAddress VirtualMac => MacAddress.ForVirtualRouter(Family, VirtualRouterId); // derived: not stored in every router
 
     /// <summary>Gets the MAC the router's announcements carry: the virtual MAC when used, else the interface's.</summary>
     public MacAddress AnnouncementMac => UseVirtualMac ? VirtualMac : _profile.Transport.InterfaceMac;

@@ -15,7 +15,9 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     private readonly System.Net.Sockets.Socket _socket;
     private readonly byte[] _request = new byte[256];
     private readonly byte[] _response = new byte[8192];
-    private readonly Dictionary<(int Index, PackedIPAddress Address), (string Interface, VirtualAddress Address)> _held = [];
+    // What a master holds, to put back what others remove: the key has the address already, so the value keeps only
+    // what else a re-add needs (the whole VirtualAddress again made every entry 24 bytes larger, one per router).
+    private readonly Dictionary<(int Index, PackedIPAddress Address), (string Interface, byte PrefixLength)> _held = [];
     private readonly AddressWatcher _watcher;
     private uint _sequence;
     private long _restored;
@@ -86,7 +88,7 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     // flushed the interface. The master still owns it: put it back.
     private void OnRemoved(int index, PackedIPAddress address)
     {
-        (string Interface, VirtualAddress Address) entry;
+        (string Interface, byte PrefixLength) entry;
         lock (_gate)
         {
             if (!_held.TryGetValue((index, address), out entry))
@@ -95,10 +97,11 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
             }
         }
 
-        if (Request(NetlinkAddressMessage.RTM_NEWADDR, entry.Interface, entry.Address) == 0)
+        var restored = new VirtualAddress(address, entry.PrefixLength);
+        if (Request(NetlinkAddressMessage.RTM_NEWADDR, entry.Interface, restored) == 0)
         {
             Interlocked.Increment(ref _restored);
-            AddressRestored?.Invoke(this, entry.Address);
+            AddressRestored?.Invoke(this, restored);
         }
     }
 
@@ -114,7 +117,7 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
 
             if (type == NetlinkAddressMessage.RTM_NEWADDR)
             {
-                _held[(index, address.Address)] = (interfaceName, address);
+                _held[(index, address.Address)] = (interfaceName, address.PrefixLength);
             }
             else
             {
