@@ -1,28 +1,34 @@
 #!/usr/bin/env python3
-"""CPU per advertisement, vrrpd against keepalived, measured at the same time (issue 6, the one-router points).
+"""CPU per advertisement at one router, vrrpd against keepalived, in many short alternations (issue 6).
 
-scale.py measures one implementation after the other. At one router a point costs ~100 µs per advert, and this VM's
-figure for the same binary moves by ±15 % between runs minutes apart (docs/performance.md): more than the difference
-between the daemons. Here both run at once, each in a lab of its own (a bridge namespace, the node m that runs it
-and a passive peer p), from the same keepalived.conf as scale.py's (VRRPv3, one IPv4 router, VRID 1, priority 100),
-and every window samples both over the same seconds, so whatever the machine does in a window it does to both.
-Each interval runs several rounds from fresh starts (--rounds), in a random order and with random pauses between the
-starts (--seed), so that neither side is always the one that wakes just after the other.
+scale.py measures one implementation after the other, once. At one router a point costs ~100 µs per advert, and
+this VM's figure for the same binary moves by ±15 % between runs minutes apart (docs/performance.md): more than the
+difference between the daemons. Here each interval runs several rounds from fresh starts (--rounds), each
+implementation in a lab of its own (a bridge namespace, the node m that runs it and a passive peer p), from the same
+keepalived.conf as scale.py's (VRRPv3, one IPv4 router, VRID 1, priority 100), in a random order (--seed).
+
+Two ways to pair them:
+  at once (default)  all run together and every window samples all over the same seconds, so whatever the machine
+                     does in a window it does to all. But processes whose adverts go out at the same rate lock into a
+                     fixed phase against each other for the whole round (docs/performance.md: at 10 ms this moved a
+                     build's figure by ~10 %), so random pauses between the starts vary the phase from round to round
+  --sequential       in each round they run one after the other, each alone, and a round's i-th windows are paired:
+                     nothing shares the machine with the one measured, and many short alternations average the drift
 
 Per window and implementation: CPU from schedstat (the sum over the process's threads of
 /proc/PID/task/TID/schedstat field 1; keepalived's VRRP child), adverts from the node's lab0 tx_packets, µs per
-advert, wakeups per second (voluntary context switches). Per window also the ratio vrrpd / keepalived. The summary
-gives each side's median (min–max), the median ratio, and in how many windows vrrpd cost less. The order in which
-the two are sampled alternates from window to window; neither is queried during a window (no control socket).
+advert, wakeups per second (voluntary context switches). Per window also the ratio build / keepalived. The summary
+gives each side's median (min–max), the median ratio, and in how many windows and rounds the build cost less. The
+order of sampling alternates from window to window; nothing is queried during a window (no control socket).
 
 Needs root, iproute2, keepalived, and a vrrpd: --vrrpd PATH (a published NativeAOT executable), or the JIT build
-(run `dotnet build -c Release samples/Vrrp.Daemon`). --vrrpd LABEL=PATH, given more than once, runs several builds
-at once, each in its own lab beside the same keepalived: a comparison of builds under the same conditions. Same addresses and safety as scale.py: namespaces
-vrrpp-<pid>-*, interfaces lab0, 198.51.100.0/24 only, no route out, vrrpd with --require-netns, only our own pids
-signalled, every lab removed on exit, also on failure, Ctrl-C or SIGTERM.
+(run `dotnet build -c Release samples/Vrrp.Daemon`). --vrrpd LABEL=PATH, given more than once, measures several
+builds the same way, each in its own lab: a comparison of builds under the same conditions. Same addresses and
+safety as scale.py: namespaces vrrpp-<pid>-*, interfaces lab0, 198.51.100.0/24 only, no route out, vrrpd with
+--require-netns, only our own pids signalled, every lab removed on exit, also on failure, Ctrl-C or SIGTERM.
 
-usage: sudo eng/bench/paired.py [--vrrpd [LABEL=]PATH ...] [--intervals 1,0.1,0.01] [--rounds 4] [--warmup 10]
-                                [--windows 3] [--window 10] [--adverts 20] [--seed 1] [--json results.json]
+usage: sudo eng/bench/paired.py [--vrrpd [LABEL=]PATH ...] [--intervals 1,0.1,0.01] [--rounds 4] [--sequential]
+                                [--warmup 10] [--windows 3] [--window 10] [--adverts 20] [--seed 1] [--json F]
 """
 import argparse
 import json
@@ -84,48 +90,62 @@ def one_interval(interval, args, workdir, rng):
 
 def one_round(interval, args, workdir, rng, round_index):
     """Fresh labs and processes, started in a random order with a random pause before each, so that the phase of
-    one's wake-ups against the other's differs from round to round: a process that wakes just after another finds the
-    kernel's send path warm, which is worth tens of µs at one router and would otherwise favour one side all run."""
-    conf = keepalived_conf(1, interval)
+    one's wake-ups against the other's differs from round to round. With --sequential the implementations of a round
+    run one after the other, each alone, and a round's i-th windows are paired."""
     ours = [Ours(label, [os.path.abspath(path)] if path else None) for label, path in builds(args)]
     impls = [Keepalived()] + ours
     rng.shuffle(impls)
+    groups = [[impl] for impl in impls] if args.sequential else [impls]
+    measured = {}
+    for group in groups:
+        measured.update(measure(group, interval, args, workdir, rng))
+    windows = []
+    for index in range(args.windows):
+        window = {name: measured[name][index] for name in measured}
+        window["round"] = round_index
+        window["start_order"] = [impl.name for impl in impls]
+        k = window["keepalived"]["sched_us_per_advert"]
+        text = []
+        for impl in ours:
+            v = window[impl.name]["sched_us_per_advert"]
+            window[impl.name]["ratio"] = v / k
+            text.append(f"{impl.name} {v:7.1f} (ratio {v / k:.2f}, {window[impl.name]['wakeups_per_second']:.1f} wakeups/s, "
+                        f"{window[impl.name]['adverts'] / window[impl.name]['seconds']:.1f} adverts/s)")
+        windows.append(window)
+        print(f"  {interval * 1000:6g} ms round {round_index + 1} window {index + 1}: keepalived {k:7.1f} µs/advert "
+              f"({window['keepalived']['wakeups_per_second']:.1f} wakeups/s, "
+              f"{window['keepalived']['adverts'] / window['keepalived']['seconds']:.1f} adverts/s), " + ", ".join(text), flush=True)
+    return windows
+
+
+def measure(impls, interval, args, workdir, rng):
+    """Starts the given implementations together and samples them over the same windows: {name: [figures]}."""
     sides = {}
     try:
         for impl in impls:
             time.sleep(rng.uniform(0, interval))
-            sides[impl.name] = (impl,) + start(impl, conf, workdir)
+            sides[impl.name] = (impl,) + start(impl, keepalived_conf(1, interval), workdir)
         for impl, lab, process, _ in sides.values():
             wait_master(impl, lab, process)
         time.sleep(args.warmup)
         names = list(sides)
         seconds = max(args.window, args.adverts * interval)
-        windows = []
+        result = {name: [] for name in names}
         for index in range(args.windows):
             order = names if index % 2 == 0 else names[::-1]
             before = {name: sample(sides[name][3], sides[name][1]) for name in order}
             time.sleep(seconds)
             after = {name: sample(sides[name][3], sides[name][1]) for name in order}
-            window = {name: figures(before[name], after[name]) for name in names}
-            window["round"] = round_index
-            window["start_order"] = [impl.name for impl in impls]
             for name in names:
-                expected = window[name]["seconds"] / interval
-                if abs(window[name]["adverts"] - expected) > 0.1 * expected + 2:
-                    raise RuntimeError(f"{name}: {window[name]['adverts']} adverts in a window that expects {expected:.0f}")
-            k = window["keepalived"]["sched_us_per_advert"]
-            text = []
-            for impl in ours:
-                v = window[impl.name]["sched_us_per_advert"]
-                window[impl.name]["ratio"] = v / k
-                text.append(f"{impl.name} {v:7.1f} (ratio {v / k:.2f}, {window[impl.name]['wakeups_per_second']:.1f} wakeups/s)")
-            windows.append(window)
-            print(f"  {interval * 1000:6g} ms round {round_index + 1} window {index + 1}: keepalived {k:7.1f} µs/advert "
-                  f"({window['keepalived']['wakeups_per_second']:.1f} wakeups/s), " + ", ".join(text), flush=True)
+                figure = figures(before[name], after[name])
+                expected = figure["seconds"] / interval
+                if abs(figure["adverts"] - expected) > 0.1 * expected + 2:
+                    raise RuntimeError(f"{name}: {figure['adverts']} adverts in a window that expects {expected:.0f}")
+                result[name].append(figure)
         for impl, lab, process, _ in sides.values():
             if process.popen.poll() is not None:
                 raise RuntimeError(f"{impl.name} exited during the windows:\n{process.output()}")
-        return windows
+        return result
     finally:
         for _, lab, _, _ in sides.values():
             lab.close()
@@ -152,12 +172,14 @@ def main():
     parser.add_argument("--vrrpd", action="append",
                         help="[LABEL=]PATH of a published vrrpd executable, repeatable; default: the JIT build run with dotnet")
     parser.add_argument("--intervals", default="1,0.1,0.01")
-    parser.add_argument("--warmup", type=float, default=10, help="seconds after both are master, before the first window")
+    parser.add_argument("--warmup", type=float, default=15, help="seconds after all are master, before the first window: past the announcements repeated 5 s after the transition and vrrpd's heap settle 10 s after its start")
     parser.add_argument("--rounds", type=int, default=4, help="fresh starts per interval, each with its own phase")
     parser.add_argument("--windows", type=int, default=3, help="windows per round")
     parser.add_argument("--window", type=float, default=10, help="seconds per window, at least")
     parser.add_argument("--adverts", type=int, default=20, help="adverts per window, at least (longer windows at 1 s)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sequential", action="store_true",
+                        help="in each round run the implementations one after the other, each alone, instead of at once")
     parser.add_argument("--json")
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -170,9 +192,9 @@ def main():
     results = []
     with tempfile.TemporaryDirectory(prefix=f"{PREFIX}-") as workdir:
         for interval in [float(i) for i in args.intervals.split(",")]:
-            print(f"one router, {interval * 1000:g} ms, keepalived and vrrpd at once", flush=True)
+            print(f"one router, {interval * 1000:g} ms, {'one after the other' if args.sequential else 'at once'}", flush=True)
             results.append({"interval": interval, "builds": {label: path or VRRPD for label, path in builds(args)},
-                            "seed": args.seed, "windows": one_interval(interval, args, workdir, rng)})
+                            "seed": args.seed, "sequential": args.sequential, "windows": one_interval(interval, args, workdir, rng)})
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
