@@ -128,8 +128,7 @@ public sealed partial class VirtualRouter
         // System timers tick in milliseconds and may fire up to one early: after an early wake, wait for what remains
         // in whole milliseconds, at least one, rather than spin on a 0 ms timer.
         long remaining = Math.Max(earliest - _profile.Time.GetTimestamp(), 0); // the real time: the callback's own length counts
-        long frequency = _profile.Time.TimestampFrequency;
-        long ticks = (remaining / frequency * TimeSpan.TicksPerSecond) + ((((remaining % frequency) * TimeSpan.TicksPerSecond) + frequency - 1) / frequency); // rounded up
+        long ticks = ToTimeSpanTicksRoundedUp(remaining);
         if (earlyWake)
         {
             ticks = Math.Max(1, (ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond) * TimeSpan.TicksPerMillisecond;
@@ -146,6 +145,13 @@ public sealed partial class VirtualRouter
     {
         long frequency = _profile.Time.TimestampFrequency;
         return (span.Ticks / TimeSpan.TicksPerSecond * frequency) + ((span.Ticks % TimeSpan.TicksPerSecond) * frequency / TimeSpan.TicksPerSecond);
+    }
+
+    // Rounded up: a timer set for less than what remains would fire early and go round again.
+    private long ToTimeSpanTicksRoundedUp(long timestampTicks)
+    {
+        long frequency = _profile.Time.TimestampFrequency;
+        return (timestampTicks / frequency * TimeSpan.TicksPerSecond) + ((((timestampTicks % frequency) * TimeSpan.TicksPerSecond) + frequency - 1) / frequency);
     }
 
     /// <summary>One deadline (a <see cref="TimeProvider"/> timestamp) per <see cref="VrrpTimer"/>, inline in the router.</summary>

@@ -76,7 +76,7 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
     {
         _disposed = true;
         Wake();
-        if (_thread.Join(TimeSpan.FromSeconds(2)) || !_thread.IsAlive)
+        if (_thread.Join(TimeSpan.FromSeconds(2)))
         {
             _wake.Dispose(); // never under a thread that may still sleep on it (a callback that does not return)
         }
