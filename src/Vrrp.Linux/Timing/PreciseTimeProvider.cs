@@ -23,13 +23,14 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
     private const int EFD_NONBLOCK = 0x800;
     private const short POLLIN = 0x001;
 
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     // Ordered by due time alone: a long compares without the interface calls a tuple's comparer makes on every sift.
     // Entries that a later Change made stale stay in the queue with their old version and are skipped when they come up.
     private readonly PriorityQueue<Entry, long> _queue = new();
     private readonly SafeFileHandle _wake;
     private readonly int _wakeFd;
     private readonly Thread _thread;
+    private readonly int _threadId; // read on every arming: the Thread object is a cache line the timer path need not touch
     private long _sequence;
     private volatile bool _disposed;
 
@@ -46,6 +47,7 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
         _wake = new SafeFileHandle(fd, ownsHandle: true);
         _wakeFd = fd;
         _thread = new Thread(Run) { IsBackground = true, Name = "vrrp-precise-timers", Priority = ThreadPriority.AboveNormal };
+        _threadId = _thread.ManagedThreadId;
         _thread.Start();
 
         // Fire one timer now: the first real expiry (a backup's takeover) must not pay for compiling this path.
@@ -105,15 +107,13 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
             : (seconds * 1_000_000_000) + ((((ticks % frequency) * 1_000_000_000) + frequency - 1) / frequency);
     }
 
+    // Under _gate (taken once by the caller: a nested hold is Monitor's slow path, and it showed in the profile).
     private void Schedule(PreciseTimer timer, long due)
     {
-        lock (_gate)
+        _queue.Enqueue(new Entry(timer, timer.Version), due);
+        if (_queue.TryPeek(out Entry head, out _) && head.Timer == timer && Environment.CurrentManagedThreadId != _threadId)
         {
-            _queue.Enqueue(new Entry(timer, timer.Version), due);
-            if (_queue.TryPeek(out Entry head, out _) && head.Timer == timer && Environment.CurrentManagedThreadId != _thread.ManagedThreadId)
-            {
-                Wake(); // a new earliest timer: the thread must shorten its sleep (its own callbacks need not tell it)
-            }
+            Wake(); // a new earliest timer: the thread must shorten its sleep (its own callbacks need not tell it)
         }
     }
 
