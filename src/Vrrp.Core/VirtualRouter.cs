@@ -343,6 +343,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             VirtualAddress[] previous = _virtualAddresses;
             bool master = _running && _machine.State == VrrpState.Master;
             _addressBytes = encoded;
+            _writtenLength = 0;
             if (_sendBuffer.Length < SendBufferLength(encoded))
             {
                 _sendBuffer = new byte[SendBufferLength(encoded)];
@@ -392,6 +393,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             ObjectDisposedException.ThrowIf(_disposed, this);
             Volatile.Write(ref _unicastPeers, next);
             _destinations = next.Length > 0 ? next : _profile.MulticastDestination;
+            _writtenLength = 0;
         }
     }
 
@@ -594,26 +596,6 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             if (_running)
             {
                 _machine.SetSyncGroupFault(failing);
-            }
-        }
-    }
-
-    void IVrrpActions.SendAdvertisement(byte priority)
-    {
-        var packet = new VrrpPacket(Version, VirtualRouterId, priority, _profile.IntervalField, Family, _addressBytes);
-        PackedIPAddress source = _profile.Transport.PrimaryAddress;
-        for (int i = 0; i < _destinations.Length; i++)
-        {
-            PackedIPAddress destination = _destinations[i];
-            int length;
-            bool written = Family == AddressFamily.InterNetwork
-                ? VrrpDatagram.TryWriteIPv4(_sendBuffer, packet, source, destination, ++_ipIdentification, ChecksumForm, _profile.Authentication, ++_ahSequence, out length)
-                : packet.TryWrite(_sendBuffer, ChecksumForm, source, destination, out length);
-            bool sent = written && _profile.Transport.Send(_sendBuffer.AsSpan(0, length), destination);
-            Statistics.OnSent(priority, sent);
-            if (!sent)
-            {
-                NotifySendFailed();
             }
         }
     }

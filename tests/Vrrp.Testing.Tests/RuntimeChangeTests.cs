@@ -188,16 +188,55 @@ public sealed class RuntimeChangeTests
         Assert.Equal(100, r1.Priority);
     }
 
+    [Fact]
+    public void A_masters_adverts_each_carry_the_next_identification_a_whole_header_and_its_current_priority()
+    {
+        // Input: master r1 (100) advertising for 3 s, its priority set to 110, 3 s more. From its second advert on it
+        // sends the last one again with the identification rewritten.
+        // Expected: every header sums to zero, each identification is the last one plus one, and the priority goes
+        // from 100 to 110 at one advert and stays there.
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100, 90).Build();
+        var tap = new AdvertTap(sim.Network);
+        sim.Start();
+        sim.RunFor(Settle);
+        Assert.Equal("r1", sim.AssertExactlyOneMaster().Name);
+        tap.Clear();
+
+        sim.RunFor(TimeSpan.FromSeconds(3));
+        sim["r1"].Router.SetPriority(110);
+        sim.RunFor(TimeSpan.FromSeconds(3));
+
+        Assert.True(tap.Headers.Count >= 5, $"{tap.Headers.Count} adverts");
+        Assert.All(tap.Headers, h => Assert.True(h.ChecksumValid));
+        for (int i = 1; i < tap.Headers.Count; i++)
+        {
+            Assert.Equal((ushort)(tap.Headers[i - 1].Identification + 1), tap.Headers[i].Identification);
+        }
+
+        byte[] priorities = [.. tap.Headers.Select(h => h.Priority)];
+        int change = Array.IndexOf(priorities, (byte)110);
+        Assert.True(change > 0, string.Join(",", priorities));
+        Assert.All(priorities[..change], p => Assert.Equal(100, p));
+        Assert.All(priorities[change..], p => Assert.Equal(110, p));
+    }
+
     /// <summary>A listener on the network that decodes every advert it hears and keeps its address list.</summary>
     private sealed class AdvertTap : IAdvertisementReceiver
     {
         private readonly List<string[]> _lists = [];
+        private readonly List<(ushort Identification, bool ChecksumValid, byte Priority)> _headers = [];
 
         public AdvertTap(InMemoryNetwork network) => network.AddHost("tap").GetTransport(AddressFamily.InterNetwork).Register(51, this);
 
         public IReadOnlyList<string[]> Lists => _lists;
 
-        public void Clear() => _lists.Clear();
+        public List<(ushort Identification, bool ChecksumValid, byte Priority)> Headers => _headers;
+
+        public void Clear()
+        {
+            _lists.Clear();
+            _headers.Clear();
+        }
 
         public void Receive(ReadOnlySpan<byte> packet, in PacketMetadata metadata)
         {
@@ -205,6 +244,8 @@ public sealed class RuntimeChangeTests
                 && advertisement.Packet.Priority != 0)
             {
                 VrrpPacket advert = advertisement.Packet;
+                Assert.True(IPv4Header.TryRead(packet, out IPv4Header header));
+                _headers.Add((header.Identification, IPv4Header.VerifyHeaderChecksum(packet), advert.Priority));
                 string[] list = new string[advert.AddressCount];
                 for (int i = 0; i < list.Length; i++)
                 {

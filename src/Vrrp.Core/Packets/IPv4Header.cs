@@ -137,4 +137,21 @@ public readonly record struct IPv4Header
         bytesWritten = MinimumLength;
         return true;
     }
+
+    /// <summary>
+    /// Rewrites the identification of a header that <see cref="TryWrite"/> wrote, and its checksum to match by the
+    /// incremental update of RFC 1624 (eqn. 3): a datagram sent again need not be summed again.
+    /// </summary>
+    /// <param name="header">At least the 20 bytes of the header.</param>
+    /// <param name="identification">The new identification.</param>
+    internal static void RewriteIdentification(Span<byte> header, ushort identification)
+    {
+        ushort previous = BinaryPrimitives.ReadUInt16BigEndian(header[4..]);
+        ushort checksum = BinaryPrimitives.ReadUInt16BigEndian(header[10..]);
+        uint sum = (ushort)~checksum + (uint)(ushort)~previous + identification;
+        sum = (sum & 0xFFFF) + (sum >> 16);
+        sum = (sum & 0xFFFF) + (sum >> 16);
+        BinaryPrimitives.WriteUInt16BigEndian(header[4..], identification);
+        BinaryPrimitives.WriteUInt16BigEndian(header[10..], (ushort)~sum);
+    }
 }

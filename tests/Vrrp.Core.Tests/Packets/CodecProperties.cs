@@ -69,6 +69,25 @@ public sealed class CodecProperties
         _ = AuthenticationHeader.TryRead(bytes, out _, out _, out _);
     }
 
+    [Property(MaxTest = 1000)]
+    public void Rewriting_the_identification_gives_the_datagram_written_with_it(byte priority, uint[] addressSeed, ushort first, ushort next, bool v2)
+    {
+        // A master sends its last advertisement again with only the identification rewritten (RFC 1624 update of the
+        // header checksum): byte for byte what a fresh write with the new identification gives.
+        VrrpVersion version = v2 ? VrrpVersion.V2 : VrrpVersion.V3;
+        var packet = new VrrpPacket(version, 7, priority, 1, AddressFamily.InterNetwork, Addresses(addressSeed, 4));
+        VrrpAuthentication? authentication = v2 ? Adverts.Password : null;
+        byte[] resent = new byte[2048];
+        byte[] fresh = new byte[2048];
+        Assert.True(VrrpDatagram.TryWriteIPv4(resent, packet, Adverts.Source4, Adverts.Group4, first, VrrpChecksumForm.PseudoHeader, authentication, 0, out int length));
+        Assert.True(VrrpDatagram.TryWriteIPv4(fresh, packet, Adverts.Source4, Adverts.Group4, next, VrrpChecksumForm.PseudoHeader, authentication, 0, out _));
+
+        IPv4Header.RewriteIdentification(resent, next);
+
+        Assert.Equal(Hex.Of(fresh.AsSpan(0, length)), Hex.Of(resent.AsSpan(0, length)));
+        Assert.True(IPv4Header.VerifyHeaderChecksum(resent));
+    }
+
     [Property(MaxTest = 2000)]
     public void Arbitrary_bytes_behind_a_valid_ip_header_never_throw(byte[] payload, bool ah)
     {
