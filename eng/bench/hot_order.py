@@ -10,7 +10,8 @@ and the compiler scattered that path's ~40 methods over ~20 pages. ILC places me
      at 10 ms: m master (priority 100), b backup (priority 50), so both the send and the receive path run;
   2. `perf record -g` of both for --seconds;
   3. every method of vrrpd's own image seen in a sampled call chain, most often seen first; runtime helpers written in
-     assembly or C (Rhp*, SystemNative_*, minipal_*) and PLT stubs are not ILC's to place and are left out.
+     assembly, C or C++ (Rhp*, Pal*, SystemNative_*, minipal_*, the GC's WKS::*) and PLT stubs are not ILC's to place and
+     are left out.
 
 --check BINARY.dbg lists the names in the order file that the binary has no method for (renamed or inlined since the
 file was made), without a lab; it exits 1 if any are missing.
@@ -31,7 +32,7 @@ from lab import Lab  # noqa: E402
 from scale import ROOT, keepalived_conf  # noqa: E402
 
 ORDER = os.path.join(ROOT, "samples", "Vrrp.Daemon", "hot-path.order")
-NOT_ILCS = ("Rhp", "SystemNative_", "minipal_", "__")
+NOT_ILCS = ("Rhp", "Pal", "SystemNative_", "minipal_", "__")
 
 
 def profile(vrrpd, seconds, workdir):
@@ -70,7 +71,7 @@ def methods(records):
             parts = line.split()
             if len(parts) >= 3 and parts[-1].endswith("/vrrpd)"):
                 name = parts[1]
-                if not name.startswith(NOT_ILCS) and "@plt" not in name and not name.startswith("[unknown]"):
+                if not name.startswith(NOT_ILCS) and "@plt" not in name and "::" not in name and not name.startswith("[unknown]"):
                     seen[name] += 1
     return [name for name, _ in seen.most_common()]
 
