@@ -29,9 +29,15 @@ safety as scale.py: namespaces vrrpp-<pid>-*, interfaces lab0, 198.51.100.0/24 o
 
 usage: sudo eng/bench/paired.py [--vrrpd [LABEL=]PATH ...] [--intervals 1,0.1,0.01] [--rounds 4] [--sequential]
                                 [--warmup 10] [--windows 3] [--window 10] [--adverts 20] [--seed 1] [--json F]
+       eng/bench/paired.py --summarize F.json [G.json ...]
+
+The summary's last figure is the one to judge by: per round, the build's mean µs per advert over keepalived's; their
+geometric mean over the rounds, with a 95 % percentile-bootstrap interval that resamples rounds (the unit of pairing:
+windows of one round share a start and a phase, so they are not independent). An interval that contains 1 is a tie.
 """
 import argparse
 import json
+import math
 import os
 import random
 import signal
@@ -167,6 +173,62 @@ def spread(values, fmt="{:.1f}"):
     return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
 
 
+def round_ratios(windows, label):
+    """Per round: the build's mean µs per advert over the round's windows divided by keepalived's. A round is the unit
+    of pairing (one fresh start each, one phase), so it is what a confidence interval resamples."""
+    by_round = {}
+    for w in windows:
+        by_round.setdefault(w["round"], []).append(w)
+    return [statistics.fmean(w[label]["sched_us_per_advert"] for w in ws)
+            / statistics.fmean(w["keepalived"]["sched_us_per_advert"] for w in ws) for ws in by_round.values()]
+
+
+def bootstrap(ratios, resamples=10000, seed=0):
+    """The geometric mean of the round ratios and its 95 % percentile-bootstrap interval over rounds."""
+    def geomean(xs):
+        return math.exp(statistics.fmean(math.log(x) for x in xs))
+    rng = random.Random(seed)
+    means = sorted(geomean(rng.choices(ratios, k=len(ratios))) for _ in range(resamples))
+    return geomean(ratios), means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1]
+
+
+def summarize(results):
+    """Prints the summary table of one run's results, or of several runs' pooled by interval (--summarize)."""
+    print()
+    print("| interval | build | keepalived µs/advert | build µs/advert | build / keepalived per window | windows where the "
+          "build cost less | rounds where it cost less | per round: geometric mean (95 % bootstrap interval) | "
+          "wakeups/s (keepalived / build) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        ws = r["windows"]
+        k = [w["keepalived"]["sched_us_per_advert"] for w in ws]
+        for label in r["builds"]:
+            v = [w[label]["sched_us_per_advert"] for w in ws]
+            less = sum(1 for w in ws if w[label]["ratio"] < 1)
+            per_round = round_ratios(ws, label)
+            mean, low, high = bootstrap(per_round)
+            print(f"| {r['interval'] * 1000:g} ms | {label} | {spread(k)} | {spread(v)} | "
+                  f"{spread([w[label]['ratio'] for w in ws], '{:.2f}')} | {less} of {len(ws)} | "
+                  f"{sum(1 for x in per_round if x < 1)} of {len(per_round)} | {mean:.3f} ({low:.3f}–{high:.3f}) | "
+                  f"{statistics.median(w['keepalived']['wakeups_per_second'] for w in ws):.1f} / "
+                  f"{statistics.median(w[label]['wakeups_per_second'] for w in ws):.1f} |")
+
+
+def pooled(paths):
+    """The results of several --json files as one, by interval; each file's rounds stay rounds of their own."""
+    by_interval = {}
+    for index, path in enumerate(paths):
+        with open(path) as f:
+            for r in json.load(f):
+                into = by_interval.setdefault(r["interval"], {"interval": r["interval"], "builds": {}, "windows": []})
+                into["builds"].update(r["builds"])
+                for w in r["windows"]:
+                    into["windows"].append(dict(w, round=(index, w["round"])))
+    for r in by_interval.values():
+        r["builds"] = {label: path for label, path in r["builds"].items() if all(label in w for w in r["windows"])}
+    return sorted(by_interval.values(), key=lambda r: -r["interval"])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--vrrpd", action="append",
@@ -181,7 +243,13 @@ def main():
     parser.add_argument("--sequential", action="store_true",
                         help="in each round run the implementations one after the other, each alone, instead of at once")
     parser.add_argument("--json")
+    parser.add_argument("--summarize", nargs="+", metavar="JSON",
+                        help="print the summary of earlier runs' --json files, pooled by interval, and run nothing; "
+                             "a build is summarized where every window has it")
     args = parser.parse_args()
+    if args.summarize:
+        summarize(pooled(args.summarize))
+        return
     if os.geteuid() != 0:
         sys.exit("needs root: it creates network namespaces")
     if any(path is None for _, path in builds(args)) and not os.path.exists(VRRPD):
@@ -198,23 +266,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
-    print()
-    print("| interval | build | keepalived µs/advert | build µs/advert | build / keepalived | windows where the build cost less | "
-          "rounds where it cost less (median) | wakeups/s (keepalived / build) |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
-    for r in results:
-        ws = r["windows"]
-        k = [w["keepalived"]["sched_us_per_advert"] for w in ws]
-        for label in r["builds"]:
-            v = [w[label]["sched_us_per_advert"] for w in ws]
-            less = sum(1 for w in ws if w[label]["ratio"] < 1)
-            rounds = sorted({w["round"] for w in ws})
-            rounds_less = sum(1 for n in rounds if statistics.median(w[label]["ratio"] for w in ws if w["round"] == n) < 1)
-            print(f"| {r['interval'] * 1000:g} ms | {label} | {spread(k)} | {spread(v)} | "
-                  f"{spread([w[label]['ratio'] for w in ws], '{:.2f}')} | {less} of {len(ws)} | {rounds_less} of {len(rounds)} | "
-                  f"{statistics.median(w['keepalived']['wakeups_per_second'] for w in ws):.1f} / "
-                  f"{statistics.median(w[label]['wakeups_per_second'] for w in ws):.1f} |")
-
+    summarize(results)
 
 if __name__ == "__main__":
     main()
