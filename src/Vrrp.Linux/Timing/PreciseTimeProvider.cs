@@ -14,7 +14,7 @@ namespace Vrrp.Linux.Timing;
 /// The system timers tick in whole milliseconds and fire a few milliseconds late under load; at a 10 ms advertisement
 /// interval that is a visible share of Skew_Time. Callbacks run on the timer thread, one at a time, and must be short:
 /// a virtual router's handlers are. A callback that re-arms a timer (an advertisement timer after each send) does not
-/// write the event: the thread looks at the queue again before it sleeps. Clock readings and
+/// wake the thread (no system call): the thread looks at the queue again before it sleeps. Clock readings and
 /// <see cref="TimeProvider.GetTimestamp"/> are the system's (CLOCK_MONOTONIC).
 /// </remarks>
 public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposable
