@@ -75,17 +75,26 @@ def wait_master(impl, lab, process):
         time.sleep(0.5)
 
 
+def major_faults(pid):
+    """Field 12 of stat(5): page faults that had to read the page in. A page of the process's code or data that the
+    kernel reclaimed while the process slept (this VM runs DAMON's proactive page-out on cold memory) comes back
+    through one, at tens to hundreds of µs each, counted in the process's CPU."""
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[9])
+
+
 def sample(pid, lab):
-    return time.monotonic(), thread_sample(pid), tx_packets(lab)
+    return time.monotonic(), thread_sample(pid), tx_packets(lab), major_faults(pid)
 
 
 def figures(before, after):
-    (t0, s0, tx0), (t1, s1, tx1) = before, after
+    (t0, s0, tx0, f0), (t1, s1, tx1, f1) = before, after
     ns, switches = thread_delta(s0, s1)
     adverts = tx1 - tx0
     return {"seconds": t1 - t0, "sched_cpu_seconds": ns / 1e9, "adverts": adverts,
             "sched_us_per_advert": ns / 1e3 / adverts if adverts else None,
-            "wakeups_per_second": switches / (t1 - t0), "threads_exited": len(s0.keys() - s1.keys())}
+            "wakeups_per_second": switches / (t1 - t0), "threads_exited": len(s0.keys() - s1.keys()),
+            "major_faults": f1 - f0}
 
 
 def one_interval(interval, args, workdir, rng):
@@ -117,11 +126,13 @@ def one_round(interval, args, workdir, rng, round_index):
             v = window[impl.name]["sched_us_per_advert"]
             window[impl.name]["ratio"] = v / k
             text.append(f"{impl.name} {v:7.1f} (ratio {v / k:.2f}, {window[impl.name]['wakeups_per_second']:.1f} wakeups/s, "
-                        f"{window[impl.name]['adverts'] / window[impl.name]['seconds']:.1f} adverts/s)")
+                        f"{window[impl.name]['adverts'] / window[impl.name]['seconds']:.1f} adverts/s, "
+                        f"{window[impl.name]['major_faults']} major faults)")
         windows.append(window)
         print(f"  {interval * 1000:6g} ms round {round_index + 1} window {index + 1}: keepalived {k:7.1f} µs/advert "
               f"({window['keepalived']['wakeups_per_second']:.1f} wakeups/s, "
-              f"{window['keepalived']['adverts'] / window['keepalived']['seconds']:.1f} adverts/s), " + ", ".join(text), flush=True)
+              f"{window['keepalived']['adverts'] / window['keepalived']['seconds']:.1f} adverts/s, "
+              f"{window['keepalived']['major_faults']} major faults), " + ", ".join(text), flush=True)
     return windows
 
 
@@ -204,8 +215,9 @@ def summarize(results):
     print()
     print("| interval | build | keepalived µs/advert | build µs/advert | build / keepalived per window | windows where the "
           "build cost less | rounds where it cost less | per round: geometric mean (95 % bootstrap interval) | "
-          "per round: median (95 % bootstrap interval) | wakeups/s (keepalived / build) |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "per round: median (95 % bootstrap interval) | wakeups/s (keepalived / build) | major faults in all "
+          "(keepalived / build) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         ws = r["windows"]
         k = [w["keepalived"]["sched_us_per_advert"] for w in ws]
@@ -219,7 +231,14 @@ def summarize(results):
                   f"{sum(1 for x in per_round if x < 1)} of {len(per_round)} | {mean:.3f} ({low:.3f}–{high:.3f}) | "
                   f"{median:.3f} ({median_low:.3f}–{median_high:.3f}) | "
                   f"{statistics.median(w['keepalived']['wakeups_per_second'] for w in ws):.1f} / "
-                  f"{statistics.median(w[label]['wakeups_per_second'] for w in ws):.1f} |")
+                  f"{statistics.median(w[label]['wakeups_per_second'] for w in ws):.1f} | "
+                  f"{faults(ws, 'keepalived')} / {faults(ws, label)} |")
+
+
+def faults(windows, name):
+    """Major faults over the windows, or a dash where a run did not count them (before 2026-12-03)."""
+    counted = [w[name].get("major_faults") for w in windows]
+    return "—" if None in counted else str(sum(counted))
 
 
 def pooled(paths):
