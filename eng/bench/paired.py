@@ -198,7 +198,7 @@ def round_ratios(windows, label):
 def bootstrap(ratios, resamples=10000, seed=0):
     """The geometric mean and the median of the round ratios, each with its 95 % percentile-bootstrap interval over
     rounds: (mean, low, high), (median, low, high). The median stands against a round that the machine slowed as a
-    whole (a process started into a bad moment stays slow for its life: seen here at 2-5 x keepalived, once a run)."""
+    whole (on 2026-12-03 three vrrpd processes of one run cost 2-5 x keepalived for their whole life, cause unknown)."""
     def geomean(xs):
         return math.exp(statistics.fmean(math.log(x) for x in xs))
     rng = random.Random(seed)
