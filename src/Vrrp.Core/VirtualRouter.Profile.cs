@@ -38,6 +38,7 @@ public sealed partial class VirtualRouter
         IAddressAnnouncer Announcer,
         IVrrpNotifier? Notifier,
         TimeProvider Time,
+        VrrpActionRunner Runner,
         string Interface,
         VrrpVersion Version,
         AddressFamily Family,

@@ -46,7 +46,7 @@ public sealed partial class VirtualRouter
 
     private void OnTimers()
     {
-        lock (_gate)
+        using (EnterEvent())
         {
             _programmed = long.MaxValue; // it fired (or a stale callback raced a Change): set it again below
             if (!_running)

@@ -15,8 +15,17 @@ namespace Vrrp;
 /// manager, announcer and notifier.
 /// </summary>
 /// <remarks>
-/// Events are serialized by a lock rather than a queue, so that under a virtual clock every timer, packet and
-/// reaction happens at a deterministic instant. Nothing on the path of an advertisement or a timer allocates.
+/// <para>
+/// The protocol loop (timer expiries and received packets) takes events one at a time under a lock rather than
+/// through a queue, so that under a virtual clock every timer, packet and reaction happens at a deterministic
+/// instant. Nothing on the path of an advertisement or a timer allocates.
+/// </para>
+/// <para>
+/// The loop never runs user code and never waits on the kernel beyond a non-blocking send: address changes,
+/// announcements, notifiers and <see cref="StateChanged"/> handlers run off it, in order, on the router's
+/// <see cref="VrrpActionRunner"/>. A slow or stuck seam or handler delays no advertisement; one that throws is counted,
+/// and a failing address manager or announcer puts the router in Fault for <see cref="ActionFaultHold"/>.
+/// </para>
 /// </remarks>
 public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions, IDisposable
 {
@@ -56,6 +65,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     /// <param name="announcer">Sends gratuitous ARPs and unsolicited neighbour advertisements.</param>
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> by default.</param>
     /// <param name="notifier">Hears state changes, or <see langword="null"/>.</param>
+    /// <param name="actionRunner">Where address changes, announcements and notifications run, off the protocol loop; <see cref="VrrpActionRunner.ThreadPool"/> by default.</param>
     /// <exception cref="VrrpConfigurationException">The options are invalid; the message names each field and its range.</exception>
     public VirtualRouter(
         VirtualRouterOptions options,
@@ -63,7 +73,8 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         IVirtualAddressManager addressManager,
         IAddressAnnouncer announcer,
         TimeProvider? timeProvider = null,
-        IVrrpNotifier? notifier = null)
+        IVrrpNotifier? notifier = null,
+        VrrpActionRunner? actionRunner = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(transport);
@@ -97,6 +108,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             announcer,
             notifier,
             timeProvider ?? TimeProvider.System,
+            actionRunner ?? VrrpActionRunner.ThreadPool,
             string.Intern(options.Interface), // hundreds of routers share a few interface names
             options.Version,
             family,
@@ -139,7 +151,12 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         _machine.SetPriority((byte)options.Priority, EffectivePriorityFromChecks());
     }
 
-    /// <summary>Raised after every state change, on the router's event path: handlers must return at once and not throw.</summary>
+    /// <summary>
+    /// Raised after every state change, in order, off the protocol loop (on the router's <see cref="VrrpActionRunner"/>,
+    /// after the notifier): a handler may take its time without delaying any advertisement, though it holds up the
+    /// router's later notifications and address changes. An exception is caught and counted
+    /// (<see cref="VirtualRouterStatistics.NotifierFailures"/>).
+    /// </summary>
     public event EventHandler<StateChange>? StateChanged;
 
     // Observers of routers built elsewhere (VirtualRouterLogger.Attach): one shared delegate for all routers.
@@ -235,7 +252,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     /// <summary>Starts the router: registers with the transport and takes the Startup event.</summary>
     public void Start()
     {
-        lock (_gate)
+        using (EnterEvent())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_running)
@@ -258,10 +275,13 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         }
     }
 
-    /// <summary>Stops gracefully: a master sends priority 0 (so a backup takes over after Skew_Time) and removes its addresses.</summary>
+    /// <summary>
+    /// Stops gracefully: a master sends priority 0 (so a backup takes over after Skew_Time) and removes its addresses.
+    /// Returns once the addresses are removed and the change is notified, or after 5 s if a seam or handler is stuck.
+    /// </summary>
     public void Stop()
     {
-        lock (_gate)
+        using (EnterEvent())
         {
             if (!_running)
             {
@@ -271,6 +291,8 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             _machine.Shutdown();
             Detach();
         }
+
+        WaitForActions();
     }
 
     /// <summary>
@@ -279,7 +301,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     /// </summary>
     public void Halt()
     {
-        lock (_gate)
+        using (EnterEvent())
         {
             if (!_running)
             {
@@ -303,7 +325,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             throw new ArgumentOutOfRangeException(nameof(priority), priority, owner ? "Priority must stay 255 for an owner." : "Priority must be 1 to 254.");
         }
 
-        lock (_gate)
+        using (EnterEvent())
         {
             _basePriority = priority;
             ApplyChecks();
@@ -314,7 +336,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     /// <param name="up">Whether the link is up.</param>
     public void SetInterfaceUp(bool up)
     {
-        lock (_gate)
+        using (EnterEvent())
         {
             bool hadOwnFault = _machine.HasOwnFault;
             _machine.SetInterfaceUp(up);
@@ -337,7 +359,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         ArgumentNullException.ThrowIfNull(virtualAddresses);
         VirtualAddress[] next = ParseAddresses([.. virtualAddresses], nameof(VirtualRouterOptions.VirtualAddresses));
         byte[] encoded = EncodeAddresses(next);
-        lock (_gate)
+        using (EnterEvent())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             VirtualAddress[] previous = _virtualAddresses;
@@ -355,24 +377,20 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
                 return;
             }
 
-            // The manager acts on what VirtualAddresses lists, so for each call it lists only the leaving or the
-            // arriving addresses: those in both lists are never touched. Leaving first, so that an address whose
-            // prefix changed is taken off and put back rather than refused as already there.
+            // Only the leaving and the arriving addresses: those in both lists are never touched. Leaving first, so
+            // that an address whose prefix changed is taken off and put back rather than refused as already there.
             VirtualAddress[] removed = [.. previous.Where(a => Array.IndexOf(next, a) < 0)];
             VirtualAddress[] added = [.. next.Where(a => Array.IndexOf(previous, a) < 0)];
             if (removed.Length > 0)
             {
-                Volatile.Write(ref _virtualAddresses, removed);
-                _profile.AddressManager.RemoveAddresses(this);
+                QueueAddressChange(add: false, removed);
             }
 
             if (added.Length > 0)
             {
-                Volatile.Write(ref _virtualAddresses, added);
-                _profile.AddressManager.AddAddresses(this);
+                QueueAddressChange(add: true, added);
             }
 
-            Volatile.Write(ref _virtualAddresses, next);
             ((IVrrpActions)this).Announce(_profile.AnnounceRepeat);
             ((IVrrpActions)this).SendAdvertisement(_machine.Priority);
         }
@@ -388,7 +406,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     {
         ArgumentNullException.ThrowIfNull(unicastPeers);
         PackedIPAddress[] next = ParsePeers([.. unicastPeers], nameof(VirtualRouterOptions.UnicastPeers));
-        lock (_gate)
+        using (EnterEvent())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             Volatile.Write(ref _unicastPeers, next);
@@ -402,7 +420,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     public void AddTrackedCheck(TrackedCheck check)
     {
         ArgumentNullException.ThrowIfNull(check);
-        lock (_gate)
+        using (EnterEvent())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (Array.IndexOf(_checks, check) >= 0)
@@ -425,7 +443,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     public bool RemoveTrackedCheck(TrackedCheck check)
     {
         ArgumentNullException.ThrowIfNull(check);
-        lock (_gate)
+        using (EnterEvent())
         {
             if (Array.IndexOf(_checks, check) < 0)
             {
@@ -448,7 +466,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     {
         get
         {
-            lock (_gate)
+            using (EnterEvent())
             {
                 return _historyCount == 0 ? null : _history[(_historyCount - 1) % HistoryCapacity].Timestamp;
             }
@@ -459,7 +477,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     /// <returns>A copy of the history.</returns>
     public StateChange[] GetHistory()
     {
-        lock (_gate)
+        using (EnterEvent())
         {
             var copy = new StateChange[_historyCount];
             int start = _historyCount < HistoryCapacity ? 0 : _historyCount % HistoryCapacity;
@@ -475,7 +493,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     /// <inheritdoc/>
     public void Dispose()
     {
-        lock (_gate)
+        using (EnterEvent())
         {
             if (_disposed)
             {
@@ -491,7 +509,10 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             _machine.Stop();
             _disposed = true;
             _timer?.Dispose();
+            _actionFaultTimer?.Dispose();
         }
+
+        WaitForActions();
     }
 
     /// <inheritdoc/>
@@ -503,7 +524,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             ? VrrpDatagram.TryReadIPv4(packet, policy, out ReceivedAdvertisement advertisement)
             : VrrpDatagram.TryReadIPv6(packet, metadata.Source, metadata.Destination, metadata.HopLimit, policy, out advertisement);
 
-        lock (_gate)
+        using (EnterEvent())
         {
             if (!_running)
             {
@@ -549,7 +570,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             return;
         }
 
-        lock (_gate)
+        using (EnterEvent())
         {
             if (!_running || _machine.State != VrrpState.Master)
             {
@@ -580,7 +601,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
     internal void FollowSyncGroup(VrrpState target)
     {
-        lock (_gate)
+        using (EnterEvent())
         {
             if (_running)
             {
@@ -591,7 +612,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
     internal void SetSyncGroupFault(bool failing)
     {
-        lock (_gate)
+        using (EnterEvent())
         {
             if (_running)
             {
@@ -600,15 +621,15 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         }
     }
 
-    void IVrrpActions.AddVirtualAddresses() => _profile.AddressManager.AddAddresses(this);
+    void IVrrpActions.AddVirtualAddresses() => QueueAddressChange(add: true, _virtualAddresses);
 
-    void IVrrpActions.RemoveVirtualAddresses() => _profile.AddressManager.RemoveAddresses(this);
+    void IVrrpActions.RemoveVirtualAddresses() => QueueAddressChange(add: false, _virtualAddresses);
 
     void IVrrpActions.Announce(int repeat)
     {
         if (repeat > 0)
         {
-            _profile.Announcer.Announce(this, repeat);
+            QueueAnnouncement(repeat);
         }
     }
 
@@ -633,17 +654,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
         _history[_historyCount % HistoryCapacity] = change;
         _historyCount++;
-
-        try
-        {
-            _profile.Notifier?.OnStateChanged(this, change);
-            StateChanged?.Invoke(this, change);
-        }
-#pragma warning disable CA1031 // a listener's failure must never fail a transition
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
+        QueueStateChanged(change);
     }
 
     private int SendBufferLength(byte[] addressBytes) =>
@@ -779,7 +790,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
     private void OnCheckChanged(object? sender, EventArgs e)
     {
-        lock (_gate)
+        using (EnterEvent())
         {
             if (_running)
             {
@@ -831,35 +842,6 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         foreach (TrackedCheck check in _checks)
         {
             check.Changed -= _onCheckChanged;
-        }
-    }
-
-    // A listener's failure must never fail the receive or the send path.
-    private void NotifyDiscarded(VrrpPacketStatus status)
-    {
-        try
-        {
-            _profile.Notifier?.OnPacketDiscarded(this, status);
-            PacketDiscarded?.Invoke(this, status);
-        }
-#pragma warning disable CA1031 // see above
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
-    }
-
-    private void NotifySendFailed()
-    {
-        try
-        {
-            _profile.Notifier?.OnSendFailed(this);
-            SendFailed?.Invoke(this);
-        }
-#pragma warning disable CA1031 // see above
-        catch (Exception)
-#pragma warning restore CA1031
-        {
         }
     }
 

@@ -26,6 +26,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
     private readonly IAddressAnnouncer _announcer;
     private readonly TimeProvider _time;
     private readonly IVrrpNotifier? _notifier;
+    private readonly VrrpActionRunner? _actionRunner;
     private VirtualRouter[]? _routers;
     private bool _disposed;
 
@@ -35,8 +36,10 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
         IVirtualAddressManager? addressManager,
         IAddressAnnouncer? announcer,
         TimeProvider? timeProvider,
-        IVrrpNotifier? notifier)
+        IVrrpNotifier? notifier,
+        VrrpActionRunner? actionRunner = null)
     {
+        _actionRunner = actionRunner;
         _options = options;
         _transports = transports;
         _addressManager = addressManager ?? NullAddressManager.Instance;
@@ -163,7 +166,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
                 foreach (VirtualRouterOptions options in _options.Routers)
                 {
                     IVrrpTransport transport = _transports!.GetTransport(options.Interface, FamilyOf(options));
-                    routers.Add(new VirtualRouter(options, transport, _addressManager, _announcer, _time, _notifier));
+                    routers.Add(new VirtualRouter(options, transport, _addressManager, _announcer, _time, _notifier, _actionRunner));
                 }
             }
             catch

@@ -92,32 +92,34 @@ public sealed class FakeAddressManager : IVirtualAddressManager, IAddressAnnounc
     }
 
     /// <inheritdoc/>
-    public void AddAddresses(VirtualRouter router)
+    public void AddAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
     {
         ArgumentNullException.ThrowIfNull(router);
+        ArgumentNullException.ThrowIfNull(addresses);
         lock (_gate)
         {
-            foreach (VirtualAddress address in router.VirtualAddresses)
+            foreach (VirtualAddress address in addresses)
             {
                 _held.Add(address.Address);
             }
 
-            _events.Add(new AddressEvent(_time.GetUtcNow(), router.Name, router.VirtualRouterId, AddressEventKind.Added, router.VirtualAddresses, 0));
+            _events.Add(new AddressEvent(_time.GetUtcNow(), router.Name, router.VirtualRouterId, AddressEventKind.Added, addresses, 0));
         }
     }
 
     /// <inheritdoc/>
-    public void RemoveAddresses(VirtualRouter router)
+    public void RemoveAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
     {
         ArgumentNullException.ThrowIfNull(router);
+        ArgumentNullException.ThrowIfNull(addresses);
         lock (_gate)
         {
-            foreach (VirtualAddress address in router.VirtualAddresses)
+            foreach (VirtualAddress address in addresses)
             {
                 _held.Remove(address.Address);
             }
 
-            _events.Add(new AddressEvent(_time.GetUtcNow(), router.Name, router.VirtualRouterId, AddressEventKind.Removed, router.VirtualAddresses, 0));
+            _events.Add(new AddressEvent(_time.GetUtcNow(), router.Name, router.VirtualRouterId, AddressEventKind.Removed, addresses, 0));
         }
     }
 

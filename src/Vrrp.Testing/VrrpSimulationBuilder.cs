@@ -16,6 +16,7 @@ public sealed class VrrpSimulationBuilder
     private int? _serviceWeight;
     private bool _syncGroups;
     private Notifications.IVrrpNotifier? _notifier;
+    private VrrpActionRunner _actionRunner = InlineActionRunner.Instance;
 
     internal VrrpSimulationBuilder()
     {
@@ -36,6 +37,20 @@ public sealed class VrrpSimulationBuilder
     public VrrpSimulationBuilder WithTimeProvider(TimeProvider timeProvider)
     {
         _time = timeProvider;
+        return this;
+    }
+
+    /// <summary>
+    /// Runs the routers' off-loop actions (address changes, announcements, notifications) on this runner instead of
+    /// <see cref="InlineActionRunner"/>: <see cref="VrrpActionRunner.ThreadPool"/> shows that a stuck seam or handler
+    /// delays no advertisement, as on a real host.
+    /// </summary>
+    /// <param name="runner">The runner.</param>
+    /// <returns>The builder.</returns>
+    public VrrpSimulationBuilder WithActionRunner(VrrpActionRunner runner)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        _actionRunner = runner;
         return this;
     }
 
@@ -176,7 +191,7 @@ public sealed class VrrpSimulationBuilder
                 }
 
                 configure?.Invoke(options);
-                routers.Add(new VirtualRouter(options, host.GetTransport(_family), addresses, addresses, time, _notifier));
+                routers.Add(new VirtualRouter(options, host.GetTransport(_family), addresses, addresses, time, _notifier, _actionRunner));
             }
 
             foreach (VirtualRouter router in routers)

@@ -6,7 +6,11 @@ namespace Vrrp.Addressing;
 /// </summary>
 public interface IAddressAnnouncer
 {
-    /// <summary>Sends <paramref name="repeat"/> announcements for every virtual address of the router. Must not block or throw.</summary>
+    /// <summary>
+    /// Sends <paramref name="repeat"/> announcements for every virtual address of the router. Called off the router's
+    /// protocol loop, in order with its address changes; an exception puts the router in Fault for
+    /// <see cref="VirtualRouter.ActionFaultHold"/>.
+    /// </summary>
     /// <param name="router">The master.</param>
     /// <param name="repeat">How many of each to send.</param>
     void Announce(VirtualRouter router, int repeat);

@@ -14,12 +14,12 @@ public sealed class NullAddressManager : IVirtualAddressManager, IAddressAnnounc
     public static NullAddressManager Instance { get; } = new();
 
     /// <inheritdoc/>
-    public void AddAddresses(VirtualRouter router)
+    public void AddAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
     {
     }
 
     /// <inheritdoc/>
-    public void RemoveAddresses(VirtualRouter router)
+    public void RemoveAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
     {
     }
 

@@ -33,7 +33,8 @@ public static class VrrpServiceCollectionExtensions
                 sp.GetService<IVirtualAddressManager>(),
                 sp.GetService<IAddressAnnouncer>(),
                 sp.GetService<TimeProvider>(),
-                sp.GetService<IVrrpNotifier>()));
+                sp.GetService<IVrrpNotifier>(),
+                sp.GetService<VrrpActionRunner>()));
             services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<VrrpService>());
         }
 

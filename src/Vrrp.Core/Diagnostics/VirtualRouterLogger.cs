@@ -6,8 +6,8 @@ using Vrrp.Packets;
 namespace Vrrp.Diagnostics;
 
 /// <summary>
-/// Logs what routers do: every state change, and receive errors and send failures rate-limited per router and
-/// reason (at most one message per reason per <see cref="ReportInterval"/>, carrying how many were suppressed).
+/// Logs what routers do: every state change, and receive errors, send failures and failed actions rate-limited per
+/// router and reason (at most one message per reason per <see cref="ReportInterval"/>, carrying how many were suppressed).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -23,8 +23,10 @@ namespace Vrrp.Diagnostics;
 /// </remarks>
 public sealed class VirtualRouterLogger : IVrrpNotifier
 {
-    // One slot per VrrpPacketStatus, and one more for send failures.
+    // One slot per VrrpPacketStatus, one more for send failures, and one per seam that can throw.
     private static readonly int s_sendSlot = Enum.GetValues<VrrpPacketStatus>().Length;
+    private static readonly string[] s_seams = ["address manager", "announcer", "state-change handler", "discard notifier"];
+    private static readonly int s_slots = s_sendSlot + 1 + s_seams.Length;
 
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -32,6 +34,7 @@ public sealed class VirtualRouterLogger : IVrrpNotifier
     private readonly EventHandler<StateChange> _onStateChanged;
     private readonly Action<VirtualRouter, VrrpPacketStatus> _onDiscarded;
     private readonly Action<VirtualRouter> _onSendFailed;
+    private readonly Action<VirtualRouter, string, Exception> _onActionFailed;
 
     /// <summary>Initializes a logger.</summary>
     /// <param name="logger">Where messages go.</param>
@@ -48,6 +51,7 @@ public sealed class VirtualRouterLogger : IVrrpNotifier
         _onStateChanged = (sender, change) => OnStateChanged((VirtualRouter)sender!, change);
         _onDiscarded = OnPacketDiscarded;
         _onSendFailed = OnSendFailed;
+        _onActionFailed = OnActionFailed;
     }
 
     /// <summary>Gets the least time between two receive-error messages of one router and reason.</summary>
@@ -62,6 +66,7 @@ public sealed class VirtualRouterLogger : IVrrpNotifier
         router.StateChanged += _onStateChanged;
         router.PacketDiscarded += _onDiscarded;
         router.SendFailed += _onSendFailed;
+        router.ActionFailed += _onActionFailed;
         return new Subscription(this, router);
     }
 
@@ -108,6 +113,25 @@ public sealed class VirtualRouterLogger : IVrrpNotifier
         }
     }
 
+    /// <inheritdoc/>
+    public void OnActionFailed(VirtualRouter router, string seam, Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        int seamIndex = Math.Max(0, Array.IndexOf(s_seams, seam));
+        if (TryReport(router, s_sendSlot + 1 + seamIndex, out long suppressed))
+        {
+            try
+            {
+                VrrpLog.ActionFailed(_logger, exception, router.Name, seam, suppressed);
+            }
+#pragma warning disable CA1031 // a failing logger must not fail the router's actions
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
     private bool TryReport(VirtualRouter router, int slot, out long suppressed)
     {
         long now = _time.GetTimestamp();
@@ -132,11 +156,11 @@ public sealed class VirtualRouterLogger : IVrrpNotifier
     // Made at a router's first discard or failed send, and gone with the router.
     private sealed class RateLimit
     {
-        public long[] LastReport { get; } = new long[s_sendSlot + 1];
+        public long[] LastReport { get; } = new long[s_slots];
 
-        public long[] Suppressed { get; } = new long[s_sendSlot + 1];
+        public long[] Suppressed { get; } = new long[s_slots];
 
-        public bool[] Reported { get; } = new bool[s_sendSlot + 1];
+        public bool[] Reported { get; } = new bool[s_slots];
     }
 
     private sealed class Subscription(VirtualRouterLogger owner, VirtualRouter router) : IDisposable
@@ -146,6 +170,7 @@ public sealed class VirtualRouterLogger : IVrrpNotifier
             router.StateChanged -= owner._onStateChanged;
             router.PacketDiscarded -= owner._onDiscarded;
             router.SendFailed -= owner._onSendFailed;
+            router.ActionFailed -= owner._onActionFailed;
         }
     }
 }

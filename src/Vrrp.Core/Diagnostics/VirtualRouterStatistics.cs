@@ -19,6 +19,9 @@ public sealed class VirtualRouterStatistics
     private long _messageOnlyChecksums;
     private long _pseudoHeaderChecksums;
     private long _conflictingAnnouncements;
+    private long _actionFailures;
+    private long _notifierFailures;
+    private long _notificationsDropped;
 
     /// <summary>Gets the advertisements accepted (RFC 8347 advertisement-rcvd).</summary>
     public long AdvertisementsReceived => Interlocked.Read(ref _advertisementsReceived);
@@ -49,6 +52,15 @@ public sealed class VirtualRouterStatistics
 
     /// <summary>Gets the announcements of this router's addresses from another MAC seen while master (see <see cref="VirtualRouterOptions.AnswerConflictingAnnouncements"/>).</summary>
     public long ConflictingAnnouncements => Interlocked.Read(ref _conflictingAnnouncements);
+
+    /// <summary>Gets how many times the address manager or the announcer threw (each put the router in Fault for a while).</summary>
+    public long ActionFailures => Interlocked.Read(ref _actionFailures);
+
+    /// <summary>Gets how many times a notifier or a <see cref="VirtualRouter.StateChanged"/> handler threw.</summary>
+    public long NotifierFailures => Interlocked.Read(ref _notifierFailures);
+
+    /// <summary>Gets the state-change notifications dropped because 1,024 actions already waited for a stuck seam or handler.</summary>
+    public long NotificationsDropped => Interlocked.Read(ref _notificationsDropped);
 
     /// <summary>Gets the packets discarded for <paramref name="reason"/>.</summary>
     /// <param name="reason">Any value but <see cref="VrrpPacketStatus.Valid"/>.</param>
@@ -110,6 +122,12 @@ public sealed class VirtualRouterStatistics
     }
 
     internal void OnConflictingAnnouncement() => Interlocked.Increment(ref _conflictingAnnouncements);
+
+    internal void OnActionFailed() => Interlocked.Increment(ref _actionFailures);
+
+    internal void OnNotifierFailed() => Interlocked.Increment(ref _notifierFailures);
+
+    internal void OnNotificationDropped() => Interlocked.Increment(ref _notificationsDropped);
 
     internal void OnBecameMaster() => Interlocked.Increment(ref _masterTransitions);
 

@@ -22,6 +22,10 @@ internal static partial class VrrpLog
         Message = "{Router}: discarded a received packet: {Reason} ({Suppressed} more for this reason since the last report)")]
     public static partial void PacketDiscarded(ILogger logger, string router, VrrpPacketStatus reason, long suppressed);
 
+    [LoggerMessage(EventId = 4, EventName = "ActionFailed", Level = LogLevel.Error,
+        Message = "{Router}: the {Seam} threw ({Suppressed} more failures of it since the last report)")]
+    public static partial void ActionFailed(ILogger logger, Exception exception, string router, string seam, long suppressed);
+
     [LoggerMessage(EventId = 10, EventName = "HookOverrun", Level = LogLevel.Warning,
         Message = "{Router}: notification hook '{Hook}' overran its budget of {Budget} and was cancelled")]
     public static partial void HookOverrun(ILogger logger, string router, string hook, TimeSpan budget);

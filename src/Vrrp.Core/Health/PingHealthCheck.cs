@@ -9,12 +9,12 @@ namespace Vrrp.Health;
 /// </summary>
 /// <remarks>
 /// Uses <see cref="Ping"/>: raw ICMP sockets with the privilege for them, else the system's <c>ping</c> program. The
-/// echo's own timeout is a wait in the operating system; keep it below the scheduler's timeout, which cancels the run
-/// whatever it waits for.
+/// echo carries the runtime's default payload: the <c>ping</c> program cannot send another, so a custom one fails in
+/// every unprivileged process. The echo's own timeout is a wait in the operating system; keep it below the
+/// scheduler's timeout, which cancels the run whatever it waits for.
 /// </remarks>
 public sealed class PingHealthCheck : IVrrpHealthCheck
 {
-    private static readonly byte[] s_payload = new byte[32];
     private readonly TimeSpan _echoTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>Initializes a check of an address.</summary>
@@ -50,7 +50,7 @@ public sealed class PingHealthCheck : IVrrpHealthCheck
         using var ping = new Ping();
         try
         {
-            PingReply reply = await ping.SendPingAsync(Address, _echoTimeout, s_payload, null, cancellationToken).ConfigureAwait(false);
+            PingReply reply = await ping.SendPingAsync(Address, _echoTimeout, buffer: null, options: null, cancellationToken).ConfigureAwait(false);
             return reply.Status == IPStatus.Success
                 ? VrrpCheckResult.Success($"echo reply from {Address}")
                 : VrrpCheckResult.Failure($"no echo reply from {Address}: {reply.Status}");
@@ -58,6 +58,11 @@ public sealed class PingHealthCheck : IVrrpHealthCheck
         catch (PingException exception)
         {
             return VrrpCheckResult.Failure($"cannot ping {Address}: {exception.InnerException?.Message ?? exception.Message}");
+        }
+        catch (PlatformNotSupportedException exception)
+        {
+            // No raw ICMP socket and no usable ping program: the check fails, it never throws into the scheduler.
+            return VrrpCheckResult.Failure($"cannot ping {Address}: {exception.Message}");
         }
     }
 }

@@ -4,8 +4,9 @@ namespace Vrrp.Notifications;
 
 /// <summary>
 /// Hears every state change of the routers it is given to, in order, after the protocol has acted, and (when it
-/// wants them) their discarded packets and failed sends. Called on the router's event path: an implementation must
-/// return at once (queue the work) and must not throw.
+/// wants them) their discarded packets, failed sends and failed actions. Called off the protocol loop, on the router's
+/// <see cref="VrrpActionRunner"/>, one call at a time per router: a slow notifier delays no advertisement, but holds
+/// up that router's later notifications and address changes. An exception is caught and counted.
 /// </summary>
 /// <remarks>
 /// One notifier serves every router of a host: giving it to each router's constructor costs the router one
@@ -19,7 +20,10 @@ public interface IVrrpNotifier
     /// <param name="change">The change.</param>
     void OnStateChanged(VirtualRouter router, in StateChange change);
 
-    /// <summary>A router discarded a received packet (counted in its <see cref="VirtualRouter.Statistics"/> already).</summary>
+    /// <summary>
+    /// A router discarded a received packet (counted in its <see cref="VirtualRouter.Statistics"/> already). Discards
+    /// that arrive while the router's earlier ones wait to be told are told once per reason.
+    /// </summary>
     /// <param name="router">The router.</param>
     /// <param name="reason">Why.</param>
     void OnPacketDiscarded(VirtualRouter router, VrrpPacketStatus reason)
@@ -29,6 +33,14 @@ public interface IVrrpNotifier
     /// <summary>A router's transport could not send an advertisement.</summary>
     /// <param name="router">The router.</param>
     void OnSendFailed(VirtualRouter router)
+    {
+    }
+
+    /// <summary>A router's seam threw: its address manager or announcer (the router is then in Fault for a while), or a notifier or handler.</summary>
+    /// <param name="router">The router.</param>
+    /// <param name="seam">Which seam: "address manager", "announcer", "state-change handler" or "discard notifier".</param>
+    /// <param name="exception">What it threw.</param>
+    void OnActionFailed(VirtualRouter router, string seam, Exception exception)
     {
     }
 }

@@ -69,5 +69,21 @@ public static class VrrpNotifiers
                 }
             }
         }
+
+        public void OnActionFailed(VirtualRouter router, string seam, Exception exception)
+        {
+            foreach (IVrrpNotifier notifier in notifiers)
+            {
+                try
+                {
+                    notifier.OnActionFailed(router, seam, exception);
+                }
+#pragma warning disable CA1031 // as above
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
+        }
     }
 }

@@ -35,4 +35,13 @@ public enum StateChangeReason : byte
 
     /// <summary>Another member of the router's sync group changed state, and this one followed.</summary>
     SyncGroup,
+
+    /// <summary>
+    /// The address manager or the announcer threw while carrying out a transition: the router holds Fault (so that
+    /// a master without its addresses hands over) for <see cref="VirtualRouter.ActionFaultHold"/>, then tries again.
+    /// </summary>
+    ActionFailed,
+
+    /// <summary>The hold after a failed action ended: the router leaves Fault as after startup.</summary>
+    ActionRecovered,
 }

@@ -23,6 +23,7 @@ internal sealed class VrrpStateMachine
     private byte _basePriority;
     private bool _interfaceDown;
     private bool _checkFault;
+    private bool _actionFault;
     private bool _syncFault;
     private bool _preemptDelayPending;
     private bool _masterReleased;
@@ -61,10 +62,10 @@ internal sealed class VrrpStateMachine
     /// <summary>In Backup, whether the last advertisement came from a master this router accepts (it reset the down timer).</summary>
     public bool HearsMaster { get; private set; }
 
-    public bool InFault => _interfaceDown || _checkFault || _syncFault;
+    public bool InFault => _interfaceDown || _checkFault || _actionFault || _syncFault;
 
-    /// <summary>In Fault, or would be, for a reason of this router's own: its interface, or a weight-0 check.</summary>
-    public bool HasOwnFault => _interfaceDown || _checkFault;
+    /// <summary>In Fault, or would be, for a reason of this router's own: its interface, a weight-0 check, or a failed action.</summary>
+    public bool HasOwnFault => _interfaceDown || _checkFault || _actionFault;
 
     public StateMachineSettings Settings => _settings;
 
@@ -297,6 +298,9 @@ internal sealed class VrrpStateMachine
     /// <summary>A weight-0 tracked check failed or recovered.</summary>
     public void SetCheckFault(bool failing) => SetFault(ref _checkFault, failing, failing ? StateChangeReason.CheckFailed : StateChangeReason.CheckRecovered);
 
+    /// <summary>Adding or removing the addresses, or announcing them, threw (or the hold after it ended).</summary>
+    public void SetActionFault(bool failing) => SetFault(ref _actionFault, failing, failing ? StateChangeReason.ActionFailed : StateChangeReason.ActionRecovered);
+
     /// <summary>Another member of the sync group is in Fault (or no longer is).</summary>
     public void SetSyncGroupFault(bool failing) => SetFault(ref _syncFault, failing, StateChangeReason.SyncGroup);
 
@@ -414,7 +418,7 @@ internal sealed class VrrpStateMachine
     {
         if (InFault)
         {
-            Transition(VrrpState.Fault, _interfaceDown ? StateChangeReason.InterfaceDown : _checkFault ? StateChangeReason.CheckFailed : StateChangeReason.SyncGroup);
+            Transition(VrrpState.Fault, _interfaceDown ? StateChangeReason.InterfaceDown : _checkFault ? StateChangeReason.CheckFailed : _actionFault ? StateChangeReason.ActionFailed : StateChangeReason.SyncGroup);
             return;
         }
 

@@ -34,11 +34,11 @@ internal sealed class RehearsalLink : IVirtualAddressManager, IAddressAnnouncer
         }
     }
 
-    public void AddAddresses(VirtualRouter router)
+    public void AddAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
     {
     }
 
-    public void RemoveAddresses(VirtualRouter router)
+    public void RemoveAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
     {
     }
 

@@ -77,7 +77,7 @@ public static class VrrpWarmup
                 AuthenticationPassword = authentication == VrrpAuthenticationType.None ? null : "rehearse",
             };
             options.VirtualAddresses.Add(family == AddressFamily.InterNetworkV6 ? "fe80::100/64" : "198.51.100.100/24");
-            var router = new VirtualRouter(options, transport, link, link, clock);
+            var router = new VirtualRouter(options, transport, link, link, clock, notifier: null, VrrpActionRunner.Inline);
             router.StateChanged += (_, change) => changes.Add((name, change));
             return router;
         }

@@ -44,10 +44,10 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     public string? LastError { get; private set; }
 
     /// <inheritdoc/>
-    public void AddAddresses(VirtualRouter router)
+    public void AddAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
     {
         ArgumentNullException.ThrowIfNull(router);
-        IReadOnlyList<VirtualAddress> addresses = router.VirtualAddresses;
+        ArgumentNullException.ThrowIfNull(addresses);
         for (int i = 0; i < addresses.Count; i++)
         {
             Request(NetlinkAddressMessage.RTM_NEWADDR, router.Interface, addresses[i]);
@@ -55,10 +55,10 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     }
 
     /// <inheritdoc/>
-    public void RemoveAddresses(VirtualRouter router)
+    public void RemoveAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
     {
         ArgumentNullException.ThrowIfNull(router);
-        IReadOnlyList<VirtualAddress> addresses = router.VirtualAddresses;
+        ArgumentNullException.ThrowIfNull(addresses);
         for (int i = 0; i < addresses.Count; i++)
         {
             Request(NetlinkAddressMessage.RTM_DELADDR, router.Interface, addresses[i]);

@@ -12,7 +12,8 @@ public static class InMemoryVrrpBuilderExtensions
     /// <summary>
     /// Puts the host's routers on <paramref name="network"/>: each <see cref="Vrrp.VirtualRouterOptions.Interface"/>
     /// names a host of the network (added when missing), a <see cref="FakeAddressManager"/> records the addresses and
-    /// announcements, and the network's clock becomes the host's <see cref="TimeProvider"/> unless one is registered.
+    /// announcements, the network's clock becomes the host's <see cref="TimeProvider"/> unless one is registered, and
+    /// the routers' actions run inline (<see cref="InlineActionRunner"/>) unless another runner is registered.
     /// </summary>
     /// <param name="builder">The builder <c>AddVrrp()</c> returned.</param>
     /// <param name="network">The network; the caller owns it.</param>
@@ -24,6 +25,7 @@ public static class InMemoryVrrpBuilderExtensions
         IServiceCollection services = builder.Services;
         services.Replace(ServiceDescriptor.Singleton<IVrrpTransportFactory>(new InMemoryTransportFactory(network)));
         services.TryAddSingleton(network.TimeProvider);
+        services.TryAddSingleton<Vrrp.VrrpActionRunner>(InlineActionRunner.Instance);
         services.TryAddSingleton(sp => new FakeAddressManager(sp.GetService<TimeProvider>()));
         services.TryAddSingleton<IVirtualAddressManager>(sp => sp.GetRequiredService<FakeAddressManager>());
         services.TryAddSingleton<IAddressAnnouncer>(sp => sp.GetRequiredService<FakeAddressManager>());

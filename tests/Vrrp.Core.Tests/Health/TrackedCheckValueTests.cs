@@ -89,11 +89,11 @@ public sealed class TrackedCheckValueTests
     {
         public static readonly NullAddresses Instance = new();
 
-        public void AddAddresses(VirtualRouter router)
+        public void AddAddresses(VirtualRouter router, IReadOnlyList<Vrrp.Addressing.VirtualAddress> addresses)
         {
         }
 
-        public void RemoveAddresses(VirtualRouter router)
+        public void RemoveAddresses(VirtualRouter router, IReadOnlyList<Vrrp.Addressing.VirtualAddress> addresses)
         {
         }
 

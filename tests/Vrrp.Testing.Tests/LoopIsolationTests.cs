@@ -1,0 +1,276 @@
+using System.Net.Sockets;
+using Vrrp.Addressing;
+using Vrrp.Notifications;
+using Vrrp.Protocol;
+
+namespace Vrrp.Testing.Tests;
+
+/// <summary>
+/// The protocol loop never waits on user code or on a seam: handlers, address managers and announcers run off it
+/// (RFC 9568 §6.4.2's advertisements keep their rhythm whatever the host is doing), and a seam that throws is
+/// counted and shows as Fault, never as a silent dead router.
+/// </summary>
+public sealed class LoopIsolationTests : IDisposable
+{
+    private static readonly TimeSpan s_interval = TimeSpan.FromMilliseconds(100);
+    private readonly VirtualClock _clock = new();
+    private readonly InMemoryNetwork _network;
+    private readonly InMemoryHost _host;
+    private readonly List<VirtualRouter> _routers = [];
+    private readonly ManualResetEventSlim _release = new();
+
+    public LoopIsolationTests()
+    {
+        _network = new InMemoryNetwork(_clock);
+        _host = _network.AddHost("a");
+        _network.AddHost("listener"); // hears the adverts, so that each is in the frame log
+    }
+
+    [Fact]
+    public void A_state_change_handler_that_never_returns_delays_no_advertisement_of_its_router_or_another()
+    {
+        // Input: two routers alone on a link, actions on the thread pool; router 1's StateChanged handler blocks until
+        // the test ends. The clock moves 10 s.
+        // Expected: the clock moved while the handler was still blocked; both routers are Master and sent one advert
+        // every 100 ms from their takeover on; once released, router 1's notifications arrive in order.
+        VirtualRouter stuck = AddRouter(1), other = AddRouter(2);
+        var seen = new List<StateChange>();
+        using var entered = new ManualResetEventSlim();
+        bool returned = false;
+        stuck.StateChanged += (_, change) =>
+        {
+            lock (seen)
+            {
+                seen.Add(change);
+            }
+
+            entered.Set();
+            _release.Wait(TimeSpan.FromSeconds(30));
+            Volatile.Write(ref returned, true);
+        };
+        StartAll();
+
+        _clock.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), "the handler ran");
+        Assert.False(Volatile.Read(ref returned), "the clock moved on while the handler was blocked");
+        AssertAdvertisedEveryInterval(stuck);
+        AssertAdvertisedEveryInterval(other);
+
+        _release.Set();
+        WaitForActions(stuck);
+        Assert.Equal(stuck.GetHistory(), seen);
+    }
+
+    [Fact]
+    public void An_address_manager_that_never_returns_delays_no_advertisement()
+    {
+        // Input: router 1's address manager blocks in AddAddresses until the test ends; router 2's returns at once.
+        // Expected: the clock moved 10 s while the manager was blocked; both routers advertised every 100 ms.
+        var manager = new BlockingAddressManager(_release, blockVirtualRouterId: 1);
+        VirtualRouter stuck = AddRouter(1, manager), other = AddRouter(2, manager);
+        StartAll();
+
+        _clock.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.True(manager.Blocked.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), "the manager was called");
+        Assert.False(manager.Returned, "the clock moved on while the manager was blocked");
+        AssertAdvertisedEveryInterval(stuck);
+        AssertAdvertisedEveryInterval(other);
+        _release.Set();
+    }
+
+    [Fact]
+    public void An_announcer_that_throws_puts_its_router_in_Fault_counts_it_and_the_other_routers_go_on()
+    {
+        // Input: router 1's announcer throws; actions run inline on the virtual clock. 10 s.
+        // Expected: router 1 went Master, failed to announce, entered Fault (reason ActionFailed), left it after
+        // ActionFaultHold and tried again, each failure counted; router 2 stayed Master, advertising every 100 ms.
+        var announcer = new ThrowingAnnouncer(throwFor: 1);
+        VirtualRouter failing = AddRouter(1, announcer: announcer, runner: InlineActionRunner.Instance);
+        VirtualRouter other = AddRouter(2, announcer: announcer, runner: InlineActionRunner.Instance);
+        StartAll();
+
+        _clock.Advance(TimeSpan.FromSeconds(10));
+
+        StateChange[] history = failing.GetHistory();
+        Assert.True(history.Length > 3, string.Join("; ", history.Select(c => $"{c.From}->{c.To} {c.Reason}")));
+        Assert.Contains(history, c => c.From == VrrpState.Master && c.To == VrrpState.Fault && c.Reason == StateChangeReason.ActionFailed);
+        Assert.Contains(history, c => c.From == VrrpState.Fault && c.Reason == StateChangeReason.ActionRecovered);
+        long masterTerms = history.Count(c => c.To == VrrpState.Master);
+        Assert.True(masterTerms >= 2, $"it tried again after the hold: {masterTerms} master terms");
+        Assert.Equal(masterTerms, failing.Statistics.ActionFailures);
+        Assert.Equal(VrrpState.Master, other.State);
+        Assert.Equal(0, other.Statistics.ActionFailures);
+        AssertAdvertisedEveryInterval(other);
+    }
+
+    [Fact]
+    public void A_handler_that_throws_is_counted_and_the_router_goes_on()
+    {
+        // Input: a StateChanged handler that always throws; inline actions; 5 s.
+        // Expected: the router is Master, advertising; each change's failure is counted; a notifier hears of it.
+        var failures = new List<string>();
+        var notifier = new RecordingNotifier(failures);
+        VirtualRouter router = AddRouter(1, runner: InlineActionRunner.Instance, notifier: notifier);
+        router.StateChanged += (_, _) => throw new InvalidOperationException("handler bug");
+        StartAll();
+
+        _clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(VrrpState.Master, router.State);
+        Assert.Equal(2, router.Statistics.NotifierFailures); // Initialize->Backup, Backup->Master
+        Assert.Equal(["state-change handler", "state-change handler"], failures);
+        AssertAdvertisedEveryInterval(router);
+    }
+
+    [Fact]
+    public void Notifications_of_a_flapping_router_arrive_in_order_when_actions_run_on_the_thread_pool()
+    {
+        // Input: a master and a backup; the backup's priority moves above and below the master's 26 times (it
+        // preempts, then the master preempts back); a handler that takes a little real time per change.
+        // Expected: the handler saw exactly the router's history, in order.
+        VirtualRouter master = AddRouter(1, priority: 150);
+        InMemoryHost second = _network.AddHost("b");
+        VirtualRouter flapper = AddRouter(1, priority: 100, host: second);
+        var seen = new List<StateChange>();
+        flapper.StateChanged += (_, change) =>
+        {
+            Thread.SpinWait(2000);
+            lock (seen)
+            {
+                seen.Add(change);
+            }
+        };
+        StartAll();
+        _clock.Advance(TimeSpan.FromSeconds(2));
+
+        for (int i = 0; i < 26; i++)
+        {
+            flapper.SetPriority(i % 2 == 0 ? 200 : 100); // at 100, the master (150) preempts back
+            _clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        WaitForActions(flapper);
+        Assert.Equal(VrrpState.Master, master.State);
+        Assert.True(seen.Count > 20, $"{seen.Count} changes");
+        Assert.Equal(flapper.GetHistory(), seen); // fewer than the history's 64
+        Assert.Equal(0, flapper.Statistics.NotificationsDropped);
+    }
+
+    public void Dispose()
+    {
+        _release.Set();
+        foreach (VirtualRouter router in _routers)
+        {
+            router.Dispose();
+        }
+
+        _network.Dispose();
+        _release.Dispose();
+    }
+
+    private static void WaitForActions(VirtualRouter router)
+    {
+        // Real time: the actions run on pool threads. A bound, not a measurement.
+        Assert.True(SpinWait.SpinUntil(() => router.PendingActions == 0, TimeSpan.FromSeconds(30)), "the router's actions drained");
+    }
+
+    private VirtualRouter AddRouter(
+        byte vrid,
+        IVirtualAddressManager? manager = null,
+        IAddressAnnouncer? announcer = null,
+        VrrpActionRunner? runner = null,
+        IVrrpNotifier? notifier = null,
+        int priority = 100,
+        InMemoryHost? host = null)
+    {
+        var options = new VirtualRouterOptions
+        {
+            Name = $"VR{vrid}",
+            Interface = "lab0",
+            VirtualRouterId = vrid,
+            Priority = priority,
+            AdvertisementInterval = s_interval,
+        };
+        options.VirtualAddresses.Add($"198.51.100.{100 + vrid}/24");
+        var router = new VirtualRouter(
+            options,
+            (host ?? _host).GetTransport(AddressFamily.InterNetwork),
+            manager ?? NullAddressManager.Instance,
+            announcer ?? NullAddressManager.Instance,
+            _clock,
+            notifier,
+            runner ?? VrrpActionRunner.ThreadPool);
+        _routers.Add(router);
+        return router;
+    }
+
+    private void StartAll()
+    {
+        foreach (VirtualRouter router in _routers)
+        {
+            router.Start();
+        }
+    }
+
+    // From its last takeover on, the router's adverts left exactly one interval apart, up to now.
+    private void AssertAdvertisedEveryInterval(VirtualRouter router)
+    {
+        Assert.Equal(VrrpState.Master, router.State);
+        DateTimeOffset since = router.GetHistory().Last(c => c.To == VrrpState.Master).Timestamp;
+        DateTimeOffset[] sent = [.. _network.GetFrameLog()
+            .Where(f => f.From == "a" && f.To == "listener" && f.VirtualRouterId == router.VirtualRouterId && f.Time >= since)
+            .Select(f => f.Time)];
+        Assert.True(sent.Length >= 10, $"{router.Name}: {sent.Length} adverts since {since:O}");
+        for (int i = 1; i < sent.Length; i++)
+        {
+            Assert.Equal(s_interval, sent[i] - sent[i - 1]);
+        }
+
+        Assert.True(_clock.GetUtcNow() - sent[^1] < s_interval, $"{router.Name}: the last advert left at {sent[^1]:O}");
+    }
+
+    private sealed class BlockingAddressManager(ManualResetEventSlim release, byte blockVirtualRouterId) : IVirtualAddressManager
+    {
+        private volatile bool _returned;
+
+        public ManualResetEventSlim Blocked { get; } = new();
+
+        public bool Returned => _returned;
+
+        public void AddAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
+        {
+            if (router.VirtualRouterId == blockVirtualRouterId)
+            {
+                Blocked.Set();
+                release.Wait(TimeSpan.FromSeconds(30));
+                _returned = true;
+            }
+        }
+
+        public void RemoveAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
+        {
+        }
+    }
+
+    private sealed class ThrowingAnnouncer(byte throwFor) : IAddressAnnouncer
+    {
+        public void Announce(VirtualRouter router, int repeat)
+        {
+            if (router.VirtualRouterId == throwFor)
+            {
+                throw new IOException("the packet socket is gone");
+            }
+        }
+    }
+
+    private sealed class RecordingNotifier(List<string> failures) : IVrrpNotifier
+    {
+        public void OnStateChanged(VirtualRouter router, in StateChange change)
+        {
+        }
+
+        public void OnActionFailed(VirtualRouter router, string seam, Exception exception) => failures.Add(seam);
+    }
+}
