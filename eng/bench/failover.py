@@ -12,7 +12,7 @@ reads the capture back with tshark:
   fault -> client reach      from the fault to the first echo reply carrying n2's MAC (10 ms ping resolution)
 
 The fault time is taken just before the kill(2) or the `ip link set down` call. Needs root, iproute2, tcpdump,
-tshark, ping and keepalived; builds nothing: run `dotnet build -c Release samples/Vrrp.Daemon` first.
+tshark, ping and keepalived; builds nothing: run `dotnet build -c Release src/Vrrp.Daemon` first.
 
 Safety: everything runs in namespaces named vrrpb-<pid>-*, in 198.51.100.0/24 on interfaces named lab0; no route
 leads out; the daemons run with --require-netns; only processes this script started are signalled, by pid; the lab
@@ -38,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lab import Lab, run  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-VRRPD = os.environ.get("VRRPD", os.path.join(ROOT, "samples", "Vrrp.Daemon", "bin", "Release", "net10.0", "vrrpd.dll"))
+VRRPD = os.environ.get("VRRPD", os.path.join(ROOT, "src", "Vrrp.Daemon", "bin", "Release", "net10.0", "vrrpd.dll"))
 VIP = "198.51.100.100"
 N1, N2 = "198.51.100.11", "198.51.100.12"
 N2_MAC = "02:00:00:00:00:0c"
@@ -188,7 +188,7 @@ def main():
     if os.geteuid() != 0:
         sys.exit("needs root: it creates network namespaces")
     if not os.path.exists(VRRPD):
-        sys.exit(f"{VRRPD} not found: run 'dotnet build -c Release samples/Vrrp.Daemon' first")
+        sys.exit(f"{VRRPD} not found: run 'dotnet build -c Release src/Vrrp.Daemon' first")
     # SIGTERM unwinds like Ctrl-C, so every lab is removed on the way out.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     Lab.remove_stale("vrrpb")

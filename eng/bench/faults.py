@@ -30,8 +30,8 @@ ARP and scheduling on a loaded 2-core VM). For a restart it counts from the daem
 .NET start-up is not the protocol.
 
 Needs root, iproute2 (ip, tc with netem: the sch_netem module), nftables (`DEBIAN_FRONTEND=noninteractive apt-get
-install -y nftables` if `nft` is missing) and ping. Builds nothing: run `dotnet build -c Release samples/Vrrp.Daemon`
-and `dotnet build -c Release samples/Vrrp.Control` first. Exits 1 on any violation; a violation line carries the
+install -y nftables` if `nft` is missing) and ping. Builds nothing: run `dotnet build -c Release src/Vrrp.Daemon`
+and `dotnet build -c Release src/Vrrp.Control` first. Exits 1 on any violation; a violation line carries the
 seed, the fault's number and its time into the run, so `--seed` replays the same sequence of faults (timings on a
 shared machine will differ).
 
@@ -61,8 +61,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lab import Lab, mac_of, run  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-VRRPD = os.environ.get("VRRPD", os.path.join(ROOT, "samples", "Vrrp.Daemon", "bin", "Release", "net10.0", "vrrpd.dll"))
-VRRPCTL = os.environ.get("VRRPCTL", os.path.join(ROOT, "samples", "Vrrp.Control", "bin", "Release", "net10.0", "vrrpctl.dll"))
+VRRPD = os.environ.get("VRRPD", os.path.join(ROOT, "src", "Vrrp.Daemon", "bin", "Release", "net10.0", "vrrpd.dll"))
+VRRPCTL = os.environ.get("VRRPCTL", os.path.join(ROOT, "src", "Vrrp.Control", "bin", "Release", "net10.0", "vrrpctl.dll"))
 VIP = "198.51.100.100"
 INTERVAL = 0.1
 NODES = {"n1": 100, "n2": 90, "n3": 80}
@@ -345,8 +345,8 @@ def main():
         sys.exit("needs root: it creates network namespaces")
     for path in (VRRPD, VRRPCTL):
         if not os.path.exists(path):
-            sys.exit(f"{path} not found: run 'dotnet build -c Release samples/Vrrp.Daemon' and "
-                     "'dotnet build -c Release samples/Vrrp.Control' first")
+            sys.exit(f"{path} not found: run 'dotnet build -c Release src/Vrrp.Daemon' and "
+                     "'dotnet build -c Release src/Vrrp.Control' first")
     if "drop" in args.faults and subprocess.run(["which", "nft"], stdout=subprocess.DEVNULL).returncode != 0:
         sys.exit("nft not found: DEBIAN_FRONTEND=noninteractive apt-get install -y nftables")
     # SIGTERM unwinds like Ctrl-C, so the lab is removed on the way out.

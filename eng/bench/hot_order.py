@@ -4,7 +4,7 @@
 At one router a master's advert costs ~100 µs of CPU, most of it in the kernel; of the user-space part much is the
 cost of coming back to cold caches after each sleep: every 4 KiB page of code the timer path touches is a TLB miss,
 and the compiler scattered that path's ~40 methods over ~20 pages. ILC places methods in the order a file names them
-(IlcOrderFile, which samples/Vrrp.Daemon sets when PublishAot is true). This script writes that file from a profile:
+(IlcOrderFile, which src/Vrrp.Daemon sets when PublishAot is true). This script writes that file from a profile:
 
   1. a lab (a bridge namespace, hosts m and b in 198.51.100.0/24, no route out) with vrrpd on both, one router each
      at 10 ms: m master (priority 100), b backup (priority 50), so both the send and the receive path run;
@@ -16,7 +16,7 @@ and the compiler scattered that path's ~40 methods over ~20 pages. ILC places me
 --check BINARY.dbg lists the names in the order file that the binary has no method for (renamed or inlined since the
 file was made), without a lab; it exits 1 if any are missing.
 
-usage: sudo eng/bench/hot_order.py --vrrpd /tmp/vrrpd-aot/vrrpd [--seconds 20] [--out samples/Vrrp.Daemon/hot-path.order]
+usage: sudo eng/bench/hot_order.py --vrrpd /tmp/vrrpd-aot/vrrpd [--seconds 20] [--out src/Vrrp.Daemon/hot-path.order]
        eng/bench/hot_order.py --check /tmp/vrrpd-aot/vrrpd.dbg
 """
 import argparse
@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lab import Lab  # noqa: E402
 from scale import ROOT, keepalived_conf  # noqa: E402
 
-ORDER = os.path.join(ROOT, "samples", "Vrrp.Daemon", "hot-path.order")
+ORDER = os.path.join(ROOT, "src", "Vrrp.Daemon", "hot-path.order")
 NOT_ILCS = ("Rhp", "Pal", "SystemNative_", "minipal_", "__")
 
 

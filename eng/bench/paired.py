@@ -22,7 +22,7 @@ gives each side's median (min–max), the median ratio, and in how many windows 
 order of sampling alternates from window to window; nothing is queried during a window (no control socket).
 
 Needs root, iproute2, keepalived, and a vrrpd: --vrrpd PATH (a published NativeAOT executable), or the JIT build
-(run `dotnet build -c Release samples/Vrrp.Daemon`). --vrrpd LABEL=PATH, given more than once, measures several
+(run `dotnet build -c Release src/Vrrp.Daemon`). --vrrpd LABEL=PATH, given more than once, measures several
 builds the same way, each in its own lab: a comparison of builds under the same conditions. Same addresses and
 safety as scale.py: namespaces vrrpp-<pid>-*, interfaces lab0, 198.51.100.0/24 only, no route out, vrrpd with
 --require-netns, only our own pids signalled, every lab removed on exit, also on failure, Ctrl-C or SIGTERM.
@@ -280,7 +280,7 @@ def main():
     if os.geteuid() != 0:
         sys.exit("needs root: it creates network namespaces")
     if any(path is None for _, path in builds(args)) and not os.path.exists(VRRPD):
-        sys.exit(f"{VRRPD} not found: run 'dotnet build -c Release samples/Vrrp.Daemon', or give --vrrpd")
+        sys.exit(f"{VRRPD} not found: run 'dotnet build -c Release src/Vrrp.Daemon', or give --vrrpd")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     Lab.remove_stale(PREFIX)
     rng = random.Random(args.seed)

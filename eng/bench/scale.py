@@ -36,8 +36,8 @@ several steady windows back to back. For each window:
 Memory per added router is (RSS_N − RSS_1)/(N − 1), from the medians. With --aot PATH it also runs a published
 NativeAOT (or trimmed) vrrpd at the sizes given by --aot-sizes (memory only matters there; CPU is reported too).
 
-Needs root, iproute2 and keepalived; builds nothing: run `dotnet build -c Release samples/Vrrp.Daemon` and
-`dotnet build -c Release samples/Vrrp.Control` first.
+Needs root, iproute2 and keepalived; builds nothing: run `dotnet build -c Release src/Vrrp.Daemon` and
+`dotnet build -c Release src/Vrrp.Control` first.
 
 Addresses: IPv4 198.51.100.0/24 only. The node m is 198.51.100.254/24; router VRID v carries 198.51.100.((v−1) mod 253
 + 1)/24, so VRIDs 254 and 255 reuse the addresses of VRIDs 1 and 2 (a /24 holds 256 addresses, not 255 + the node's
@@ -67,8 +67,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lab import Lab, run  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-VRRPD = os.environ.get("VRRPD", os.path.join(ROOT, "samples", "Vrrp.Daemon", "bin", "Release", "net10.0", "vrrpd.dll"))
-VRRPCTL = os.environ.get("VRRPCTL", os.path.join(ROOT, "samples", "Vrrp.Control", "bin", "Release", "net10.0", "vrrpctl.dll"))
+VRRPD = os.environ.get("VRRPD", os.path.join(ROOT, "src", "Vrrp.Daemon", "bin", "Release", "net10.0", "vrrpd.dll"))
+VRRPCTL = os.environ.get("VRRPCTL", os.path.join(ROOT, "src", "Vrrp.Control", "bin", "Release", "net10.0", "vrrpctl.dll"))
 NODE = "198.51.100.254"
 TICKS = os.sysconf("SC_CLK_TCK")
 PREFIX = "vrrps"
@@ -282,7 +282,7 @@ def main():
         sys.exit("needs root: it creates network namespaces")
     for path in (VRRPD, VRRPCTL):
         if not os.path.exists(path):
-            sys.exit(f"{path} not found: run 'dotnet build -c Release' on samples/Vrrp.Daemon and samples/Vrrp.Control first")
+            sys.exit(f"{path} not found: run 'dotnet build -c Release' on src/Vrrp.Daemon and src/Vrrp.Control first")
     # SIGTERM unwinds like Ctrl-C, so every lab is removed on the way out.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     Lab.remove_stale(PREFIX)

@@ -3,7 +3,7 @@ using System.Globalization;
 
 namespace Vrrp.Linux.Tests;
 
-/// <summary>Starts vrrpd (samples/Vrrp.Daemon) in a lab namespace with a generated configuration.</summary>
+/// <summary>Starts vrrpd (src/Vrrp.Daemon) in a lab namespace with a generated configuration.</summary>
 internal static class Daemon
 {
     public const string VirtualAddress = "198.51.100.100";

@@ -7,15 +7,25 @@ using Vrrp.Control;
 using Vrrp.Keepalived;
 using VrrpDaemon;
 
-// vrrpd [-f] CONFIG [--check] [--require-netns] [--control PATH | --no-control] [--state-file PATH]
-// CONFIG is a keepalived.conf (its VRRP part), or a JSON file (*.json) of VirtualRouterOptions entries.
 // Runs the configured virtual routers; SIGTERM or SIGINT stops them gracefully (priority 0, addresses removed);
-// SIGHUP reloads the file, restarting only the routers whose configuration changed. --check validates the file
-// and prints its warnings and errors without running anything, like `keepalived -t`. vrrpctl talks to the
-// control socket (default /run/vrrpd.sock).
-const string Usage = "usage: vrrpd [-f] CONFIG [--check] [--require-netns] [--control PATH | --no-control] [--state-file PATH]";
+// SIGHUP reloads the file, restarting only the routers whose configuration changed.
+const string Usage = """
+    usage: vrrpd [-f] [CONFIG] [--check] [--require-netns] [--control PATH | --no-control] [--state-file PATH]
+      CONFIG, -f PATH, --use-file PATH
+                        a keepalived.conf (its VRRP part) or a JSON file (*.json) of VirtualRouterOptions entries;
+                        default /etc/keepalived/keepalived.conf
+      -t, --check       check the file and print its warnings and errors (file:line), like keepalived -t; run nothing;
+                        exit 0 when valid, 1 when not
+      --require-netns   refuse to run outside a network namespace made with 'ip netns add' (for labs and tests)
+      --control PATH    serve vrrpctl on this Unix socket (default: /run/vrrpd.sock in the host's network namespace,
+                        /run/vrrpd.net-INODE.sock in any other)
+      --no-control      serve no control socket
+      --state-file PATH keep keepalived-style state lines (INSTANCE "VI_1" MASTER 100) in this file
+      -h, --help        this text
+    signals: SIGTERM, SIGINT stop gracefully (priority 0, addresses removed); SIGHUP reloads the file
+    """;
 string? configPath = null;
-string? controlPath = "/run/vrrpd.sock";
+string? controlPath = DefaultControlSocket.Path;
 string? stateFile = null;
 bool check = false, requireNetns = false;
 for (int i = 0; i < args.Length; i++)
@@ -40,6 +50,9 @@ for (int i = 0; i < args.Length; i++)
         case "--state-file" when i + 1 < args.Length:
             stateFile = args[++i];
             break;
+        case "-h" or "--help":
+            Console.WriteLine(Usage);
+            return 0;
         case string path when !path.StartsWith('-') && configPath is null:
             configPath = path;
             break;

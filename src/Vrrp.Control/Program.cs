@@ -5,7 +5,20 @@ using System.Text.Json;
 
 // vrrpctl [--socket PATH] [--json] status [NAME] | demote NAME | promote NAME | process
 // Talks to vrrpd's control socket: one command line out, one JSON line back.
-string socketPath = "/run/vrrpd.sock";
+const string Usage = """
+    usage: vrrpctl [--socket PATH] [--json] [--timeout SECONDS] COMMAND
+      status [NAME]     each router's state, priorities, master and counters (one router with NAME)
+      demote NAME       hand mastership over now: the router's priority drops to 1
+      promote NAME      undo demote: the configured priority again
+      process           vrrpd's own figures: memory, threads, collections
+      --socket PATH     vrrpd's control socket (default: /run/vrrpd.sock in the host's network namespace,
+                        /run/vrrpd.net-INODE.sock in any other, the same default vrrpd takes)
+      --json            print vrrpd's JSON answer as it is
+      --timeout SECONDS give up when vrrpd does not answer within this time (default 5)
+      -h, --help        this text
+    """;
+string socketPath = Vrrp.Control.DefaultControlSocket.Path;
+TimeSpan timeout = TimeSpan.FromSeconds(5);
 bool raw = false;
 var words = new List<string>();
 for (int i = 0; i < args.Length; i++)
@@ -18,6 +31,13 @@ for (int i = 0; i < args.Length; i++)
         case "--json":
             raw = true;
             break;
+        case "--timeout" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0:
+            timeout = TimeSpan.FromSeconds(seconds);
+            i++;
+            break;
+        case "-h" or "--help":
+            Console.WriteLine(Usage);
+            return 0;
         default:
             words.Add(args[i]);
             break;
@@ -26,14 +46,18 @@ for (int i = 0; i < args.Length; i++)
 
 if (words.Count == 0 || words[0] is not ("status" or "demote" or "promote" or "process"))
 {
-    Console.Error.WriteLine("usage: vrrpctl [--socket PATH] [--json] status [NAME] | demote NAME | promote NAME | process");
+    Console.Error.WriteLine(Usage);
     return 2;
 }
 
 string answer;
 try
 {
-    using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+    using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+    {
+        SendTimeout = (int)timeout.TotalMilliseconds,
+        ReceiveTimeout = (int)timeout.TotalMilliseconds, // a vrrpd that accepts and never answers does not hang us
+    };
     socket.Connect(new UnixDomainSocketEndPoint(socketPath));
     using var stream = new NetworkStream(socket);
     stream.Write(Encoding.UTF8.GetBytes(string.Join(' ', words) + "\n"));
