@@ -94,14 +94,8 @@ public sealed class NetworkHealthCheckTests
         Assert.True(result.IsHealthy, result.Description);
     }
 
-    [Fact]
-    public async Task Icmp_echo_to_an_address_that_does_not_answer_is_failing()
-    {
-        // 203.0.113.0/24 is TEST-NET-3 (RFC 5737): documentation only, so nothing answers there (a lab may use TEST-NET-1).
-        var check = new PingHealthCheck(IPAddress.Parse("203.0.113.77")) { EchoTimeout = TimeSpan.FromMilliseconds(200) };
-        VrrpCheckResult result = await check.CheckAsync(TestContext.Current.CancellationToken);
-        Assert.False(result.IsHealthy);
-    }
+    // An echo that nobody answers is tested in a lab namespace (Vrrp.Linux.Tests, PingHealthCheckLabTests): from
+    // here it would leave this machine.
 
     [Fact]
     public void Icmp_echo_timeout_outside_1_ms_to_60_s_is_refused()
