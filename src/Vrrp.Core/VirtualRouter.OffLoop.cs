@@ -144,11 +144,7 @@ public sealed partial class VirtualRouter
     {
         using (EnterEvent())
         {
-            if (!_running)
-            {
-                return;
-            }
-
+            // Cleared even when stopped: a router started again later must not start in a Fault nothing will end.
             bool hadOwnFault = _machine.HasOwnFault;
             _machine.SetActionFault(false);
             if (hadOwnFault != _machine.HasOwnFault)
@@ -280,7 +276,19 @@ public sealed partial class VirtualRouter
                 _handOver = false;
             }
 
-            router._profile.Runner.Run(this);
+            try
+            {
+                router._profile.Runner.Run(this);
+            }
+#pragma warning disable CA1031 // a runner of the user's that throws must not leave the lane scheduled and dead
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                lock (_queue)
+                {
+                    _handOver = true; // still scheduled: the next event that ends hands the lane over again
+                }
+            }
         }
 
         // Under _queue: whether this call made the lane scheduled (and so must hand it over).
@@ -320,58 +328,54 @@ public sealed partial class VirtualRouter
             }
         }
 
+        // One Execute at a time per lane: it is handed to the runner only when _scheduled turns true, and _scheduled
+        // turns false only here, when the queue is empty, in the same lock that clears _runningOn.
         public void Execute()
         {
-            Thread? previous = _runningOn; // an inline runner may enter again from an action it runs
-            _runningOn = Thread.CurrentThread;
-            try
+            lock (_queue)
             {
-                while (true)
+                _runningOn = Thread.CurrentThread;
+            }
+
+            while (true)
+            {
+                PendingAction action = default;
+                uint discards;
+                bool sendFailed;
+                bool hasAction;
+                lock (_queue)
                 {
-                    PendingAction action = default;
-                    uint discards;
-                    bool sendFailed;
-                    bool hasAction;
-                    lock (_queue)
+                    hasAction = _queue.TryDequeue(out action);
+                    (discards, _discards) = (_discards, 0);
+                    (sendFailed, _sendFailed) = (_sendFailed, false);
+                    if (!hasAction && discards == 0 && !sendFailed)
                     {
-                        hasAction = _queue.TryDequeue(out action);
-                        (discards, _discards) = (_discards, 0);
-                        (sendFailed, _sendFailed) = (_sendFailed, false);
-                        if (!hasAction && discards == 0 && !sendFailed)
-                        {
-                            if (previous is null)
-                            {
-                                _scheduled = false;
-                                Monitor.PulseAll(_queue);
-                            }
-
-                            return;
-                        }
-                    }
-
-                    if (discards != 0 || sendFailed)
-                    {
-                        router.RunDiscardNotifications(discards, sendFailed);
-                    }
-
-                    if (hasAction)
-                    {
-                        try
-                        {
-                            router.RunAction(action);
-                        }
-#pragma warning disable CA1031 // a seam's failure is counted, reported, and puts the router in Fault: never a dead lane
-                        catch (Exception exception)
-#pragma warning restore CA1031
-                        {
-                            router.OnActionFailed(action, exception);
-                        }
+                        _scheduled = false;
+                        _runningOn = null;
+                        Monitor.PulseAll(_queue);
+                        return;
                     }
                 }
-            }
-            finally
-            {
-                _runningOn = previous;
+
+                if (hasAction)
+                {
+                    try
+                    {
+                        router.RunAction(action);
+                    }
+#pragma warning disable CA1031 // a seam's failure is counted, reported, and puts the router in Fault: never a dead lane
+                    catch (Exception exception)
+#pragma warning restore CA1031
+                    {
+                        router.OnActionFailed(action, exception);
+                    }
+                }
+
+                // After the action taken with them: a discard is never told before a change that came first.
+                if (discards != 0 || sendFailed)
+                {
+                    router.RunDiscardNotifications(discards, sendFailed);
+                }
             }
         }
     }

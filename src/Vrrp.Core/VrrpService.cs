@@ -119,13 +119,17 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
+        VirtualRouter[] routers;
         lock (_gate)
         {
             _disposed = true;
-            foreach (VirtualRouter router in _routers ?? [])
-            {
-                router.Dispose();
-            }
+            routers = _routers ?? [];
+        }
+
+        // Outside the lock: Dispose waits for the router's actions, and a handler among them may ask for a router.
+        foreach (VirtualRouter router in routers)
+        {
+            router.Dispose();
         }
 
         return ValueTask.CompletedTask;

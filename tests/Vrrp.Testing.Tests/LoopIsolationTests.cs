@@ -106,6 +106,27 @@ public sealed class LoopIsolationTests : IDisposable
     }
 
     [Fact]
+    public void A_router_stopped_during_its_action_fault_hold_starts_again_without_the_fault()
+    {
+        // Input: the announcer throws once; the router enters Fault, is stopped during the 1 s hold, and is started
+        // again 2 s later (inline actions, virtual clock).
+        // Expected: after the restart it leaves Initialize for Backup and becomes Master: the stale fault is gone.
+        var announcer = new ThrowingAnnouncer(throwFor: 1, times: 1);
+        VirtualRouter router = AddRouter(1, announcer: announcer, runner: InlineActionRunner.Instance);
+        StartAll();
+        _clock.Advance(TimeSpan.FromMilliseconds(500)); // master after ~0.34 s, then Fault until ~1.34 s
+        Assert.Equal(VrrpState.Fault, router.State);
+
+        router.Stop();
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        router.Start();
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(VrrpState.Master, router.State);
+        Assert.Equal(1, router.Statistics.ActionFailures);
+    }
+
+    [Fact]
     public void A_handler_that_throws_is_counted_and_the_router_goes_on()
     {
         // Input: a StateChanged handler that always throws; inline actions; 5 s.
@@ -254,12 +275,15 @@ public sealed class LoopIsolationTests : IDisposable
         }
     }
 
-    private sealed class ThrowingAnnouncer(byte throwFor) : IAddressAnnouncer
+    private sealed class ThrowingAnnouncer(byte throwFor, int times = int.MaxValue) : IAddressAnnouncer
     {
+        private int _thrown;
+
         public void Announce(VirtualRouter router, int repeat)
         {
-            if (router.VirtualRouterId == throwFor)
+            if (router.VirtualRouterId == throwFor && _thrown < times)
             {
+                _thrown++;
                 throw new IOException("the packet socket is gone");
             }
         }
