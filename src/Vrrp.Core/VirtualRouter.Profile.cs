@@ -39,6 +39,7 @@ public sealed partial class VirtualRouter
         IVrrpNotifier? Notifier,
         TimeProvider Time,
         VrrpActionRunner Runner,
+        VrrpActionRunner NotificationRunner,
         string Interface,
         VrrpVersion Version,
         AddressFamily Family,

@@ -65,7 +65,11 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     /// <param name="announcer">Sends gratuitous ARPs and unsolicited neighbour advertisements.</param>
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> by default.</param>
     /// <param name="notifier">Hears state changes, or <see langword="null"/>.</param>
-    /// <param name="actionRunner">Where address changes, announcements and notifications run, off the protocol loop; <see cref="VrrpActionRunner.ThreadPool"/> by default.</param>
+    /// <param name="actionRunner">
+    /// Where address changes, announcements and notifications run, off the protocol loop. By default address changes
+    /// and announcements run on <see cref="VrrpActionRunner.ThreadPool"/>, and notifiers and handlers on four threads
+    /// of their own, so that listeners stuck on a blocked log cannot starve the thread pool.
+    /// </param>
     /// <exception cref="VrrpConfigurationException">The options are invalid; the message names each field and its range.</exception>
     public VirtualRouter(
         VirtualRouterOptions options,
@@ -109,6 +113,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             notifier,
             timeProvider ?? TimeProvider.System,
             actionRunner ?? VrrpActionRunner.ThreadPool,
+            actionRunner ?? VrrpActionRunner.Listeners,
             string.Intern(options.Interface), // hundreds of routers share a few interface names
             options.Version,
             family,
@@ -654,6 +659,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
         _history[_historyCount % HistoryCapacity] = change;
         _historyCount++;
+        SyncGroup?.OnMemberStateChanged(this, change);
         QueueStateChanged(change);
     }
 

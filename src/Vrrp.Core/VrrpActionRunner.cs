@@ -13,8 +13,13 @@ namespace Vrrp;
 /// </remarks>
 public abstract class VrrpActionRunner
 {
-    /// <summary>Gets the runner that queues work to the .NET thread pool: the default, and the one for production.</summary>
+    /// <summary>Gets the runner that queues work to the .NET thread pool: the default for address changes and announcements.</summary>
     public static VrrpActionRunner ThreadPool { get; } = new ThreadPoolRunner();
+
+    // The default for notifiers and handlers, the user's code: threads of their own, so that listeners stuck on a log
+    // whose pipe stopped draining (every router's at once, behind the console's lock) cannot starve the thread pool
+    // that address changes and the application need. Four: one stuck handler leaves three for the others.
+    internal static VrrpActionRunner Listeners { get; } = new DedicatedThreadsRunner("vrrp-notify", 4);
 
     // The warm-up's rehearsal runs on its own clock, one step at a time, and records the order of changes across
     // routers: it runs the actions at once, as Vrrp.Testing's InlineActionRunner does.
@@ -28,6 +33,43 @@ public abstract class VrrpActionRunner
     {
         protected internal override void Run(IThreadPoolWorkItem work) => work.Execute();
     }
+
+    // Work items wait in a queue; the threads start at the first item and live as long as the process (background).
+#pragma warning disable CA1001 // one instance, as long-lived as the process: nothing to dispose it
+    private sealed class DedicatedThreadsRunner(string name, int threads) : VrrpActionRunner
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<IThreadPoolWorkItem> _work = new();
+        private readonly SemaphoreSlim _available = new(0);
+        private int _started;
+
+        protected internal override void Run(IThreadPoolWorkItem work)
+        {
+            if (Volatile.Read(ref _started) == 0 && Interlocked.Exchange(ref _started, 1) == 0)
+            {
+                for (int i = 0; i < threads; i++)
+                {
+                    new Thread(Loop) { IsBackground = true, Name = $"{name}-{i}" }.Start();
+                }
+            }
+
+            _work.Enqueue(work);
+            _available.Release();
+        }
+
+        private void Loop()
+        {
+            while (true)
+            {
+                _available.Wait();
+                if (_work.TryDequeue(out IThreadPoolWorkItem? work))
+                {
+                    work.Execute();
+                }
+            }
+        }
+    }
+
+#pragma warning restore CA1001
 
     private sealed class ThreadPoolRunner : VrrpActionRunner
     {

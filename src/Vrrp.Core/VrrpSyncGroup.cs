@@ -18,7 +18,6 @@ public sealed class VrrpSyncGroup : IDisposable
 
     private readonly VirtualRouter[] _members;
     private readonly ITimer _timer;
-    private readonly EventHandler<StateChange> _onStateChanged;
     private readonly List<(VirtualRouter Member, StateChange Change)> _pending = [];
     private readonly object _propagating = new();
     private bool _faultsChanged;
@@ -40,7 +39,6 @@ public sealed class VrrpSyncGroup : IDisposable
         }
 
         _timer = (timeProvider ?? TimeProvider.System).CreateTimer(s_propagate, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _onStateChanged = OnStateChanged;
         foreach (VirtualRouter member in _members)
         {
             if (member.SyncGroup is not null)
@@ -51,8 +49,7 @@ public sealed class VrrpSyncGroup : IDisposable
 
         foreach (VirtualRouter member in _members)
         {
-            member.SyncGroup = this;
-            member.StateChanged += _onStateChanged;
+            member.SyncGroup = this; // the member tells the group of its changes on its protocol loop (OnMemberStateChanged)
         }
 
         // Members may be in Fault already (a group made on a reload): work out who must be held from the start.
@@ -71,7 +68,6 @@ public sealed class VrrpSyncGroup : IDisposable
         _timer.Dispose();
         foreach (VirtualRouter member in _members)
         {
-            member.StateChanged -= _onStateChanged;
             member.SyncGroup = null;
 
             // A member held in Fault only for the group's sake must not stay there once the group is gone.
@@ -93,9 +89,11 @@ public sealed class VrrpSyncGroup : IDisposable
         return true;
     }
 
-    private void OnStateChanged(object? sender, StateChange change)
+    // Called by the member on its protocol loop, not through StateChanged: a member's stuck address manager or handler
+    // (which hold up its action lane) must not hold up the group. Queues and wakes the timer: no user code runs.
+    internal void OnMemberStateChanged(VirtualRouter member, in StateChange change)
     {
-        if (change.Reason == StateChangeReason.SyncGroup || sender is not VirtualRouter member)
+        if (change.Reason == StateChangeReason.SyncGroup)
         {
             return; // a change this group caused: following it would echo forever
         }

@@ -4,7 +4,7 @@ namespace Vrrp.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks chosen on the command line, for example <c>--filter '*' --job short</c>, or one harness:
-/// <c>--timers</c>, <c>--scale</c>, <c>--soak [--seed N] [--hours H]</c>, <c>--attack</c>.
+/// <c>--timers</c>, <c>--isolation</c>, <c>--scale</c>, <c>--soak [--seed N] [--hours H]</c>, <c>--attack</c>.
 /// </summary>
 internal static class Program
 {
@@ -24,6 +24,11 @@ internal static class Program
         if (args.Contains("--soak"))
         {
             return SoakHarness.Run(args);
+        }
+
+        if (args.Contains("--isolation"))
+        {
+            return IsolationHarness.Run();
         }
 
         if (args.Contains("--attack"))

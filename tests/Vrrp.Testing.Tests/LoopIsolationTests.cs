@@ -63,6 +63,41 @@ public sealed class LoopIsolationTests : IDisposable
     }
 
     [Fact]
+    public void A_state_change_handler_that_never_returns_holds_up_no_address_change_or_announcement_of_its_router()
+    {
+        // Input: one router, actions on the thread pool; its StateChanged handler blocks on the first change
+        // (Initialize -> Backup) until the test ends. The clock moves past Master_Down_Interval.
+        // Expected: while the handler is still blocked, the router became Master and its addresses were added and
+        // announced: listeners have a lane of their own, so a stuck listener delays only later notifications.
+        var manager = new SignallingAddressManager();
+        var seen = new List<StateChange>();
+        VirtualRouter router = AddRouter(1, manager, announcer: manager);
+        bool returned = false;
+        router.StateChanged += (_, change) =>
+        {
+            lock (seen)
+            {
+                seen.Add(change);
+            }
+
+            _release.Wait(TimeSpan.FromSeconds(30));
+            Volatile.Write(ref returned, true);
+        };
+        StartAll();
+
+        _clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.True(manager.Added.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), "the addresses were added");
+        Assert.True(manager.Announced.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), "the addresses were announced");
+        Assert.False(Volatile.Read(ref returned), "the handler was still blocked");
+        Assert.Equal(VrrpState.Master, router.State);
+
+        _release.Set();
+        WaitForActions(router);
+        Assert.Equal(router.GetHistory(), seen);
+    }
+
+    [Fact]
     public void An_address_manager_that_never_returns_delays_no_advertisement()
     {
         // Input: router 1's address manager blocks in AddAddresses until the test ends; router 2's returns at once.
@@ -273,6 +308,21 @@ public sealed class LoopIsolationTests : IDisposable
         public void RemoveAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
         {
         }
+    }
+
+    private sealed class SignallingAddressManager : IVirtualAddressManager, IAddressAnnouncer
+    {
+        public ManualResetEventSlim Added { get; } = new();
+
+        public ManualResetEventSlim Announced { get; } = new();
+
+        public void AddAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses) => Added.Set();
+
+        public void RemoveAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
+        {
+        }
+
+        public void Announce(VirtualRouter router, int repeat) => Announced.Set();
     }
 
     private sealed class ThrowingAnnouncer(byte throwFor, int times = int.MaxValue) : IAddressAnnouncer
