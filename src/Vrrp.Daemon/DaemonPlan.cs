@@ -1,5 +1,6 @@
 using Vrrp;
 using Vrrp.Health;
+using Vrrp.Keepalived.Notify;
 using Vrrp.Notifications;
 
 namespace VrrpDaemon;

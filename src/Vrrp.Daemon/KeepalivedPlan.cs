@@ -4,6 +4,9 @@ using System.Text.Json;
 using Vrrp;
 using Vrrp.Health;
 using Vrrp.Keepalived;
+using Vrrp.Keepalived.Checks;
+using Vrrp.Keepalived.Notify;
+using Vrrp.Linux.Links;
 using Vrrp.Notifications;
 
 namespace VrrpDaemon;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Vrrp;
 using Vrrp.Control;
 using Vrrp.Keepalived;
+using Vrrp.Linux.Control;
 using VrrpDaemon;
 
 // Runs the configured virtual routers; SIGTERM or SIGINT stops them gracefully (priority 0, addresses removed);

@@ -5,6 +5,7 @@ using Vrrp;
 using Vrrp.Addressing;
 using Vrrp.Diagnostics;
 using Vrrp.Health;
+using Vrrp.Keepalived.Notify;
 using Vrrp.Linux.Announcements;
 using Vrrp.Linux.Netlink;
 using Vrrp.Linux.Sockets;
@@ -36,7 +37,7 @@ internal sealed class RouterHost : IAsyncDisposable
     private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (CheckPlan Plan, ScheduledHealthCheck Check, IVrrpHealthCheck Inner)> _checks = new(StringComparer.Ordinal);
     private readonly List<VrrpSyncGroup> _groups = [];
-    private VrrpNotificationDispatcher? _notify;
+    private DaemonNotifications? _notify;
     private UInt128? _notifyFingerprint;
     private List<IDisposable> _attachments = [];
 
@@ -66,7 +67,7 @@ internal sealed class RouterHost : IAsyncDisposable
         // Everything that can refuse the plan is asked before anything running is touched: a bad reload changes nothing.
         Validate(plan);
         UInt128 notifyFingerprint = NotifyFingerprint(plan);
-        VrrpNotificationDispatcher? notify = notifyFingerprint == _notifyFingerprint ? null : CreateDispatcher(plan);
+        DaemonNotifications? notify = notifyFingerprint == _notifyFingerprint ? null : DaemonNotifications.Create(plan, _loggers, _metrics);
 
         // Checks first: a router restarts when a check it tracks changed, as its fingerprint says so.
         foreach ((string key, (CheckPlan old, ScheduledHealthCheck check, IVrrpHealthCheck inner)) in _checks.ToList())
@@ -254,7 +255,7 @@ internal sealed class RouterHost : IAsyncDisposable
             using var flush = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             try
             {
-                await _notify.FlushAsync(flush.Token); // lets notify_stop run
+                await _notify.Dispatcher.FlushAsync(flush.Token); // lets notify_stop run
             }
             catch (OperationCanceledException)
             {
@@ -308,48 +309,12 @@ internal sealed class RouterHost : IAsyncDisposable
         static string Describe(NotifyScripts? n) => n is null ? "-" : $"{n.Notify}/{n.NotifyMaster}/{n.NotifyBackup}/{n.NotifyFault}/{n.NotifyStop}/{n.Timeout}";
     }
 
-    // Notify scripts and the notify FIFO run on the system clock's pool: a slow script's budget timer must never share
-    // the precise timer thread that paces the adverts.
-    private VrrpNotificationDispatcher CreateDispatcher(DaemonPlan plan)
-    {
-        var notify = new VrrpNotificationDispatcher(TimeProvider.System, _loggers.CreateLogger("Vrrp.Notify"), _metrics);
-        try
-        {
-            foreach (RouterPlan router in plan.Routers.Where(r => r.Notify is not null))
-            {
-                notify.AddNotifyScripts(router.Name, router.Notify!);
-            }
-
-            foreach (SyncGroupPlan group in plan.SyncGroups.Where(g => g.Notify is not null))
-            {
-                notify.AddNotifyScripts(group.Name, group.Notify!);
-            }
-
-            if (plan.NotifyFifo is not null)
-            {
-                notify.AddNotifyFifo(plan.NotifyFifo);
-            }
-
-            if (plan.StateFile is not null)
-            {
-                notify.AddStateFile(plan.StateFile);
-            }
-
-            return notify;
-        }
-        catch
-        {
-            _ = notify.DisposeAsync().AsTask();
-            throw;
-        }
-    }
-
     // Routers reach the dispatcher through the host's one notifier, which turns to a new dispatcher before the old one
     // is let go, so no change falls between the two; routers kept running get their current state in the new one's
     // state file. Sync groups are made again over the routers running now.
-    private async Task RewireNotificationsAsync(DaemonPlan plan, VrrpNotificationDispatcher? replacement, UInt128 fingerprint)
+    private async Task RewireNotificationsAsync(DaemonPlan plan, DaemonNotifications? replacement, UInt128 fingerprint)
     {
-        VrrpNotificationDispatcher notify = replacement ?? _notify!;
+        VrrpNotificationDispatcher notify = (replacement ?? _notify!).Dispatcher;
         List<IDisposable> oldAttachments = _attachments;
         foreach (VrrpSyncGroup group in _groups)
         {
@@ -360,10 +325,10 @@ internal sealed class RouterHost : IAsyncDisposable
         var attachments = new List<IDisposable>();
         if (replacement is not null)
         {
-            _notifier.Dispatcher = replacement;
+            _notifier.Dispatcher = replacement.Dispatcher;
             foreach (Running running in _running.Values)
             {
-                replacement.RecordState(running.Router);
+                replacement.Dispatcher.RecordState(running.Router);
             }
         }
 
@@ -382,14 +347,14 @@ internal sealed class RouterHost : IAsyncDisposable
         _attachments = attachments;
         if (replacement is not null)
         {
-            VrrpNotificationDispatcher? old = _notify;
+            DaemonNotifications? old = _notify;
             (_notify, _notifyFingerprint) = (replacement, fingerprint);
             if (old is not null)
             {
                 using var flush = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 try
                 {
-                    await old.FlushAsync(flush.Token);
+                    await old.Dispatcher.FlushAsync(flush.Token);
                 }
                 catch (OperationCanceledException)
                 {
@@ -408,7 +373,7 @@ internal sealed class RouterHost : IAsyncDisposable
         _arp.Unwatch(running.Router);
         running.Router.Dispose();
         RemoveVirtualMac(name);
-        _notify?.Forget(running.Router);
+        _notify?.Dispatcher.Forget(running.Router);
         _metrics.Untrack(running.Router);
         lock (_running)
         {

@@ -42,6 +42,84 @@ public sealed class LayeringTests
         Assert.Empty(violations);
     }
 
+    [Fact]
+    public void Vrrp_Core_calls_no_native_code_touches_no_file_or_process_and_knows_nothing_of_keepalived()
+    {
+        // Input: every type of Vrrp.Core (compiler-generated ones too), its signatures, the IL of its methods and the
+        // strings they load.
+        // Expected: no P/Invoke, no file system, /sys or /proc, no process, no type named for keepalived: those live
+        // in Vrrp.Linux and Vrrp.Keepalived, so a newcomer knows where a feature goes.
+        Assembly core = typeof(VrrpPacket).Assembly;
+        Type[] forbidden =
+        [
+            typeof(System.Diagnostics.Process), typeof(System.Diagnostics.ProcessStartInfo), typeof(File), typeof(Directory),
+            typeof(FileStream), typeof(FileInfo), typeof(DirectoryInfo), typeof(RandomAccess), typeof(Microsoft.Win32.SafeHandles.SafeFileHandle),
+            typeof(System.Runtime.InteropServices.NativeLibrary),
+        ];
+        var violations = new SortedSet<string>();
+        foreach (Type type in core.GetTypes())
+        {
+            if (type.FullName!.Contains("Keepalived", StringComparison.OrdinalIgnoreCase))
+            {
+                violations.Add($"{type.FullName} is keepalived's");
+            }
+
+            foreach (Type used in UsedBy(type))
+            {
+                if (forbidden.Contains(used))
+                {
+                    violations.Add($"{type.FullName} uses {used.FullName}");
+                }
+            }
+
+            const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+            foreach (MethodInfo method in type.GetMethods(all))
+            {
+                if ((method.Attributes & MethodAttributes.PinvokeImpl) != 0)
+                {
+                    violations.Add($"{type.FullName}.{method.Name} is a P/Invoke");
+                }
+
+                foreach (string text in StringsIn(method))
+                {
+                    if (text.Contains("/sys/", StringComparison.Ordinal) || text.Contains("/proc/", StringComparison.Ordinal))
+                    {
+                        violations.Add($"{type.FullName}.{method.Name} names '{text}'");
+                    }
+                }
+            }
+        }
+
+        Assert.Empty(violations);
+    }
+
+    private static IEnumerable<string> StringsIn(MethodBase method)
+    {
+        byte[]? il = method.GetMethodBody()?.GetILAsByteArray();
+        for (int offset = 0; il is not null && offset < il.Length;)
+        {
+            short value = il[offset] == 0xFE ? (short)(0xFE00 | il[offset + 1]) : il[offset];
+            offset += il[offset] == 0xFE ? 2 : 1;
+            OpCode opCode = s_opCodes[value];
+            if (opCode.OperandType == OperandType.InlineString)
+            {
+                yield return method.Module.ResolveString(BitConverter.ToInt32(il, offset));
+            }
+
+            offset += OperandSize(opCode, il, offset);
+        }
+    }
+
+    private static int OperandSize(OpCode opCode, byte[] il, int offset) => opCode.OperandType switch
+    {
+        OperandType.InlineSwitch => 4 + (4 * BitConverter.ToInt32(il, offset)),
+        OperandType.InlineI8 or OperandType.InlineR => 8,
+        OperandType.InlineNone => 0,
+        OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
+        OperandType.InlineVar => 2,
+        _ => 4,
+    };
+
     private static bool IsCompilerGenerated(Type type) => type.Namespace is null || type.FullName!.StartsWith('<');
 
     private static IEnumerable<Type> UsedBy(Type type)

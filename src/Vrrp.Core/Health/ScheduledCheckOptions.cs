@@ -5,7 +5,7 @@ namespace Vrrp.Health;
 /// <summary>
 /// How a <see cref="ScheduledHealthCheck"/> runs a check and turns its results into health, one property per keyword
 /// of keepalived's <c>vrrp_script</c> block (the <c>script</c> and <c>user</c> keywords belong to
-/// <see cref="CommandHealthCheck"/>).
+/// Vrrp.Keepalived's <c>CommandHealthCheck</c>).
 /// </summary>
 public sealed class ScheduledCheckOptions
 {

@@ -8,24 +8,25 @@ using Vrrp.Protocol;
 namespace Vrrp.Notifications;
 
 /// <summary>
-/// Delivers routers' state changes to awaited hooks, keepalived notify scripts, a keepalived notify FIFO and a state
-/// file, after the protocol has acted, in order per router, without ever blocking or failing a transition.
+/// Delivers routers' and sync groups' state changes to awaited hooks and to recorders, after the protocol has acted,
+/// in order per router, without ever blocking or failing a transition. Vrrp.Keepalived builds keepalived's notify
+/// scripts, notify FIFO and state file on it.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Give it to routers as their <see cref="IVrrpNotifier"/> (calling <see cref="RecordState"/> for routers that ran
 /// before it, and <see cref="Forget"/> for routers that are gone), or <see cref="Attach(VirtualRouter)"/> it to routers
-/// built elsewhere (not both). On the router's event path it only records the change and queues it: the FIFO line goes into an
-/// in-memory pipe, the state file's table is updated, and the change is queued for each hook.
+/// built elsewhere (not both). Where it hears a change it only tells the recorders (<see cref="IVrrpChangeRecorder"/>,
+/// which must not block) and queues the change for each hook.
 /// </para>
 /// <para>
-/// Each hook (and each router's scripts) has its own lane per router: a queue and a loop that runs the hook for one
+/// Each hook has its own lane per router or group: a queue and a loop that runs the hook for one
 /// change at a time, in order. A hook that runs past its budget is cancelled and counted, and its lane moves on
 /// even if the hook ignores the cancellation; a hook that throws is counted and logged. Lanes are unbounded:
 /// changes come from protocol timers (a handful per advertisement interval at the worst flapping), each
 /// lane drains one change per budget at most, and dropping a change would break the order hooks rely on.
 /// </para>
-/// <para>Add hooks, scripts, the FIFO and the state file before the first change; after it they are refused.</para>
+/// <para>Add hooks and recorders before the first change; after it they are refused.</para>
 /// </remarks>
 public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
 {
@@ -34,20 +35,16 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     private readonly VrrpMetrics? _metrics;
     private readonly List<Handler> _handlers = [];
     private readonly ConcurrentDictionary<object, Lane[]> _lanes = new();
-    private readonly Dictionary<string, NotifyScripts> _scripts = new(StringComparer.Ordinal);
+    private readonly List<IVrrpChangeRecorder> _recorders = [];
     private readonly CancellationTokenSource _stopping = new();
-    private NotifyFifoWriter? _fifo;
-    private StateFileWriter? _stateFile;
     private volatile bool _frozen;
     private volatile bool _disposed;
     private long _hookOverruns;
     private long _hookFailures;
-    private long _scriptTimeouts;
-    private long _scriptFailures;
 
     /// <summary>Initializes a dispatcher.</summary>
-    /// <param name="timeProvider">The clock of budgets and script timeouts; <see cref="TimeProvider.System"/> by default.</param>
-    /// <param name="logger">Where hook failures, overruns and script exit codes are logged.</param>
+    /// <param name="timeProvider">The clock of budgets; <see cref="TimeProvider.System"/> by default.</param>
+    /// <param name="logger">Where hook failures and overruns are logged.</param>
     /// <param name="metrics">Records hook latency, overruns and failures, when given.</param>
     /// <param name="defaultHookBudget">How long a hook may run when it was added without a budget; 5 s by default.</param>
     public VrrpNotificationDispatcher(TimeProvider? timeProvider = null, ILogger? logger = null, VrrpMetrics? metrics = null, TimeSpan? defaultHookBudget = null)
@@ -68,14 +65,8 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     /// <summary>Gets how many hook runs threw.</summary>
     public long HookFailures => Interlocked.Read(ref _hookFailures);
 
-    /// <summary>Gets how many notify scripts were killed at their timeout.</summary>
-    public long ScriptTimeouts => Interlocked.Read(ref _scriptTimeouts);
-
-    /// <summary>Gets how many notify scripts could not start or exited with a code other than 0.</summary>
-    public long ScriptFailures => Interlocked.Read(ref _scriptFailures);
-
-    /// <summary>Gets how many FIFO lines were dropped because no reader drained the FIFO.</summary>
-    public long FifoLinesDropped => _fifo?.Dropped ?? 0;
+    /// <summary>Gets the clock of budgets.</summary>
+    public TimeProvider TimeProvider => _time;
 
     /// <summary>Adds a hook run for every change of every router, after the protocol has acted, in order per router.</summary>
     /// <param name="name">Names the hook in logs and metrics.</param>
@@ -88,7 +79,7 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(hook);
         TimeSpan limit = budget ?? DefaultHookBudget;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(limit, TimeSpan.Zero, nameof(budget));
-        Add(new Handler(name, (source, change, token) => source is VirtualRouter router ? hook(router, change, token) : default, limit, IsHook: true, ForGroups: false));
+        Add(new Handler(name, (source, change, token) => source.Router is { } router ? hook(router, change, token) : default, limit, ForGroups: false, SourceName: null));
     }
 
     /// <summary>Adds a hook for the changes of the router named <paramref name="routerName"/> alone.</summary>
@@ -104,92 +95,45 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
         AddHook(name, (router, change, token) => router.Name == routerName ? hook(change, token) : default, budget);
     }
 
-    /// <summary>Adds keepalived notify scripts for the router (or sync group) named <paramref name="name"/>.</summary>
-    /// <param name="name">The router's <see cref="VirtualRouter.Name"/> or the group's <see cref="VrrpSyncGroup.Name"/>; scripts get it as NAME.</param>
-    /// <param name="scripts">The scripts.</param>
-    /// <exception cref="VrrpConfigurationException">A path is relative or missing, or the timeout is not positive.</exception>
+    /// <summary>
+    /// Adds a hook for the changes of routers and, when <paramref name="includeSyncGroups"/>, of sync groups (a group
+    /// changes when all its members reach one state), or of the one router or group named <paramref name="sourceName"/>.
+    /// </summary>
+    /// <param name="name">Names the hook in logs and metrics.</param>
+    /// <param name="hook">The hook; its token is cancelled when the budget runs out or the dispatcher stops.</param>
+    /// <param name="budget">
+    /// How long one run may take; <see cref="DefaultHookBudget"/> when <see langword="null"/>;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> for a hook that keeps its own time (keepalived's notify scripts).
+    /// </param>
+    /// <param name="sourceName">The one router or group whose changes the hook hears, or <see langword="null"/> for all.</param>
+    /// <param name="includeSyncGroups">Whether the hook hears sync groups' changes too.</param>
     /// <exception cref="InvalidOperationException">A change was already dispatched.</exception>
-    public void AddNotifyScripts(string name, NotifyScripts scripts)
+    public void AddSourceHook(string name, Func<VrrpChangeSource, StateChange, CancellationToken, ValueTask> hook, TimeSpan? budget = null, string? sourceName = null, bool includeSyncGroups = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(scripts);
-        IReadOnlyList<string> errors = scripts.Validate(name);
-        if (errors.Count > 0)
+        ArgumentNullException.ThrowIfNull(hook);
+        TimeSpan limit = budget ?? DefaultHookBudget;
+        if (limit != Timeout.InfiniteTimeSpan)
         {
-            throw new VrrpConfigurationException(errors);
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(limit, TimeSpan.Zero, nameof(budget));
         }
 
-        lock (_handlers)
-        {
-            ThrowIfFrozen();
-            if (!_scripts.TryAdd(name, scripts))
-            {
-                throw new VrrpConfigurationException([$"{name}: notify scripts were already given."]);
-            }
-        }
+        Add(new Handler(name, hook, limit, ForGroups: includeSyncGroups, SourceName: sourceName));
     }
 
-    /// <summary>Writes keepalived's notify lines (<c>INSTANCE "VI_1" MASTER 100</c>) to an existing FIFO (keepalived's <c>notify_fifo</c>).</summary>
-    /// <param name="path">A full path to a FIFO made with <c>mkfifo</c>.</param>
-    /// <exception cref="VrrpConfigurationException">The path is relative or does not exist, or a FIFO was already given.</exception>
+    /// <summary>
+    /// Adds a recorder: it hears every change this dispatcher dispatches, where it hears it, in one order across
+    /// routers and groups, before any hook; and the state of routers and groups that already run.
+    /// </summary>
+    /// <param name="recorder">The recorder; it must not block.</param>
     /// <exception cref="InvalidOperationException">A change was already dispatched.</exception>
-    public void AddNotifyFifo(string path)
+    public void AddRecorder(IVrrpChangeRecorder recorder)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        if (!Path.IsPathFullyQualified(path))
-        {
-            throw new VrrpConfigurationException([$"notify_fifo '{path}' is a relative path; give a full path (starting with '/')."]);
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new VrrpConfigurationException([$"notify_fifo '{path}' does not exist; create it with mkfifo."]);
-        }
-
+        ArgumentNullException.ThrowIfNull(recorder);
         lock (_handlers)
         {
             ThrowIfFrozen();
-            if (_fifo is not null)
-            {
-                throw new VrrpConfigurationException([$"notify_fifo was already given ('{_fifo.Path}')."]);
-            }
-
-            _fifo = new NotifyFifoWriter(path, _logger);
-        }
-    }
-
-    /// <summary>Keeps a file with one keepalived notify line per router and group: its current state, rewritten atomically on each change.</summary>
-    /// <param name="path">A full path in a writable directory.</param>
-    /// <exception cref="VrrpConfigurationException">The path is relative, its directory is missing, or a state file was already given.</exception>
-    /// <exception cref="InvalidOperationException">A change was already dispatched.</exception>
-    public void AddStateFile(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        if (!Path.IsPathFullyQualified(path))
-        {
-            throw new VrrpConfigurationException([$"State file '{path}' is a relative path; give a full path (starting with '/')."]);
-        }
-
-        if (!Directory.Exists(Path.GetDirectoryName(path)))
-        {
-            throw new VrrpConfigurationException([$"State file '{path}': its directory does not exist."]);
-        }
-
-        lock (_handlers)
-        {
-            ThrowIfFrozen();
-            if (_stateFile is not null)
-            {
-                throw new VrrpConfigurationException([$"A state file was already given ('{_stateFile.Path}')."]);
-            }
-
-            var writer = new StateFileWriter(path, _logger);
-            _stateFile = writer;
-            _handlers.Add(new Handler("state-file", (_, _, _) =>
-            {
-                writer.Write();
-                return default;
-            }, Timeout.InfiniteTimeSpan, IsHook: false, ForGroups: true));
+            _recorders.Add(recorder);
         }
     }
 
@@ -219,9 +163,13 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(router);
         VrrpState state = router.State;
-        if (state != VrrpState.Initialize && _stateFile is { } stateFile && stateFile.RecordIfAbsent("INSTANCE", router.Name, state, router.Priority))
+        if (state != VrrpState.Initialize)
         {
-            stateFile.Write();
+            var source = VrrpChangeSource.Of(router);
+            foreach (IVrrpChangeRecorder recorder in _recorders)
+            {
+                recorder.RecordRunning(source, state, router.Priority);
+            }
         }
     }
 
@@ -243,19 +191,23 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     }
 
     /// <summary>
-    /// Reports a sync group's changes as keepalived does: a <c>GROUP "NAME" STATE 0</c> line on the FIFO and state file,
-    /// and the group's notify scripts, whenever all its members reach one state.
+    /// Reports a sync group's changes, as keepalived does, whenever all its members reach one state: to recorders and
+    /// to the hooks that include sync groups, with priority 0.
     /// </summary>
-    /// <remarks>A group whose members all run in one state already starts in it, and is put in the state file at once.</remarks>
+    /// <remarks>A group whose members all run in one state already starts in it, and recorders hear of it at once.</remarks>
     /// <param name="group">The group.</param>
     /// <returns>Dispose it to stop.</returns>
     public IDisposable Attach(VrrpSyncGroup group)
     {
         ArgumentNullException.ThrowIfNull(group);
         var tracker = new GroupTracker(this, group);
-        if (tracker.Seed() is { } state && _stateFile is { } stateFile && stateFile.RecordIfAbsent("GROUP", group.Name, state, 0))
+        if (tracker.Seed() is { } state)
         {
-            stateFile.Write();
+            var source = VrrpChangeSource.Of(group);
+            foreach (IVrrpChangeRecorder recorder in _recorders)
+            {
+                recorder.RecordRunning(source, state, 0);
+            }
         }
 
         foreach (VirtualRouter member in group.Members)
@@ -276,10 +228,10 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     public void OnStateChanged(VirtualRouter router, in StateChange change)
     {
         ArgumentNullException.ThrowIfNull(router);
-        Dispatch(router, router.Name, "INSTANCE", change);
+        Dispatch(VrrpChangeSource.Of(router), change);
     }
 
-    /// <summary>Waits until every change dispatched so far has been through every hook, script and the state file.</summary>
+    /// <summary>Waits until every change dispatched so far has been through every hook.</summary>
     /// <param name="cancellationToken">Stops the wait.</param>
     /// <returns>A task that completes when they have.</returns>
     public Task FlushAsync(CancellationToken cancellationToken = default)
@@ -300,7 +252,7 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
         return Task.WhenAll(waits).WaitAsync(cancellationToken);
     }
 
-    /// <summary>Stops the lanes (cancelling hooks that still run) and closes the FIFO.</summary>
+    /// <summary>Stops the lanes, cancelling hooks that still run.</summary>
     /// <returns>A task that completes when the lanes have stopped.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -327,23 +279,10 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(loops).ConfigureAwait(false);
-        _fifo?.Dispose();
         _stopping.Dispose();
     }
 
-    internal void OnScriptExited(int exitCode)
-    {
-        if (exitCode != 0)
-        {
-            Interlocked.Increment(ref _scriptFailures);
-        }
-    }
-
-    internal void OnScriptFailed() => Interlocked.Increment(ref _scriptFailures);
-
-    internal void OnScriptTimedOut() => Interlocked.Increment(ref _scriptTimeouts);
-
-    private void Dispatch(object source, string name, string type, in StateChange change)
+    private void Dispatch(VrrpChangeSource source, in StateChange change)
     {
         if (!_frozen)
         {
@@ -358,45 +297,32 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
             return;
         }
 
-        int priority = type == "GROUP" ? 0 : change.Priority;
-        _fifo?.Write(KeepalivedFormat.FifoLine(type, name, change.To, priority));
-        _stateFile?.Record(type, name, change.To, priority);
+        foreach (IVrrpChangeRecorder recorder in _recorders)
+        {
+            recorder.Record(source, change);
+        }
 
-        // Without hooks, scripts or a state file there is nothing to run: keep no lanes (hundreds of routers would
-        // each hold an entry).
-        if (_handlers.Count == 0 && _scripts.Count == 0)
+        // Without hooks there is nothing to run: keep no lanes (hundreds of routers would each hold an entry).
+        if (_handlers.Count == 0)
         {
             return;
         }
 
-        foreach (Lane lane in _lanes.GetOrAdd(source, CreateLanes, (name, type)))
+        foreach (Lane lane in _lanes.GetOrAdd(source.Subject, CreateLanes, source))
         {
             lane.Queue.Writer.TryWrite(new LaneItem(change, null));
         }
     }
 
-    private Lane[] CreateLanes(object source, (string Name, string Type) key)
+    private Lane[] CreateLanes(object subject, VrrpChangeSource source)
     {
         var lanes = new List<Lane>();
-        bool group = key.Type == "GROUP";
         foreach (Handler handler in _handlers)
         {
-            if (!group || handler.ForGroups)
+            if ((!source.IsSyncGroup || handler.ForGroups) && (handler.SourceName is null || handler.SourceName == source.Name))
             {
-                lanes.Add(new Lane(this, source, key.Name, handler));
+                lanes.Add(new Lane(this, source, handler));
             }
-        }
-
-        if (_scripts.TryGetValue(key.Name, out NotifyScripts? scripts))
-        {
-            var runner = new NotifyScriptRunner(key.Name, key.Type, scripts, _time, _logger, this);
-            int priorityOffset = group ? 0 : 1;
-            lanes.Add(new Lane(this, source, key.Name, new Handler(
-                "notify-scripts",
-                (_, change, token) => runner.RunAsync(change.To, priorityOffset * change.Priority, token),
-                Timeout.InfiniteTimeSpan,
-                IsHook: false,
-                ForGroups: true)));
         }
 
         return [.. lanes];
@@ -415,7 +341,7 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     {
         if (_frozen)
         {
-            throw new InvalidOperationException("Add hooks, scripts, the FIFO and the state file before the routers start: a change was already dispatched.");
+            throw new InvalidOperationException("Add hooks and recorders before the routers start: a change was already dispatched.");
         }
     }
 
@@ -444,7 +370,7 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     {
         Handler handler = lane.Handler;
         long start = _time.GetTimestamp();
-        using var budget = new CancellationTokenSource(handler.Budget, _time);
+        using var budget = handler.Budget == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(handler.Budget, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(budget.Token, _stopping.Token);
         string outcome = "ok";
         Task? run = null;
@@ -479,29 +405,25 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
             _ = run.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
-        if (handler.IsHook)
-        {
-            _metrics?.RecordHook(lane.Name, handler.Name, _time.GetElapsedTime(start), outcome);
-        }
+        _metrics?.RecordHook(lane.Name, handler.Name, _time.GetElapsedTime(start), outcome);
     }
 
-    private sealed record Handler(string Name, Func<object, StateChange, CancellationToken, ValueTask> Run, TimeSpan Budget, bool IsHook, bool ForGroups);
+    private sealed record Handler(string Name, Func<VrrpChangeSource, StateChange, CancellationToken, ValueTask> Run, TimeSpan Budget, bool ForGroups, string? SourceName);
 
     private readonly record struct LaneItem(StateChange Change, TaskCompletionSource? Flushed);
 
     private sealed class Lane
     {
-        public Lane(VrrpNotificationDispatcher owner, object source, string name, Handler handler)
+        public Lane(VrrpNotificationDispatcher owner, VrrpChangeSource source, Handler handler)
         {
             Source = source;
-            Name = name;
             Handler = handler;
             Loop = owner.RunAsync(this);
         }
 
-        public object Source { get; }
+        public VrrpChangeSource Source { get; }
 
-        public string Name { get; }
+        public string Name => Source.Name;
 
         public Handler Handler { get; }
 
@@ -567,7 +489,7 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
 
                 var groupChange = new StateChange(_state, change.To, change.Reason, 0, default, change.Timestamp);
                 _state = change.To;
-                owner.Dispatch(group, group.Name, "GROUP", groupChange);
+                owner.Dispatch(VrrpChangeSource.Of(group), groupChange);
             }
         }
     }

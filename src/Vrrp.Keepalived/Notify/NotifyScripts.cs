@@ -1,7 +1,7 @@
 using System.Text;
 using Vrrp.Protocol;
 
-namespace Vrrp.Notifications;
+namespace Vrrp.Keepalived.Notify;
 
 /// <summary>
 /// keepalived's notify scripts of one <c>vrrp_instance</c> (or <c>vrrp_sync_group</c>), as command lines:

@@ -1,12 +1,11 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Vrrp.Interop;
+namespace Vrrp.Linux.Interop;
 
 /// <summary>
-/// The one native call Vrrp.Core makes: <c>fcntl(F_SETFL, O_NONBLOCK)</c> on the notify FIFO, which .NET cannot open
-/// non-blocking. Everything else platform-specific lives in Vrrp.Linux; the FIFO writer is part of the notification
-/// dispatcher here, so its flag is too.
+/// <c>fcntl(F_SETFL, O_NONBLOCK)</c>, for keepalived's notify FIFO (Vrrp.Keepalived), which .NET cannot open
+/// non-blocking.
 /// </summary>
 internal static class FileDescriptors
 {

@@ -2,10 +2,10 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Vrrp.Diagnostics;
-using Vrrp.Interop;
+using Vrrp.Linux.Interop;
+using Vrrp.Notifications;
 
-namespace Vrrp.Notifications;
+namespace Vrrp.Keepalived.Notify;
 
 /// <summary>
 /// Writes keepalived's notify lines to a FIFO through a <see cref="Pipe"/>: callers append to memory and return at
@@ -93,7 +93,7 @@ internal sealed class NotifyFifoWriter : IDisposable
                 long dropped = Interlocked.Increment(ref _dropped);
                 if ((dropped & (dropped - 1)) == 0)
                 {
-                    VrrpLog.FifoLinesDropped(_logger, Path, dropped); // the 1st, 2nd, 4th, 8th…: a stalled reader must not flood the log
+                    KeepalivedLog.FifoLinesDropped(_logger, Path, dropped); // the 1st, 2nd, 4th, 8th…: a stalled reader must not flood the log
                 }
 
                 return;
@@ -141,7 +141,7 @@ internal sealed class NotifyFifoWriter : IDisposable
         // Never in the kernel for long: a write either fits or fails at once, and a retry wait ends on _closing.
         if (!_thread.Join(TimeSpan.FromSeconds(5)))
         {
-            VrrpLog.FifoWriteFailed(_logger, new TimeoutException("the notify FIFO writer did not stop within 5 s"), Path);
+            KeepalivedLog.FifoWriteFailed(_logger, new TimeoutException("the notify FIFO writer did not stop within 5 s"), Path);
         }
     }
 
@@ -190,7 +190,7 @@ internal sealed class NotifyFifoWriter : IDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            VrrpLog.FifoWriteFailed(_logger, ex, Path);
+            KeepalivedLog.FifoWriteFailed(_logger, ex, Path);
             lock (_gate)
             {
                 _completed = true;

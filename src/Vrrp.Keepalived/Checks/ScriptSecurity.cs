@@ -3,7 +3,7 @@ using System.Text;
 using Tmds.Linux;
 using Vrrp.Health;
 
-namespace VrrpDaemon;
+namespace Vrrp.Keepalived.Checks;
 
 /// <summary>
 /// keepalived's <c>enable_script_security</c>: a script that would run as root (its <c>user</c> or <c>script_user</c>
@@ -13,7 +13,7 @@ namespace VrrpDaemon;
 /// writable, as its files can only be replaced by their owners. keepalived checks the program the command starts
 /// (its first word, looked up in PATH when it has no '/'), with symbolic links followed.
 /// </summary>
-internal static unsafe class ScriptSecurity
+public static unsafe class ScriptSecurity
 {
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

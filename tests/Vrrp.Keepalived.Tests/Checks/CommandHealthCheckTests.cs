@@ -1,8 +1,9 @@
 using System.Globalization;
 using Microsoft.Extensions.Time.Testing;
 using Vrrp.Health;
+using Vrrp.Keepalived.Checks;
 
-namespace Vrrp.Tests.Health;
+namespace Vrrp.Keepalived.Tests.Checks;
 
 /// <summary>Real processes: exit codes, a flood of output, and a hung script killed, tree and all, at its timeout.</summary>
 public sealed class CommandHealthCheckTests : IDisposable
@@ -55,7 +56,7 @@ public sealed class CommandHealthCheckTests : IDisposable
     [Fact]
     public async Task Runs_as_another_user()
     {
-        if (!Environment.IsPrivilegedProcess || Support.ExternalTool.Find("runuser") is null)
+        if (!Environment.IsPrivilegedProcess || Vrrp.Tests.Support.ExternalTool.Find("runuser") is null)
         {
             Assert.Skip("Switching user needs root and runuser.");
         }

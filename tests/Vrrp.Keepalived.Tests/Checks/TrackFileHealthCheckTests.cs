@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
 using Vrrp.Health;
+using Vrrp.Keepalived.Checks;
 
-namespace Vrrp.Tests.Health;
+namespace Vrrp.Keepalived.Tests.Checks;
 
 /// <summary>keepalived's track_file: the file's number read as strtol(text, NULL, 0), missing or garbage as 0, out of range ignored.</summary>
 public sealed class TrackFileHealthCheckTests : IDisposable

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using Vrrp.Diagnostics;
+using Vrrp.Notifications;
 using Vrrp.Protocol;
 
-namespace Vrrp.Notifications;
+namespace Vrrp.Keepalived.Notify;
 
 /// <summary>Runs one owner's keepalived notify scripts for a change, in keepalived's order: the per-state script, then <c>notify</c>.</summary>
 internal sealed class NotifyScriptRunner
@@ -14,16 +14,16 @@ internal sealed class NotifyScriptRunner
     private readonly NotifyScripts _scripts;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly VrrpNotificationDispatcher _dispatcher;
+    private readonly KeepalivedNotifications _counters;
 
-    public NotifyScriptRunner(string owner, string type, NotifyScripts scripts, TimeProvider time, ILogger logger, VrrpNotificationDispatcher dispatcher)
+    public NotifyScriptRunner(string owner, string type, NotifyScripts scripts, TimeProvider time, ILogger logger, KeepalivedNotifications counters)
     {
         _owner = owner;
         _type = type;
         _scripts = scripts;
         _time = time;
         _logger = logger;
-        _dispatcher = dispatcher;
+        _counters = counters;
     }
 
     public async ValueTask RunAsync(VrrpState state, int priority, CancellationToken cancellationToken)
@@ -64,8 +64,8 @@ internal sealed class NotifyScriptRunner
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            VrrpLog.ScriptFailedToStart(_logger, ex, _owner, words[0]);
-            _dispatcher.OnScriptFailed();
+            KeepalivedLog.ScriptFailedToStart(_logger, ex, _owner, words[0]);
+            _counters.OnScriptFailed();
             return;
         }
 
@@ -80,8 +80,8 @@ internal sealed class NotifyScriptRunner
             {
                 await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
                 int code = process.ExitCode;
-                VrrpLog.ScriptExited(_logger, code == 0 ? LogLevel.Information : LogLevel.Warning, _owner, words[0], code);
-                _dispatcher.OnScriptExited(code);
+                KeepalivedLog.ScriptExited(_logger, code == 0 ? LogLevel.Information : LogLevel.Warning, _owner, words[0], code);
+                _counters.OnScriptExited(code);
             }
             catch (OperationCanceledException)
             {
@@ -89,8 +89,8 @@ internal sealed class NotifyScriptRunner
                 await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
                 if (timeout.IsCancellationRequested)
                 {
-                    VrrpLog.ScriptTimedOut(_logger, _owner, words[0], _scripts.Timeout);
-                    _dispatcher.OnScriptTimedOut();
+                    KeepalivedLog.ScriptTimedOut(_logger, _owner, words[0], _scripts.Timeout);
+                    _counters.OnScriptTimedOut();
                 }
             }
         }

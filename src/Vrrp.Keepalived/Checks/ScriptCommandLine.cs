@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Vrrp.Health;
 
-namespace Vrrp.Health;
+namespace Vrrp.Keepalived.Checks;
 
 /// <summary>Splits keepalived's one-string script form (<c>script "/path/check.sh 'an arg' other"</c>) into arguments.</summary>
 /// <remarks>

@@ -1,9 +1,9 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Vrrp.Diagnostics;
+using Vrrp.Notifications;
 using Vrrp.Protocol;
 
-namespace Vrrp.Notifications;
+namespace Vrrp.Keepalived.Notify;
 
 /// <summary>
 /// Keeps a file with the current state of every router, one keepalived notify line each
@@ -67,7 +67,7 @@ internal sealed class StateFileWriter
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                VrrpLog.StateFileWriteFailed(_logger, ex, Path);
+                KeepalivedLog.StateFileWriteFailed(_logger, ex, Path);
             }
         }
     }

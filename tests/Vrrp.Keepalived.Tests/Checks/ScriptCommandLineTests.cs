@@ -1,6 +1,7 @@
 using Vrrp.Health;
+using Vrrp.Keepalived.Checks;
 
-namespace Vrrp.Tests.Health;
+namespace Vrrp.Keepalived.Tests.Checks;
 
 /// <summary>keepalived.conf(5) "Quoted strings": whitespace splits, quotes group and vanish, backslash escapes.</summary>
 public sealed class ScriptCommandLineTests

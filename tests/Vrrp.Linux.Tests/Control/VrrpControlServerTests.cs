@@ -2,10 +2,11 @@ using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Vrrp.Control;
+using Vrrp.Linux.Control;
 using Vrrp.Protocol;
+using Vrrp.Testing;
 
-namespace Vrrp.Testing.Tests.Control;
+namespace Vrrp.Linux.Tests.Control;
 
 /// <summary>The control socket vrrpctl talks to, over a real Unix socket, with routers on a virtual clock.</summary>
 public sealed class VrrpControlServerTests

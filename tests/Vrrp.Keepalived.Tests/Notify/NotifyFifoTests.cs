@@ -1,7 +1,9 @@
+using Vrrp.Keepalived.Notify;
 using Vrrp.Notifications;
 using Vrrp.Protocol;
+using Vrrp.Testing;
 
-namespace Vrrp.Testing.Tests.Notifications;
+namespace Vrrp.Keepalived.Tests.Notify;
 
 /// <summary>keepalived's notify FIFO, on a real FIFO.</summary>
 public sealed class NotifyFifoTests : IDisposable
@@ -30,7 +32,8 @@ public sealed class NotifyFifoTests : IDisposable
         string fifo = await _files.FifoAsync("notify.fifo", TestContext.Current.CancellationToken);
         using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100, 90).Build();
         await using var dispatcher = new VrrpNotificationDispatcher(sim.Time);
-        dispatcher.AddNotifyFifo(fifo);
+        using var keepalived = new KeepalivedNotifications(dispatcher);
+        keepalived.AddNotifyFifo(fifo);
         dispatcher.Attach(sim["r1"].Router);
         dispatcher.Attach(sim["r2"].Router);
 
@@ -53,7 +56,8 @@ public sealed class NotifyFifoTests : IDisposable
         string fifo = await _files.FifoAsync("notify.fifo", TestContext.Current.CancellationToken);
         using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100).Build();
         await using var dispatcher = new VrrpNotificationDispatcher(sim.Time);
-        dispatcher.AddNotifyFifo(fifo);
+        using var keepalived = new KeepalivedNotifications(dispatcher);
+        keepalived.AddNotifyFifo(fifo);
         dispatcher.Attach(sim["r1"].Router);
 
         sim.Start();
@@ -77,7 +81,8 @@ public sealed class NotifyFifoTests : IDisposable
         string fifo = await _files.FifoAsync("notify.fifo", TestContext.Current.CancellationToken);
         using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100).Build();
         await using var dispatcher = new VrrpNotificationDispatcher(sim.Time);
-        dispatcher.AddNotifyFifo(fifo);
+        using var keepalived = new KeepalivedNotifications(dispatcher);
+        keepalived.AddNotifyFifo(fifo);
         VirtualRouter router = sim["r1"].Router;
 
         for (int i = 0; i < 20_000; i++)
@@ -85,7 +90,7 @@ public sealed class NotifyFifoTests : IDisposable
             dispatcher.OnStateChanged(router, new StateChange(VrrpState.Backup, VrrpState.Master, StateChangeReason.NoResponse, (byte)(i % 200), default, sim.Time.GetUtcNow()));
         }
 
-        Assert.True(dispatcher.FifoLinesDropped > 0);
+        Assert.True(keepalived.FifoLinesDropped > 0);
         using StreamReader reader = OpenReader(fifo);
         Assert.Equal(["INSTANCE \"r1\" MASTER 0", "INSTANCE \"r1\" MASTER 1"], await ReadLinesAsync(reader, 2));
     }
@@ -150,12 +155,13 @@ public sealed class NotifyFifoTests : IDisposable
     {
         // Input: a relative path, a full path that does not exist, a regular file. Expected: messages naming the fix; the file untouched.
         await using var dispatcher = new VrrpNotificationDispatcher();
+        using var keepalived = new KeepalivedNotifications(dispatcher);
 
-        Assert.Contains("relative path", Assert.Throws<VrrpConfigurationException>(() => dispatcher.AddNotifyFifo("notify.fifo")).Message, StringComparison.Ordinal);
-        Assert.Contains("create it with mkfifo", Assert.Throws<VrrpConfigurationException>(() => dispatcher.AddNotifyFifo(_files.PathOf("none"))).Message, StringComparison.Ordinal);
+        Assert.Contains("relative path", Assert.Throws<VrrpConfigurationException>(() => keepalived.AddNotifyFifo("notify.fifo")).Message, StringComparison.Ordinal);
+        Assert.Contains("create it with mkfifo", Assert.Throws<VrrpConfigurationException>(() => keepalived.AddNotifyFifo(_files.PathOf("none"))).Message, StringComparison.Ordinal);
         string regular = _files.PathOf("regular");
         await File.WriteAllTextAsync(regular, "keep me", TestContext.Current.CancellationToken);
-        Assert.Contains("not a FIFO", Assert.Throws<VrrpConfigurationException>(() => dispatcher.AddNotifyFifo(regular)).Message, StringComparison.Ordinal);
+        Assert.Contains("not a FIFO", Assert.Throws<VrrpConfigurationException>(() => keepalived.AddNotifyFifo(regular)).Message, StringComparison.Ordinal);
         Assert.Equal("keep me", await File.ReadAllTextAsync(regular, TestContext.Current.CancellationToken));
     }
 }

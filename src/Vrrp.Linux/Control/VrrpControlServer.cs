@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Vrrp.Diagnostics;
 
-namespace Vrrp.Control;
+namespace Vrrp.Linux.Control;
 
 /// <summary>
 /// Serves a control socket (a Unix domain socket, readable and writable by its owner only): one command per line,

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Vrrp.Keepalived.Notify;
 using Vrrp.Notifications;
+using Vrrp.Testing;
 
-namespace Vrrp.Testing.Tests.Notifications;
+namespace Vrrp.Keepalived.Tests.Notify;
 
 /// <summary>keepalived notify scripts, run as real processes.</summary>
 public sealed class NotifyScriptTests : IDisposable
@@ -27,7 +29,8 @@ public sealed class NotifyScriptTests : IDisposable
         };
         using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100).Build();
         await using var dispatcher = new VrrpNotificationDispatcher(sim.Time);
-        dispatcher.AddNotifyScripts("r1", scripts);
+        using var keepalived = new KeepalivedNotifications(dispatcher);
+        keepalived.AddNotifyScripts("r1", scripts);
         dispatcher.Attach(sim["r1"].Router);
 
         sim.Start();
@@ -47,7 +50,7 @@ public sealed class NotifyScriptTests : IDisposable
                 "notify.sh|INSTANCE|r1|STOP|100|",
             ],
             await File.ReadAllLinesAsync(output, TestContext.Current.CancellationToken));
-        Assert.Equal(0, dispatcher.ScriptFailures);
+        Assert.Equal(0, keepalived.ScriptFailures);
     }
 
     [Fact]
@@ -66,7 +69,8 @@ public sealed class NotifyScriptTests : IDisposable
         var logger = new FakeLogger();
         using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100).Build();
         await using var dispatcher = new VrrpNotificationDispatcher(TimeProvider.System, logger);
-        dispatcher.AddNotifyScripts("r1", scripts);
+        using var keepalived = new KeepalivedNotifications(dispatcher, logger);
+        keepalived.AddNotifyScripts("r1", scripts);
         dispatcher.Attach(sim["r1"].Router);
 
         sim.Start();
@@ -75,7 +79,7 @@ public sealed class NotifyScriptTests : IDisposable
         await dispatcher.FlushAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(["record.sh|hang-start|", "record.sh|master|"], await File.ReadAllLinesAsync(output, TestContext.Current.CancellationToken));
-        Assert.Equal(1, dispatcher.ScriptTimeouts);
+        Assert.Equal(1, keepalived.ScriptTimeouts);
         FakeLogRecord killed = Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 21);
         Assert.Equal(scripts.NotifyBackup, killed.GetStructuredStateValue("Script"));
     }
@@ -92,7 +96,8 @@ public sealed class NotifyScriptTests : IDisposable
         var logger = new FakeLogger();
         using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100).Build();
         await using var dispatcher = new VrrpNotificationDispatcher(sim.Time, logger);
-        dispatcher.AddNotifyScripts("r1", scripts);
+        using var keepalived = new KeepalivedNotifications(dispatcher, logger);
+        keepalived.AddNotifyScripts("r1", scripts);
         dispatcher.Attach(sim["r1"].Router);
 
         sim.Start();
@@ -103,7 +108,7 @@ public sealed class NotifyScriptTests : IDisposable
         FakeLogRecord[] exits = [.. logger.Collector.GetSnapshot().Where(r => r.Id.Id == 20)];
         Assert.Equal(["3", "0"], exits.Select(r => r.GetStructuredStateValue("ExitCode")));
         Assert.Equal([LogLevel.Warning, LogLevel.Information], exits.Select(r => r.Level));
-        Assert.Equal(1, dispatcher.ScriptFailures);
+        Assert.Equal(1, keepalived.ScriptFailures);
     }
 
     [Fact]
@@ -112,9 +117,10 @@ public sealed class NotifyScriptTests : IDisposable
         // Input: notify_master given as a relative path, notify as a missing full path.
         // Expected: VrrpConfigurationException naming notify_master as relative and notify as missing.
         await using var dispatcher = new VrrpNotificationDispatcher();
+        using var keepalived = new KeepalivedNotifications(dispatcher);
         var scripts = new NotifyScripts { NotifyMaster = "scripts/master.sh arg", Notify = _files.PathOf("missing.sh") };
 
-        VrrpConfigurationException error = Assert.Throws<VrrpConfigurationException>(() => dispatcher.AddNotifyScripts("VI_1", scripts));
+        VrrpConfigurationException error = Assert.Throws<VrrpConfigurationException>(() => keepalived.AddNotifyScripts("VI_1", scripts));
         Assert.Contains("VI_1: notify_master 'scripts/master.sh' is a relative path", error.Message, StringComparison.Ordinal);
         Assert.Contains("notify '" + _files.PathOf("missing.sh") + "' does not exist", error.Message, StringComparison.Ordinal);
     }

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Net.NetworkInformation;
 using Microsoft.Win32.SafeHandles;
+using Vrrp.Health;
 
-namespace Vrrp.Health;
+namespace Vrrp.Linux.Links;
 
 /// <summary>
 /// Healthy while a named interface is up, as keepalived's <c>track_interface</c>: on Linux the interface is UP and

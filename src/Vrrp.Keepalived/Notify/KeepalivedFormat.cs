@@ -1,7 +1,7 @@
 using System.Globalization;
 using Vrrp.Protocol;
 
-namespace Vrrp.Notifications;
+namespace Vrrp.Keepalived.Notify;
 
 /// <summary>keepalived's words for states and its notify line, as its notify scripts and FIFO readers expect them.</summary>
 internal static class KeepalivedFormat

@@ -1,6 +1,8 @@
+using Vrrp.Keepalived.Notify;
 using Vrrp.Notifications;
+using Vrrp.Testing;
 
-namespace Vrrp.Testing.Tests.Notifications;
+namespace Vrrp.Keepalived.Tests.Notify;
 
 /// <summary>The state file for monitoring: every router's and group's current state, rewritten atomically.</summary>
 public sealed class StateFileTests : IDisposable
@@ -17,7 +19,8 @@ public sealed class StateFileTests : IDisposable
         string path = _files.PathOf("vrrp.state");
         using VrrpSimulation sim = VrrpSimulation.CreateBuilder().WithVirtualRouterIds(51, 52).WithSyncGroupPerNode().AddNodes(100, 90).Build();
         await using var dispatcher = new VrrpNotificationDispatcher(sim.Time);
-        dispatcher.AddStateFile(path);
+        using var keepalived = new KeepalivedNotifications(dispatcher);
+        keepalived.AddStateFile(path);
         foreach (SimulatedNode node in sim.Nodes)
         {
             dispatcher.Attach(node.SyncGroup!);
@@ -61,7 +64,8 @@ public sealed class StateFileTests : IDisposable
         using VrrpSimulation sim = VrrpSimulation.CreateBuilder().WithVirtualRouterIds(51, 52).WithSyncGroupPerNode().AddNodes(100).Build();
         SimulatedNode node = sim["r1"];
         var first = new VrrpNotificationDispatcher(sim.Time);
-        first.AddStateFile(path);
+        var firstKeepalived = new KeepalivedNotifications(first);
+        firstKeepalived.AddStateFile(path);
         var attachments = new List<IDisposable> { first.Attach(node.SyncGroup!) };
         attachments.AddRange(node.Routers.Select(first.Attach));
         sim.Start();
@@ -69,7 +73,8 @@ public sealed class StateFileTests : IDisposable
         await first.FlushAsync(TestContext.Current.CancellationToken);
 
         await using var second = new VrrpNotificationDispatcher(sim.Time);
-        second.AddStateFile(path);
+        using var secondKeepalived = new KeepalivedNotifications(second);
+        secondKeepalived.AddStateFile(path);
         second.Attach(node.SyncGroup!);
         foreach (VirtualRouter router in node.Routers)
         {
@@ -93,6 +98,7 @@ public sealed class StateFileTests : IDisposable
     {
         // Input: a relative path. Expected: a configuration error saying so.
         await using var dispatcher = new VrrpNotificationDispatcher();
-        Assert.Contains("relative path", Assert.Throws<VrrpConfigurationException>(() => dispatcher.AddStateFile("vrrp.state")).Message, StringComparison.Ordinal);
+        using var keepalived = new KeepalivedNotifications(dispatcher);
+        Assert.Contains("relative path", Assert.Throws<VrrpConfigurationException>(() => keepalived.AddStateFile("vrrp.state")).Message, StringComparison.Ordinal);
     }
 }

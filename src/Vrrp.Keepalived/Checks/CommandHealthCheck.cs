@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using Vrrp.Health;
 
-namespace Vrrp.Health;
+namespace Vrrp.Keepalived.Checks;
 
 /// <summary>
 /// Runs a program, as keepalived runs a <c>vrrp_script</c>'s <c>script</c>: exit code 0 is healthy, anything else,

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Vrrp.Health;
 
-namespace Vrrp.Health;
+namespace Vrrp.Keepalived.Checks;
 
 /// <summary>
 /// Reads a number from a file, as keepalived's <c>track_file</c> does: the scheduler hands it to

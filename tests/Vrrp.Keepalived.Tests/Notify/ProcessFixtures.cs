@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Vrrp.Testing.Tests.Notifications;
+namespace Vrrp.Keepalived.Tests.Notify;
 
 /// <summary>Temporary scripts and FIFOs for the real-process tests of notify scripts, the notify FIFO and the state file.</summary>
 internal sealed class ProcessFixtures : IDisposable
