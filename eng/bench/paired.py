@@ -2,7 +2,8 @@
 """CPU per advertisement at one router, vrrpd against keepalived, in many short alternations (issue 6).
 
 scale.py measures one implementation after the other, once. At one router a point costs ~100 µs per advert, and
-this VM's figure for the same binary moves by ±15 % between runs minutes apart (docs/performance.md): more than the
+this VM's figure for the same binary moves by ±15 % between runs minutes apart
+(docs/investigations/2026-12-02-both-goals.md): more than the
 difference between the daemons. Here each interval runs several rounds from fresh starts (--rounds), each
 implementation in a lab of its own (a bridge namespace, the node m that runs it and a passive peer p), from the same
 keepalived.conf as scale.py's (VRRPv3, one IPv4 router, VRID 1, priority 100), in a random order (--seed).
@@ -10,7 +11,8 @@ keepalived.conf as scale.py's (VRRPv3, one IPv4 router, VRID 1, priority 100), i
 Two ways to pair them:
   at once (default)  all run together and every window samples all over the same seconds, so whatever the machine
                      does in a window it does to all. But processes whose adverts go out at the same rate lock into a
-                     fixed phase against each other for the whole round (docs/performance.md: at 10 ms this moved a
+                     fixed phase against each other for the whole round
+                     (docs/investigations/2026-12-02-advert-path-paired.md: at 10 ms this moved a
                      build's figure by ~10 %), so random pauses between the starts vary the phase from round to round
   --sequential       in each round they run one after the other, each alone, and a round's i-th windows are paired:
                      nothing shares the machine with the one measured, and many short alternations average the drift
