@@ -82,7 +82,7 @@ vrrp_instance VI_51 {{
     }}
 }}
 """)
-        return lab.start(host, "keepalived", "-n", "-l", "-D", "-P", "-f", conf,
+        return lab.start(host, "keepalived", "-n", "-l", "-D", "-G", "-P", "-f", conf,
                          "-p", os.path.join(workdir, f"{host}.pid"), "-r", os.path.join(workdir, f"{host}-vrrp.pid"))
 
     def processes_to_kill(self, process):

@@ -173,7 +173,7 @@ class Keepalived:
     master_line = "Entering MASTER STATE"
 
     def start(self, lab, conf, workdir):
-        return lab.start("m", "keepalived", "-n", "-l", "-D", "-P", "-f", conf, "-p", os.path.join(workdir, f"{lab.tag}.pid"),
+        return lab.start("m", "keepalived", "-n", "-l", "-D", "-G", "-P", "-f", conf, "-p", os.path.join(workdir, f"{lab.tag}.pid"),
                          "-r", os.path.join(workdir, f"{lab.tag}-vrrp.pid"))
 
     def measured_pid(self, process):
