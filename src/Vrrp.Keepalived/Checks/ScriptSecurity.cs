@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.Versioning;
 using System.Text;
 using Tmds.Linux;
 using Vrrp.Health;
@@ -13,6 +14,7 @@ namespace Vrrp.Keepalived.Checks;
 /// writable, as its files can only be replaced by their owners. keepalived checks the program the command starts
 /// (its first word, looked up in PATH when it has no '/'), with symbolic links followed.
 /// </summary>
+[SupportedOSPlatform("linux")]
 public static unsafe class ScriptSecurity
 {
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vrrp.Notifications;
@@ -15,6 +16,7 @@ namespace Vrrp.Keepalived.Notify;
 /// and the state file record each change where the dispatcher hears it, in one order across routers. Add everything
 /// before the routers' first change. Dispose it after the dispatcher: it closes the FIFO.
 /// </remarks>
+[SupportedOSPlatform("linux")]
 public sealed class KeepalivedNotifications : IVrrpChangeRecorder, IDisposable
 {
     private readonly VrrpNotificationDispatcher _dispatcher;

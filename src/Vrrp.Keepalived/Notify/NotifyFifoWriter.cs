@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.Versioning;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Vrrp.Linux.Interop;
@@ -26,6 +27,7 @@ namespace Vrrp.Keepalived.Notify;
 /// <see cref="AtomicWrite"/> bytes, which a pipe takes whole or not at all, so a reader never sees half a line.
 /// </para>
 /// </remarks>
+[SupportedOSPlatform("linux")]
 internal sealed class NotifyFifoWriter : IDisposable
 {
     public const int Capacity = 64 * 1024;

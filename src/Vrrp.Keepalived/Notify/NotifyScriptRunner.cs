@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.Versioning;
 using Microsoft.Extensions.Logging;
 using Vrrp.Notifications;
 using Vrrp.Protocol;
@@ -7,6 +8,7 @@ using Vrrp.Protocol;
 namespace Vrrp.Keepalived.Notify;
 
 /// <summary>Runs one owner's keepalived notify scripts for a change, in keepalived's order: the per-state script, then <c>notify</c>.</summary>
+[SupportedOSPlatform("linux")]
 internal sealed class NotifyScriptRunner
 {
     private readonly string _owner;
