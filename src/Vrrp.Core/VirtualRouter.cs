@@ -525,9 +525,12 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     {
         // Unicast adverts may have crossed routers: any hop limit (a copy on the stack, not a field per router).
         VrrpReceivePolicy policy = Volatile.Read(ref _unicastPeers).Length > 0 ? _profile.MulticastPolicy with { AcceptAnyHopLimit = true } : _profile.MulticastPolicy;
-        VrrpPacketStatus status = Family == AddressFamily.InterNetwork
-            ? VrrpDatagram.TryReadIPv4(packet, policy, out ReceivedAdvertisement advertisement)
-            : VrrpDatagram.TryReadIPv6(packet, metadata.Source, metadata.Destination, metadata.HopLimit, policy, out advertisement);
+        scoped ReceivedAdvertisement advertisement;
+        VrrpPacketStatus status = Family != AddressFamily.InterNetwork
+            ? VrrpDatagram.TryReadIPv6(packet, metadata.Source, metadata.Destination, metadata.HopLimit, policy, out advertisement)
+            : metadata.IPv4.IsValid
+                ? VrrpDatagram.TryReadIPv4(packet, metadata.IPv4, policy, out advertisement) // the dispatcher read the header
+                : VrrpDatagram.TryReadIPv4(packet, policy, out advertisement);
 
         using (EnterEvent())
         {

@@ -23,7 +23,26 @@ public static class VrrpDatagram
     /// <returns>Why the packet must be discarded, or <see cref="VrrpPacketStatus.Valid"/>.</returns>
     public static VrrpPacketStatus TryReadIPv4(ReadOnlySpan<byte> datagram, in VrrpReceivePolicy policy, out ReceivedAdvertisement advertisement)
     {
-        advertisement = default;
+        VrrpPacketStatus status = TryReadIPv4Header(datagram, out IPv4Envelope envelope);
+        if (status != VrrpPacketStatus.Valid)
+        {
+            advertisement = default;
+            return status;
+        }
+
+        return TryReadIPv4(datagram, envelope, policy, out advertisement);
+    }
+
+    /// <summary>
+    /// Reads and checks an IPv4 datagram's header, and its Authentication Header if it has one: once per datagram,
+    /// where it arrives (<see cref="Transport.AdvertisementDispatcher"/>).
+    /// </summary>
+    /// <param name="datagram">The datagram.</param>
+    /// <param name="envelope">What the headers say, when the result is <see cref="VrrpPacketStatus.Valid"/>.</param>
+    /// <returns><see cref="VrrpPacketStatus.IPHeader"/> when a header is malformed or the protocol is neither VRRP nor AH over VRRP.</returns>
+    public static VrrpPacketStatus TryReadIPv4Header(ReadOnlySpan<byte> datagram, out IPv4Envelope envelope)
+    {
+        envelope = default;
 
         // The header is read field by field rather than through IPv4Header: this is the hot path, and only five
         // fields matter. The kernel checks the header checksum before a raw socket sees the datagram; checking again
@@ -43,34 +62,59 @@ public static class VrrpDatagram
         }
 
         byte protocol = datagram[9];
-        byte ttl = datagram[8];
-        PackedIPAddress source = PackedIPAddress.FromBytes(datagram.Slice(12, 4));
-        PackedIPAddress destination = PackedIPAddress.FromBytes(datagram.Slice(16, 4));
-        datagram = datagram[..totalLength];
-        ReadOnlySpan<byte> payload = datagram[headerLength..];
+        int messageOffset = headerLength;
         bool hasAh = protocol == AuthenticationHeader.IPProtocol;
         uint sequence = 0;
         if (hasAh)
         {
-            if (!AuthenticationHeader.TryRead(payload, out byte next, out _, out sequence) || next != VrrpPacket.IPProtocol)
+            if (!AuthenticationHeader.TryRead(datagram[headerLength..totalLength], out byte next, out _, out sequence) || next != VrrpPacket.IPProtocol)
             {
                 return VrrpPacketStatus.IPHeader;
             }
 
-            payload = payload[AuthenticationHeader.Length..];
+            messageOffset += AuthenticationHeader.Length;
         }
         else if (protocol != VrrpPacket.IPProtocol)
         {
             return VrrpPacketStatus.IPHeader;
         }
 
-        VrrpPacketStatus status = ValidateMessage(payload, AddressFamily.InterNetwork, source, destination, ttl, policy, out VrrpPacket packet, out VrrpChecksumForm form);
+        envelope = new IPv4Envelope
+        {
+            IsValid = true,
+            Source = PackedIPAddress.FromBytes(datagram.Slice(12, 4)),
+            Destination = PackedIPAddress.FromBytes(datagram.Slice(16, 4)),
+            TimeToLive = datagram[8],
+            TotalLength = totalLength,
+            MessageOffset = messageOffset,
+            HasAuthenticationHeader = hasAh,
+            AuthenticationSequence = sequence,
+        };
+        return VrrpPacketStatus.Valid;
+    }
+
+    /// <summary>Reads the advertisement of an IPv4 datagram whose headers <see cref="TryReadIPv4Header"/> read already.</summary>
+    /// <param name="datagram">The datagram, header first.</param>
+    /// <param name="envelope">What its headers say; not valid gives <see cref="VrrpPacketStatus.IPHeader"/>.</param>
+    /// <param name="policy">What the receiver expects.</param>
+    /// <param name="advertisement">The advertisement, when the result is <see cref="VrrpPacketStatus.Valid"/>.</param>
+    /// <returns>Why the packet must be discarded, or <see cref="VrrpPacketStatus.Valid"/>.</returns>
+    public static VrrpPacketStatus TryReadIPv4(ReadOnlySpan<byte> datagram, scoped in IPv4Envelope envelope, in VrrpReceivePolicy policy, out ReceivedAdvertisement advertisement)
+    {
+        advertisement = default;
+        if (!envelope.IsValid || envelope.TotalLength > datagram.Length)
+        {
+            return VrrpPacketStatus.IPHeader;
+        }
+
+        datagram = datagram[..envelope.TotalLength];
+        VrrpPacketStatus status = ValidateMessage(datagram[envelope.MessageOffset..], AddressFamily.InterNetwork, envelope.Source, envelope.Destination, envelope.TimeToLive, policy, out VrrpPacket packet, out VrrpChecksumForm form);
         if (status != VrrpPacketStatus.Valid)
         {
             return status;
         }
 
-        status = CheckAuthentication(datagram, packet, hasAh, policy.Authentication);
+        status = CheckAuthentication(datagram, packet, envelope.HasAuthenticationHeader, policy.Authentication);
         if (status != VrrpPacketStatus.Valid)
         {
             return status;
@@ -79,12 +123,12 @@ public static class VrrpDatagram
         advertisement = new ReceivedAdvertisement
         {
             Packet = packet,
-            Source = source,
-            Destination = destination,
-            HopLimit = ttl,
+            Source = envelope.Source,
+            Destination = envelope.Destination,
+            HopLimit = envelope.TimeToLive,
             ChecksumForm = form,
-            HasAuthenticationHeader = hasAh,
-            AuthenticationSequence = sequence,
+            HasAuthenticationHeader = envelope.HasAuthenticationHeader,
+            AuthenticationSequence = envelope.AuthenticationSequence,
         };
         return VrrpPacketStatus.Valid;
     }

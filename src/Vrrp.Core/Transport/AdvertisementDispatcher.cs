@@ -42,18 +42,32 @@ public sealed class AdvertisementDispatcher
     /// <param name="receiver">The receiver registered.</param>
     public void Unregister(byte virtualRouterId, IAdvertisementReceiver receiver) => Interlocked.CompareExchange(ref _receivers[virtualRouterId], null, receiver);
 
-    /// <summary>Finds the packet's VRID and hands the packet to its router.</summary>
+    /// <summary>Finds the packet's VRID and hands the packet to its router; an IPv4 datagram's headers are read and checked here, once.</summary>
     /// <param name="packet">An IPv4 datagram, or an IPv6 VRRP message.</param>
     /// <param name="metadata">What the network layer said.</param>
     /// <returns><see langword="true"/> when a router took the packet.</returns>
     public bool Dispatch(ReadOnlySpan<byte> packet, in PacketMetadata metadata)
     {
+        if (_family == AddressFamily.InterNetwork
+            && VrrpDatagram.TryReadIPv4Header(packet, out IPv4Envelope envelope) == VrrpPacketStatus.Valid
+            && envelope.TotalLength > envelope.MessageOffset + 1)
+        {
+            // The IPv4 header is read here, once: the router validates the advertisement from what it says.
+            return Deliver(packet[envelope.MessageOffset + 1], packet, new PacketMetadata(envelope.Source, envelope.Destination, envelope.TimeToLive) { IPv4 = envelope });
+        }
+
+        // IPv6, or an IPv4 header that failed a check: its router still counts the discard (RFC 8347 counts per router).
         if (!TryPeekVirtualRouterId(packet, out byte vrid))
         {
             Interlocked.Increment(ref _unreadable);
             return false;
         }
 
+        return Deliver(vrid, packet, metadata with { IPv4 = default });
+    }
+
+    private bool Deliver(byte vrid, ReadOnlySpan<byte> packet, in PacketMetadata metadata)
+    {
         IAdvertisementReceiver? receiver = Volatile.Read(ref _receivers[vrid]);
         if (receiver is null)
         {

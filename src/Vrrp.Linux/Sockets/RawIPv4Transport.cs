@@ -182,16 +182,10 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
                 return;
             }
 
-            if (length < IPv4Header.MinimumLength)
-            {
-                continue;
-            }
-
-            ReadOnlySpan<byte> datagram = buffer.AsSpan(0, length);
-            var metadata = new PacketMetadata(PackedIPAddress.FromBytes(datagram.Slice(12, 4)), PackedIPAddress.FromBytes(datagram.Slice(16, 4)), datagram[8]);
             try
             {
-                Dispatcher.Dispatch(datagram, metadata);
+                // The dispatcher reads the header, once, and takes the addresses and TTL from it.
+                Dispatcher.Dispatch(buffer.AsSpan(0, length), default);
             }
 #pragma warning disable CA1031 // nothing a router does with one packet may stop the receive loop
             catch (Exception)
