@@ -1,6 +1,7 @@
 using Vrrp;
 using Vrrp.Health;
 using Vrrp.Keepalived.Notify;
+using Vrrp.Linux.Netlink;
 using Vrrp.Notifications;
 
 namespace VrrpDaemon;
@@ -28,7 +29,8 @@ internal sealed record RouterPlan(string Name, VirtualRouterOptions Options, UIn
 internal sealed record TrackPlan(string CheckKey, int Weight);
 
 /// <summary>A scheduled check; a reload replaces it only when its <paramref name="Fingerprint"/> changed.</summary>
-internal sealed record CheckPlan(string Key, UInt128 Fingerprint, ScheduledCheckOptions Options, Func<IVrrpHealthCheck> Create);
+// Create takes the host's one link monitor: track_interface checks read the state it keeps.
+internal sealed record CheckPlan(string Key, UInt128 Fingerprint, ScheduledCheckOptions Options, Func<LinkMonitor, IVrrpHealthCheck> Create);
 
 /// <summary>A sync group.</summary>
 internal sealed record SyncGroupPlan(string Name, IReadOnlyList<string> Members, NotifyScripts? Notify);

@@ -6,7 +6,6 @@ using Vrrp.Health;
 using Vrrp.Keepalived;
 using Vrrp.Keepalived.Checks;
 using Vrrp.Keepalived.Notify;
-using Vrrp.Linux.Links;
 using Vrrp.Notifications;
 
 namespace VrrpDaemon;
@@ -128,7 +127,7 @@ internal static class KeepalivedPlan
             InitFail = script.InitFail,
         };
         string fingerprint = $"script {script.Name} '{script.Command}' {script.Interval} {script.Timeout} {script.Rise} {script.Fall} {script.Weight} {script.InitFail} {string.Join(':', user)}";
-        return new CheckPlan($"script:{script.Name}", Fingerprint.Of(fingerprint), options, () => new CommandHealthCheck(ScriptCommandLine.Split(script.Command))
+        return new CheckPlan($"script:{script.Name}", Fingerprint.Of(fingerprint), options, _ => new CommandHealthCheck(ScriptCommandLine.Split(script.Command))
         {
             User = user.Length > 0 ? user[0] : null,
             Group = user.Length > 1 ? user[1] : null,
@@ -137,12 +136,12 @@ internal static class KeepalivedPlan
 
     // keepalived hears link changes from netlink at once; a 100 ms poll of /sys is close and costs little.
     private static CheckPlan InterfaceCheck(string name) =>
-        new($"interface:{name}", Fingerprint.Of($"interface {name}"), new ScheduledCheckOptions { Name = name, Interval = TimeSpan.FromMilliseconds(100) }, () => new InterfaceLinkHealthCheck(name));
+        new($"interface:{name}", Fingerprint.Of($"interface {name}"), new ScheduledCheckOptions { Name = name, Interval = TimeSpan.FromMilliseconds(100) }, links => links.CreateInterfaceCheck(name));
 
     private static CheckPlan FileCheck(KeepalivedTrackFile file)
     {
         var options = new ScheduledCheckOptions { Name = file.Name, Interval = TimeSpan.FromSeconds(1), Weight = file.Weight };
         string fingerprint = $"file {file.Name} {file.File} {file.Weight} {file.InitFileValue} {file.InitFileOverwrite}";
-        return new CheckPlan($"file:{file.Name}", Fingerprint.Of(fingerprint), options, () => new TrackFileHealthCheck(file.File) { InitFile = file.InitFileValue, InitFileOverwrite = file.InitFileOverwrite });
+        return new CheckPlan($"file:{file.Name}", Fingerprint.Of(fingerprint), options, _ => new TrackFileHealthCheck(file.File) { InitFile = file.InitFileValue, InitFileOverwrite = file.InitFileOverwrite });
     }
 }

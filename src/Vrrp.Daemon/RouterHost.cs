@@ -84,7 +84,7 @@ internal sealed class RouterHost : IAsyncDisposable
             if (!_checks.ContainsKey(key))
             {
                 // Checks run on the system clock's pool, never on the precise timer thread that paces the adverts.
-                IVrrpHealthCheck inner = wanted.Create();
+                IVrrpHealthCheck inner = wanted.Create(_links);
                 _checks[key] = (wanted, new ScheduledHealthCheck(wanted.Options, inner, TimeProvider.System, _loggers.CreateLogger("Vrrp.Health")), inner);
             }
         }

@@ -115,6 +115,36 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void A_tracked_interface_going_down_puts_the_master_in_fault_and_coming_up_brings_it_back()
+    {
+        // Input: n1 (100) tracks trk0, a second link of its own namespace (a veth pair, trk0 and trk1), through
+        // keepalived's track_interface; n2 (90) is backup. trk0 goes down, later up.
+        // Expected: n1 enters Fault and n2 takes over within a second or two (the link monitor's netlink event, not a
+        // poll of /sys); when trk0 is up again n1 (100) preempts n2.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
+        string directory = LabDirectory(lab);
+        lab.Exec("n1", "ip link add trk0 type veth peer name trk1");
+        lab.Exec("n1", "ip link set trk1 up");
+        lab.Exec("n1", "ip link set trk0 up");
+        LabProcess n1 = Start(lab, "n1", 100, directory, extraInstance: "track_interface {\n        trk0\n    }");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        LabProcess n2 = Start(lab, "n2", 90, directory);
+        Assert.True(n2.WaitFor("Initialize -> Backup", TimeSpan.FromSeconds(5)) is not null, n2.Output);
+
+        DateTimeOffset downAt = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip link set trk0 down");
+        Assert.True(n1.WaitFor("Master -> Fault", TimeSpan.FromSeconds(5), downAt) is not null, n1.Output);
+        Assert.True(n2.WaitFor("Backup -> Master", TimeSpan.FromSeconds(5), downAt) is not null, n2.Output);
+        Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n2", Daemon.VirtualAddress) && !lab.HasAddress("n1", Daemon.VirtualAddress)));
+
+        DateTimeOffset upAt = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip link set trk0 up");
+        Assert.True(n1.WaitFor("Backup -> Master", TimeSpan.FromSeconds(5), upAt) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n1", Daemon.VirtualAddress)));
+    }
+
+    [Fact]
     public void Check_reports_a_broken_file_with_its_line_and_accepts_a_good_one_without_running_anything()
     {
         // --check needs no namespace and no privilege: it only reads the file.

@@ -1,11 +1,15 @@
 using System.Buffers.Binary;
 using Microsoft.Win32.SafeHandles;
+using Vrrp.Health;
+using Vrrp.Linux.Links;
 
 namespace Vrrp.Linux.Netlink;
 
 /// <summary>
-/// Watches link state with route netlink events (RTMGRP_LINK) and tells the routers on an interface when it goes
-/// down (Fault) and comes back (Backup again), as keepalived's interface tracking does.
+/// Watches link state with route netlink events (RTMGRP_LINK): tells the routers on an interface when it goes down
+/// (Fault) and comes back (Backup again), and keeps the state of interfaces that checks track by name
+/// (keepalived's <c>track_interface</c>, <see cref="CreateInterfaceCheck"/>), as keepalived's interface tracking does.
+/// One monitor, one socket, for a process: nothing polls.
 /// </summary>
 public sealed class LinkMonitor : IDisposable
 {
@@ -14,10 +18,12 @@ public sealed class LinkMonitor : IDisposable
     private const uint RTMGRP_LINK = 1;
     private const uint IFF_UP = 0x1;
     private const uint IFF_RUNNING = 0x40;
+    private const ushort IFLA_IFNAME = 3;
 
     private readonly NetlinkSubscription _subscription;
     private readonly Dictionary<int, List<VirtualRouter>> _routers = [];
     private readonly Dictionary<int, bool> _state = [];
+    private readonly Dictionary<string, List<InterfaceLinkHealthCheck>> _checks = new(StringComparer.Ordinal);
 
     /// <summary>Opens a netlink socket subscribed to link events and starts listening.</summary>
     /// <exception cref="UnauthorizedAccessException">The socket cannot be opened.</exception>
@@ -64,8 +70,48 @@ public sealed class LinkMonitor : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes a check that is healthy while the named interface is up and running, for <c>track_interface</c>: it
+    /// reads the state this monitor keeps from netlink events, so a run does no I/O and allocates nothing.
+    /// </summary>
+    /// <param name="interfaceName">The interface, which may not exist yet: it is down until it appears.</param>
+    /// <returns>The check; dispose it to stop following the interface.</returns>
+    /// <exception cref="ArgumentException">The name is empty, longer than IFNAMSIZ − 1, or holds a '/'.</exception>
+    public InterfaceLinkHealthCheck CreateInterfaceCheck(string interfaceName)
+    {
+        var check = new InterfaceLinkHealthCheck(this, interfaceName);
+        lock (_routers)
+        {
+            if (!_checks.TryGetValue(interfaceName, out List<InterfaceLinkHealthCheck>? list))
+            {
+                _checks[interfaceName] = list = [];
+            }
+
+            list.Add(check);
+        }
+
+        // Events tell of changes only: the state now, read once.
+        check.Set(IsOperationallyUp(interfaceName) is bool up ? (up ? LinkState.Up : LinkState.Down) : LinkState.Missing);
+        return check;
+    }
+
     /// <inheritdoc/>
     public void Dispose() => _subscription.Dispose();
+
+    internal void Forget(InterfaceLinkHealthCheck check)
+    {
+        lock (_routers)
+        {
+            if (_checks.TryGetValue(check.InterfaceName, out List<InterfaceLinkHealthCheck>? list))
+            {
+                list.Remove(check);
+                if (list.Count == 0)
+                {
+                    _checks.Remove(check.InterfaceName);
+                }
+            }
+        }
+    }
 
     // ifinfomsg: u8 family, u8 pad, u16 type, s32 index, u32 flags, u32 change.
     private void OnMessage(ushort type, ReadOnlySpan<byte> payload)
@@ -73,6 +119,10 @@ public sealed class LinkMonitor : IDisposable
         if (TryReadLink(type, payload, out int interfaceIndex, out bool up))
         {
             OnLink(interfaceIndex, up);
+            if (_checks.Count > 0 && TryReadName(payload, out ReadOnlySpan<byte> name))
+            {
+                OnNamedLink(name, type == RTM_DELLINK ? LinkState.Missing : up ? LinkState.Up : LinkState.Down);
+            }
         }
     }
 
@@ -112,6 +162,72 @@ public sealed class LinkMonitor : IDisposable
         uint flags = BinaryPrimitives.ReadUInt32LittleEndian(payload[8..]);
         interfaceIndex = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
         up = type == RTM_NEWLINK && (flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING);
+        return true;
+    }
+
+    /// <summary>Reads IFLA_IFNAME from the attributes after an ifinfomsg: the name, without its NUL.</summary>
+    internal static bool TryReadName(ReadOnlySpan<byte> payload, out ReadOnlySpan<byte> name)
+    {
+        name = default;
+        int offset = 16; // sizeof(struct ifinfomsg)
+        while (offset + 4 <= payload.Length)
+        {
+            ushort length = BinaryPrimitives.ReadUInt16LittleEndian(payload[offset..]);
+            ushort type = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(payload[(offset + 2)..]) & 0x3FFF); // NLA_F_* flags off
+            if (length < 4 || offset + length > payload.Length)
+            {
+                return false;
+            }
+
+            if (type == IFLA_IFNAME)
+            {
+                name = payload.Slice(offset + 4, length - 4);
+                int end = name.IndexOf((byte)0);
+                name = end >= 0 ? name[..end] : name;
+                return name.Length > 0;
+            }
+
+            offset += (length + 3) & ~3; // RTA_ALIGN
+        }
+
+        return false;
+    }
+
+    private void OnNamedLink(ReadOnlySpan<byte> name, LinkState state)
+    {
+        lock (_routers)
+        {
+            // A handful of tracked names: compare bytes, no string per event.
+            foreach ((string tracked, List<InterfaceLinkHealthCheck> checks) in _checks)
+            {
+                if (Matches(tracked, name))
+                {
+                    foreach (InterfaceLinkHealthCheck check in checks)
+                    {
+                        check.Set(state);
+                    }
+
+                    return;
+                }
+            }
+        }
+    }
+
+    private static bool Matches(string name, ReadOnlySpan<byte> bytes)
+    {
+        if (name.Length != bytes.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            if (name[i] != bytes[i])
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 

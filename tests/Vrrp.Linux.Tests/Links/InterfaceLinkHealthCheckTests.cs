@@ -1,90 +1,86 @@
+using System.Buffers.Binary;
+using System.Text;
 using Vrrp.Health;
 using Vrrp.Linux.Links;
+using Vrrp.Linux.Netlink;
 using Vrrp.Testing;
 
 namespace Vrrp.Linux.Tests.Links;
 
-/// <summary>keepalived's track_interface: up means UP and RUNNING (carrier); a missing interface is down.</summary>
+/// <summary>
+/// keepalived's track_interface on the one link monitor: up means UP and RUNNING; a missing interface is down; the
+/// state comes from netlink events, so a run reads memory only.
+/// </summary>
 public sealed class InterfaceLinkHealthCheckTests : IDisposable
 {
-    private readonly string _sys = Directory.CreateTempSubdirectory("vrrp-sysnet-").FullName;
+    private readonly LinkMonitor _monitor = new();
 
-    public void Dispose() => Directory.Delete(_sys, recursive: true);
-
-    [Theory]
-    [InlineData("0x1003", "1", true, "eth9 is up")]
-    [InlineData("0x9", "1", true, "eth9 is up")]
-    [InlineData("0x1003", "0", false, "eth9 has no carrier")]
-    [InlineData("0x1003", null, false, "eth9 has no carrier")]
-    [InlineData("0x1002", null, false, "eth9 is administratively down")]
-    public async Task Up_needs_the_UP_flag_and_a_carrier(string flags, string? carrier, bool healthy, string description)
-    {
-        Directory.CreateDirectory(Path.Combine(_sys, "eth9"));
-        await File.WriteAllTextAsync(Path.Combine(_sys, "eth9", "flags"), flags + "\n", TestContext.Current.CancellationToken);
-        if (carrier is not null)
-        {
-            await File.WriteAllTextAsync(Path.Combine(_sys, "eth9", "carrier"), carrier + "\n", TestContext.Current.CancellationToken);
-        }
-
-        VrrpCheckResult result = await new InterfaceLinkHealthCheck("eth9", _sys).CheckAsync(TestContext.Current.CancellationToken);
-
-        Assert.Equal(healthy, result.IsHealthy);
-        Assert.Equal(description, result.Description);
-    }
+    public void Dispose() => _monitor.Dispose();
 
     [Fact]
-    public async Task A_missing_interface_is_down()
+    public async Task On_this_host_loopback_is_up_and_a_made_up_name_is_missing()
     {
-        VrrpCheckResult result = await new InterfaceLinkHealthCheck("nosuch0", _sys).CheckAsync(TestContext.Current.CancellationToken);
-        Assert.False(result.IsHealthy);
-        Assert.Equal("no interface nosuch0", result.Description);
-    }
+        using InterfaceLinkHealthCheck lo = _monitor.CreateInterfaceCheck("lo");
+        using InterfaceLinkHealthCheck none = _monitor.CreateInterfaceCheck("vrrpnone0");
 
-    [Fact]
-    public async Task On_this_host_loopback_is_up_and_a_made_up_name_is_not()
-    {
-        Assert.True((await new InterfaceLinkHealthCheck("lo").CheckAsync(TestContext.Current.CancellationToken)).IsHealthy);
-        Assert.False((await new InterfaceLinkHealthCheck("vrrpnone0").CheckAsync(TestContext.Current.CancellationToken)).IsHealthy);
+        Assert.True((await lo.CheckAsync(TestContext.Current.CancellationToken)).IsHealthy);
+        VrrpCheckResult missing = await none.CheckAsync(TestContext.Current.CancellationToken);
+        Assert.False(missing.IsHealthy);
+        Assert.Equal("no interface vrrpnone0", missing.Description);
     }
 
     [Theory]
     [InlineData("../etc")]
     [InlineData("..")]
-    public void A_path_is_not_an_interface_name(string name) => Assert.Throws<ArgumentException>(() => new InterfaceLinkHealthCheck(name));
+    [InlineData("a-name-too-long-for-linux")]
+    public void A_path_or_an_overlong_name_is_not_an_interface_name(string name) => Assert.Throws<ArgumentException>(() => _monitor.CreateInterfaceCheck(name));
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_name_is_read_from_IFLA_IFNAME_after_other_attributes(bool nested)
+    {
+        // Input: an RTM_NEWLINK payload: ifinfomsg, an IFLA_MTU attribute, then IFLA_IFNAME "trk0" (NUL-terminated,
+        // padded to 4), with the NLA_F_NESTED bit set on the name's type or not.
+        // Expected: the name is "trk0".
+        byte[] payload = LinkPayload("trk0", nested);
+
+        Assert.True(LinkMonitor.TryReadName(payload, out ReadOnlySpan<byte> name));
+        Assert.Equal("trk0", Encoding.ASCII.GetString(name));
+    }
+
+    [Fact]
+    public void A_truncated_attribute_gives_no_name()
+    {
+        byte[] payload = LinkPayload("trk0", nested: false);
+        Assert.False(LinkMonitor.TryReadName(payload.AsSpan(0, payload.Length - 6), out _));
+        Assert.False(LinkMonitor.TryReadName(payload.AsSpan(0, 10), out _));
+    }
 
     [Fact]
     public async Task Loopback_checked_every_100_ms_like_track_interface_allocates_zero_bytes_after_warm_up()
     {
-        // Input: vrrpd's track_interface check (an interface check scheduled every 100 ms) on this host's loopback, virtual clock.
-        // Expected: 10,000 runs, all healthy, and 0 bytes allocated on this thread while they run.
-        Assert.SkipUnless(Directory.Exists("/sys/class/net/lo"), "needs Linux sysfs (/sys/class/net/lo)");
-        await AssertInterfaceChecksAllocateNothingAsync(new InterfaceLinkHealthCheck("lo"), healthy: true);
+        // Input: vrrpd's track_interface check (scheduled every 100 ms) on loopback and on a missing interface, virtual clock.
+        // Expected: 10,000 runs each, healthy and failing, and 0 bytes allocated on this thread while they run.
+        await AssertInterfaceChecksAllocateNothingAsync(_monitor.CreateInterfaceCheck("lo"), healthy: true);
+        await AssertInterfaceChecksAllocateNothingAsync(_monitor.CreateInterfaceCheck("vrrpnone0"), healthy: false);
     }
 
-    [Theory]
-    [InlineData("0x1003", "1", true)]
-    [InlineData("0x1003", "0", false)]
-    [InlineData("0x1002", null, false)]
-    public async Task An_interface_checked_every_100_ms_up_or_down_allocates_zero_bytes_after_warm_up(string flags, string? carrier, bool healthy)
+    private static byte[] LinkPayload(string name, bool nested)
     {
-        // Input: the interface check every 100 ms on a sysfs-like folder: up; up without carrier; administratively down.
-        // Expected: 10,000 runs with that result, and 0 bytes allocated on this thread while they run.
-        DirectoryInfo sys = Directory.CreateTempSubdirectory("vrrp-sysnet-");
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(sys.FullName, "eth9"));
-            await File.WriteAllTextAsync(Path.Combine(sys.FullName, "eth9", "flags"), flags + "\n", TestContext.Current.CancellationToken);
-            if (carrier is not null)
-            {
-                await File.WriteAllTextAsync(Path.Combine(sys.FullName, "eth9", "carrier"), carrier + "\n", TestContext.Current.CancellationToken);
-            }
-
-            await AssertInterfaceChecksAllocateNothingAsync(new InterfaceLinkHealthCheck("eth9", sys.FullName), healthy);
-        }
-        finally
-        {
-            sys.Delete(recursive: true);
-        }
+        var payload = new List<byte>(new byte[16]); // ifinfomsg
+        byte[] mtu = new byte[8];
+        BinaryPrimitives.WriteUInt16LittleEndian(mtu, 8);
+        BinaryPrimitives.WriteUInt16LittleEndian(mtu.AsSpan(2), 4); // IFLA_MTU
+        BinaryPrimitives.WriteUInt32LittleEndian(mtu.AsSpan(4), 1500);
+        payload.AddRange(mtu);
+        byte[] text = Encoding.ASCII.GetBytes(name + "\0");
+        byte[] attribute = new byte[(4 + text.Length + 3) & ~3];
+        BinaryPrimitives.WriteUInt16LittleEndian(attribute, (ushort)(4 + text.Length));
+        BinaryPrimitives.WriteUInt16LittleEndian(attribute.AsSpan(2), (ushort)(3 | (nested ? 0x8000 : 0))); // IFLA_IFNAME
+        text.CopyTo(attribute, 4);
+        payload.AddRange(attribute);
+        return [.. payload];
     }
 
     private static async Task AssertInterfaceChecksAllocateNothingAsync(InterfaceLinkHealthCheck check, bool healthy)
