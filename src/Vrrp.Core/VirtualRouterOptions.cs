@@ -114,6 +114,27 @@ public sealed class VirtualRouterOptions
     /// <summary>Gets the tracked checks whose weights move the priority (<c>track_script</c>, <c>track_interface</c>, <c>track_file</c>).</summary>
     public IList<TrackedCheck> TrackedChecks { get; } = new List<TrackedCheck>();
 
+    /// <summary>
+    /// Tells whether <paramref name="other"/> configures the same router: every value equal, the lists equal in
+    /// order, and the same tracked checks (the same objects). A reload keeps a router running when this holds.
+    /// </summary>
+    internal bool IsSameRouterAs(VirtualRouterOptions other) =>
+        Name == other.Name && Interface == other.Interface && VirtualRouterId == other.VirtualRouterId
+        && Priority == other.Priority && Owner == other.Owner && Version == other.Version
+        && AdvertisementInterval == other.AdvertisementInterval
+        && VirtualAddresses.SequenceEqual(other.VirtualAddresses, StringComparer.Ordinal)
+        && UnicastPeers.SequenceEqual(other.UnicastPeers, StringComparer.Ordinal)
+        && Preempt == other.Preempt && PreemptDelay == other.PreemptDelay && AcceptMode == other.AcceptMode
+        && AdvertiseOnLowerPriority == other.AdvertiseOnLowerPriority && AdvertiseOnHigherPriority == other.AdvertiseOnHigherPriority
+        && DownTimerAdverts == other.DownTimerAdverts && StartupDelay == other.StartupDelay
+        && GarpMasterRepeat == other.GarpMasterRepeat && GarpMasterDelay == other.GarpMasterDelay
+        && GarpMasterRefresh == other.GarpMasterRefresh && GarpMasterRefreshRepeat == other.GarpMasterRefreshRepeat
+        && GarpLowerPriorityRepeat == other.GarpLowerPriorityRepeat && GarpLowerPriorityDelay == other.GarpLowerPriorityDelay
+        && AnswerConflictingAnnouncements == other.AnswerConflictingAnnouncements && ChecksumForm == other.ChecksumForm
+        && AuthenticationType == other.AuthenticationType && AuthenticationPassword == other.AuthenticationPassword
+        && UseVirtualMac == other.UseVirtualMac
+        && TrackedChecks.SequenceEqual(other.TrackedChecks, ReferenceEqualityComparer.Instance);
+
     /// <summary>Lists every configuration error; empty when the options are valid.</summary>
     /// <returns>One message per error, naming the field and its allowed range.</returns>
     public IReadOnlyList<string> Validate()

@@ -15,11 +15,13 @@ namespace Vrrp;
 /// The routers are made on first use of <see cref="Routers"/> or <see cref="GetRouter"/> (so that leader elections
 /// and your code can hold them before the host starts) or at start, on the transports of the registered
 /// <see cref="IVrrpTransportFactory"/>, with the registered address manager, announcer, notifier and
-/// <see cref="TimeProvider"/> (or none, none, none and the system clock).
+/// <see cref="TimeProvider"/> (or none, none, none and the system clock). <see cref="ApplyAsync"/> takes a new set of
+/// router options while running and restarts only the routers whose options changed (a daemon's reload).
 /// </remarks>
 public sealed class VrrpService : IHostedService, IAsyncDisposable
 {
     private readonly object _gate = new();
+    private readonly SemaphoreSlim _applying = new(1, 1);
     private readonly VrrpOptions _options;
     private readonly IVrrpTransportFactory? _transports;
     private readonly IVirtualAddressManager _addressManager;
@@ -28,6 +30,8 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
     private readonly IVrrpNotifier? _notifier;
     private readonly VrrpActionRunner? _actionRunner;
     private VirtualRouter[]? _routers;
+    private VirtualRouterOptions[]? _applied; // the options each router of _routers was made from, in the same order
+    private bool _started;
     private bool _disposed;
 
     internal VrrpService(
@@ -75,6 +79,11 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         VirtualRouter[] routers = EnsureRouters();
+        lock (_gate)
+        {
+            _started = true;
+        }
+
         int started = 0;
         try
         {
@@ -104,6 +113,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
         VirtualRouter[]? routers;
         lock (_gate)
         {
+            _started = false;
             routers = _routers;
         }
 
@@ -133,6 +143,131 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Makes the running set of routers that of <paramref name="routers"/>, as a daemon's reload does: a router whose
+    /// options are unchanged (by name, every value, the same tracked checks) keeps running untouched; a changed one
+    /// is stopped (a master sends priority 0 and removes its addresses) and made again; a removed one is stopped; a
+    /// new one is made, and started if the service runs.
+    /// </summary>
+    /// <remarks>Everything that can refuse the new set is checked first: an invalid set changes nothing.</remarks>
+    /// <param name="routers">Every router the service should run, each with a distinct name.</param>
+    /// <param name="cancellationToken">Not used: applying does not wait.</param>
+    /// <returns>What was kept, restarted, added and removed, by name.</returns>
+    /// <exception cref="VrrpConfigurationException">An option is invalid, two routers share a name or a VRID on one interface and family, or a transport refuses a router; nothing changed.</exception>
+    public async Task<VrrpReloadResult> ApplyAsync(IEnumerable<VirtualRouterOptions> routers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(routers);
+        VirtualRouterOptions[] wanted = [.. routers];
+        var errors = new List<string>();
+        foreach (VirtualRouterOptions options in wanted)
+        {
+            errors.AddRange(options.Validate());
+        }
+
+        foreach (IGrouping<string, VirtualRouterOptions> clash in wanted.GroupBy(NameOf, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            errors.Add($"{clash.Key}: {clash.Count()} routers have this name; each needs its own.");
+        }
+
+        foreach (var clash in wanted.GroupBy(o => (o.Interface, Family: FamilyOf(o), o.VirtualRouterId)).Where(g => g.Count() > 1))
+        {
+            errors.Add($"{string.Join(", ", clash.Select(NameOf))}: VRID {clash.Key.VirtualRouterId} is used more than once on {clash.Key.Interface} for {clash.Key.Family}.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new VrrpConfigurationException(errors);
+        }
+
+        await _applying.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            EnsureRouters();
+            var next = new VirtualRouter?[wanted.Length];
+            var kept = new List<string>();
+            var retire = new List<VirtualRouter>();
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                var running = new Dictionary<string, int>(StringComparer.Ordinal);
+                for (int i = 0; i < _routers!.Length; i++)
+                {
+                    running[_routers[i].Name] = i;
+                }
+
+                var keep = new bool[_routers.Length];
+                for (int i = 0; i < wanted.Length; i++)
+                {
+                    if (running.TryGetValue(NameOf(wanted[i]), out int index) && _applied![index].IsSameRouterAs(wanted[i]))
+                    {
+                        next[i] = _routers[index];
+                        keep[index] = true;
+                        kept.Add(_routers[index].Name);
+                    }
+                }
+
+                retire.AddRange(_routers.Where((_, index) => !keep[index]));
+                _routers = [.. next.Where(r => r is not null)!];
+                _applied = [.. wanted.Where((_, i) => next[i] is not null)];
+            }
+
+            // Outside the lock (Dispose waits for the router's actions, and a handler among them may ask for a router),
+            // and before the replacements are made: a replacement needs its VRID's slot on the same transport.
+            foreach (VirtualRouter router in retire)
+            {
+                router.Dispose();
+            }
+
+            var fresh = new List<VirtualRouter>();
+            bool start;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                try
+                {
+                    for (int i = 0; i < wanted.Length; i++)
+                    {
+                        if (next[i] is null)
+                        {
+                            IVrrpTransport transport = _transports!.GetTransport(wanted[i].Interface, FamilyOf(wanted[i]));
+                            next[i] = new VirtualRouter(wanted[i], transport, _addressManager, _announcer, _time, _notifier, _actionRunner);
+                            fresh.Add(next[i]!);
+                        }
+                    }
+                }
+                catch
+                {
+                    // The routers that went stay gone, and the service runs what it kept: it never claims a set it does not run.
+                    fresh.ForEach(r => r.Dispose());
+                    throw;
+                }
+
+                _routers = [.. next!];
+                _applied = wanted;
+                start = _started;
+            }
+
+            if (start)
+            {
+                foreach (VirtualRouter router in fresh)
+                {
+                    router.Start();
+                }
+            }
+
+            string[] retired = [.. retire.Select(r => r.Name)];
+            return new VrrpReloadResult(
+                kept,
+                [.. retired.Where(name => wanted.Any(o => NameOf(o) == name))],
+                [.. fresh.Select(r => r.Name).Where(name => !retired.Contains(name))],
+                [.. retired.Where(name => !wanted.Any(o => NameOf(o) == name))]);
+        }
+        finally
+        {
+            _applying.Release();
+        }
     }
 
     internal static string NameOf(VirtualRouterOptions options) => options.Name ?? $"VR{options.VirtualRouterId}";
@@ -180,6 +315,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
             }
 
             _routers = [.. routers];
+            _applied = [.. _options.Routers];
             return _routers;
         }
     }

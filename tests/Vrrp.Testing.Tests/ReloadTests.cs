@@ -1,0 +1,119 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Vrrp.Protocol;
+
+namespace Vrrp.Testing.Tests;
+
+/// <summary>
+/// VrrpService.ApplyAsync, a daemon's reload in the library: only the routers whose options changed restart; an
+/// invalid set changes nothing.
+/// </summary>
+public sealed class ReloadTests
+{
+    [Fact]
+    public async Task A_reload_restarts_only_the_changed_router_stops_the_removed_one_and_starts_the_new_one()
+    {
+        // Input: a running host with routers a (VRID 1), b (2) and c (3), all master; a new set: a unchanged, b with
+        // priority 110, c gone, d (4) new.
+        // Expected: a is the same object and was never stopped (its history has one term); b is a new object, master
+        // again; c is stopped; d runs and becomes master. The result names each.
+        var clock = new VirtualClock();
+        using var network = new InMemoryNetwork(clock);
+        using IHost host = Host(network, Options("a", 1), Options("b", 2), Options("c", 3));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var service = host.Services.GetRequiredService<VrrpService>();
+        clock.Advance(TimeSpan.FromSeconds(5));
+        VirtualRouter a = service.GetRouter("a"), b = service.GetRouter("b"), c = service.GetRouter("c");
+        Assert.All([a, b, c], r => Assert.Equal(VrrpState.Master, r.State));
+
+        VrrpReloadResult result = await service.ApplyAsync([Options("a", 1), Options("b", 2, priority: 110), Options("d", 4)], TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(["a"], result.Kept);
+        Assert.Equal(["b"], result.Restarted);
+        Assert.Equal(["d"], result.Added);
+        Assert.Equal(["c"], result.Removed);
+        Assert.Same(a, service.GetRouter("a"));
+        Assert.Single(a.GetHistory(), change => change.To == VrrpState.Master);
+        VirtualRouter b2 = service.GetRouter("b");
+        Assert.NotSame(b, b2);
+        Assert.Equal(110, b2.Priority);
+        Assert.Equal(VrrpState.Master, b2.State);
+        Assert.Equal(VrrpState.Stopped, c.State);
+        Assert.Throws<KeyNotFoundException>(() => service.GetRouter("c"));
+        Assert.Equal(VrrpState.Master, service.GetRouter("d").State);
+        Assert.Equal(["a", "b", "d"], service.Routers.Select(r => r.Name));
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task An_invalid_set_is_refused_whole_and_changes_nothing()
+    {
+        // Input: a running host with a and b; a new set that changes a and gives b a VRID out of range.
+        // Expected: VrrpConfigurationException naming b's field and range; a and b run on as they were.
+        var clock = new VirtualClock();
+        using var network = new InMemoryNetwork(clock);
+        using IHost host = Host(network, Options("a", 1), Options("b", 2));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var service = host.Services.GetRequiredService<VrrpService>();
+        clock.Advance(TimeSpan.FromSeconds(5));
+        VirtualRouter a = service.GetRouter("a"), b = service.GetRouter("b");
+
+        VrrpConfigurationException error = await Assert.ThrowsAsync<VrrpConfigurationException>(() =>
+            service.ApplyAsync([Options("a", 1, priority: 120), Options("b", 300)], TestContext.Current.CancellationToken));
+
+        Assert.Contains("b: VirtualRouterId must be 1 to 255; got 300.", error.Message, StringComparison.Ordinal);
+        Assert.Same(a, service.GetRouter("a"));
+        Assert.Same(b, service.GetRouter("b"));
+        Assert.Equal(100, a.Priority);
+        Assert.All([a, b], r => Assert.Equal(VrrpState.Master, r.State));
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Two_routers_with_one_VRID_on_one_interface_are_refused()
+    {
+        var clock = new VirtualClock();
+        using var network = new InMemoryNetwork(clock);
+        using IHost host = Host(network, Options("a", 1));
+        var service = host.Services.GetRequiredService<VrrpService>();
+
+        VrrpConfigurationException error = await Assert.ThrowsAsync<VrrpConfigurationException>(() =>
+            service.ApplyAsync([Options("a", 1), Options("b", 1)], TestContext.Current.CancellationToken));
+
+        Assert.Contains("a, b: VRID 1 is used more than once on node1", error.Message, StringComparison.Ordinal);
+    }
+
+    private static VirtualRouterOptions Options(string name, int vrid, int priority = 100)
+    {
+        var options = new VirtualRouterOptions { Name = name, Interface = "node1", VirtualRouterId = vrid, Priority = priority, AdvertisementInterval = TimeSpan.FromMilliseconds(100) };
+        options.VirtualAddresses.Add($"198.51.100.{100 + vrid}/24");
+        return options;
+    }
+
+    private static IHost Host(InMemoryNetwork network, params VirtualRouterOptions[] routers)
+    {
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        IVrrpBuilder vrrp = builder.Services.AddVrrp();
+        foreach (VirtualRouterOptions router in routers)
+        {
+            vrrp.AddRouter(o => Copy(router, o));
+        }
+
+        vrrp.UseInMemoryNetwork(network);
+        return builder.Build();
+    }
+
+    private static void Copy(VirtualRouterOptions from, VirtualRouterOptions to)
+    {
+        to.Name = from.Name;
+        to.Interface = from.Interface;
+        to.VirtualRouterId = from.VirtualRouterId;
+        to.Priority = from.Priority;
+        to.AdvertisementInterval = from.AdvertisementInterval;
+        foreach (string address in from.VirtualAddresses)
+        {
+            to.VirtualAddresses.Add(address);
+        }
+    }
+}
