@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Vrrp;
 using Vrrp.Control;
 using Vrrp.Keepalived;
+using Vrrp.Linux;
 using Vrrp.Linux.Control;
 using VrrpDaemon;
 
@@ -25,6 +26,9 @@ const string Usage = """
       -h, --help        this text
     signals: SIGTERM, SIGINT stop gracefully (priority 0, addresses removed); SIGHUP reloads the file
     """;
+// Whatever started vrrpd may have left descriptors open without close-on-exec: no script of ours inherits them.
+InheritedDescriptors.MarkCloseOnExec();
+
 string? configPath = null;
 string? controlPath = DefaultControlSocket.Path;
 string? stateFile = null;

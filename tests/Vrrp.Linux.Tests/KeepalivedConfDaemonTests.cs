@@ -145,6 +145,33 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void A_script_vrrpd_starts_holds_no_descriptor_but_its_standard_streams()
+    {
+        // Input: vrrpd (root, with raw IPv4, AH, packet and netlink sockets open) runs a vrrp_script that sleeps.
+        // Expected: the script's /proc/PID/fd holds 0, 1 and 2 only: no socket of vrrpd's leaked into it (a script
+        // running as another user could send spoofed packets through one).
+        NetnsLab.RequireRoot("pgrep");
+        using NetnsLab lab = NetnsLab.Create("n1", "c");
+        string directory = LabDirectory(lab);
+        string check = """
+            vrrp_script chk_sleep {
+                script "/bin/sleep 30"
+                interval 60
+                timeout 40
+            }
+            """;
+        LabProcess n1 = Start(lab, "n1", 100, directory, scripts: check, extraInstance: "track_script {\n        chk_sleep\n    }");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+
+        string? sleeper = null;
+        Assert.True(NetnsLab.WaitUntil(() => NetnsLab.TryRun("pgrep", $"-P {n1.Id} -x sleep", out sleeper) && sleeper.Trim().Length > 0), $"no sleep child of {n1.Id}: {n1.Output}");
+        string fds = $"/proc/{sleeper!.Trim().Split('\n')[0]}/fd";
+        string[] descriptors = [.. Directory.GetFileSystemEntries(fds).Select(p => int.Parse(Path.GetFileName(p)!, CultureInfo.InvariantCulture)).Order().Select(fd => fd.ToString(CultureInfo.InvariantCulture))];
+
+        Assert.True(descriptors.SequenceEqual(["0", "1", "2"]), string.Join(", ", descriptors.Select(fd => $"{fd} -> {new FileInfo(Path.Combine(fds, fd)).LinkTarget}")));
+    }
+
+    [Fact]
     public void Check_reports_a_broken_file_with_its_line_and_accepts_a_good_one_without_running_anything()
     {
         // --check needs no namespace and no privilege: it only reads the file.

@@ -159,7 +159,7 @@ internal sealed partial class NetnsLab : IDisposable
     public static string Run(string program, string arguments) =>
         TryRun(program, arguments, out string output) ? output : throw new InvalidOperationException($"{program} {arguments} failed: {output}");
 
-    private static bool TryRun(string program, string arguments, out string output)
+    public static bool TryRun(string program, string arguments, out string output)
     {
         var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         using Process process = Process.Start(start)!;

@@ -7,7 +7,7 @@ namespace Vrrp.Linux.Interop;
 /// <summary>
 /// Opens the sockets .NET cannot: <c>socket(AF_INET, SOCK_RAW, 112)</c> fails in the Socket constructor with
 /// "Protocol not supported", though the kernel supports it; netlink and packet sockets need sockaddr types .NET lacks.
-/// Each descriptor is wrapped in a <see cref="Socket"/> (a SafeHandle) at once.
+/// Each descriptor is close-on-exec and wrapped in a <see cref="Socket"/> (a SafeHandle) at once.
 /// </summary>
 internal static unsafe partial class RawSockets
 {
@@ -17,6 +17,7 @@ internal static unsafe partial class RawSockets
     public const int AF_PACKET = 17;
     public const int SOCK_DGRAM = 2;
     public const int SOCK_RAW = 3;
+    public const int SOCK_CLOEXEC = 0x80000; // O_CLOEXEC
     public const int SOL_SOCKET = 1;
     public const int SO_BINDTODEVICE = 25;
     public const int SO_RCVBUF = 8;
@@ -25,7 +26,8 @@ internal static unsafe partial class RawSockets
 
     public static Socket Open(int family, int type, int protocol, string capability)
     {
-        int fd = LibC.socket(family, type, protocol);
+        // Close-on-exec from the start: a script vrrpd runs (as another user, say) must not inherit a raw socket.
+        int fd = LibC.socket(family, type | SOCK_CLOEXEC, protocol);
         if (fd < 0)
         {
             throw Errno.Failure($"socket({family}, {(type == SOCK_RAW ? "SOCK_RAW" : "SOCK_DGRAM")}, {protocol})", Errno.Last, capability);
