@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Runtime.Versioning;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 using Vrrp.Linux.Interop;
 using Vrrp.Notifications;
 
@@ -53,19 +54,12 @@ internal sealed class NotifyFifoWriter : IDisposable
     {
         Path = path;
         _logger = logger;
-        _stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite, BufferSize = 0 });
-        if (_stream.CanSeek)
+        if (!FileDescriptors.TryOpenFifo(path, out SafeFileHandle? handle, out string? error))
         {
-            // A regular file would be overwritten from its start: refuse it rather than guess.
-            _stream.Dispose();
-            throw new VrrpConfigurationException([$"notify_fifo '{path}' is a regular file, not a FIFO; create a FIFO with mkfifo."]);
+            throw new VrrpConfigurationException([$"notify_fifo '{path}' {error}."]);
         }
 
-        if (!FileDescriptors.TrySetNonBlocking(_stream.SafeFileHandle))
-        {
-            _stream.Dispose();
-            throw new VrrpConfigurationException([$"notify_fifo '{path}': cannot make it non-blocking on this platform."]);
-        }
+        _stream = new FileStream(handle, FileAccess.ReadWrite, bufferSize: 0);
 
         _thread = new Thread(Pump) { IsBackground = true, Name = "vrrp-notify-fifo" };
         _thread.Start();

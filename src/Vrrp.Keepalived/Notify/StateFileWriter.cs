@@ -1,3 +1,5 @@
+using System.Runtime.Versioning;
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Vrrp.Notifications;
@@ -9,7 +11,8 @@ namespace Vrrp.Keepalived.Notify;
 /// Keeps a file with the current state of every router, one keepalived notify line each
 /// (<c>INSTANCE "VI_1" MASTER 100</c>), sorted by name, for monitoring that polls rather than listens.
 /// </summary>
-/// <remarks>Written to a temporary file beside it and renamed over it, so a reader never sees a half-written file.</remarks>
+/// <remarks>Written to a new file of a random name beside it, synced and renamed over it: a reader never sees a half-written file.</remarks>
+[SupportedOSPlatform("linux")]
 internal sealed class StateFileWriter
 {
     private readonly SortedDictionary<string, string> _lines = new(StringComparer.Ordinal);
@@ -57,17 +60,38 @@ internal sealed class StateFileWriter
                 }
             }
 
-            string temporary = Path + ".tmp";
+            // A random name opened O_CREAT | O_EXCL (FileMode.CreateNew), which never follows a symbolic link: a name
+            // planted beside the file cannot make us write elsewhere. Synced before the rename, so a crash leaves the
+            // old file or the new one, never an empty one.
+            string temporary = $"{Path}.{Convert.ToHexString(RandomNumberGenerator.GetBytes(8))}.tmp";
+            bool created = false;
             try
             {
-                File.WriteAllText(temporary, text.ToString());
+                using (var stream = new FileStream(temporary, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    Share = FileShare.None,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+                }))
+                {
+                    created = true;
+                    stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
+                    stream.Flush(flushToDisk: true);
+                }
+
                 File.Move(temporary, Path, overwrite: true);
+                created = false;
             }
 #pragma warning disable CA1031 // a full disk must not stop notifications
             catch (Exception ex)
 #pragma warning restore CA1031
             {
                 KeepalivedLog.StateFileWriteFailed(_logger, ex, Path);
+                if (created)
+                {
+                    File.Delete(temporary);
+                }
             }
         }
     }

@@ -1,14 +1,59 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Tmds.Linux;
 
 namespace Vrrp.Linux.Interop;
 
 /// <summary>
-/// <c>fcntl(F_SETFL, O_NONBLOCK)</c>, for keepalived's notify FIFO (Vrrp.Keepalived), which .NET cannot open
-/// non-blocking.
+/// What .NET cannot open: keepalived's notify FIFO (Vrrp.Keepalived) read-write, non-blocking and without following a
+/// symbolic link; and <c>fcntl(F_SETFL, O_NONBLOCK)</c>.
 /// </summary>
-internal static class FileDescriptors
+internal static unsafe class FileDescriptors
 {
+    private const int ELOOP = 40;
+    private const int S_IFMT = 0xF000; // 0170000
+    private const int S_IFIFO = 0x1000; // 0010000
+
+    /// <summary>
+    /// Opens a FIFO as keepalived opens its notify FIFO, <c>O_RDWR | O_NONBLOCK</c>, and <c>O_NOFOLLOW | O_CLOEXEC</c>:
+    /// never through a symbolic link, and only a FIFO.
+    /// </summary>
+    /// <param name="path">The path.</param>
+    /// <param name="handle">The open FIFO.</param>
+    /// <param name="error">Why not: a symbolic link, not a FIFO, or the system's error.</param>
+    /// <returns>Whether it opened.</returns>
+    public static bool TryOpenFifo(string path, [NotNullWhen(true)] out SafeFileHandle? handle, [NotNullWhen(false)] out string? error)
+    {
+        handle = null;
+        byte[] name = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        int fd;
+        fixed (byte* p = name)
+        {
+            fd = LibC.open(p, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0);
+        }
+
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            error = errno == ELOOP ? "is a symbolic link; name the FIFO itself" : $"cannot be opened (errno {errno})";
+            return false;
+        }
+
+        var opened = new SafeFileHandle(fd, ownsHandle: true);
+        stat status;
+        if (LibC.fstat(fd, &status) != 0 || ((int)status.st_mode & S_IFMT) != S_IFIFO)
+        {
+            opened.Dispose();
+            error = "is not a FIFO; create a FIFO with mkfifo";
+            return false;
+        }
+
+        handle = opened;
+        error = null;
+        return true;
+    }
+
     private const int FGetFl = 3; // F_GETFL, Linux and the BSDs alike
     private const int FSetFl = 4; // F_SETFL
 

@@ -164,4 +164,24 @@ public sealed class NotifyFifoTests : IDisposable
         Assert.Contains("not a FIFO", Assert.Throws<VrrpConfigurationException>(() => keepalived.AddNotifyFifo(regular)).Message, StringComparison.Ordinal);
         Assert.Equal("keep me", await File.ReadAllTextAsync(regular, TestContext.Current.CancellationToken));
     }
+
+    [Fact]
+    public async Task A_symlink_to_a_fifo_or_to_a_file_is_refused_and_never_written_through()
+    {
+        // Input: notify_fifo names a symbolic link: to a real FIFO, and to a regular file.
+        // Expected: both refused at configuration time (the FIFO is opened O_NOFOLLOW and must be a FIFO); the file untouched.
+        await using var dispatcher = new VrrpNotificationDispatcher();
+        using var keepalived = new KeepalivedNotifications(dispatcher);
+        string fifo = await _files.FifoAsync("real.fifo", TestContext.Current.CancellationToken);
+        string toFifo = _files.PathOf("link-to-fifo");
+        File.CreateSymbolicLink(toFifo, fifo);
+        string victim = _files.PathOf("victim");
+        await File.WriteAllTextAsync(victim, "keep me", TestContext.Current.CancellationToken);
+        string toFile = _files.PathOf("link-to-file");
+        File.CreateSymbolicLink(toFile, victim);
+
+        Assert.Contains("symbolic link", Assert.Throws<VrrpConfigurationException>(() => keepalived.AddNotifyFifo(toFifo)).Message, StringComparison.Ordinal);
+        Assert.Contains("symbolic link", Assert.Throws<VrrpConfigurationException>(() => keepalived.AddNotifyFifo(toFile)).Message, StringComparison.Ordinal);
+        Assert.Equal("keep me", await File.ReadAllTextAsync(victim, TestContext.Current.CancellationToken));
+    }
 }

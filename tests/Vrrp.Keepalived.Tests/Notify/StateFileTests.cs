@@ -101,4 +101,30 @@ public sealed class StateFileTests : IDisposable
         using var keepalived = new KeepalivedNotifications(dispatcher);
         Assert.Contains("relative path", Assert.Throws<VrrpConfigurationException>(() => keepalived.AddStateFile("vrrp.state")).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_planted_symlink_beside_the_state_file_never_makes_vrrpd_write_through_it()
+    {
+        // Input: someone planted PATH.tmp as a symbolic link to a file of theirs (as root would then overwrite
+        // /etc/shadow, say), then a router changes state.
+        // Expected: the state file is written; the link's target is untouched (the temporary name is random and opened
+        // O_EXCL, which never follows a link).
+        string path = _files.PathOf("vrrp.state");
+        string victim = _files.PathOf("victim");
+        await File.WriteAllTextAsync(victim, "precious\n", TestContext.Current.CancellationToken);
+        File.CreateSymbolicLink(path + ".tmp", victim);
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100).Build();
+        await using var dispatcher = new VrrpNotificationDispatcher(sim.Time);
+        using var keepalived = new KeepalivedNotifications(dispatcher);
+        keepalived.AddStateFile(path);
+        dispatcher.Attach(sim["r1"].Router);
+
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        await dispatcher.FlushAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(["INSTANCE \"r1\" MASTER 100"], await File.ReadAllLinesAsync(path, TestContext.Current.CancellationToken));
+        Assert.Equal("precious\n", await File.ReadAllTextAsync(victim, TestContext.Current.CancellationToken));
+        Assert.DoesNotContain(Directory.GetFiles(_files.Directory, "vrrp.state.*.tmp"), f => f != path + ".tmp"); // no temporary left behind
+    }
 }
