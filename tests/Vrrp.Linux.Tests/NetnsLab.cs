@@ -21,6 +21,9 @@ internal sealed partial class NetnsLab : IDisposable
 
     public string Bridge => $"{Prefix}{_tag}-br";
 
+    /// <summary>Skips the test with a reason unless the tool is installed.</summary>
+    public static void RequireTool(string tool) => Assert.SkipWhen(Which(tool) is null, $"needs '{tool}' (apt-get install; .ci/run installs it)");
+
     /// <summary>Skips the test with a reason unless the process is root with iproute2 (and the tools named) installed.</summary>
     public static void RequireRoot(params string[] tools)
     {

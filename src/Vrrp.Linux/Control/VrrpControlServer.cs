@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Vrrp.Diagnostics;
+using Vrrp.Linux.Interop;
 
 namespace Vrrp.Linux.Control;
 
@@ -25,12 +26,22 @@ public sealed class VrrpControlServer : IAsyncDisposable
     /// <summary>The longest command line accepted, in bytes.</summary>
     public const int MaxCommandLength = 1024;
 
+    /// <summary>The most connections served at once; one more is closed at once and counted.</summary>
+    public const int MaxConnections = 16;
+
+
+    private const int SOL_SOCKET = 1;
+    private const int SO_PEERCRED = 17;
+    private static readonly TimeSpan s_longestAcceptBackoff = TimeSpan.FromSeconds(1);
+
     private readonly Func<IReadOnlyCollection<VirtualRouter>> _routers;
     private readonly Dictionary<string, int> _demoted = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _connections = [];
     private Socket? _listener;
     private Task? _accepting;
+    private long _acceptErrors;
+    private long _refusedConnections;
 
     /// <summary>Initializes a server; <see cref="Start"/> opens the socket.</summary>
     /// <param name="socketPath">The socket's path, e.g. <c>/run/vrrpd.sock</c>.</param>
@@ -46,18 +57,41 @@ public sealed class VrrpControlServer : IAsyncDisposable
     /// <summary>Gets the socket's path.</summary>
     public string SocketPath { get; }
 
-    /// <summary>Opens the socket and starts answering. A socket file left by a dead process is replaced.</summary>
-    /// <exception cref="IOException">Another process serves the path already.</exception>
+    /// <summary>Gets how long a connection may stay silent before it is closed; 30 s by default.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets the connections being served now.</summary>
+    public int ActiveConnections
+    {
+        get
+        {
+            lock (_connections)
+            {
+                return _connections.Count(static t => !t.IsCompleted);
+            }
+        }
+    }
+
+    /// <summary>Gets how many accepts failed (out of descriptors, say); each is retried after a backoff of up to 1 s.</summary>
+    public long AcceptErrors => Interlocked.Read(ref _acceptErrors);
+
+    /// <summary>Gets how many connections were closed unserved: past <see cref="MaxConnections"/>, or from a peer that is neither root nor this process's user.</summary>
+    public long RefusedConnections => Interlocked.Read(ref _refusedConnections);
+
+    /// <summary>Opens the socket and starts answering. A socket left by a dead process is replaced; nothing else is.</summary>
+    /// <exception cref="IOException">Another process serves the path already, or something other than a socket is there.</exception>
     public void Start()
     {
-        if (File.Exists(SocketPath))
+        // Only a socket is ours to replace: a file, a link or a directory at the path is someone else's.
+        switch (FileDescriptors.KindOf(SocketPath))
         {
-            if (IsServed(SocketPath))
-            {
+            case PathKind.Other:
+                throw new IOException($"{SocketPath}: exists and is not a socket (a file, link or directory); not replacing it. Remove it or choose another --control path.");
+            case PathKind.Socket when IsServed(SocketPath):
                 throw new IOException($"{SocketPath}: another process serves this control socket.");
-            }
-
-            File.Delete(SocketPath);
+            case PathKind.Socket:
+                File.Delete(SocketPath); // a dead process's
+                break;
         }
 
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -69,7 +103,7 @@ public sealed class VrrpControlServer : IAsyncDisposable
                 File.SetUnixFileMode(SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             }
 
-            listener.Listen(8);
+            listener.Listen(MaxConnections);
         }
         catch
         {
@@ -99,7 +133,7 @@ public sealed class VrrpControlServer : IAsyncDisposable
         }
 
         await Task.WhenAll(connections).ConfigureAwait(false);
-        if (_listener is not null)
+        if (_listener is not null && FileDescriptors.KindOf(SocketPath) == PathKind.Socket)
         {
             File.Delete(SocketPath);
         }
@@ -223,25 +257,70 @@ public sealed class VrrpControlServer : IAsyncDisposable
 
     private async Task AcceptAsync(Socket listener, CancellationToken cancellationToken)
     {
+        TimeSpan backoff = TimeSpan.Zero;
         while (!cancellationToken.IsCancellationRequested)
         {
             Socket client;
             try
             {
                 client = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+                backoff = TimeSpan.Zero;
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
                 return;
             }
+            catch (SocketException)
+            {
+                // EMFILE, ENFILE, ENOBUFS…: the control socket must outlive a moment without descriptors; try again.
+                Interlocked.Increment(ref _acceptErrors);
+                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(10) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, s_longestAcceptBackoff.Ticks));
+                try
+                {
+                    await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
 
-            Task connection = ServeAsync(client, cancellationToken);
+                continue;
+            }
+
             lock (_connections)
             {
                 _connections.RemoveAll(static t => t.IsCompleted);
-                _connections.Add(connection);
+                if (_connections.Count >= MaxConnections || !IsPermitted(client))
+                {
+                    Interlocked.Increment(ref _refusedConnections);
+                    client.Dispose();
+                    continue;
+                }
+
+                _connections.Add(ServeAsync(client, cancellationToken));
             }
         }
+    }
+
+    // SO_PEERCRED: root, or the user this process runs as (the socket's owner). The socket's mode (0600) already keeps
+    // others out; this holds even if someone loosened it.
+    private static bool IsPermitted(Socket client)
+    {
+        Span<byte> credentials = stackalloc byte[12]; // struct ucred: pid, uid, gid
+        try
+        {
+            if (client.GetRawSocketOption(SOL_SOCKET, SO_PEERCRED, credentials) < 12)
+            {
+                return false;
+            }
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+
+        uint uid = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(credentials[4..]);
+        return uid == 0 || uid == Tmds.Linux.LibC.geteuid();
     }
 
     private async Task ServeAsync(Socket client, CancellationToken cancellationToken)
@@ -256,9 +335,12 @@ public sealed class VrrpControlServer : IAsyncDisposable
             var answer = new ArrayBufferWriter<byte>();
             try
             {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 while (true)
                 {
-                    ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    // A connection that sends nothing for IdleTimeout is closed: it holds one of MaxConnections.
+                    idle.CancelAfter(IdleTimeout);
+                    ReadResult result = await reader.ReadAsync(idle.Token).ConfigureAwait(false);
                     ReadOnlySequence<byte> buffer = result.Buffer;
                     while (TryReadLine(ref buffer, out ReadOnlySequence<byte> line))
                     {

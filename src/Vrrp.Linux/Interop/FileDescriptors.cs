@@ -14,6 +14,7 @@ internal static unsafe class FileDescriptors
     private const int ELOOP = 40;
     private const int S_IFMT = 0xF000; // 0170000
     private const int S_IFIFO = 0x1000; // 0010000
+    private const int S_IFSOCK = 0xC000; // 0140000
 
     /// <summary>
     /// Opens a FIFO as keepalived opens its notify FIFO, <c>O_RDWR | O_NONBLOCK</c>, and <c>O_NOFOLLOW | O_CLOEXEC</c>:
@@ -57,6 +58,24 @@ internal static unsafe class FileDescriptors
     private const int FGetFl = 3; // F_GETFL, Linux and the BSDs alike
     private const int FSetFl = 4; // F_SETFL
 
+    /// <summary>What is at a path, without following a symbolic link there (<c>lstat</c>).</summary>
+    /// <param name="path">The path.</param>
+    /// <returns>Nothing, a socket, or something else (a file, a link, a directory…).</returns>
+    public static PathKind KindOf(string path)
+    {
+        byte[] name = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        stat status;
+        fixed (byte* p = name)
+        {
+            if (LibC.lstat(p, &status) != 0)
+            {
+                return PathKind.Nothing;
+            }
+        }
+
+        return ((int)status.st_mode & S_IFMT) == S_IFSOCK ? PathKind.Socket : PathKind.Other;
+    }
+
     /// <summary>Sets <c>O_NONBLOCK</c> on a descriptor: writes then fail with EAGAIN instead of waiting.</summary>
     /// <returns><see langword="false"/> on a platform without it (Windows) or when the call fails.</returns>
     public static bool TrySetNonBlocking(SafeFileHandle handle)
@@ -78,4 +97,12 @@ internal static unsafe class FileDescriptors
     [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int Fcntl(SafeFileHandle fd, int command, int argument);
+}
+
+/// <summary>What <see cref="FileDescriptors.KindOf"/> found at a path.</summary>
+internal enum PathKind
+{
+    Nothing,
+    Socket,
+    Other,
 }

@@ -139,11 +139,17 @@ public sealed class VrrpControlServerTests
     }
 
     [Fact]
-    public async Task A_second_server_on_a_served_path_is_refused_and_a_stale_file_is_replaced()
+    public async Task A_second_server_on_a_served_path_is_refused_and_a_stale_socket_is_replaced()
     {
+        // Input: a socket file left by a dead process (bound, never removed), then a first server, then a second.
+        // Expected: the first replaces the dead socket and answers; the second is refused.
         using VrrpSimulation sim = Cluster();
-        string path = Path.Combine(Path.GetTempPath(), $"vrrpctl-test-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
-        File.WriteAllText(path, "stale");
+        string path = TemporaryPath();
+        // A process that bound the socket and died: python leaves the file behind (.NET's Socket removes it on Dispose).
+        NetnsLab.RequireTool("python3");
+        Assert.True(NetnsLab.TryRun("python3", $"-c \"import socket; socket.socket(socket.AF_UNIX).bind('{path}')\"", out string bound), bound);
+
+        Assert.True(File.Exists(path));
         var first = new VrrpControlServer(path, () => [.. sim.Nodes.Select(n => n.Router)]);
         await using (first)
         {
@@ -153,7 +159,125 @@ public sealed class VrrpControlServerTests
             string[] answer = await SendAsync(path, "status r1\n", 1);
             Assert.Contains("\"Master\"", answer[0], StringComparison.Ordinal);
         }
+
+        Assert.False(File.Exists(path), "the server removes its socket when disposed");
     }
+
+    [Fact]
+    public void A_file_or_a_link_at_the_socket_path_is_refused_and_never_deleted()
+    {
+        // Input: the control path holds a regular file; then a symbolic link to a file of someone else's.
+        // Expected: Start refuses both with an error naming the path; the file, the link and its target are untouched
+        // (before: the file was deleted and replaced by the socket).
+        string path = TemporaryPath();
+        string victim = TemporaryPath();
+        try
+        {
+            File.WriteAllText(path, "not a socket");
+            IOException error = Assert.Throws<IOException>(new VrrpControlServer(path, () => []).Start);
+            Assert.Contains("is not a socket", error.Message, StringComparison.Ordinal);
+            Assert.Equal("not a socket", File.ReadAllText(path));
+
+            File.Delete(path);
+            File.WriteAllText(victim, "precious");
+            File.CreateSymbolicLink(path, victim);
+            Assert.Throws<IOException>(new VrrpControlServer(path, () => []).Start);
+            Assert.Equal(victim, new FileInfo(path).LinkTarget);
+            Assert.Equal("precious", File.ReadAllText(victim));
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(victim);
+        }
+    }
+
+    [Fact]
+    public async Task Past_the_connection_cap_a_connection_is_closed_at_once_and_a_silent_one_is_closed_after_the_idle_timeout()
+    {
+        // Input: MaxConnections clients connect and say nothing; one more connects.
+        // Expected: the extra one is closed unanswered and counted; the silent ones are closed after IdleTimeout
+        // (here 500 ms), after which a new client is served.
+        using VrrpSimulation sim = Cluster();
+        string path = TemporaryPath();
+        var server = new VrrpControlServer(path, () => [.. sim.Nodes.Select(n => n.Router)]) { IdleTimeout = TimeSpan.FromMilliseconds(500) };
+        await using (server)
+        {
+            server.Start();
+            var silent = new List<Socket>();
+            try
+            {
+                for (int i = 0; i < VrrpControlServer.MaxConnections; i++)
+                {
+                    var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    silent.Add(socket);
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), TestContext.Current.CancellationToken);
+                    Assert.True(SpinWait.SpinUntil(() => server.ActiveConnections == silent.Count, TimeSpan.FromSeconds(10)), $"{server.ActiveConnections} served of {silent.Count}");
+                }
+
+                Assert.Equal(0, server.RefusedConnections);
+                using (var extra = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+                {
+                    await extra.ConnectAsync(new UnixDomainSocketEndPoint(path), TestContext.Current.CancellationToken);
+                    byte[] buffer = new byte[64];
+                    Assert.Equal(0, await extra.ReceiveAsync(buffer, SocketFlags.None, TestContext.Current.CancellationToken)); // closed, no answer
+                }
+
+                Assert.Equal(1, server.RefusedConnections);
+
+                // The silent ones are closed by the server: each read sees the end.
+                foreach (Socket socket in silent)
+                {
+                    byte[] buffer = new byte[64];
+                    Assert.Equal(0, await socket.ReceiveAsync(buffer, SocketFlags.None, TestContext.Current.CancellationToken));
+                }
+
+                string[] answer = await SendAsync(path, "status r1\n", 1);
+                Assert.Contains("\"Master\"", answer[0], StringComparison.Ordinal);
+            }
+            finally
+            {
+                silent.ForEach(s => s.Dispose());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_peer_that_is_neither_root_nor_the_owner_is_refused_even_when_the_socket_mode_lets_it_connect()
+    {
+        // Input: the socket's mode loosened to 0666 by someone; a client running as nobody sends "status".
+        // Expected: the connection is closed unanswered (SO_PEERCRED), and counted.
+        NetnsLab.RequireRoot("runuser", "python3");
+        using VrrpSimulation sim = Cluster();
+        string path = TemporaryPath();
+        var server = new VrrpControlServer(path, () => [.. sim.Nodes.Select(n => n.Router)]);
+        await using (server)
+        {
+            server.Start();
+            File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110);
+            string client = Path.ChangeExtension(TemporaryPath(), ".py");
+            File.WriteAllText(client, $"""
+                import socket
+                s = socket.socket(socket.AF_UNIX)
+                s.connect('{path}')
+                try:
+                    s.sendall(b'status\n')
+                    n = len(s.recv(65536))
+                except OSError:
+                    n = 0
+                print(n)
+                """);
+            File.SetUnixFileMode(client, (UnixFileMode)0b110_100_100);
+            bool ran = NetnsLab.TryRun("runuser", $"-u nobody -- python3 {client}", out string output);
+            File.Delete(client);
+            Assert.True(ran, output);
+
+            Assert.Equal("0", output.Trim());
+            Assert.Equal(1, server.RefusedConnections);
+        }
+    }
+
+    private static string TemporaryPath() => Path.Combine(Path.GetTempPath(), $"vrrpctl-test-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
 
     private static async Task<string[]> SendAsync(string path, string text, int lines)
     {
