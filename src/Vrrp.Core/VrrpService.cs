@@ -74,66 +74,87 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
     }
 
     /// <summary>Starts every router.</summary>
-    /// <param name="cancellationToken">Not used: starting does not wait.</param>
-    /// <returns>A completed task.</returns>
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <param name="cancellationToken">Cancels waiting for a reload under way.</param>
+    /// <returns>A task that completes when every router started.</returns>
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        VirtualRouter[] routers = EnsureRouters();
-        lock (_gate)
-        {
-            _started = true;
-        }
-
-        int started = 0;
+        // Serialized with ApplyAsync: a reload never swaps the routers between the snapshot and their start.
+        await _applying.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            for (; started < routers.Length; started++)
+            VirtualRouter[] routers = EnsureRouters();
+            int started = 0;
+            try
             {
-                routers[started].Start();
+                for (; started < routers.Length; started++)
+                {
+                    routers[started].Start();
+                }
+            }
+            catch
+            {
+                for (int i = 0; i < started; i++)
+                {
+                    routers[i].Stop();
+                }
+
+                throw;
+            }
+
+            lock (_gate)
+            {
+                _started = true;
             }
         }
-        catch
+        finally
         {
-            for (int i = 0; i < started; i++)
-            {
-                routers[i].Stop();
-            }
-
-            throw;
+            _applying.Release();
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>Stops every router gracefully: a master sends priority 0, so a backup takes over after Skew_Time, and removes its addresses.</summary>
-    /// <param name="cancellationToken">Not used: stopping does not wait.</param>
-    /// <returns>A completed task.</returns>
-    public Task StopAsync(CancellationToken cancellationToken)
+    /// <param name="cancellationToken">Cancels waiting for a reload under way.</param>
+    /// <returns>A task that completes when every router stopped.</returns>
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        VirtualRouter[]? routers;
-        lock (_gate)
+        await _applying.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            _started = false;
-            routers = _routers;
-        }
+            VirtualRouter[]? routers;
+            lock (_gate)
+            {
+                _started = false;
+                routers = _routers;
+            }
 
-        foreach (VirtualRouter router in routers ?? [])
+            foreach (VirtualRouter router in routers ?? [])
+            {
+                router.Stop();
+            }
+        }
+        finally
         {
-            router.Stop();
+            _applying.Release();
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>Disposes the routers (stopping any still running); the transports belong to their factory.</summary>
-    /// <returns>A completed task.</returns>
-    public ValueTask DisposeAsync()
+    /// <returns>A task that completes when the routers are disposed.</returns>
+    public async ValueTask DisposeAsync()
     {
+        await _applying.WaitAsync().ConfigureAwait(false); // a reload under way finishes first
         VirtualRouter[] routers;
-        lock (_gate)
+        try
         {
-            _disposed = true;
-            routers = _routers ?? [];
+            lock (_gate)
+            {
+                _disposed = true;
+                routers = _routers ?? [];
+            }
+        }
+        finally
+        {
+            _applying.Release();
         }
 
         // Outside the lock: Dispose waits for the router's actions, and a handler among them may ask for a router.
@@ -141,8 +162,6 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
         {
             router.Dispose();
         }
-
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -187,7 +206,8 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
             EnsureRouters();
             var next = new VirtualRouter?[wanted.Length];
             var kept = new List<string>();
-            var retire = new List<VirtualRouter>();
+            var retire = new List<(VirtualRouter Router, VirtualRouterOptions Options)>();
+            var transports = new IVrrpTransport?[wanted.Length];
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
@@ -208,14 +228,31 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
                     }
                 }
 
-                retire.AddRange(_routers.Where((_, index) => !keep[index]));
+                // Every transport the new routers need, before anything running is touched: a transport that refuses
+                // (no such interface, say) leaves the set as it was.
+                for (int i = 0; i < wanted.Length; i++)
+                {
+                    if (next[i] is null)
+                    {
+                        transports[i] = _transports!.GetTransport(wanted[i].Interface, FamilyOf(wanted[i]));
+                    }
+                }
+
+                for (int i = 0; i < _routers.Length; i++)
+                {
+                    if (!keep[i])
+                    {
+                        retire.Add((_routers[i], _applied![i]));
+                    }
+                }
+
                 _routers = [.. next.Where(r => r is not null)!];
                 _applied = [.. wanted.Where((_, i) => next[i] is not null)];
             }
 
             // Outside the lock (Dispose waits for the router's actions, and a handler among them may ask for a router),
             // and before the replacements are made: a replacement needs its VRID's slot on the same transport.
-            foreach (VirtualRouter router in retire)
+            foreach ((VirtualRouter router, _) in retire)
             {
                 router.Dispose();
             }
@@ -224,29 +261,42 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
             bool start;
             lock (_gate)
             {
-                ObjectDisposedException.ThrowIf(_disposed, this);
+                start = _started;
                 try
                 {
                     for (int i = 0; i < wanted.Length; i++)
                     {
                         if (next[i] is null)
                         {
-                            IVrrpTransport transport = _transports!.GetTransport(wanted[i].Interface, FamilyOf(wanted[i]));
-                            next[i] = new VirtualRouter(wanted[i], transport, _addressManager, _announcer, _time, _notifier, _actionRunner);
+                            next[i] = new VirtualRouter(wanted[i], transports[i]!, _addressManager, _announcer, _time, _notifier, _actionRunner);
                             fresh.Add(next[i]!);
                         }
                     }
                 }
                 catch
                 {
-                    // The routers that went stay gone, and the service runs what it kept: it never claims a set it does not run.
+                    // Put back what ran before, as it was, so a refused set changes nothing that can be helped.
                     fresh.ForEach(r => r.Dispose());
+                    var restored = new List<VirtualRouter>(_routers);
+                    var restoredOptions = new List<VirtualRouterOptions>(_applied);
+                    foreach ((VirtualRouter old, VirtualRouterOptions options) in retire)
+                    {
+                        var again = new VirtualRouter(options, _transports!.GetTransport(options.Interface, FamilyOf(options)), _addressManager, _announcer, _time, _notifier, _actionRunner);
+                        restored.Add(again);
+                        restoredOptions.Add(options);
+                        if (start)
+                        {
+                            again.Start();
+                        }
+                    }
+
+                    _routers = [.. restored];
+                    _applied = [.. restoredOptions];
                     throw;
                 }
 
                 _routers = [.. next!];
                 _applied = wanted;
-                start = _started;
             }
 
             if (start)
@@ -257,7 +307,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
                 }
             }
 
-            string[] retired = [.. retire.Select(r => r.Name)];
+            string[] retired = [.. retire.Select(r => r.Router.Name)];
             return new VrrpReloadResult(
                 kept,
                 [.. retired.Where(name => wanted.Any(o => NameOf(o) == name))],

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Vrrp.Protocol;
+using Vrrp.Transport;
 
 namespace Vrrp.Testing.Tests;
 
@@ -82,6 +83,50 @@ public sealed class ReloadTests
             service.ApplyAsync([Options("a", 1), Options("b", 1)], TestContext.Current.CancellationToken));
 
         Assert.Contains("a, b: VRID 1 is used more than once on node1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_transport_that_refuses_a_new_router_leaves_the_running_routers_untouched()
+    {
+        // Input: a running host with a and b, master; a new set that changes a's priority and adds c on an interface
+        // the transport factory refuses.
+        // Expected: the factory's error; a and b are the same objects, never stopped, a still at priority 100.
+        var clock = new VirtualClock();
+        using var network = new InMemoryNetwork(clock);
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddVrrp().AddRouter(o => Copy(Options("a", 1), o)).AddRouter(o => Copy(Options("b", 2), o)).UseInMemoryNetwork(network);
+        builder.Services.AddSingleton<IVrrpTransportFactory>(new RefusingFactory(network, refuse: "bogus0"));
+        using IHost host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var service = host.Services.GetRequiredService<VrrpService>();
+        clock.Advance(TimeSpan.FromSeconds(5));
+        VirtualRouter a = service.GetRouter("a"), b = service.GetRouter("b");
+        VirtualRouterOptions bogus = Options("c", 3);
+        bogus.Interface = "bogus0";
+
+        await Assert.ThrowsAsync<VrrpConfigurationException>(() => service.ApplyAsync([Options("a", 1, priority: 120), Options("b", 2), bogus], TestContext.Current.CancellationToken));
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Same(a, service.GetRouter("a"));
+        Assert.Same(b, service.GetRouter("b"));
+        Assert.Equal(100, a.Priority);
+        Assert.All([a, b], r => Assert.Single(r.GetHistory(), change => change.To == VrrpState.Master));
+        Assert.All([a, b], r => Assert.Equal(VrrpState.Master, r.State));
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    private sealed class RefusingFactory(InMemoryNetwork network, string refuse) : IVrrpTransportFactory
+    {
+        public IVrrpTransport GetTransport(string interfaceName, System.Net.Sockets.AddressFamily family)
+        {
+            if (interfaceName == refuse)
+            {
+                throw new VrrpConfigurationException([$"{interfaceName}: no such interface"]);
+            }
+
+            InMemoryHost host = network.Hosts.FirstOrDefault(h => h.Name == interfaceName) ?? network.AddHost(interfaceName);
+            return host.GetTransport(family);
+        }
     }
 
     private static VirtualRouterOptions Options(string name, int vrid, int priority = 100)

@@ -102,7 +102,7 @@ public static class VrrpDatagram
     public static VrrpPacketStatus TryReadIPv4(ReadOnlySpan<byte> datagram, scoped in IPv4Envelope envelope, in VrrpReceivePolicy policy, out ReceivedAdvertisement advertisement)
     {
         advertisement = default;
-        if (!envelope.IsValid || envelope.TotalLength > datagram.Length)
+        if (!envelope.IsValid || envelope.TotalLength > datagram.Length || envelope.MessageOffset > envelope.TotalLength)
         {
             return VrrpPacketStatus.IPHeader;
         }

@@ -59,7 +59,15 @@ internal sealed class NotifyFifoWriter : IDisposable
             throw new VrrpConfigurationException([$"notify_fifo '{path}' {error}."]);
         }
 
-        _stream = new FileStream(handle, FileAccess.ReadWrite, bufferSize: 0);
+        try
+        {
+            _stream = new FileStream(handle, FileAccess.ReadWrite, bufferSize: 0);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
 
         _thread = new Thread(Pump) { IsBackground = true, Name = "vrrp-notify-fifo" };
         _thread.Start();

@@ -90,9 +90,21 @@ internal sealed class StateFileWriter
                 KeepalivedLog.StateFileWriteFailed(_logger, ex, Path);
                 if (created)
                 {
-                    File.Delete(temporary);
+                    TryDelete(temporary);
                 }
             }
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left behind: the next write uses another name.
         }
     }
 }

@@ -19,6 +19,7 @@ public sealed class LinkMonitor : IDisposable
     private const uint IFF_UP = 0x1;
     private const uint IFF_RUNNING = 0x40;
     private const ushort IFLA_IFNAME = 3;
+    private const byte AF_UNSPEC = 0;
 
     private readonly NetlinkSubscription _subscription;
     private readonly Dictionary<int, List<VirtualRouter>> _routers = [];
@@ -88,10 +89,12 @@ public sealed class LinkMonitor : IDisposable
             }
 
             list.Add(check);
+
+            // Events tell of changes only: the state now, read once, under the lock events take, so an event handled
+            // meanwhile is never overwritten by this older reading.
+            check.Set(IsOperationallyUp(interfaceName) is bool up ? (up ? LinkState.Up : LinkState.Down) : LinkState.Missing);
         }
 
-        // Events tell of changes only: the state now, read once.
-        check.Set(IsOperationallyUp(interfaceName) is bool up ? (up ? LinkState.Up : LinkState.Down) : LinkState.Missing);
         return check;
     }
 
@@ -154,7 +157,10 @@ public sealed class LinkMonitor : IDisposable
     {
         interfaceIndex = 0;
         up = false;
-        if (type is not (RTM_NEWLINK or RTM_DELLINK) || payload.Length < 16)
+
+        // ifi_family AF_UNSPEC only: a bridge's port events (AF_BRIDGE, an RTM_DELLINK when a port leaves the bridge)
+        // tell nothing of the link itself.
+        if (type is not (RTM_NEWLINK or RTM_DELLINK) || payload.Length < 16 || payload[0] != AF_UNSPEC)
         {
             return false;
         }

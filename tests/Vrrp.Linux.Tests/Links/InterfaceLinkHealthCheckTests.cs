@@ -50,6 +50,23 @@ public sealed class InterfaceLinkHealthCheckTests : IDisposable
     }
 
     [Fact]
+    public void A_bridge_port_event_says_nothing_of_the_link()
+    {
+        // Input: RTM_DELLINK (17) for index 5 with ifi_family AF_BRIDGE (7), as the kernel sends when a port leaves a
+        // bridge; then the same with AF_UNSPEC.
+        // Expected: the bridge's event is not a link event (the port stays up); the AF_UNSPEC one is, and says down.
+        byte[] payload = LinkPayload("trk0", nested: false);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(4), 5);
+        payload[0] = 7;
+        Assert.False(LinkMonitor.TryReadLink(17, payload, out _, out _));
+
+        payload[0] = 0;
+        Assert.True(LinkMonitor.TryReadLink(17, payload, out int index, out bool up));
+        Assert.Equal(5, index);
+        Assert.False(up);
+    }
+
+    [Fact]
     public void A_truncated_attribute_gives_no_name()
     {
         byte[] payload = LinkPayload("trk0", nested: false);
