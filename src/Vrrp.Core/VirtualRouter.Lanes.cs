@@ -181,6 +181,14 @@ public sealed partial class VirtualRouter
             bool handOver;
             lock (Gate)
             {
+                // Behind a seam that never returns, a flapping router's changes are dropped and counted rather than
+                // held without bound; address changes and announcements never are (a transition makes a few).
+                if (action.Kind == ActionKind.StateChanged && _queue.Count >= NotificationQueueLimit)
+                {
+                    Router.Statistics.OnNotificationDropped();
+                    return;
+                }
+
                 _queue.Enqueue(action);
                 handOver = ScheduleLocked();
             }

@@ -2,8 +2,10 @@ namespace Vrrp;
 
 /// <summary>
 /// Runs what a router carries out off its protocol loop: adding and removing addresses, announcing them, and telling
-/// notifiers and <see cref="VirtualRouter.StateChanged"/> handlers. Each router hands it one work item at a time and
-/// keeps its own order; the runner only chooses the thread.
+/// notifiers and <see cref="VirtualRouter.StateChanged"/> handlers. Each router has two lanes, the seams' (addresses,
+/// announcements) and the listeners' (notifiers, handlers), and hands the runner at most one work item per lane at a
+/// time: each lane keeps its order, a change is told only after the address work before it, and the runner only
+/// chooses the thread.
 /// </summary>
 /// <remarks>
 /// The protocol loop (timer expiries and received packets) only sends advertisements, which never wait. Everything

@@ -214,6 +214,30 @@ public sealed class LoopIsolationTests : IDisposable
         Assert.Equal(0, flapper.Statistics.NotificationsDropped);
     }
 
+    [Fact]
+    public void Behind_an_address_manager_that_never_returns_a_flapping_router_drops_changes_past_the_limit_and_counts_them()
+    {
+        // Input: a flapper whose address manager blocks on its first call until the test ends; its priority moves
+        // above and below a master's 1,200 times (2,400 changes).
+        // Expected: the clock kept moving; the changes queued behind the stuck manager stop at the limit (1,024), the
+        // rest are dropped and counted.
+        var manager = new BlockingAddressManager(_release, blockVirtualRouterId: 1);
+        VirtualRouter master = AddRouter(1, priority: 150);
+        InMemoryHost second = _network.AddHost("b");
+        VirtualRouter flapper = AddRouter(1, manager, priority: 100, host: second);
+        StartAll();
+        _clock.Advance(TimeSpan.FromSeconds(2));
+
+        for (int i = 0; i < 2400; i++)
+        {
+            flapper.SetPriority(i % 2 == 0 ? 200 : 100);
+            _clock.Advance(TimeSpan.FromMilliseconds(500));
+        }
+
+        Assert.True(manager.Blocked.IsSet, "the manager was called and is stuck");
+        Assert.True(flapper.Statistics.NotificationsDropped > 0, $"{flapper.Statistics.NotificationsDropped} dropped");
+    }
+
     public void Dispose()
     {
         _release.Set();
