@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Diagnostics;
 
 [assembly: CollectionBehavior(CollectionBehavior.CollectionPerAssembly)]
@@ -197,6 +198,65 @@ public sealed class DaemonFailoverTests(ITestOutputHelper output)
             Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n1", Daemon.VirtualAddress)));
             Assert.True(lab.Ping("c", Daemon.VirtualAddress));
         }
+    }
+
+    [Fact]
+    public void Running_out_of_descriptors_delays_the_control_socket_but_neither_ends_it_nor_the_daemon()
+    {
+        // Input: a running vrrpd whose descriptor limit is lowered (prlimit) to what it holds plus two; 20 clients
+        // connect to its control socket at once and hold on; then they go.
+        // Expected: accepts fail with EMFILE meanwhile (counted, retried with a backoff); the daemon stays master and
+        // alive; once the clients are gone vrrpctl status is answered again. (Before: one accept error ended the accept
+        // loop for good.)
+        NetnsLab.RequireRoot("prlimit");
+        using NetnsLab lab = NetnsLab.Create("n1", "c");
+        LabProcess n1 = Daemon.Start(lab, "n1", 100);
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        int open = Directory.GetFileSystemEntries($"/proc/{n1.Id}/fd").Length;
+        string soft = NetnsLab.Run("prlimit", $"--pid {n1.Id} --nofile --output SOFT --noheadings").Trim();
+        NetnsLab.Run("prlimit", $"--pid {n1.Id} --nofile={open + 2}:"); // the soft limit only: it can be put back
+
+        var clients = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                // Non-blocking: a blocking connect to a Unix socket whose backlog is full waits, rather than failing.
+                var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
+                clients.Add(client);
+                try
+                {
+                    client.Connect(new UnixDomainSocketEndPoint(Daemon.ControlSocket(lab, "n1")));
+                }
+                catch (SocketException)
+                {
+                    // The backlog is full while the daemon cannot accept: that is the point.
+                }
+            }
+
+            Thread.Sleep(1000); // real time for the daemon's accept loop to meet EMFILE (the OS, not protocol logic)
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+
+        NetnsLab.Run("prlimit", $"--pid {n1.Id} --nofile={soft}:");
+        Assert.False(n1.HasExited, n1.Output);
+        string status = "";
+        Assert.True(NetnsLab.WaitUntil(() =>
+        {
+            try
+            {
+                status = Daemon.Control(lab, "n1", "status");
+                return status.Contains("Master", StringComparison.Ordinal);
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }), $"vrrpctl status after the clients left: {status}\n{n1.Output}");
+        Assert.False(n1.HasExited, n1.Output);
     }
 
     [Fact]

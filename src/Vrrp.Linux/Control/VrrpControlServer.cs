@@ -111,6 +111,8 @@ public sealed class VrrpControlServer : IAsyncDisposable
             throw;
         }
 
+        // Loaded now: out of descriptors later, loading System.IO.Pipelines (a file) to serve a connection would fail.
+        GC.KeepAlive(typeof(PipeReader));
         _listener = listener;
         _accepting = AcceptAsync(listener, _stopping.Token);
     }
@@ -270,7 +272,9 @@ public sealed class VrrpControlServer : IAsyncDisposable
             {
                 return;
             }
-            catch (SocketException)
+#pragma warning disable CA1031 // the accept loop must never end but with the server: whatever failed, count it and try again
+            catch (Exception)
+#pragma warning restore CA1031
             {
                 // EMFILE, ENFILE, ENOBUFS…: the control socket must outlive a moment without descriptors; try again.
                 Interlocked.Increment(ref _acceptErrors);
@@ -297,7 +301,18 @@ public sealed class VrrpControlServer : IAsyncDisposable
                     continue;
                 }
 
-                _connections.Add(ServeAsync(client, cancellationToken));
+                try
+                {
+                    _connections.Add(ServeAsync(client, cancellationToken));
+                }
+#pragma warning disable CA1031 // see above: a connection that cannot be served is dropped, never the accept loop
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    // Out of descriptors, even loading the code that serves a connection fails (an assembly is a file).
+                    Interlocked.Increment(ref _acceptErrors);
+                    client.Dispose();
+                }
             }
         }
     }
