@@ -55,7 +55,12 @@ public sealed class CommandHealthCheck : IVrrpHealthCheck
     public async ValueTask<VrrpCheckResult> CheckAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using var process = new Process { StartInfo = CreateStartInfo() };
+        if (SafeProgramPath.Resolve(_arguments[0]) is not { } program || (User is not null && SafeProgramPath.Resolve("runuser") is null))
+        {
+            return VrrpCheckResult.Failure($"{_arguments[0]} not found: an absolute path, or a name in {SafeProgramPath.Directories}");
+        }
+
+        using var process = new Process { StartInfo = CreateStartInfo(program) };
         try
         {
             if (!process.Start())
@@ -120,7 +125,8 @@ public sealed class CommandHealthCheck : IVrrpHealthCheck
         }
     }
 
-    private ProcessStartInfo CreateStartInfo()
+    // The program is run by its absolute path (SafeProgramPath), so neither .NET's lookup nor runuser's PATH chooses it.
+    private ProcessStartInfo CreateStartInfo(string program)
     {
         var start = new ProcessStartInfo
         {
@@ -135,10 +141,9 @@ public sealed class CommandHealthCheck : IVrrpHealthCheck
             start.WorkingDirectory = WorkingDirectory;
         }
 
-        int first = 0;
         if (User is not null)
         {
-            start.FileName = "runuser";
+            start.FileName = SafeProgramPath.Resolve("runuser")!;
             start.ArgumentList.Add("-u");
             start.ArgumentList.Add(User);
             if (Group is not null)
@@ -148,14 +153,14 @@ public sealed class CommandHealthCheck : IVrrpHealthCheck
             }
 
             start.ArgumentList.Add("--");
+            start.ArgumentList.Add(program);
         }
         else
         {
-            start.FileName = _arguments[0];
-            first = 1;
+            start.FileName = program;
         }
 
-        for (int i = first; i < _arguments.Length; i++)
+        for (int i = 1; i < _arguments.Length; i++)
         {
             start.ArgumentList.Add(_arguments[i]);
         }

@@ -12,13 +12,12 @@ namespace Vrrp.Keepalived.Checks;
 /// changeable by anyone but root. The file and every directory on its path must be owned by root and writable by
 /// neither a group other than root's nor everyone; a directory with the sticky bit (such as <c>/tmp</c>) may be
 /// writable, as its files can only be replaced by their owners. keepalived checks the program the command starts
-/// (its first word, looked up in PATH when it has no '/'), with symbolic links followed.
+/// (its first word, looked up in the system's directories only when it has no '/', as it will be run), with symbolic
+/// links followed.
 /// </summary>
 [SupportedOSPlatform("linux")]
 public static unsafe class ScriptSecurity
 {
-    private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
     // st_mode bits (sys/stat.h), in octal: S_IFMT 0170000, S_IFREG 0100000, S_ISUID 04000, S_ISGID 02000,
     // S_ISVTX 01000, S_IXUSR 0100, S_IWGRP 020, S_IXGRP 010, S_IWOTH 02.
     private const int TypeMask = 0xF000;
@@ -93,24 +92,8 @@ public static unsafe class ScriptSecurity
     }
 
     // keepalived's path search for a bare program name: the first regular file in PATH.
-    private static string? Resolve(string program)
-    {
-        if (program.Contains('/', StringComparison.Ordinal))
-        {
-            return program;
-        }
-
-        foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? DefaultPath).Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(directory, program);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    // The file the check will run: the same lookup as CommandHealthCheck's.
+    private static string? Resolve(string program) => SafeProgramPath.Resolve(program);
 
     private static bool IsSetIdRoot(Status status) =>
         (status.Uid == 0 && (status.Mode & SetUserId) != 0 && (status.Mode & UserExecute) != 0)

@@ -125,4 +125,35 @@ public sealed class CommandHealthCheckTests : IDisposable
 
         return !IsAlive(pid);
     }
+
+    [Fact]
+    public async Task A_bare_name_is_looked_up_on_the_safe_path_only_never_in_the_program_or_working_directory()
+    {
+        // Input: executables named "true" (exits 1) and "vrrp-cwd-probe" (leaves a mark) planted in the program's
+        // directory, which .NET searches before PATH; checks for the bare names "true" and "vrrp-cwd-probe".
+        // Expected: "true" runs /usr/bin/true (healthy); "vrrp-cwd-probe" is not found (failing) and leaves no mark.
+        string shadow = Path.Combine(AppContext.BaseDirectory, "true");
+        string probe = Path.Combine(AppContext.BaseDirectory, "vrrp-cwd-probe");
+        string mark = Path.Combine(_directory, "probe-ran");
+        try
+        {
+            File.WriteAllText(shadow, "#!/bin/sh\nexit 1\n");
+            File.WriteAllText(probe, $"#!/bin/sh\ntouch {mark}\n");
+            File.SetUnixFileMode(shadow, (UnixFileMode)0b111_101_101);
+            File.SetUnixFileMode(probe, (UnixFileMode)0b111_101_101);
+
+            VrrpCheckResult trueResult = await new CommandHealthCheck(["true"]).CheckAsync(TestContext.Current.CancellationToken);
+            VrrpCheckResult probeResult = await new CommandHealthCheck(["vrrp-cwd-probe"]).CheckAsync(TestContext.Current.CancellationToken);
+
+            Assert.True(trueResult.IsHealthy, trueResult.Description);
+            Assert.False(probeResult.IsHealthy);
+            Assert.Contains("not found", probeResult.Description, StringComparison.Ordinal);
+            Assert.False(File.Exists(mark), "the planted program ran");
+        }
+        finally
+        {
+            File.Delete(shadow);
+            File.Delete(probe);
+        }
+    }
 }
