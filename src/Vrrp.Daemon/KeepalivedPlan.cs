@@ -62,6 +62,7 @@ internal static class KeepalivedPlan
 
             string owner = $"vrrp_instance {instance.Name}";
             NotifyScripts? notify = Notify(
+                configuration.GlobalDefinitions.ScriptUser,
                 security.Safe(instance.Notify, instance.Source, owner, "notify"),
                 security.Safe(instance.NotifyMaster, instance.Source, owner, "notify_master"),
                 security.Safe(instance.NotifyBackup, instance.Source, owner, "notify_backup"),
@@ -72,12 +73,13 @@ internal static class KeepalivedPlan
                 text.Append(CultureInfo.InvariantCulture, $"|{checks[track.CheckKey].Fingerprint} weight {track.Weight}");
             }
 
-            text.Append(CultureInfo.InvariantCulture, $"|{notify?.Notify}|{notify?.NotifyMaster}|{notify?.NotifyBackup}|{notify?.NotifyFault}|{notify?.NotifyStop}|vmac {instance.VirtualMacInterface}");
+            text.Append(CultureInfo.InvariantCulture, $"|{notify?.Notify}|{notify?.NotifyMaster}|{notify?.NotifyBackup}|{notify?.NotifyFault}|{notify?.NotifyStop}|{notify?.User}|vmac {instance.VirtualMacInterface}");
             routers.Add(new RouterPlan(instance.Name, options, Fingerprint.Of(text.ToString()), tracks, notify, instance.VirtualMacInterface));
         }
 
         var groups = configuration.SyncGroups
             .Select(g => new SyncGroupPlan(g.Name, g.Group, Notify(
+                configuration.GlobalDefinitions.ScriptUser,
                 security.Safe(g.Notify, g.Source, $"vrrp_sync_group {g.Name}", "notify"),
                 security.Safe(g.NotifyMaster, g.Source, $"vrrp_sync_group {g.Name}", "notify_master"),
                 security.Safe(g.NotifyBackup, g.Source, $"vrrp_sync_group {g.Name}", "notify_backup"),
@@ -107,10 +109,11 @@ internal static class KeepalivedPlan
             command is null || Allows(command, null, source, owner, $"{keyword} not run") ? command : null;
     }
 
-    private static NotifyScripts? Notify(string? notify, string? master, string? backup, string? fault, string? stop) =>
+    // keepalived runs notify scripts as global_defs' script_user, as it runs vrrp_script.
+    private static NotifyScripts? Notify(string? user, string? notify, string? master, string? backup, string? fault, string? stop) =>
         (notify ?? master ?? backup ?? fault ?? stop) is null
             ? null
-            : new NotifyScripts { Notify = notify, NotifyMaster = master, NotifyBackup = backup, NotifyFault = fault, NotifyStop = stop };
+            : new NotifyScripts { Notify = notify, NotifyMaster = master, NotifyBackup = backup, NotifyFault = fault, NotifyStop = stop, User = user };
 
     // keepalived's 'user USER [GROUP]' (or global_defs' script_user as the default) runs the script as that user.
     private static CheckPlan ScriptCheck(KeepalivedScript script, string? scriptUser)

@@ -306,7 +306,7 @@ internal sealed class RouterHost : IAsyncDisposable
 
         return Fingerprint.Of(text.ToString());
 
-        static string Describe(NotifyScripts? n) => n is null ? "-" : $"{n.Notify}/{n.NotifyMaster}/{n.NotifyBackup}/{n.NotifyFault}/{n.NotifyStop}/{n.Timeout}";
+        static string Describe(NotifyScripts? n) => n is null ? "-" : $"{n.Notify}/{n.NotifyMaster}/{n.NotifyBackup}/{n.NotifyFault}/{n.NotifyStop}/{n.Timeout}/{n.User}";
     }
 
     // Routers reach the dispatcher through the host's one notifier, which turns to a new dispatcher before the old one

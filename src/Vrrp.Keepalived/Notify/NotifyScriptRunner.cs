@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.Versioning;
 using Microsoft.Extensions.Logging;
 using Vrrp.Notifications;
+using Vrrp.Keepalived.Checks;
 using Vrrp.Protocol;
 
 namespace Vrrp.Keepalived.Notify;
@@ -48,7 +49,28 @@ internal sealed class NotifyScriptRunner
 
     private async Task RunOneAsync(List<string> words, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(words[0]) { UseShellExecute = false };
+        // By absolute path (validated), as the configured user (script_user) through runuser when one is given.
+        var start = new ProcessStartInfo { UseShellExecute = false };
+        string[] user = _scripts.User?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        if (user.Length > 0)
+        {
+            start.FileName = SafeProgramPath.Resolve("runuser") ?? "/usr/sbin/runuser";
+            start.ArgumentList.Add("-u");
+            start.ArgumentList.Add(user[0]);
+            if (user.Length > 1)
+            {
+                start.ArgumentList.Add("-g");
+                start.ArgumentList.Add(user[1]);
+            }
+
+            start.ArgumentList.Add("--");
+            start.ArgumentList.Add(words[0]);
+        }
+        else
+        {
+            start.FileName = words[0];
+        }
+
         for (int i = 1; i < words.Count; i++)
         {
             start.ArgumentList.Add(words[i]);

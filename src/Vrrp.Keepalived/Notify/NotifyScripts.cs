@@ -30,6 +30,12 @@ public sealed class NotifyScripts
     /// <summary>Gets or sets keepalived's <c>notify_stop</c>: run when the router stops.</summary>
     public string? NotifyStop { get; set; }
 
+    /// <summary>
+    /// Gets or sets who the scripts run as, keepalived's <c>script_user USER [GROUP]</c>; vrrpd's own user when
+    /// <see langword="null"/>. Switching user needs root and runs through <c>runuser</c>.
+    /// </summary>
+    public string? User { get; set; }
+
     /// <summary>Gets or sets how long a script may run before it and its children are killed (default 30 s; more than zero).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -124,4 +124,32 @@ public sealed class NotifyScriptTests : IDisposable
         Assert.Contains("VI_1: notify_master 'scripts/master.sh' is a relative path", error.Message, StringComparison.Ordinal);
         Assert.Contains("notify '" + _files.PathOf("missing.sh") + "' does not exist", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Notify_scripts_run_as_script_user()
+    {
+        // Input: as root, notify scripts with User "nobody" (keepalived's script_user); r1 becomes master.
+        // Expected: notify_master ran as nobody, not as root.
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "switching user needs root (.ci/run runs as root)");
+        Assert.SkipWhen(!File.Exists("/usr/sbin/runuser") && !File.Exists("/sbin/runuser"), "needs runuser");
+        File.SetUnixFileMode(_files.Directory, (UnixFileMode)0b111_101_101); // nobody may enter and run the script
+        string output = _files.PathOf("who.txt");
+        File.WriteAllText(output, "");
+        File.SetUnixFileMode(output, (UnixFileMode)0b110_110_110);
+        string master = _files.Script("master.sh", $"id -un >> '{output}'");
+        File.SetUnixFileMode(master, (UnixFileMode)0b111_101_101);
+        var scripts = new NotifyScripts { NotifyMaster = master, User = "nobody" };
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100).Build();
+        await using var dispatcher = new VrrpNotificationDispatcher(sim.Time);
+        using var keepalived = new KeepalivedNotifications(dispatcher);
+        keepalived.AddNotifyScripts("r1", scripts);
+        dispatcher.Attach(sim["r1"].Router);
+
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        await dispatcher.FlushAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(["nobody"], await File.ReadAllLinesAsync(output, TestContext.Current.CancellationToken));
+        Assert.Equal(0, keepalived.ScriptFailures);
+    }
 }
