@@ -60,6 +60,12 @@ public sealed class CommandHealthCheck : IVrrpHealthCheck
             return VrrpCheckResult.Failure($"{_arguments[0]} not found: an absolute path, or a name in {SafeProgramPath.Directories}");
         }
 
+        if (!File.Exists(program))
+        {
+            // Checked here: through setsid a missing program would only show as exit code 127.
+            return VrrpCheckResult.Failure($"{_arguments[0]} cannot start: no such file");
+        }
+
         using var process = new Process { StartInfo = CreateStartInfo(program) };
         try
         {
@@ -93,23 +99,9 @@ public sealed class CommandHealthCheck : IVrrpHealthCheck
         return code == 0 ? VrrpCheckResult.Success("exit code 0") : VrrpCheckResult.Failure($"exit code {code}");
     }
 
-    private static void Kill(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // it exited meanwhile
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            // part of the tree exited meanwhile, or is not ours to kill
-        }
-
-        // No wait for the exit here: SIGKILL cannot be ignored, and the runtime reaps the children it started.
-    }
+    // The whole group (the script leads one of its own: ProcessGroupLeader), then what is left of the tree. No wait
+    // for the exit here: SIGKILL cannot be ignored, and the runtime reaps the children it started.
+    private static void Kill(Process process) => ProcessGroupLeader.Kill(process);
 
     private static async Task DrainAsync(Stream stream)
     {
@@ -165,6 +157,7 @@ public sealed class CommandHealthCheck : IVrrpHealthCheck
             start.ArgumentList.Add(_arguments[i]);
         }
 
+        ProcessGroupLeader.Wrap(start);
         return start;
     }
 }

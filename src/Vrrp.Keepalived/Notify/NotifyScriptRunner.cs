@@ -76,6 +76,8 @@ internal sealed class NotifyScriptRunner
             start.ArgumentList.Add(words[i]);
         }
 
+        ProcessGroupLeader.Wrap(start);
+
         // The timeout runs from before the start, so that a clock advanced by a test once the script runs always fires it.
         using var timeout = new CancellationTokenSource(_scripts.Timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
@@ -109,7 +111,7 @@ internal sealed class NotifyScriptRunner
             }
             catch (OperationCanceledException)
             {
-                process.Kill(entireProcessTree: true);
+                ProcessGroupLeader.Kill(process);
                 await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
                 if (timeout.IsCancellationRequested)
                 {

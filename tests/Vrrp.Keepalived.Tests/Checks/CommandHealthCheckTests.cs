@@ -90,6 +90,29 @@ public sealed class CommandHealthCheckTests : IDisposable
         Assert.True(await IsGoneAsync(sleep), $"its child sleep {sleep} is still running");
     }
 
+    [Fact]
+    public async Task A_hung_script_is_killed_with_its_whole_process_group_even_a_child_it_orphaned()
+    {
+        // Input: a script that starts "sleep 30" in a subshell that exits at once (the sleep is orphaned: no longer
+        // the script's descendant), then hangs; its timeout is 2 s.
+        // Expected: at the timeout the orphan dies too: the script runs in a process group of its own, and the group
+        // is killed (before: only the script's descendants were, and the orphan ran on).
+        string orphanPid = Path.Combine(_directory, "orphan.pid");
+        var check = new CommandHealthCheck(["sh", "-c", $"(sleep 30 & echo $! > {orphanPid}.tmp && mv {orphanPid}.tmp {orphanPid}); sleep 30"]);
+        var time = new FakeTimeProvider();
+        await using var scheduled = new ScheduledHealthCheck(new ScheduledCheckOptions { Name = "orphaning", Interval = TimeSpan.FromSeconds(10), Timeout = TimeSpan.FromSeconds(2) }, check, time);
+        scheduled.Start();
+        time.Advance(TimeSpan.Zero);
+        int orphan = await ReadPidAsync(orphanPid);
+        Assert.True(IsAlive(orphan));
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        await scheduled.CurrentRun.WaitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, scheduled.TimeoutCount);
+        Assert.True(await IsGoneAsync(orphan), $"the orphaned sleep {orphan} is still running");
+    }
+
     private static async Task<int> ReadPidAsync(string path)
     {
         // The script writes its pid as it starts; the file appears whole (mv), so wait for it to exist.
