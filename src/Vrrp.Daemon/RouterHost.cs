@@ -48,6 +48,7 @@ internal sealed class RouterHost : IAsyncDisposable
         _notifier = new HostNotifier(log, new VirtualRouterLogger(loggers.CreateLogger("Vrrp.Router"), _time));
         _announcer = new PacketSocketAnnouncer(name => _interfaces.TryGetValue(name, out LinuxInterface? i) ? (i.Index, i.IPv6LinkLocal) : (0, default));
         _addresses.AddressRestored += (_, address) => _log($"{address} was removed from outside while master: put back");
+        _addresses.AddressNotOwned += (_, report) => _log($"warning: {report}");
     }
 
     /// <summary>Gets the routers running now.</summary>

@@ -207,6 +207,33 @@ public sealed class VirtualMacTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_macvlan_of_the_same_name_that_is_not_ours_is_never_removed_and_vrrpd_says_why_it_cannot_start()
+    {
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+
+        // Someone else's vrrp.51 (keepalived beside us, an administrator): on lab0, but with another MAC.
+        lab.Exec("n1", $"ip link add {Link} link lab0 address 02:00:00:00:aa:51 type macvlan mode bridge");
+        string config = Path.Combine(Path.GetTempPath(), $"vrrpd-{lab.Namespace("n1")}-theirs.json");
+        File.WriteAllText(config, $$"""
+            { "routers": [ { "name": "VI_51", "interface": "lab0", "virtualRouterId": 51, "priority": 100,
+              "advertisementInterval": "00:00:00.1", "virtualAddresses": ["{{Daemon.VirtualAddress}}/24"] {{UseVirtualMac}} } ] }
+            """);
+        try
+        {
+            // Before: vrrpd took any macvlan of the name for a crashed run's and deleted it.
+            LabProcess daemon = lab.Start("n1", "dotnet", Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), config, "--require-netns", "--no-control");
+            Assert.True(daemon.WaitForExit(TimeSpan.FromSeconds(20)), daemon.Output);
+            Assert.Contains($"VirtualMacInterface '{Link}' names an existing interface that is a macvlan with another MAC", daemon.Output, StringComparison.Ordinal);
+            Assert.Contains("link/ether 02:00:00:00:aa:51", lab.Exec("n1", $"ip link show {Link}"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
     public void Without_cap_net_admin_vrrpd_refuses_to_start_and_names_the_capability()
     {
         NetnsLab.RequireRoot("setpriv");

@@ -14,8 +14,10 @@ namespace Vrrp.Linux.Netlink;
 /// neighbour entry survives a failover.
 /// </summary>
 /// <remarks>
-/// <para>Creation is idempotent: a macvlan of the same name (a crashed run's leftover) is removed and made afresh, so
-/// its parent, MAC, mode and settings are ours; a name held by anything but a macvlan is refused.</para>
+/// <para>Creation is idempotent: a macvlan of the same name on the same parent with the same virtual router MAC (a
+/// crashed run's leftover) is removed and made afresh, so its mode and settings are ours; a name held by anything
+/// else (another interface kind, or a macvlan of another parent or MAC, which another program made) is refused and
+/// never removed.</para>
 /// <para>Settings, as keepalived's: on an IPv4 macvlan <c>arp_ignore=1</c> (answer ARP only for addresses on it, so a
 /// backup, which holds none, stays silent), <c>rp_filter=0</c> and <c>accept_local=1</c> (receive adverts while it has
 /// no address), IPv6 disabled (no frame of its own from the virtual MAC); on the parent <c>arp_ignore=1</c> and
@@ -64,7 +66,7 @@ public sealed class MacvlanManager : IDisposable
     /// The macvlan, described for a transport: its index and MAC, the parent's primary IPv4 address (the source of IPv4
     /// adverts) and, for IPv6, its own link-local address (the source of IPv6 adverts).
     /// </returns>
-    /// <exception cref="VrrpConfigurationException">The name is invalid or held by an interface that is not a macvlan.</exception>
+    /// <exception cref="VrrpConfigurationException">The name is invalid, or held by an interface that is not a macvlan of this parent with this MAC.</exception>
     /// <exception cref="UnauthorizedAccessException">The process lacks CAP_NET_ADMIN.</exception>
     /// <exception cref="IOException">The kernel refused for another reason.</exception>
     public LinuxInterface Create(string name, LinuxInterface parent, AddressFamily family, byte virtualRouterId)
@@ -79,7 +81,7 @@ public sealed class MacvlanManager : IDisposable
         int index;
         lock (_gate)
         {
-            RemoveLocked(name, leftover: true);
+            RemoveLeftover(name, parent, mac);
             Check(Request(NetlinkLinkMessage.WriteCreateMacvlan(_request, ++_sequence, name, parent.Index, mac, NetlinkLinkMessage.MACVLAN_MODE_PRIVATE)), $"creating macvlan {name} on {parent.Name}");
             try
             {
@@ -103,7 +105,7 @@ public sealed class MacvlanManager : IDisposable
             }
             catch
             {
-                RemoveLocked(name, leftover: false); // half made is worse than not made
+                RemoveLocked(name); // half made is worse than not made
                 throw;
             }
         }
@@ -138,7 +140,7 @@ public sealed class MacvlanManager : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(name);
         lock (_gate)
         {
-            return RemoveLocked(name, leftover: false);
+            return RemoveLocked(name);
         }
     }
 
@@ -156,7 +158,28 @@ public sealed class MacvlanManager : IDisposable
     /// <inheritdoc/>
     public void Dispose() => _socket.Dispose();
 
-    private bool RemoveLocked(string name, bool leftover)
+    // What a crashed run of ours left is a macvlan of this name, parent and virtual router MAC: anything else under the
+    // name belongs to someone else (keepalived beside us, an administrator) and is never removed.
+    private void RemoveLeftover(string name, LinuxInterface parent, MacAddress mac)
+    {
+        if (Describe(name) is not { } existing)
+        {
+            return;
+        }
+
+        if (existing.Kind != "macvlan" || existing.ParentIndex != parent.Index || existing.Mac != mac)
+        {
+            string what = existing.Kind != "macvlan"
+                ? $"is not a macvlan ({(existing.Kind.Length == 0 ? "a device" : existing.Kind)})"
+                : existing.ParentIndex != parent.Index ? $"is a macvlan of another parent (index {existing.ParentIndex}, not {parent.Name})"
+                : $"is a macvlan with another MAC ({existing.Mac}, not {mac})";
+            throw new VrrpConfigurationException([$"VirtualMacInterface '{name}' names an existing interface that {what}: it is not ours and is never removed; choose another name."]);
+        }
+
+        RemoveLocked(name);
+    }
+
+    private bool RemoveLocked(string name)
     {
         LinkDescription? existing = Describe(name);
         if (existing is null)
@@ -166,8 +189,7 @@ public sealed class MacvlanManager : IDisposable
 
         if (existing.Value.Kind != "macvlan")
         {
-            string message = $"VirtualMacInterface '{name}' names an existing interface that is not a macvlan ({(existing.Value.Kind.Length == 0 ? "a device" : existing.Value.Kind)}); it is never removed: choose another name.";
-            throw leftover ? new VrrpConfigurationException([message]) : new InvalidOperationException(message);
+            throw new InvalidOperationException($"VirtualMacInterface '{name}' names an existing interface that is not a macvlan ({(existing.Value.Kind.Length == 0 ? "a device" : existing.Value.Kind)}); it is never removed: choose another name.");
         }
 
         int error = Request(NetlinkLinkMessage.WriteDelete(_request, ++_sequence, name));

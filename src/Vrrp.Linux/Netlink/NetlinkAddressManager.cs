@@ -5,22 +5,31 @@ using Vrrp.Packets;
 namespace Vrrp.Linux.Netlink;
 
 /// <summary>
-/// Adds and removes virtual addresses with route netlink (RTM_NEWADDR / RTM_DELADDR), idempotently: adding an address
-/// already there, or removing one that is gone, is not an error. Failures are counted and kept for status, never thrown
-/// into the protocol.
+/// Adds and removes virtual addresses with route netlink (RTM_NEWADDR / RTM_DELADDR), and only ours: an address is
+/// added marked with our IFA_PROTO value, an address that is already there is never replaced, and only an address this
+/// manager added, or one an earlier run marked ours, is ever removed. Adding an address already ours, or removing one
+/// that is gone, is not an error. Failures are counted and kept for status, never thrown into the protocol.
 /// </summary>
+/// <remarks>
+/// An administrator's address equal to a virtual address is left alone, added and removed by no one but them, and
+/// reported by <see cref="AddressNotOwned"/>: deleting a primary address would take its secondaries with it. Before the
+/// first IPv4 address goes on an interface, <c>promote_secondaries</c> is set there (as keepalived does), so that
+/// removing a primary promotes a secondary instead of deleting it; the value is put back on dispose.
+/// </remarks>
 public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
 {
     private readonly object _gate = new();
     private readonly System.Net.Sockets.Socket _socket;
     private readonly byte[] _request = new byte[256];
-    private readonly byte[] _response = new byte[8192];
+    private readonly byte[] _response = new byte[32768]; // a dump's batches are at most what one receive offers
     // What a master holds, to put back what others remove: the key has the address already, so the value keeps only
     // what else a re-add needs (the whole VirtualAddress again made every entry 24 bytes larger, one per router).
     private readonly Dictionary<(int Index, PackedIPAddress Address), (string Interface, byte PrefixLength)> _held = [];
+    private readonly Dictionary<string, string> _promoteSecondaries = new(StringComparer.Ordinal); // interface -> value before ours
     private readonly AddressWatcher _watcher;
     private uint _sequence;
     private long _restored;
+    private long _notOwned;
 
     /// <summary>Opens a route netlink socket, and another that watches for our addresses being removed from outside.</summary>
     /// <exception cref="UnauthorizedAccessException">The process lacks CAP_NET_ADMIN.</exception>
@@ -33,6 +42,15 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
 
     /// <summary>Raised when a virtual address that a master holds was removed from outside and has been put back.</summary>
     public event EventHandler<VirtualAddress>? AddressRestored;
+
+    /// <summary>
+    /// Raised when a virtual address to be added or removed is on its interface but is not ours (configured by hand,
+    /// or by another program): it is left as it is. Raised on the thread that asked.
+    /// </summary>
+    public event EventHandler<AddressNotOwnedEventArgs>? AddressNotOwned;
+
+    /// <summary>Gets how many times an address was found on its interface but not ours, and left alone.</summary>
+    public long NotOwned => Interlocked.Read(ref _notOwned);
 
     /// <summary>Gets how many times an address removed from outside was put back.</summary>
     public long Restored => Interlocked.Read(ref _restored);
@@ -50,37 +68,142 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
         ArgumentNullException.ThrowIfNull(addresses);
         for (int i = 0; i < addresses.Count; i++)
         {
-            Request(NetlinkAddressMessage.RTM_NEWADDR, router.Interface, addresses[i]);
+            Add(router.Interface, addresses[i]);
         }
     }
 
     /// <inheritdoc/>
+    /// <remarks>Only what this manager added is removed: a router leaving Master never takes an administrator's address.</remarks>
     public void RemoveAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
     {
         ArgumentNullException.ThrowIfNull(router);
         ArgumentNullException.ThrowIfNull(addresses);
         for (int i = 0; i < addresses.Count; i++)
         {
-            Request(NetlinkAddressMessage.RTM_DELADDR, router.Interface, addresses[i]);
+            Remove(router.Interface, addresses[i], heldOnly: true);
         }
     }
 
-    /// <summary>Adds one address.</summary>
+    /// <summary>Adds one address, marked ours; an address already there and not ours is left alone and reported.</summary>
     /// <param name="interfaceName">The interface.</param>
     /// <param name="address">The address.</param>
-    /// <returns>0, or the errno the kernel answered.</returns>
-    public int Add(string interfaceName, VirtualAddress address) => Request(NetlinkAddressMessage.RTM_NEWADDR, interfaceName, address);
+    /// <returns>0 (added, or ours already), <c>EEXIST</c> (17) when the address is there but not ours, or the errno the kernel answered.</returns>
+    public int Add(string interfaceName, VirtualAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(interfaceName);
+        int result;
+        lock (_gate)
+        {
+            int index = IndexOf(interfaceName);
+            if (index <= 0)
+            {
+                return Fail($"no interface '{interfaceName}'", Errno.ENOENT);
+            }
 
-    /// <summary>Removes one address; an address that is not there is not an error.</summary>
+            if (_held.ContainsKey((index, address.Address)))
+            {
+                // Ours already: there it stays, and if someone took it away it is back.
+                result = Request(NetlinkAddressMessage.RTM_NEWADDR, index, interfaceName, address);
+                return result is 0 or Errno.EEXIST ? 0 : Fail($"adding {address} on {interfaceName}", result);
+            }
+
+            PromoteSecondaries(interfaceName, address);
+            result = Request(NetlinkAddressMessage.RTM_NEWADDR, index, interfaceName, address);
+            if (result == Errno.EEXIST)
+            {
+                // There already: ours if an earlier run marked it (a crash), else an administrator's.
+                result = OwnerOf(index, address) == Owner.Us ? 0 : Errno.EEXIST;
+            }
+
+            if (result == 0)
+            {
+                _held[(index, address.Address)] = (interfaceName, address.PrefixLength);
+                return 0;
+            }
+
+            if (result != Errno.EEXIST)
+            {
+                return Fail($"adding {address} on {interfaceName}", result);
+            }
+        }
+
+        ReportNotOwned(interfaceName, address);
+        return result;
+    }
+
+    /// <summary>
+    /// Removes one address if it is ours: added by this manager, or marked ours by an earlier run (what a crash left
+    /// behind). An address that is not there is not an error; one that is there but not ours is left and reported.
+    /// </summary>
     /// <param name="interfaceName">The interface.</param>
     /// <param name="address">The address.</param>
-    /// <returns>0, or the errno the kernel answered.</returns>
-    public int Remove(string interfaceName, VirtualAddress address) => Request(NetlinkAddressMessage.RTM_DELADDR, interfaceName, address);
+    /// <returns>0 (removed, or not there), <c>EEXIST</c> (17) when the address is there but not ours, or the errno the kernel answered.</returns>
+    public int Remove(string interfaceName, VirtualAddress address) => Remove(interfaceName, address, heldOnly: false);
+
+    private int Remove(string interfaceName, VirtualAddress address, bool heldOnly)
+    {
+        ArgumentNullException.ThrowIfNull(interfaceName);
+        lock (_gate)
+        {
+            int index = IndexOf(interfaceName);
+            if (index <= 0)
+            {
+                return heldOnly ? 0 : Fail($"no interface '{interfaceName}'", Errno.ENOENT);
+            }
+
+            // Removed by us: never to be put back by the watcher.
+            bool held = _held.Remove((index, address.Address));
+            if (!held && heldOnly)
+            {
+                return 0; // never added by this manager: not ours to take away
+            }
+
+            if (!held)
+            {
+                switch (OwnerOf(index, address))
+                {
+                    case Owner.None:
+                        return 0;
+                    case Owner.Someone:
+                        goto notOurs;
+                }
+            }
+
+            PromoteSecondaries(interfaceName, address);
+            int errno = Request(NetlinkAddressMessage.RTM_DELADDR, index, interfaceName, address);
+            return errno is 0 or Errno.EADDRNOTAVAIL or Errno.ENOENT ? 0 : Fail($"removing {address} on {interfaceName}", errno);
+        }
+
+    notOurs:
+        ReportNotOwned(interfaceName, address);
+        return Errno.EEXIST;
+    }
 
     /// <inheritdoc/>
+    /// <remarks>Puts back the <c>promote_secondaries</c> values it changed.</remarks>
     public void Dispose()
     {
         _watcher.Dispose();
+        lock (_gate)
+        {
+            foreach ((string interfaceName, string before) in _promoteSecondaries)
+            {
+                if (before != "1")
+                {
+                    try
+                    {
+                        File.WriteAllText($"/proc/sys/net/ipv4/conf/{interfaceName}/promote_secondaries", before);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        // the interface is gone: nothing to put back
+                    }
+                }
+            }
+
+            _promoteSecondaries.Clear();
+        }
+
         _socket.Dispose();
     }
 
@@ -98,53 +221,121 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
         }
 
         var restored = new VirtualAddress(address, entry.PrefixLength);
-        if (Request(NetlinkAddressMessage.RTM_NEWADDR, entry.Interface, restored) == 0)
+        int errno;
+        lock (_gate)
+        {
+            errno = _held.ContainsKey((index, address)) ? Request(NetlinkAddressMessage.RTM_NEWADDR, index, entry.Interface, restored) : -1;
+        }
+
+        if (errno == 0)
         {
             Interlocked.Increment(ref _restored);
             AddressRestored?.Invoke(this, restored);
         }
     }
 
-    private int Request(ushort type, string interfaceName, VirtualAddress address)
+    // One request and its acknowledgement: 0 or the errno. Called under _gate.
+    private int Request(ushort type, int index, string interfaceName, VirtualAddress address)
     {
-        lock (_gate)
+        uint sequence = ++_sequence;
+        int length = NetlinkAddressMessage.Write(_request, type, sequence, index, address, null);
+        try
         {
-            int index = IndexOf(interfaceName);
-            if (index <= 0)
+            _socket.Send(_request.AsSpan(0, length));
+            while (true)
             {
-                return Fail($"no interface '{interfaceName}'", Errno.ENOENT);
-            }
-
-            if (type == NetlinkAddressMessage.RTM_NEWADDR)
-            {
-                _held[(index, address.Address)] = (interfaceName, address.PrefixLength);
-            }
-            else
-            {
-                _held.Remove((index, address.Address)); // removed by us: not to be restored
-            }
-
-            uint sequence = ++_sequence;
-            int length = NetlinkAddressMessage.Write(_request, type, sequence, index, address, null);
-            try
-            {
-                _socket.Send(_request.AsSpan(0, length));
-                while (true)
+                int received = _socket.Receive(_response);
+                if (NetlinkAddressMessage.TryReadAck(_response.AsSpan(0, received), sequence, out int error))
                 {
-                    int received = _socket.Receive(_response);
-                    if (NetlinkAddressMessage.TryReadAck(_response.AsSpan(0, received), sequence, out int error))
+                    return -error;
+                }
+            }
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            Fail($"netlink request for {address} on {interfaceName}: {e.Message}", e.ErrorCode);
+            return Errno.EIO;
+        }
+    }
+
+    // Who put the address there, by its IFA_PROTO mark: read from a dump of the family's addresses. Called under _gate.
+    private Owner OwnerOf(int index, VirtualAddress address)
+    {
+        uint sequence = ++_sequence;
+        int length = NetlinkAddressMessage.WriteDump(_request, sequence, address.Address.Family);
+        Owner owner = Owner.None;
+        try
+        {
+            _socket.Send(_request.AsSpan(0, length));
+            while (true)
+            {
+                int received = _socket.Receive(_response);
+                var reader = new NetlinkMessageReader(_response.AsSpan(0, received));
+                while (reader.TryRead(out ushort type, out uint answered, out ReadOnlySpan<byte> payload))
+                {
+                    if (answered != sequence)
                     {
-                        int errno = -error;
-                        bool harmless = errno == 0 || (type == NetlinkAddressMessage.RTM_DELADDR && errno is Errno.EADDRNOTAVAIL or Errno.ENOENT);
-                        return harmless ? 0 : Fail($"{(type == NetlinkAddressMessage.RTM_NEWADDR ? "adding" : "removing")} {address} on {interfaceName}", errno);
+                        continue; // the late answer of a request that timed out
+                    }
+
+                    if (type is NetlinkAddressMessage.NLMSG_DONE or NetlinkAddressMessage.NLMSG_ERROR)
+                    {
+                        return owner;
+                    }
+
+                    if (NetlinkAddressMessage.TryReadAddress(payload, out int foundIndex, out VirtualAddress found, out byte protocol)
+                        && foundIndex == index && found == address)
+                    {
+                        owner = protocol == NetlinkAddressMessage.VrrpProtocol ? Owner.Us : Owner.Someone;
                     }
                 }
             }
-            catch (System.Net.Sockets.SocketException e)
-            {
-                return Fail($"netlink request for {address} on {interfaceName}: {e.Message}", e.ErrorCode);
-            }
         }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            Fail($"netlink dump of addresses: {e.Message}", e.ErrorCode);
+            return Owner.Someone; // unknown: never remove what we cannot show is ours
+        }
+    }
+
+    // Without promote_secondaries, removing an interface's primary IPv4 address removes every secondary of its subnet.
+    // Called under _gate; costs a file read once per interface.
+    private void PromoteSecondaries(string interfaceName, VirtualAddress address)
+    {
+        if (address.Address.Family != System.Net.Sockets.AddressFamily.InterNetwork || _promoteSecondaries.ContainsKey(interfaceName)
+            || interfaceName.Contains('/', StringComparison.Ordinal) || interfaceName is "." or "..")
+        {
+            return;
+        }
+
+        string path = $"/proc/sys/net/ipv4/conf/{interfaceName}/promote_secondaries";
+        try
+        {
+            string before = File.ReadAllText(path).Trim();
+            if (before != "1")
+            {
+                File.WriteAllText(path, "1");
+            }
+
+            _promoteSecondaries[interfaceName] = before;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Fail($"setting {path}: {e.Message}", Errno.EIO);
+            _promoteSecondaries[interfaceName] = "1"; // tried once: nothing to put back
+        }
+    }
+
+    private void ReportNotOwned(string interfaceName, VirtualAddress address)
+    {
+        Interlocked.Increment(ref _notOwned);
+        var report = new AddressNotOwnedEventArgs(interfaceName, address);
+        lock (_gate)
+        {
+            LastError = report.ToString();
+        }
+
+        AddressNotOwned?.Invoke(this, report);
     }
 
     // Not cached: a virtual MAC router's macvlan is made afresh, with a new index, each time the router restarts.
@@ -155,5 +346,12 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
         Failures++;
         LastError = $"{what}: errno {errno}";
         return errno;
+    }
+
+    private enum Owner
+    {
+        None,
+        Us,
+        Someone,
     }
 }

@@ -12,26 +12,40 @@ namespace Vrrp.Linux.Netlink;
 /// <code>
 /// nlmsghdr (16): u32 length | u16 type | u16 flags | u32 sequence | u32 port id
 /// ifaddrmsg (8):  u8 family | u8 prefix length | u8 flags | u8 scope | u32 interface index
-/// rtattr:         u16 length | u16 type | payload, padded to 4 bytes   (IFA_LOCAL, IFA_ADDRESS, IFA_LABEL)
+/// rtattr:         u16 length | u16 type | payload, padded to 4 bytes   (IFA_LOCAL, IFA_ADDRESS, IFA_LABEL, IFA_PROTO)
 /// </code>
+/// An address we add carries <see cref="VrrpProtocol"/> in IFA_PROTO (Linux 5.18 and later keep it; older kernels
+/// ignore the attribute): that mark is how a restart tells what an earlier run left behind from what an administrator
+/// configured.
 /// </remarks>
 internal static class NetlinkAddressMessage
 {
     public const ushort RTM_NEWADDR = 20;
     public const ushort RTM_DELADDR = 21;
+    public const ushort RTM_GETADDR = 22;
     public const ushort NLMSG_ERROR = 2;
+    public const ushort NLMSG_DONE = 3;
+
+    /// <summary>The IFA_PROTO value of the addresses we add: any value above the kernel's own (0 to 3) and not keepalived's (18).</summary>
+    public const byte VrrpProtocol = 0x76;
+
     private const ushort NLM_F_REQUEST = 0x1;
     private const ushort NLM_F_ACK = 0x4;
-    private const ushort NLM_F_REPLACE = 0x100;
+    private const ushort NLM_F_DUMP = 0x300;
+    private const ushort NLM_F_EXCL = 0x200;
     private const ushort NLM_F_CREATE = 0x400;
     private const ushort IFA_ADDRESS = 1;
     private const ushort IFA_LOCAL = 2;
     private const ushort IFA_LABEL = 3;
+    private const ushort IFA_PROTO = 11;
     private const byte IFA_F_NODAD = 0x02;
     private const byte AF_INET = 2;
     private const byte AF_INET6 = 10;
 
-    /// <summary>Writes a request; adding replaces an existing address, so that repeating it is harmless.</summary>
+    /// <summary>
+    /// Writes a request. Adding never replaces an address that is there (NLM_F_EXCL: the kernel answers EEXIST), so an
+    /// address configured by someone else is never taken over and marked ours.
+    /// </summary>
     public static int Write(Span<byte> destination, ushort type, uint sequence, int interfaceIndex, VirtualAddress address, string? label)
     {
         bool v6 = address.Address.Family == AddressFamily.InterNetworkV6;
@@ -54,13 +68,83 @@ internal static class NetlinkAddressMessage
             offset += Align(length);
         }
 
-        ushort flags = type == RTM_NEWADDR ? (ushort)(NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE) : (ushort)(NLM_F_REQUEST | NLM_F_ACK);
+        if (type == RTM_NEWADDR)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(destination[offset..], 5);
+            BinaryPrimitives.WriteUInt16LittleEndian(destination[(offset + 2)..], IFA_PROTO);
+            destination[offset + 4] = VrrpProtocol;
+            destination[(offset + 5)..(offset + 8)].Clear();
+            offset += 8;
+        }
+
+        ushort flags = type == RTM_NEWADDR ? (ushort)(NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL) : (ushort)(NLM_F_REQUEST | NLM_F_ACK);
         BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)offset);
         BinaryPrimitives.WriteUInt16LittleEndian(destination[4..], type);
         BinaryPrimitives.WriteUInt16LittleEndian(destination[6..], flags);
         BinaryPrimitives.WriteUInt32LittleEndian(destination[8..], sequence);
         BinaryPrimitives.WriteUInt32LittleEndian(destination[12..], 0);
         return offset;
+    }
+
+    /// <summary>Writes a request for every address of one family (RTM_GETADDR, dump).</summary>
+    public static int WriteDump(Span<byte> destination, uint sequence, AddressFamily family)
+    {
+        destination[..24].Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, 24);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[4..], RTM_GETADDR);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[6..], NLM_F_REQUEST | NLM_F_DUMP);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[8..], sequence);
+        destination[16] = family == AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET;
+        return 24;
+    }
+
+    /// <summary>
+    /// Reads one RTM_NEWADDR message of a dump: the interface, the address (IFA_LOCAL, else IFA_ADDRESS), its prefix
+    /// length and its IFA_PROTO (0 when absent).
+    /// </summary>
+    public static bool TryReadAddress(ReadOnlySpan<byte> payload, out int interfaceIndex, out VirtualAddress address, out byte protocol)
+    {
+        interfaceIndex = 0;
+        address = default;
+        protocol = 0;
+        if (payload.Length < 8)
+        {
+            return false;
+        }
+
+        byte prefixLength = payload[1];
+        interfaceIndex = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
+        Vrrp.Packets.PackedIPAddress found = default;
+        ReadOnlySpan<byte> attributes = payload[8..];
+        while (attributes.Length >= 4)
+        {
+            int length = BinaryPrimitives.ReadUInt16LittleEndian(attributes);
+            ushort type = BinaryPrimitives.ReadUInt16LittleEndian(attributes[2..]);
+            if (length < 4 || length > attributes.Length)
+            {
+                break;
+            }
+
+            int size = length - 4;
+            if ((type == IFA_LOCAL || (type == IFA_ADDRESS && found.Length == 0)) && size is 4 or 16)
+            {
+                found = Vrrp.Packets.PackedIPAddress.FromBytes(attributes.Slice(4, size));
+            }
+            else if (type == IFA_PROTO && size >= 1)
+            {
+                protocol = attributes[4];
+            }
+
+            attributes = attributes[Math.Min(attributes.Length, Align(length))..];
+        }
+
+        if (found.Length == 0)
+        {
+            return false;
+        }
+
+        address = new VirtualAddress(found, prefixLength);
+        return true;
     }
 
     /// <summary>Reads the acknowledgement of request <paramref name="sequence"/>: 0, or a negative errno.</summary>

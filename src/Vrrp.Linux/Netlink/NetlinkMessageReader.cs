@@ -12,9 +12,12 @@ internal ref struct NetlinkMessageReader(ReadOnlySpan<byte> messages)
 
     private ReadOnlySpan<byte> _messages = messages;
 
-    public bool TryRead(out ushort type, out ReadOnlySpan<byte> payload)
+    public bool TryRead(out ushort type, out ReadOnlySpan<byte> payload) => TryRead(out type, out _, out payload);
+
+    public bool TryRead(out ushort type, out uint sequence, out ReadOnlySpan<byte> payload)
     {
         type = 0;
+        sequence = 0;
         payload = default;
         if (_messages.Length < HeaderLength)
         {
@@ -29,6 +32,7 @@ internal ref struct NetlinkMessageReader(ReadOnlySpan<byte> messages)
         }
 
         type = BinaryPrimitives.ReadUInt16LittleEndian(_messages[4..]);
+        sequence = BinaryPrimitives.ReadUInt32LittleEndian(_messages[8..]);
         payload = _messages[HeaderLength..(int)length];
         _messages = _messages[Math.Min(_messages.Length, (int)((length + 3) & ~3u))..];
         return true;
