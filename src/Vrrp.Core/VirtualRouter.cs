@@ -114,7 +114,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             timeProvider ?? TimeProvider.System,
             actionRunner ?? VrrpActionRunner.ThreadPool,
             actionRunner ?? VrrpActionRunner.Listeners,
-            string.Intern(options.Interface), // hundreds of routers share a few interface names
+            string.Intern(transport.DedicatedInterface ?? options.Interface), // hundreds of routers share a few interface names
             options.Version,
             family,
             options.ChecksumForm,

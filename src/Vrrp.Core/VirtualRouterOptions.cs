@@ -111,6 +111,12 @@ public sealed class VirtualRouterOptions
     /// <summary>Gets or sets a value indicating whether the router uses the virtual MAC (<c>use_vmac</c>). Default off, as keepalived.</summary>
     public bool UseVirtualMac { get; set; }
 
+    /// <summary>
+    /// Gets or sets the name of the router's own interface in virtual MAC mode (keepalived's <c>use_vmac NAME</c>), 1 to
+    /// 15 characters without '/' or spaces; null for keepalived's default, <c>vrrp.{VRID}</c> (<c>vrrp6.{VRID}</c> for IPv6).
+    /// </summary>
+    public string? VirtualMacInterface { get; set; }
+
     /// <summary>Gets the tracked checks whose weights move the priority (<c>track_script</c>, <c>track_interface</c>, <c>track_file</c>).</summary>
     public IList<TrackedCheck> TrackedChecks { get; } = new List<TrackedCheck>();
 
@@ -132,8 +138,12 @@ public sealed class VirtualRouterOptions
         && GarpLowerPriorityRepeat == other.GarpLowerPriorityRepeat && GarpLowerPriorityDelay == other.GarpLowerPriorityDelay
         && AnswerConflictingAnnouncements == other.AnswerConflictingAnnouncements && ChecksumForm == other.ChecksumForm
         && AuthenticationType == other.AuthenticationType && AuthenticationPassword == other.AuthenticationPassword
-        && UseVirtualMac == other.UseVirtualMac
+        && UseVirtualMac == other.UseVirtualMac && VirtualMacInterface == other.VirtualMacInterface
         && TrackedChecks.SequenceEqual(other.TrackedChecks, ReferenceEqualityComparer.Instance);
+
+    /// <summary>Returns the router's address family: that of its first virtual address, else of its first unicast peer (a router without addresses), else IPv4.</summary>
+    /// <returns>IPv4 or IPv6.</returns>
+    public System.Net.Sockets.AddressFamily GetAddressFamily() => VrrpService.FamilyOf(this);
 
     /// <summary>Lists every configuration error; empty when the options are valid.</summary>
     /// <returns>One message per error, naming the field and its allowed range.</returns>
@@ -249,6 +259,11 @@ public sealed class VirtualRouterOptions
             {
                 Error($"AuthenticationPassword must be 1 to {VrrpAuthentication.MaxKeyLength} bytes; got {length}.");
             }
+        }
+
+        if (VirtualMacInterface is { } link && (link.Length is 0 or > 15 || link.Contains('/', StringComparison.Ordinal) || link.Any(char.IsWhiteSpace) || link is "." or ".."))
+        {
+            Error($"VirtualMacInterface must be an interface name of 1 to 15 characters without '/' or spaces; got '{link}'.");
         }
 
         return errors;

@@ -29,6 +29,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly IVrrpNotifier? _notifier;
     private readonly VrrpActionRunner? _actionRunner;
+    private readonly IVirtualRouterLifecycle[] _lifecycles;
     private VirtualRouter[]? _routers;
     private VirtualRouterOptions[]? _applied; // the options each router of _routers was made from, in the same order
     private bool _started;
@@ -41,9 +42,11 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
         IAddressAnnouncer? announcer,
         TimeProvider? timeProvider,
         IVrrpNotifier? notifier,
-        VrrpActionRunner? actionRunner = null)
+        VrrpActionRunner? actionRunner = null,
+        IEnumerable<IVirtualRouterLifecycle>? lifecycles = null)
     {
         _actionRunner = actionRunner;
+        _lifecycles = [.. lifecycles ?? []];
         _options = options;
         _transports = transports;
         _addressManager = addressManager ?? NullAddressManager.Instance;
@@ -88,14 +91,14 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
             {
                 for (; started < routers.Length; started++)
                 {
-                    routers[started].Start();
+                    Start(routers[started]);
                 }
             }
             catch
             {
                 for (int i = 0; i < started; i++)
                 {
-                    routers[i].Stop();
+                    Stop(routers[i]);
                 }
 
                 throw;
@@ -121,15 +124,24 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
         try
         {
             VirtualRouter[]? routers;
+            bool wasStarted;
             lock (_gate)
             {
+                wasStarted = _started;
                 _started = false;
                 routers = _routers;
             }
 
             foreach (VirtualRouter router in routers ?? [])
             {
-                router.Stop();
+                if (wasStarted)
+                {
+                    Stop(router);
+                }
+                else
+                {
+                    router.Stop();
+                }
             }
         }
         finally
@@ -144,12 +156,17 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
     {
         await _applying.WaitAsync().ConfigureAwait(false); // a reload under way finishes first
         VirtualRouter[] routers;
+        VirtualRouterOptions[] applied;
+        bool started;
         try
         {
             lock (_gate)
             {
                 _disposed = true;
                 routers = _routers ?? [];
+                applied = _applied ?? [];
+                started = _started;
+                _started = false;
             }
         }
         finally
@@ -158,9 +175,9 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
         }
 
         // Outside the lock: Dispose waits for the router's actions, and a handler among them may ask for a router.
-        foreach (VirtualRouter router in routers)
+        for (int i = 0; i < routers.Length; i++)
         {
-            router.Dispose();
+            Retire(routers[i], applied[i], started);
         }
     }
 
@@ -195,6 +212,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
             errors.Add($"{string.Join(", ", clash.Select(NameOf))}: VRID {clash.Key.VirtualRouterId} is used more than once on {clash.Key.Interface} for {clash.Key.Family}.");
         }
 
+        errors.AddRange(VirtualMacClashes(wanted));
         if (errors.Count > 0)
         {
             throw new VrrpConfigurationException(errors);
@@ -228,13 +246,14 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
                     }
                 }
 
-                // Every transport the new routers need, before anything running is touched: a transport that refuses
-                // (no such interface, say) leaves the set as it was.
+                // Every shared transport the new routers need, before anything running is touched: a transport that
+                // refuses (no such interface, say) leaves the set as it was. A router's own interface (virtual MAC
+                // mode) is made after the router it replaces is gone, as it may carry the same name.
                 for (int i = 0; i < wanted.Length; i++)
                 {
-                    if (next[i] is null)
+                    if (next[i] is null && !wanted[i].UseVirtualMac)
                     {
-                        transports[i] = _transports!.GetTransport(wanted[i].Interface, FamilyOf(wanted[i]));
+                        transports[i] = _transports!.GetTransport(wanted[i]);
                     }
                 }
 
@@ -252,58 +271,79 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
 
             // Outside the lock (Dispose waits for the router's actions, and a handler among them may ask for a router),
             // and before the replacements are made: a replacement needs its VRID's slot on the same transport.
-            foreach ((VirtualRouter router, _) in retire)
-            {
-                router.Dispose();
-            }
-
-            var fresh = new List<VirtualRouter>();
             bool start;
             lock (_gate)
             {
                 start = _started;
-                try
+            }
+
+            foreach ((VirtualRouter router, VirtualRouterOptions options) in retire)
+            {
+                Retire(router, options, start);
+            }
+
+            var fresh = new List<(VirtualRouter Router, VirtualRouterOptions Options)>();
+            try
+            {
+                for (int i = 0; i < wanted.Length; i++)
                 {
-                    for (int i = 0; i < wanted.Length; i++)
+                    if (next[i] is null)
                     {
-                        if (next[i] is null)
-                        {
-                            next[i] = new VirtualRouter(wanted[i], transports[i]!, _addressManager, _announcer, _time, _notifier, _actionRunner);
-                            fresh.Add(next[i]!);
-                        }
+                        transports[i] ??= _transports!.GetTransport(wanted[i]);
+                        next[i] = new VirtualRouter(wanted[i], transports[i]!, _addressManager, _announcer, _time, _notifier, _actionRunner);
+                        fresh.Add((next[i]!, wanted[i]));
                     }
                 }
-                catch
+            }
+            catch
+            {
+                // Put back what ran before, as it was, so a refused set changes nothing that can be helped.
+                foreach ((VirtualRouter router, VirtualRouterOptions options) in fresh)
                 {
-                    // Put back what ran before, as it was, so a refused set changes nothing that can be helped.
-                    fresh.ForEach(r => r.Dispose());
-                    var restored = new List<VirtualRouter>(_routers);
-                    var restoredOptions = new List<VirtualRouterOptions>(_applied);
-                    foreach ((VirtualRouter old, VirtualRouterOptions options) in retire)
-                    {
-                        var again = new VirtualRouter(options, _transports!.GetTransport(options.Interface, FamilyOf(options)), _addressManager, _announcer, _time, _notifier, _actionRunner);
-                        restored.Add(again);
-                        restoredOptions.Add(options);
-                        if (start)
-                        {
-                            again.Start();
-                        }
-                    }
-
-                    _routers = [.. restored];
-                    _applied = [.. restoredOptions];
-                    throw;
+                    Retire(router, options, started: false);
                 }
 
+                for (int i = 0; i < wanted.Length; i++)
+                {
+                    if (transports[i] is { DedicatedInterface: not null } && !fresh.Any(f => ReferenceEquals(f.Options, wanted[i])))
+                    {
+                        _transports!.ReleaseTransport(wanted[i]); // made, but its router never was
+                    }
+                }
+
+                var restored = new List<VirtualRouter>();
+                var restoredOptions = new List<VirtualRouterOptions>();
+                foreach ((VirtualRouter old, VirtualRouterOptions options) in retire)
+                {
+                    var again = new VirtualRouter(options, _transports!.GetTransport(options), _addressManager, _announcer, _time, _notifier, _actionRunner);
+                    restored.Add(again);
+                    restoredOptions.Add(options);
+                    if (start)
+                    {
+                        Start(again);
+                    }
+                }
+
+                lock (_gate)
+                {
+                    _routers = [.. _routers!, .. restored];
+                    _applied = [.. _applied!, .. restoredOptions];
+                }
+
+                throw;
+            }
+
+            lock (_gate)
+            {
                 _routers = [.. next!];
                 _applied = wanted;
             }
 
             if (start)
             {
-                foreach (VirtualRouter router in fresh)
+                foreach ((VirtualRouter router, _) in fresh)
                 {
-                    router.Start();
+                    Start(router);
                 }
             }
 
@@ -311,7 +351,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
             return new VrrpReloadResult(
                 kept,
                 [.. retired.Where(name => wanted.Any(o => NameOf(o) == name))],
-                [.. fresh.Select(r => r.Name).Where(name => !retired.Contains(name))],
+                [.. fresh.Select(r => r.Router.Name).Where(name => !retired.Contains(name))],
                 [.. retired.Where(name => !wanted.Any(o => NameOf(o) == name))]);
         }
         finally
@@ -321,6 +361,50 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
     }
 
     internal static string NameOf(VirtualRouterOptions options) => options.Name ?? $"VR{options.VirtualRouterId}";
+
+    // Two routers on one virtual MAC interface would take it from each other.
+    internal static IEnumerable<string> VirtualMacClashes(IEnumerable<VirtualRouterOptions> routers) =>
+        routers.Where(r => r.UseVirtualMac).GroupBy(VirtualMacInterfaceOf, StringComparer.Ordinal).Where(g => g.Count() > 1)
+            .Select(g => $"{string.Join(", ", g.Select(NameOf))}: VirtualMacInterface '{g.Key}' is used more than once; give each router its own.");
+
+    internal static string VirtualMacInterfaceOf(VirtualRouterOptions options) =>
+        options.VirtualMacInterface ?? $"{(FamilyOf(options) == AddressFamily.InterNetworkV6 ? "vrrp6" : "vrrp")}.{options.VirtualRouterId}";
+
+    private void Start(VirtualRouter router)
+    {
+        foreach (IVirtualRouterLifecycle lifecycle in _lifecycles)
+        {
+            lifecycle.OnStarting(router);
+        }
+
+        router.Start();
+        foreach (IVirtualRouterLifecycle lifecycle in _lifecycles)
+        {
+            lifecycle.OnStarted(router);
+        }
+    }
+
+    private void Stop(VirtualRouter router)
+    {
+        foreach (IVirtualRouterLifecycle lifecycle in _lifecycles)
+        {
+            lifecycle.OnStopping(router);
+        }
+
+        router.Stop();
+    }
+
+    // Stops (gracefully, when it runs) and disposes a router, then lets go of what its transport factory made for it alone.
+    private void Retire(VirtualRouter router, VirtualRouterOptions options, bool started)
+    {
+        if (started)
+        {
+            Stop(router);
+        }
+
+        router.Dispose();
+        _transports?.ReleaseTransport(options);
+    }
 
     internal static AddressFamily FamilyOf(VirtualRouterOptions options)
     {
@@ -354,13 +438,18 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
             {
                 foreach (VirtualRouterOptions options in _options.Routers)
                 {
-                    IVrrpTransport transport = _transports!.GetTransport(options.Interface, FamilyOf(options));
+                    IVrrpTransport transport = _transports!.GetTransport(options);
                     routers.Add(new VirtualRouter(options, transport, _addressManager, _announcer, _time, _notifier, _actionRunner));
                 }
             }
             catch
             {
-                routers.ForEach(r => r.Dispose());
+                for (int i = 0; i < routers.Count; i++)
+                {
+                    routers[i].Dispose();
+                    _transports!.ReleaseTransport(_options.Routers[i]);
+                }
+
                 throw;
             }
 

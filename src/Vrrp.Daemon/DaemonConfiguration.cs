@@ -29,9 +29,7 @@ internal sealed class DaemonConfiguration
                 throw new VrrpConfigurationException(errors);
             }
 
-            // vrrpd's own key beside the router's options: the macvlan's name, keepalived's 'use_vmac NAME'.
-            string? virtualMac = entry.TryGetProperty("virtualMacInterface", out JsonElement link) ? link.GetString() : null;
-            routers.Add(new RouterPlan(options.Name ?? $"VR{options.VirtualRouterId}", options, Fingerprint.Of(entry.GetRawText()), [], null, virtualMac));
+            routers.Add(new RouterPlan(options.Name ?? $"VR{options.VirtualRouterId}", options, [], null));
         }
 
         return new DaemonPlan(routers, new Dictionary<string, CheckPlan>(), [], configuration.NotifyFifo, stateFile ?? configuration.StateFile);

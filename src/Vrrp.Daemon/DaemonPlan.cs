@@ -20,10 +20,10 @@ internal sealed record DaemonPlan(
     string? StateFile);
 
 /// <summary>
-/// One router. A reload restarts it only when its <paramref name="Fingerprint"/> changed. In virtual MAC mode
-/// (<see cref="VirtualRouterOptions.UseVirtualMac"/>), <paramref name="VirtualMacInterface"/> names its macvlan.
+/// One router. A reload restarts it only when its options changed (<see cref="VrrpService.ApplyAsync"/>), which
+/// include the checks it tracks; its notify scripts change without a restart.
 /// </summary>
-internal sealed record RouterPlan(string Name, VirtualRouterOptions Options, UInt128 Fingerprint, IReadOnlyList<TrackPlan> Tracks, NotifyScripts? Notify, string? VirtualMacInterface = null);
+internal sealed record RouterPlan(string Name, VirtualRouterOptions Options, IReadOnlyList<TrackPlan> Tracks, NotifyScripts? Notify);
 
 /// <summary>A router's use of a check: which, and with what weight.</summary>
 internal sealed record TrackPlan(string CheckKey, int Weight);

@@ -36,7 +36,6 @@ internal static class KeepalivedPlan
             VirtualRouterOptions options = instance.CreateOptions();
             options.Name = instance.Name;
             var tracks = new List<TrackPlan>();
-            var text = new StringBuilder(JsonSerializer.Serialize(options, DaemonJsonContext.Default.VirtualRouterOptions));
             foreach (KeepalivedTrack track in instance.TrackScripts.Where(t => !refused.Contains(t.Name)))
             {
                 KeepalivedScript script = configuration.Scripts.Single(s => s.Name == track.Name);
@@ -68,13 +67,7 @@ internal static class KeepalivedPlan
                 security.Safe(instance.NotifyBackup, instance.Source, owner, "notify_backup"),
                 security.Safe(instance.NotifyFault, instance.Source, owner, "notify_fault"),
                 security.Safe(instance.NotifyStop, instance.Source, owner, "notify_stop"));
-            foreach (TrackPlan track in tracks)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"|{checks[track.CheckKey].Fingerprint} weight {track.Weight}");
-            }
-
-            text.Append(CultureInfo.InvariantCulture, $"|{notify?.Notify}|{notify?.NotifyMaster}|{notify?.NotifyBackup}|{notify?.NotifyFault}|{notify?.NotifyStop}|{notify?.User}|vmac {instance.VirtualMacInterface}");
-            routers.Add(new RouterPlan(instance.Name, options, Fingerprint.Of(text.ToString()), tracks, notify, instance.VirtualMacInterface));
+            routers.Add(new RouterPlan(instance.Name, options, tracks, notify));
         }
 
         var groups = configuration.SyncGroups

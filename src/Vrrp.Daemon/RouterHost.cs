@@ -1,67 +1,57 @@
-using System.Collections.Concurrent;
-using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Vrrp;
-using Vrrp.Addressing;
 using Vrrp.Diagnostics;
 using Vrrp.Health;
 using Vrrp.Keepalived.Notify;
-using Vrrp.Linux.Announcements;
 using Vrrp.Linux.Netlink;
-using Vrrp.Linux.Sockets;
-using Vrrp.Linux.Timing;
 using Vrrp.Notifications;
-using Vrrp.Transport;
 
 namespace VrrpDaemon;
 
 /// <summary>
-/// Runs a plan on this host's interfaces: transports shared per interface and family, routers, their health checks,
-/// sync groups and notifications. <see cref="Apply"/> again on reload: what did not change keeps running untouched.
+/// Runs a plan on the library's own hosting path: the routers are a <see cref="VrrpService"/> made by
+/// <c>AddVrrp().UseLinux()</c>, which reloads by difference; around it, the plan's health checks, sync groups and
+/// notifications. <see cref="ApplyAsync"/> again on reload: what did not change keeps running untouched.
 /// </summary>
 internal sealed class RouterHost : IAsyncDisposable
 {
     private readonly ILoggerFactory _loggers;
     private readonly Action<string> _log;
-    private readonly NetlinkAddressManager _addresses = new();
-    private readonly MacvlanManager _macvlans = new();
-    private readonly Dictionary<string, (string Link, IVrrpTransport Transport)> _virtualMacs = new(StringComparer.Ordinal);
-    private readonly LinkMonitor _links = new();
-    private readonly AnnouncementListener _arp = new(); // masters answer another MAC's ARP for their addresses
-    private readonly PreciseTimeProvider _time = new(); // timers within ~0.2 ms of due, not the system's 2–7 ms
-    private readonly ConcurrentDictionary<string, LinuxInterface> _interfaces = new();
-    private readonly Dictionary<(string Interface, AddressFamily Family), IVrrpTransport> _transports = [];
-    private readonly PacketSocketAnnouncer _announcer;
+    private readonly ServiceProvider _services;
+    private readonly VrrpService _service;
+    private readonly LinkMonitor _links;
+    private readonly TimeProvider _time; // the precise timer UseLinux() registers
     private readonly VrrpMetrics _metrics = new();
     private readonly HostNotifier _notifier;
-    private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (CheckPlan Plan, ScheduledHealthCheck Check, IVrrpHealthCheck Inner)> _checks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RunningCheck> _checks = new(StringComparer.Ordinal);
+    private readonly HashSet<VirtualRouter> _known = [];
     private readonly List<VrrpSyncGroup> _groups = [];
     private DaemonNotifications? _notify;
     private UInt128? _notifyFingerprint;
     private List<IDisposable> _attachments = [];
+    private bool _started;
 
     public RouterHost(ILoggerFactory loggers, Action<string> log)
     {
         _loggers = loggers;
         _log = log;
-        _notifier = new HostNotifier(log, new VirtualRouterLogger(loggers.CreateLogger("Vrrp.Router"), _time));
-        _announcer = new PacketSocketAnnouncer(name => _interfaces.TryGetValue(name, out LinuxInterface? i) ? (i.Index, i.IPv6LinkLocal) : (0, default));
-        _addresses.AddressRestored += (_, address) => _log($"{address} was removed from outside while master: put back");
-        _addresses.AddressNotOwned += (_, report) => _log($"warning: {report}");
+        var services = new ServiceCollection();
+        services.AddSingleton(loggers);
+        services.AddVrrp().UseLinux();
+        services.AddSingleton<IVrrpNotifier>(sp => new HostNotifier(log, new VirtualRouterLogger(loggers.CreateLogger("Vrrp.Router"), sp.GetRequiredService<TimeProvider>())));
+        _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        _service = _services.GetRequiredService<VrrpService>();
+        _notifier = (HostNotifier)_services.GetRequiredService<IVrrpNotifier>();
+        _links = _services.GetRequiredService<LinkMonitor>();
+        _time = _services.GetRequiredService<TimeProvider>();
+        NetlinkAddressManager addresses = _services.GetRequiredService<NetlinkAddressManager>();
+        addresses.AddressRestored += (_, address) => _log($"{address} was removed from outside while master: put back");
+        addresses.AddressNotOwned += (_, report) => _log($"warning: {report}");
     }
 
     /// <summary>Gets the routers running now.</summary>
-    public IReadOnlyCollection<VirtualRouter> Routers
-    {
-        get
-        {
-            lock (_running)
-            {
-                return [.. _running.Values.Select(r => r.Router)];
-            }
-        }
-    }
+    public IReadOnlyCollection<VirtualRouter> Routers => _service.Routers;
 
     public async Task ApplyAsync(DaemonPlan plan)
     {
@@ -70,55 +60,45 @@ internal sealed class RouterHost : IAsyncDisposable
         UInt128 notifyFingerprint = NotifyFingerprint(plan);
         DaemonNotifications? notify = notifyFingerprint == _notifyFingerprint ? null : DaemonNotifications.Create(plan, _loggers, _metrics);
 
-        // Checks first: a router restarts when a check it tracks changed, as its fingerprint says so.
-        foreach ((string key, (CheckPlan old, ScheduledHealthCheck check, IVrrpHealthCheck inner)) in _checks.ToList())
-        {
-            if (!plan.Checks.TryGetValue(key, out CheckPlan? wanted) || wanted.Fingerprint != old.Fingerprint)
-            {
-                await StopCheckAsync(check, inner);
-                _checks.Remove(key);
-            }
-        }
-
+        // Checks that are new or changed are made beside the running ones; a router tracking a changed check is
+        // another router (its tracked checks differ) and restarts on the new one.
+        var made = new Dictionary<string, RunningCheck>(StringComparer.Ordinal);
         foreach ((string key, CheckPlan wanted) in plan.Checks)
         {
-            if (!_checks.ContainsKey(key))
+            if (!_checks.TryGetValue(key, out RunningCheck? running) || running.Plan.Fingerprint != wanted.Fingerprint)
             {
                 // Checks run on the system clock's pool, never on the precise timer thread that paces the adverts.
                 IVrrpHealthCheck inner = wanted.Create(_links);
-                _checks[key] = (wanted, new ScheduledHealthCheck(wanted.Options, inner, TimeProvider.System, _loggers.CreateLogger("Vrrp.Health")), inner);
+                made[key] = new RunningCheck(wanted, new ScheduledHealthCheck(wanted.Options, inner, TimeProvider.System, _loggers.CreateLogger("Vrrp.Health")), inner);
             }
         }
 
-        bool restarted = false;
-        foreach (string name in _running.Keys.ToList())
+        RunningCheck CheckOf(string key) => made.TryGetValue(key, out RunningCheck? fresh) ? fresh : _checks[key];
+        var routers = new List<VirtualRouterOptions>(plan.Routers.Count);
+        foreach (RouterPlan wanted in plan.Routers)
         {
-            if (plan.Routers.FirstOrDefault(r => r.Name == name) is not { } wanted || wanted.Fingerprint != _running[name].Fingerprint)
+            VirtualRouterOptions options = wanted.Options;
+            options.TrackedChecks.Clear();
+            foreach (TrackPlan track in wanted.Tracks)
             {
-                _log($"{name}: configuration changed or removed, stopping it");
-                StopRouter(name);
-                restarted = true;
+                options.TrackedChecks.Add(CheckOf(track.CheckKey).TrackedWith(track.Weight));
             }
+
+            routers.Add(options);
         }
 
-        var started = new List<(string Name, VirtualRouter Router)>();
+        VrrpReloadResult result;
         try
         {
-            foreach (RouterPlan wanted in plan.Routers)
-            {
-                if (!_running.ContainsKey(wanted.Name))
-                {
-                    started.Add((wanted.Name, CreateRouter(wanted, plan)));
-                    restarted = true;
-                }
-            }
+            // On the first plan the service has not started: the routers are made, and start once their sync groups
+            // and notifications are wired. On a reload, new routers start at once.
+            result = await _service.ApplyAsync(routers);
         }
         catch
         {
-            // Routers made but never started must not look unchanged to the next reload: drop them.
-            foreach ((string name, _) in started)
+            foreach (RunningCheck check in made.Values)
             {
-                StopRouter(name);
+                await check.StopAsync();
             }
 
             if (notify is not null)
@@ -129,19 +109,53 @@ internal sealed class RouterHost : IAsyncDisposable
             throw;
         }
 
-        if (notify is not null || restarted)
+        foreach (string name in result.Restarted.Concat(result.Removed))
+        {
+            _log($"{name}: configuration changed or removed, stopped it");
+        }
+
+        // What the routers no longer track stops; what replaced it is now the running check.
+        foreach ((string key, RunningCheck running) in _checks.ToList())
+        {
+            if (!plan.Checks.ContainsKey(key) || made.ContainsKey(key))
+            {
+                await running.StopAsync();
+                _checks.Remove(key);
+            }
+        }
+
+        foreach ((string key, RunningCheck check) in made)
+        {
+            _checks[key] = check;
+        }
+
+        IReadOnlyList<VirtualRouter> now = _service.Routers;
+        foreach (VirtualRouter gone in _known.Where(r => !now.Contains(r)).ToList())
+        {
+            _known.Remove(gone);
+            _notify?.Dispatcher.Forget(gone);
+            _metrics.Untrack(gone);
+        }
+
+        foreach (VirtualRouter router in now.Where(_known.Add))
+        {
+            _metrics.Track(router);
+        }
+
+        if (notify is not null || result.Restarted.Count + result.Added.Count + result.Removed.Count > 0 || !_started)
         {
             await RewireNotificationsAsync(plan, notify, notifyFingerprint);
         }
 
-        foreach ((CheckPlan _, ScheduledHealthCheck check, IVrrpHealthCheck _) in _checks.Values)
+        foreach (RunningCheck check in _checks.Values)
         {
-            check.Start(); // new checks start; running ones ignore it
+            check.Check.Start(); // new checks start; running ones ignore it
         }
 
-        foreach ((_, VirtualRouter router) in started)
+        if (!_started)
         {
-            router.Start();
+            await _service.StartAsync(CancellationToken.None);
+            _started = true;
         }
     }
 
@@ -155,7 +169,6 @@ internal sealed class RouterHost : IAsyncDisposable
 
         foreach (RouterPlan router in plan.Routers)
         {
-            errors.AddRange(router.Options.Validate());
             if (router.Notify is not null)
             {
                 errors.AddRange(router.Notify.Validate(router.Name));
@@ -170,82 +183,16 @@ internal sealed class RouterHost : IAsyncDisposable
             }
         }
 
-        // Two routers on one macvlan name would delete each other's (vrrp.{VRID} is the default on every parent).
-        foreach (var clash in plan.Routers.Where(r => r.Options.UseVirtualMac).GroupBy(MacvlanName).Where(g => g.Count() > 1))
-        {
-            errors.Add($"{string.Join(", ", clash.Select(r => r.Name))}: virtual MAC interface '{clash.Key}' is used more than once; give each router its own name (use_vmac NAME).");
-        }
-
         if (errors.Count > 0)
         {
             throw new VrrpConfigurationException(errors);
         }
     }
 
-    private static string MacvlanName(RouterPlan router) =>
-        router.VirtualMacInterface ?? MacvlanManager.DefaultName(FamilyOf(router.Options), (byte)router.Options.VirtualRouterId);
-
-    // A VRRPv3 router may carry no virtual address (leader election): its family then comes from its unicast peers.
-    private static AddressFamily FamilyOf(VirtualRouterOptions options) =>
-        options.VirtualAddresses.Count > 0 ? VirtualAddress.Parse(options.VirtualAddresses[0]).Address.Family
-        : options.UnicastPeers.Count > 0 ? System.Net.IPAddress.Parse(options.UnicastPeers[0]).AddressFamily
-        : AddressFamily.InterNetwork;
-
-    private VirtualRouter CreateRouter(RouterPlan wanted, DaemonPlan plan)
-    {
-        VirtualRouterOptions options = wanted.Options;
-        options.TrackedChecks.Clear();
-        foreach (TrackPlan track in wanted.Tracks)
-        {
-            options.TrackedChecks.Add(_checks[track.CheckKey].Check.CreateTracked(track.Weight));
-        }
-
-        string parent = options.Interface;
-        IVrrpTransport transport = options.UseVirtualMac ? VirtualMacTransportFor(wanted, plan) : TransportFor(options, plan);
-        VirtualRouter router;
-        try
-        {
-            router = new VirtualRouter(options, transport, _addresses, _announcer, _time, _notifier);
-        }
-        catch
-        {
-            RemoveVirtualMac(wanted.Name); // a router that cannot be made must not leave its macvlan behind
-            throw;
-        }
-
-        // Addresses a crashed run left behind: a router that starts is not master, so it must not hold them.
-        foreach (VirtualAddress address in router.VirtualAddresses)
-        {
-            _addresses.Remove(parent, address);
-            if (options.UseVirtualMac)
-            {
-                _addresses.Remove(options.Interface, address);
-            }
-        }
-
-        _metrics.Track(router);
-        lock (_running)
-        {
-            _running[wanted.Name] = new Running(wanted.Fingerprint, router);
-        }
-
-        _links.Track(_interfaces[parent].Index, router); // a macvlan goes down with its parent: track the parent
-        _arp.Watch(_interfaces[parent].Index, router);
-        return router;
-    }
-
     public async ValueTask DisposeAsync()
     {
-        foreach (string name in _running.Keys.ToList())
-        {
-            StopRouter(name); // graceful: a master sends priority 0 and removes its addresses
-        }
-
-        foreach (string name in _virtualMacs.Keys.ToList())
-        {
-            RemoveVirtualMac(name); // a router that failed to start after its macvlan was made
-        }
-
+        // Graceful: a master sends priority 0 and removes its addresses; macvlans go with their routers.
+        await _service.StopAsync(CancellationToken.None);
         foreach (VrrpSyncGroup group in _groups)
         {
             group.Dispose();
@@ -266,30 +213,13 @@ internal sealed class RouterHost : IAsyncDisposable
             await _notify.DisposeAsync();
         }
 
-        foreach ((CheckPlan _, ScheduledHealthCheck check, IVrrpHealthCheck inner) in _checks.Values)
+        foreach (RunningCheck check in _checks.Values)
         {
-            await StopCheckAsync(check, inner);
-        }
-
-        foreach (IVrrpTransport transport in _transports.Values)
-        {
-            (transport as IDisposable)?.Dispose();
+            await check.StopAsync();
         }
 
         _metrics.Dispose();
-        _announcer.Dispose();
-        _arp.Dispose();
-        _links.Dispose();
-        _macvlans.Dispose();
-        _addresses.Dispose();
-        _time.Dispose();
-    }
-
-    // The check made for the schedule is ours to close (the interface check keeps its sysfs files open).
-    private static async Task StopCheckAsync(ScheduledHealthCheck check, IVrrpHealthCheck inner)
-    {
-        await check.DisposeAsync();
-        (inner as IDisposable)?.Dispose();
+        await _services.DisposeAsync(); // the routers, their macvlans, sockets and the timer
     }
 
     private static UInt128 NotifyFingerprint(DaemonPlan plan)
@@ -327,15 +257,15 @@ internal sealed class RouterHost : IAsyncDisposable
         if (replacement is not null)
         {
             _notifier.Dispatcher = replacement.Dispatcher;
-            foreach (Running running in _running.Values)
+            foreach (VirtualRouter router in _known)
             {
-                replacement.Dispatcher.RecordState(running.Router);
+                replacement.Dispatcher.RecordState(router);
             }
         }
 
         foreach (SyncGroupPlan wanted in plan.SyncGroups)
         {
-            var group = new VrrpSyncGroup(wanted.Name, wanted.Members.Select(m => _running[m].Router), _time);
+            var group = new VrrpSyncGroup(wanted.Name, wanted.Members.Select(_service.GetRouter), _time);
             _groups.Add(group);
             attachments.Add(notify.Attach(group));
         }
@@ -367,89 +297,33 @@ internal sealed class RouterHost : IAsyncDisposable
         }
     }
 
-    private void StopRouter(string name)
+    // A check the plan runs, and the tracked views routers hold of it: one per weight, kept across reloads, so that an
+    // unchanged router's tracked checks are the same objects and the reload keeps it running.
+    private sealed class RunningCheck(CheckPlan plan, ScheduledHealthCheck check, IVrrpHealthCheck inner)
     {
-        Running running = _running[name];
-        _links.Untrack(running.Router);
-        _arp.Unwatch(running.Router);
-        running.Router.Dispose();
-        RemoveVirtualMac(name);
-        _notify?.Dispatcher.Forget(running.Router);
-        _metrics.Untrack(running.Router);
-        lock (_running)
+        private readonly Dictionary<int, TrackedCheck> _tracked = [];
+
+        public CheckPlan Plan { get; } = plan;
+
+        public ScheduledHealthCheck Check { get; } = check;
+
+        public TrackedCheck TrackedWith(int weight)
         {
-            _running.Remove(name);
+            if (!_tracked.TryGetValue(weight, out TrackedCheck? tracked))
+            {
+                _tracked[weight] = tracked = Check.CreateTracked(weight);
+            }
+
+            return tracked;
+        }
+
+        // The check made for the schedule is ours to close.
+        public async Task StopAsync()
+        {
+            await Check.DisposeAsync();
+            (inner as IDisposable)?.Dispose();
         }
     }
-
-    private IVrrpTransport TransportFor(VirtualRouterOptions options, DaemonPlan plan)
-    {
-        AddressFamily family = FamilyOf(options);
-        if (!_transports.TryGetValue((options.Interface, family), out IVrrpTransport? transport))
-        {
-            transport = Open(InterfaceFor(options.Interface, plan), family);
-            _transports[(options.Interface, family)] = transport;
-        }
-
-        return transport;
-    }
-
-    // Virtual MAC mode (keepalived's use_vmac): the router gets a macvlan of its own with the virtual router MAC. Its
-    // addresses live there and its adverts and announcements leave from there, so their source MAC is the virtual MAC;
-    // it also receives there, because a private macvlan takes the frames whose source MAC is its own (a peer's adverts
-    // in virtual MAC mode) away from the parent. The adverts keep the parent's primary IPv4 as source address.
-    private IVrrpTransport VirtualMacTransportFor(RouterPlan wanted, DaemonPlan plan)
-    {
-        VirtualRouterOptions options = wanted.Options;
-        AddressFamily family = FamilyOf(options);
-        LinuxInterface parent = InterfaceFor(options.Interface, plan);
-        string link = MacvlanName(wanted);
-        LinuxInterface macvlan = _macvlans.Create(link, parent, family, (byte)options.VirtualRouterId);
-        _log($"{wanted.Name}: virtual MAC {macvlan.Mac} on {link} (macvlan on {parent.Name})");
-        _interfaces[link] = macvlan;
-        IVrrpTransport transport;
-        try
-        {
-            transport = Open(macvlan, family);
-        }
-        catch
-        {
-            _macvlans.Remove(link);
-            throw;
-        }
-
-        _virtualMacs[wanted.Name] = (link, transport);
-        options.Interface = link; // the router's addresses and announcements go on the macvlan
-        return transport;
-    }
-
-    private void RemoveVirtualMac(string name)
-    {
-        if (_virtualMacs.Remove(name, out var virtualMac))
-        {
-            (virtualMac.Transport as IDisposable)?.Dispose();
-            _interfaces.TryRemove(virtualMac.Link, out _);
-            _macvlans.Remove(virtualMac.Link);
-        }
-    }
-
-    private LinuxInterface InterfaceFor(string name, DaemonPlan plan)
-    {
-        if (!_interfaces.TryGetValue(name, out LinuxInterface? found))
-        {
-            // The configured virtual addresses may be on the interface already (a crashed run): never take one as primary.
-            var excluded = plan.Routers.SelectMany(r => r.Options.VirtualAddresses).Select(a => VirtualAddress.Parse(a).Address).ToList();
-            _interfaces[name] = found = LinuxInterface.Find(name, excluded);
-        }
-
-        return found;
-    }
-
-    private static IVrrpTransport Open(LinuxInterface networkInterface, AddressFamily family) =>
-        family == AddressFamily.InterNetworkV6 ? RawIPv6Transport.Open(networkInterface) : RawIPv4Transport.Open(networkInterface);
-
-    // What a reload compares, and the router: the plan and its options are not kept.
-    private readonly record struct Running(UInt128 Fingerprint, VirtualRouter Router);
 
     // The one notifier of every router: the daemon's log line, the router logger (rate-limited discards and send
     // failures) and the current dispatcher. Subscriptions per router would cost each router a few hundred bytes.

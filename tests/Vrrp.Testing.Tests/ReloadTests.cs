@@ -115,6 +115,138 @@ public sealed class ReloadTests
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
+    [Fact]
+    public async Task Every_router_a_reload_adds_restarts_or_removes_is_told_to_the_platform_as_at_host_start()
+    {
+        // Input: a host with a and b and a recording IVirtualRouterLifecycle (as UseLinux() registers to track links and
+        // clean leftovers); a reload that keeps a, restarts b and adds c; then the host stops.
+        // Expected: starting and started for each router at start, and for b's replacement and c at the reload;
+        // stopping for the old b at the reload, and for every router at stop. Before, the platform heard only of the
+        // routers the host started with: a reloaded router ran with no link tracking.
+        var clock = new VirtualClock();
+        using var network = new InMemoryNetwork(clock);
+        var lifecycle = new RecordingLifecycle();
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddVrrp().AddRouter(o => Copy(Options("a", 1), o)).AddRouter(o => Copy(Options("b", 2), o)).UseInMemoryNetwork(network);
+        builder.Services.AddSingleton<IVirtualRouterLifecycle>(lifecycle);
+        using IHost host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var service = host.Services.GetRequiredService<VrrpService>();
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(["starting a", "started a", "starting b", "started b"], lifecycle.Calls);
+        VirtualRouter oldB = service.GetRouter("b");
+        lifecycle.Calls.Clear();
+
+        await service.ApplyAsync([Options("a", 1), Options("b", 2, priority: 110), Options("c", 3)], TestContext.Current.CancellationToken);
+
+        Assert.Equal(["stopping b", "starting b", "started b", "starting c", "started c"], lifecycle.Calls);
+        Assert.Equal(VrrpState.Stopped, oldB.State);
+        Assert.Equal(VrrpState.Master, lifecycle.StateAtStopping[0]); // told before it stops
+        lifecycle.Calls.Clear();
+        await host.StopAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(["stopping a", "stopping b", "stopping c"], lifecycle.Calls);
+    }
+
+    [Fact]
+    public async Task A_router_with_a_transport_of_its_own_gets_it_after_the_router_it_replaces_let_go_of_its_own()
+    {
+        // Input: a factory that gives virtual MAC routers a transport of their own named like a macvlan, and refuses to
+        // make one whose name is still held (as a kernel refuses a second link of one name); a reload that changes
+        // the router's priority.
+        // Expected: the old router's transport is released before the new one is made; the router keeps its
+        // addresses on the dedicated interface's name; after disposal nothing is held.
+        var clock = new VirtualClock();
+        using var network = new InMemoryNetwork(clock);
+        var factory = new DedicatingFactory(network);
+        VirtualRouterOptions first = Options("a", 1);
+        first.UseVirtualMac = true;
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddVrrp().AddRouter(o => { Copy(first, o); o.UseVirtualMac = true; }).UseInMemoryNetwork(network);
+        builder.Services.AddSingleton<IVrrpTransportFactory>(factory);
+        using IHost host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var service = host.Services.GetRequiredService<VrrpService>();
+        Assert.Equal("vrrp.1", service.GetRouter("a").Interface);
+
+        VirtualRouterOptions changed = Options("a", 1, priority: 110);
+        changed.UseVirtualMac = true;
+        VrrpReloadResult result = await service.ApplyAsync([changed], TestContext.Current.CancellationToken);
+
+        Assert.Equal(["a"], result.Restarted);
+        Assert.Equal(["make vrrp.1", "release vrrp.1", "make vrrp.1"], factory.Calls);
+        Assert.Equal("vrrp.1", service.GetRouter("a").Interface);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+        await service.DisposeAsync();
+        Assert.Equal("release vrrp.1", factory.Calls[^1]);
+        Assert.Empty(factory.Held);
+    }
+
+    private sealed class RecordingLifecycle : IVirtualRouterLifecycle
+    {
+        public List<string> Calls { get; } = [];
+
+        public List<VrrpState> StateAtStopping { get; } = [];
+
+        public void OnStarting(VirtualRouter router) => Calls.Add($"starting {router.Name}");
+
+        public void OnStarted(VirtualRouter router) => Calls.Add($"started {router.Name}");
+
+        public void OnStopping(VirtualRouter router)
+        {
+            Calls.Add($"stopping {router.Name}");
+            StateAtStopping.Add(router.State);
+        }
+    }
+
+    private sealed class DedicatingFactory(InMemoryNetwork network) : IVrrpTransportFactory
+    {
+        public List<string> Calls { get; } = [];
+
+        public HashSet<string> Held { get; } = [];
+
+        public IVrrpTransport GetTransport(string interfaceName, System.Net.Sockets.AddressFamily family)
+        {
+            InMemoryHost host = network.Hosts.FirstOrDefault(h => h.Name == interfaceName) ?? network.AddHost(interfaceName);
+            return host.GetTransport(family);
+        }
+
+        public IVrrpTransport GetTransport(VirtualRouterOptions router)
+        {
+            string link = $"vrrp.{router.VirtualRouterId}";
+            Calls.Add($"make {link}");
+            if (!Held.Add(link))
+            {
+                throw new VrrpConfigurationException([$"{link} exists"]);
+            }
+
+            return new Dedicated(GetTransport(link, router.GetAddressFamily()), link);
+        }
+
+        public void ReleaseTransport(VirtualRouterOptions router)
+        {
+            string link = $"vrrp.{router.VirtualRouterId}";
+            Calls.Add($"release {link}");
+            Held.Remove(link);
+        }
+
+        private sealed class Dedicated(IVrrpTransport inner, string link) : IVrrpTransport
+        {
+            public System.Net.Sockets.AddressFamily Family => inner.Family;
+
+            public Vrrp.Packets.PackedIPAddress PrimaryAddress => inner.PrimaryAddress;
+
+            public Vrrp.Packets.MacAddress InterfaceMac => inner.InterfaceMac;
+
+            public string? DedicatedInterface => link;
+
+            public bool Send(ReadOnlySpan<byte> packet, Vrrp.Packets.PackedIPAddress destination) => inner.Send(packet, destination);
+
+            public void Register(byte virtualRouterId, IAdvertisementReceiver receiver) => inner.Register(virtualRouterId, receiver);
+
+            public void Unregister(byte virtualRouterId, IAdvertisementReceiver receiver) => inner.Unregister(virtualRouterId, receiver);
+        }
+    }
+
     private sealed class RefusingFactory(InMemoryNetwork network, string refuse) : IVrrpTransportFactory
     {
         public IVrrpTransport GetTransport(string interfaceName, System.Net.Sockets.AddressFamily family)

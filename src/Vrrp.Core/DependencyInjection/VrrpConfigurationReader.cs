@@ -64,6 +64,7 @@ internal static class VrrpConfigurationReader
                 case "AUTHENTICATIONTYPE": o.AuthenticationType = Enum(field, "None, SimplePassword or IPAuthenticationHeader", o.AuthenticationType, errors); break;
                 case "AUTHENTICATIONPASSWORD": o.AuthenticationPassword = value; break;
                 case "USEVIRTUALMAC": o.UseVirtualMac = Bool(field, o.UseVirtualMac, errors); break;
+                case "VIRTUALMACINTERFACE": o.VirtualMacInterface = value; break;
                 default:
                     errors.Add($"{field.Path} is not a router setting (TrackedChecks are added in code, with VirtualRouter.AddTrackedCheck or the options' TrackedChecks).");
                     break;

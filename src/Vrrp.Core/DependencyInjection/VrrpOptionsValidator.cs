@@ -33,6 +33,7 @@ internal sealed class VrrpOptionsValidator : IValidateOptions<VrrpOptions>
             }
         }
 
+        errors.AddRange(VrrpService.VirtualMacClashes(options.Routers));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

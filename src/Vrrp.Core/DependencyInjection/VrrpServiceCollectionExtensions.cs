@@ -34,7 +34,8 @@ public static class VrrpServiceCollectionExtensions
                 sp.GetService<IAddressAnnouncer>(),
                 sp.GetService<TimeProvider>(),
                 sp.GetService<IVrrpNotifier>(),
-                sp.GetService<VrrpActionRunner>()));
+                sp.GetService<VrrpActionRunner>(),
+                sp.GetServices<IVirtualRouterLifecycle>()));
             services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<VrrpService>());
         }
 

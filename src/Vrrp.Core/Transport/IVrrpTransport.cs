@@ -15,6 +15,13 @@ public interface IVrrpTransport
     /// <summary>Gets the interface's primary address (IPv4) or link-local address (IPv6): the source of every advertisement (RFC 9568 §5.1.1.1).</summary>
     PackedIPAddress PrimaryAddress { get; }
 
+    /// <summary>
+    /// Gets the interface of a transport made for one router alone (its macvlan in virtual MAC mode), where that router
+    /// also keeps its addresses and sends its announcements; null (the default) for a transport the routers of
+    /// <see cref="VirtualRouterOptions.Interface"/> share.
+    /// </summary>
+    string? DedicatedInterface => null;
+
     /// <summary>Gets the interface's own MAC address.</summary>
     MacAddress InterfaceMac { get; }
 

@@ -15,4 +15,23 @@ public interface IVrrpTransportFactory
     /// <param name="family">IPv4 or IPv6.</param>
     /// <returns>The shared transport.</returns>
     IVrrpTransport GetTransport(string interfaceName, AddressFamily family);
+
+    /// <summary>
+    /// Returns the transport of one router: by default the shared transport of its interface and family. A factory
+    /// that gives a router an interface of its own (virtual MAC mode, <see cref="VirtualRouterOptions.UseVirtualMac"/>)
+    /// makes it here, and says so by <see cref="IVrrpTransport.DedicatedInterface"/>.
+    /// </summary>
+    /// <param name="router">The router's options.</param>
+    /// <returns>The transport.</returns>
+    IVrrpTransport GetTransport(VirtualRouterOptions router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        return GetTransport(router.Interface, VrrpService.FamilyOf(router));
+    }
+
+    /// <summary>Lets go of what <see cref="GetTransport(VirtualRouterOptions)"/> made for that router alone, once the router is disposed; by default nothing.</summary>
+    /// <param name="router">The options the router was made from.</param>
+    void ReleaseTransport(VirtualRouterOptions router)
+    {
+    }
 }

@@ -152,6 +152,7 @@ public sealed record KeepalivedInstance
             AuthenticationType = AuthenticationType,
             AuthenticationPassword = AuthenticationPassword,
             UseVirtualMac = UseVirtualMac,
+            VirtualMacInterface = VirtualMacInterface,
         };
         foreach (KeepalivedVirtualAddress address in VirtualAddresses)
         {

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Vrrp.Addressing;
 using Vrrp.Linux.Announcements;
 using Vrrp.Linux.Netlink;
@@ -6,51 +5,31 @@ using Vrrp.Linux.Netlink;
 namespace Vrrp.Linux.DependencyInjection;
 
 /// <summary>
-/// What vrrpd does around its routers, for a host: before any router starts, removes virtual addresses a crashed run
-/// left behind (a router that starts is not master); once they run, tracks their links; before they stop, lets go.
+/// What vrrpd does around each router, for every host and every reload: before it starts, removes the virtual
+/// addresses a crashed run left behind (marked ours; a router that starts is not master); while it runs, tracks its
+/// link and answers other MACs' announcements of its addresses; before it stops, lets go.
 /// </summary>
-internal sealed class LinuxRouterTracking(VrrpService service, NetlinkAddressManager addresses, LinkMonitor links, AnnouncementListener announcements, LinuxTransportFactory transports)
-    : IHostedLifecycleService
+internal sealed class LinuxRouterTracking(NetlinkAddressManager addresses, LinkMonitor links, AnnouncementListener announcements, LinuxTransportFactory transports)
+    : IVirtualRouterLifecycle
 {
-    public Task StartingAsync(CancellationToken cancellationToken)
+    public void OnStarting(VirtualRouter router)
     {
-        foreach (VirtualRouter router in service.Routers)
+        foreach (VirtualAddress address in router.VirtualAddresses)
         {
-            foreach (VirtualAddress address in router.VirtualAddresses)
-            {
-                addresses.Remove(router.Interface, address);
-            }
+            addresses.Remove(router.Interface, address);
         }
-
-        return Task.CompletedTask;
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StartedAsync(CancellationToken cancellationToken)
+    public void OnStarted(VirtualRouter router)
     {
-        foreach (VirtualRouter router in service.Routers)
-        {
-            int index = transports.IndexOf(router.Interface);
-            links.Track(index, router);
-            announcements.Watch(index, router);
-        }
-
-        return Task.CompletedTask;
+        int index = transports.TrackedIndexOf(router.Interface);
+        links.Track(index, router);
+        announcements.Watch(index, router);
     }
 
-    public Task StoppingAsync(CancellationToken cancellationToken)
+    public void OnStopping(VirtualRouter router)
     {
-        foreach (VirtualRouter router in service.Routers)
-        {
-            links.Untrack(router);
-            announcements.Unwatch(router);
-        }
-
-        return Task.CompletedTask;
+        links.Untrack(router);
+        announcements.Unwatch(router);
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,21 +1,34 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using Vrrp.Addressing;
+using Vrrp.Linux.Interop;
+using Vrrp.Linux.Netlink;
 using Vrrp.Linux.Sockets;
 using Vrrp.Packets;
 using Vrrp.Transport;
 
 namespace Vrrp.Linux.DependencyInjection;
 
-/// <summary>Opens one raw-socket transport per interface and family, as vrrpd does, and closes them when disposed.</summary>
+/// <summary>
+/// Opens one raw-socket transport per interface and family, as vrrpd does, and, for a router in virtual MAC mode, a
+/// macvlan of its own with a transport on it; closes them (and removes the macvlans) when released or disposed.
+/// </summary>
 internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
 {
     private readonly object _gate = new();
     private readonly VrrpOptions _options;
+    private readonly MacvlanManager _macvlans;
+    private readonly NetlinkAddressManager _addresses;
     private readonly Dictionary<string, LinuxInterface> _interfaces = [];
     private readonly Dictionary<(string Interface, AddressFamily Family), IVrrpTransport> _transports = [];
+    private readonly Dictionary<string, (IVrrpTransport Transport, LinuxInterface Parent)> _dedicated = new(StringComparer.Ordinal);
 
-    public LinuxTransportFactory(IOptions<VrrpOptions> options) => _options = options.Value;
+    public LinuxTransportFactory(IOptions<VrrpOptions> options, MacvlanManager macvlans, NetlinkAddressManager addresses)
+    {
+        _options = options.Value;
+        _macvlans = macvlans;
+        _addresses = addresses;
+    }
 
     public IVrrpTransport GetTransport(string interfaceName, AddressFamily family)
     {
@@ -23,14 +36,70 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
         {
             if (!_transports.TryGetValue((interfaceName, family), out IVrrpTransport? transport))
             {
-                LinuxInterface networkInterface = Find(interfaceName);
-                transport = family == AddressFamily.InterNetworkV6
-                    ? RawIPv6Transport.Open(networkInterface)
-                    : RawIPv4Transport.Open(networkInterface);
+                transport = Open(Find(interfaceName), family);
                 _transports[(interfaceName, family)] = transport;
             }
 
             return transport;
+        }
+    }
+
+    // Virtual MAC mode (keepalived's use_vmac): the router gets a macvlan of its own with the virtual router MAC. Its
+    // addresses live there and its adverts and announcements leave from there, so their source MAC is the virtual MAC;
+    // it also receives there, because a private macvlan takes the frames whose source MAC is its own (a peer's adverts
+    // in virtual MAC mode) away from the parent. The adverts keep the parent's primary IPv4 as source address.
+    public IVrrpTransport GetTransport(VirtualRouterOptions router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        AddressFamily family = router.GetAddressFamily();
+        if (!router.UseVirtualMac)
+        {
+            return GetTransport(router.Interface, family);
+        }
+
+        string link = LinkOf(router, family);
+        lock (_gate)
+        {
+            LinuxInterface parent = Find(router.Interface);
+
+            // What a crashed run in either mode left on the parent: this router must not hold it there.
+            foreach (string text in router.VirtualAddresses)
+            {
+                if (VirtualAddress.TryParse(text, out VirtualAddress address))
+                {
+                    _addresses.Remove(parent.Name, address);
+                }
+            }
+
+            LinuxInterface macvlan = _macvlans.Create(link, parent, family, (byte)router.VirtualRouterId);
+            IVrrpTransport transport;
+            try
+            {
+                transport = Open(macvlan, family, dedicated: true);
+            }
+            catch
+            {
+                _macvlans.Remove(link);
+                throw;
+            }
+
+            _interfaces[link] = macvlan;
+            _dedicated[link] = (transport, parent);
+            return transport;
+        }
+    }
+
+    public void ReleaseTransport(VirtualRouterOptions router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        if (!router.UseVirtualMac)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            ReleaseDedicated(LinkOf(router, router.GetAddressFamily()));
         }
     }
 
@@ -43,11 +112,15 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
         }
     }
 
-    public int IndexOf(string interfaceName)
+    /// <summary>
+    /// The interface whose link and ARP traffic a router's state follows: its own, or for a router's macvlan the
+    /// parent's (a macvlan goes down with its parent, and the parent sees every frame).
+    /// </summary>
+    public int TrackedIndexOf(string interfaceName)
     {
         lock (_gate)
         {
-            return Find(interfaceName).Index;
+            return _dedicated.TryGetValue(interfaceName, out var dedicated) ? dedicated.Parent.Index : Find(interfaceName).Index;
         }
     }
 
@@ -55,6 +128,11 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
     {
         lock (_gate)
         {
+            foreach (string link in _dedicated.Keys.ToList())
+            {
+                ReleaseDedicated(link);
+            }
+
             foreach (IVrrpTransport transport in _transports.Values)
             {
                 (transport as IDisposable)?.Dispose();
@@ -64,12 +142,47 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
         }
     }
 
+    private static string LinkOf(VirtualRouterOptions router, AddressFamily family) =>
+        router.VirtualMacInterface ?? MacvlanManager.DefaultName(family, (byte)router.VirtualRouterId);
+
+    private static IVrrpTransport Open(LinuxInterface networkInterface, AddressFamily family, bool dedicated = false)
+    {
+        string? own = dedicated ? networkInterface.Name : null;
+        if (family == AddressFamily.InterNetworkV6)
+        {
+            RawIPv6Transport v6 = RawIPv6Transport.Open(networkInterface);
+            v6.DedicatedInterface = own;
+            return v6;
+        }
+
+        RawIPv4Transport v4 = RawIPv4Transport.Open(networkInterface);
+        v4.DedicatedInterface = own;
+        return v4;
+    }
+
+    private void ReleaseDedicated(string link)
+    {
+        if (_dedicated.Remove(link, out var dedicated))
+        {
+            (dedicated.Transport as IDisposable)?.Dispose();
+            _interfaces.Remove(link);
+            _macvlans.Remove(link);
+        }
+    }
+
     private LinuxInterface Find(string interfaceName)
     {
         if (!_interfaces.TryGetValue(interfaceName, out LinuxInterface? found))
         {
-            // A virtual address left on the interface by a crashed run must never be taken as its primary address.
+            // An address of ours (a crashed run's, marked) or a configured virtual address must never be taken as the
+            // interface's primary address: adverts would leave from an address that moves with mastership.
             var excluded = new List<PackedIPAddress>();
+            int index = InterfaceIndex.Of(interfaceName);
+            if (index > 0)
+            {
+                _addresses.ListOurs(index, excluded);
+            }
+
             foreach (VirtualRouterOptions router in _options.Routers)
             {
                 foreach (string text in router.VirtualAddresses)

@@ -1,6 +1,6 @@
 using System.Runtime.Versioning;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
+using Vrrp;
 using Vrrp.Addressing;
 using Vrrp.Linux.Announcements;
 using Vrrp.Linux.DependencyInjection;
@@ -17,10 +17,11 @@ public static class LinuxVrrpBuilderExtensions
     /// <summary>
     /// Uses raw-socket transports (one per interface and family), the netlink address manager, gratuitous ARP and
     /// unsolicited NA over <c>AF_PACKET</c>, an ARP listener (a master answers another MAC's announcement of its
-    /// addresses), link tracking by netlink events (link down: Fault) and, unless a
-    /// <see cref="TimeProvider"/> is registered, the <see cref="PreciseTimeProvider"/>. Before the routers start,
-    /// their virtual addresses left on the interfaces by a crashed run are removed. Needs root, or CAP_NET_RAW and
-    /// CAP_NET_ADMIN.
+    /// addresses), link tracking by netlink events (link down: Fault), virtual MAC mode
+    /// (<see cref="Vrrp.VirtualRouterOptions.UseVirtualMac"/>: a macvlan per router, made and removed with it) and,
+    /// unless a <see cref="TimeProvider"/> is registered, the <see cref="PreciseTimeProvider"/>. Before each router
+    /// starts, also on a reload, the virtual addresses a crashed run left on its interface (marked ours) are removed.
+    /// Needs root, or CAP_NET_RAW and CAP_NET_ADMIN.
     /// </summary>
     /// <param name="builder">The builder <c>AddVrrp()</c> returned.</param>
     /// <returns>The builder.</returns>
@@ -34,10 +35,11 @@ public static class LinuxVrrpBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<IVirtualAddressManager>(sp => sp.GetRequiredService<NetlinkAddressManager>()));
         services.TryAddSingleton(sp => new PacketSocketAnnouncer(sp.GetRequiredService<LinuxTransportFactory>().Resolve));
         services.Replace(ServiceDescriptor.Singleton<IAddressAnnouncer>(sp => sp.GetRequiredService<PacketSocketAnnouncer>()));
+        services.TryAddSingleton<MacvlanManager>();
         services.TryAddSingleton<LinkMonitor>();
         services.TryAddSingleton<AnnouncementListener>();
         services.TryAddSingleton<TimeProvider, PreciseTimeProvider>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LinuxRouterTracking>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IVirtualRouterLifecycle, LinuxRouterTracking>());
         return builder;
     }
 }

@@ -258,12 +258,43 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
         }
     }
 
+    /// <summary>Adds to <paramref name="into"/> every address of an interface marked ours (by this run or an earlier one).</summary>
+    internal void ListOurs(int index, ICollection<PackedIPAddress> into)
+    {
+        lock (_gate)
+        {
+            foreach (System.Net.Sockets.AddressFamily family in (ReadOnlySpan<System.Net.Sockets.AddressFamily>)[System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.AddressFamily.InterNetworkV6])
+            {
+                Dump(family, (foundIndex, found, protocol) =>
+                {
+                    if (foundIndex == index && protocol == NetlinkAddressMessage.VrrpProtocol)
+                    {
+                        into.Add(found.Address);
+                    }
+                });
+            }
+        }
+    }
+
     // Who put the address there, by its IFA_PROTO mark: read from a dump of the family's addresses. Called under _gate.
     private Owner OwnerOf(int index, VirtualAddress address)
     {
-        uint sequence = ++_sequence;
-        int length = NetlinkAddressMessage.WriteDump(_request, sequence, address.Address.Family);
         Owner owner = Owner.None;
+        bool complete = Dump(address.Address.Family, (foundIndex, found, protocol) =>
+        {
+            if (foundIndex == index && found == address)
+            {
+                owner = protocol == NetlinkAddressMessage.VrrpProtocol ? Owner.Us : Owner.Someone;
+            }
+        });
+        return complete || owner != Owner.None ? owner : Owner.Someone; // unknown: never remove what we cannot show is ours
+    }
+
+    // Walks a dump of one family's addresses; false when it could not be read to its end. Called under _gate.
+    private bool Dump(System.Net.Sockets.AddressFamily family, Action<int, VirtualAddress, byte> visit)
+    {
+        uint sequence = ++_sequence;
+        int length = NetlinkAddressMessage.WriteDump(_request, sequence, family);
         try
         {
             _socket.Send(_request.AsSpan(0, length));
@@ -280,13 +311,12 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
 
                     if (type is NetlinkAddressMessage.NLMSG_DONE or NetlinkAddressMessage.NLMSG_ERROR)
                     {
-                        return owner;
+                        return type == NetlinkAddressMessage.NLMSG_DONE;
                     }
 
-                    if (NetlinkAddressMessage.TryReadAddress(payload, out int foundIndex, out VirtualAddress found, out byte protocol)
-                        && foundIndex == index && found == address)
+                    if (NetlinkAddressMessage.TryReadAddress(payload, out int foundIndex, out VirtualAddress found, out byte protocol))
                     {
-                        owner = protocol == NetlinkAddressMessage.VrrpProtocol ? Owner.Us : Owner.Someone;
+                        visit(foundIndex, found, protocol);
                     }
                 }
             }
@@ -294,7 +324,7 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
         catch (System.Net.Sockets.SocketException e)
         {
             Fail($"netlink dump of addresses: {e.Message}", e.ErrorCode);
-            return Owner.Someone; // unknown: never remove what we cannot show is ours
+            return false;
         }
     }
 

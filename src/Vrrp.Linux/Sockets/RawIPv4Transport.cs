@@ -46,6 +46,10 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
     /// <inheritdoc/>
     public MacAddress InterfaceMac => _interface.Mac;
 
+    /// <inheritdoc/>
+    /// <remarks>Set when the transport was opened for one router's own interface (a virtual MAC mode macvlan).</remarks>
+    public string? DedicatedInterface { get; internal set; }
+
     /// <summary>Gets the interface.</summary>
     public LinuxInterface Interface => _interface;
 

@@ -68,6 +68,10 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
     /// <inheritdoc/>
     public MacAddress InterfaceMac => _interface.Mac;
 
+    /// <inheritdoc/>
+    /// <remarks>Set when the transport was opened for one router's own interface (a virtual MAC mode macvlan).</remarks>
+    public string? DedicatedInterface { get; internal set; }
+
     /// <summary>Gets the dispatcher, with its counts of packets for unknown VRIDs.</summary>
     public AdvertisementDispatcher Dispatcher { get; }
 
