@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Vrrp;
+using Vrrp.Keepalived.Plan;
 
 namespace VrrpDaemon;
 
@@ -15,11 +16,11 @@ internal sealed class DaemonConfiguration
 
     public string? StateFile { get; init; }
 
-    public static DaemonPlan LoadPlan(string path, string? stateFile)
+    public static KeepalivedPlan LoadPlan(string path, string? stateFile)
     {
         DaemonConfiguration configuration = JsonSerializer.Deserialize(File.ReadAllText(path), DaemonJsonContext.Default.DaemonConfiguration)
             ?? throw new InvalidDataException($"{path}: empty configuration.");
-        var routers = new List<RouterPlan>();
+        var routers = new List<KeepalivedRouterPlan>();
         foreach (JsonElement entry in configuration.Routers)
         {
             VirtualRouterOptions options = entry.Deserialize(DaemonJsonContext.Default.VirtualRouterOptions) ?? throw new InvalidDataException("A router entry is empty.");
@@ -29,9 +30,9 @@ internal sealed class DaemonConfiguration
                 throw new VrrpConfigurationException(errors);
             }
 
-            routers.Add(new RouterPlan(options.Name ?? $"VR{options.VirtualRouterId}", options, [], null));
+            routers.Add(new KeepalivedRouterPlan(options.Name ?? $"VR{options.VirtualRouterId}", options, [], null));
         }
 
-        return new DaemonPlan(routers, new Dictionary<string, CheckPlan>(), [], configuration.NotifyFifo, stateFile ?? configuration.StateFile);
+        return new KeepalivedPlan(routers, new Dictionary<string, KeepalivedCheckPlan>(), [], configuration.NotifyFifo) { StateFile = stateFile ?? configuration.StateFile };
     }
 }

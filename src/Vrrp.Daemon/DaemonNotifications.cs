@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Vrrp;
 using Vrrp.Diagnostics;
 using Vrrp.Keepalived.Notify;
+using Vrrp.Keepalived.Plan;
 using Vrrp.Notifications;
 
 namespace VrrpDaemon;
@@ -21,7 +22,7 @@ internal sealed class DaemonNotifications : IAsyncDisposable
 
     // Notify scripts and the notify FIFO run on the system clock's pool: a slow script's timer must never share the
     // precise timer thread that paces the adverts.
-    public static DaemonNotifications Create(DaemonPlan plan, ILoggerFactory loggers, VrrpMetrics metrics)
+    public static DaemonNotifications Create(KeepalivedPlan plan, ILoggerFactory loggers, VrrpMetrics metrics)
     {
         ILogger logger = loggers.CreateLogger("Vrrp.Notify");
         var dispatcher = new VrrpNotificationDispatcher(TimeProvider.System, logger, metrics);
@@ -29,12 +30,12 @@ internal sealed class DaemonNotifications : IAsyncDisposable
         var notifications = new DaemonNotifications(dispatcher, keepalived);
         try
         {
-            foreach (RouterPlan router in plan.Routers.Where(r => r.Notify is not null))
+            foreach (KeepalivedRouterPlan router in plan.Routers.Where(r => r.Notify is not null))
             {
                 keepalived.AddNotifyScripts(router.Name, router.Notify!);
             }
 
-            foreach (SyncGroupPlan group in plan.SyncGroups.Where(g => g.Notify is not null))
+            foreach (KeepalivedSyncGroupPlan group in plan.SyncGroups.Where(g => g.Notify is not null))
             {
                 keepalived.AddNotifyScripts(group.Name, group.Notify!);
             }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Vrrp;
 using Vrrp.Control;
 using Vrrp.Keepalived;
+using Vrrp.Keepalived.Plan;
 using Vrrp.Linux;
 using Vrrp.Linux.Control;
 using VrrpDaemon;
@@ -167,7 +168,7 @@ return 0;
 [MethodImpl(MethodImplOptions.NoInlining)]
 Task ApplyLoadedAsync() => host.ApplyAsync(Load());
 
-DaemonPlan Load()
+KeepalivedPlan Load()
 {
     if (json)
     {
@@ -181,7 +182,7 @@ DaemonPlan Load()
     }
 
     var refused = new List<string>();
-    DaemonPlan plan = KeepalivedPlan.Create(configuration, stateFile, refused);
+    KeepalivedPlan plan = KeepalivedPlan.Create(configuration, refused) with { StateFile = stateFile };
     foreach (string warning in refused)
     {
         Log($"warning: {warning}");
@@ -196,7 +197,7 @@ int Check()
     {
         try
         {
-            DaemonPlan plan = DaemonConfiguration.LoadPlan(configPath, stateFile);
+            KeepalivedPlan plan = DaemonConfiguration.LoadPlan(configPath, stateFile);
             Console.WriteLine($"{configPath}: valid, {plan.Routers.Count} router(s)");
             return 0;
         }
@@ -221,7 +222,7 @@ int Check()
     if (result.IsValid)
     {
         var refused = new List<string>(); // enable_script_security: the scripts vrrpd would not run
-        KeepalivedPlan.Create(result.Configuration!, stateFile, refused);
+        KeepalivedPlan.Create(result.Configuration!, refused);
         foreach (string warning in refused)
         {
             Console.Error.WriteLine($"warning: {warning}");

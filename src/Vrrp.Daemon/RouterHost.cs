@@ -4,6 +4,7 @@ using Vrrp;
 using Vrrp.Diagnostics;
 using Vrrp.Health;
 using Vrrp.Keepalived.Notify;
+using Vrrp.Keepalived.Plan;
 using Vrrp.Linux.Netlink;
 using Vrrp.Notifications;
 
@@ -28,7 +29,7 @@ internal sealed class RouterHost : IAsyncDisposable
     private readonly HashSet<VirtualRouter> _known = [];
     private readonly List<VrrpSyncGroup> _groups = [];
     private DaemonNotifications? _notify;
-    private UInt128? _notifyFingerprint;
+    private string? _notifyFingerprint;
     private List<IDisposable> _attachments = [];
     private bool _started;
 
@@ -53,17 +54,17 @@ internal sealed class RouterHost : IAsyncDisposable
     /// <summary>Gets the routers running now.</summary>
     public IReadOnlyCollection<VirtualRouter> Routers => _service.Routers;
 
-    public async Task ApplyAsync(DaemonPlan plan)
+    public async Task ApplyAsync(KeepalivedPlan plan)
     {
         // Everything that can refuse the plan is asked before anything running is touched: a bad reload changes nothing.
         Validate(plan);
-        UInt128 notifyFingerprint = NotifyFingerprint(plan);
+        string notifyFingerprint = NotifyFingerprint(plan);
         DaemonNotifications? notify = notifyFingerprint == _notifyFingerprint ? null : DaemonNotifications.Create(plan, _loggers, _metrics);
 
         // Checks that are new or changed are made beside the running ones; a router tracking a changed check is
         // another router (its tracked checks differ) and restarts on the new one.
         var made = new Dictionary<string, RunningCheck>(StringComparer.Ordinal);
-        foreach ((string key, CheckPlan wanted) in plan.Checks)
+        foreach ((string key, KeepalivedCheckPlan wanted) in plan.Checks)
         {
             if (!_checks.TryGetValue(key, out RunningCheck? running) || running.Plan.Fingerprint != wanted.Fingerprint)
             {
@@ -75,11 +76,11 @@ internal sealed class RouterHost : IAsyncDisposable
 
         RunningCheck CheckOf(string key) => made.TryGetValue(key, out RunningCheck? fresh) ? fresh : _checks[key];
         var routers = new List<VirtualRouterOptions>(plan.Routers.Count);
-        foreach (RouterPlan wanted in plan.Routers)
+        foreach (KeepalivedRouterPlan wanted in plan.Routers)
         {
             VirtualRouterOptions options = wanted.Options;
             options.TrackedChecks.Clear();
-            foreach (TrackPlan track in wanted.Tracks)
+            foreach (KeepalivedTrackPlan track in wanted.Tracks)
             {
                 options.TrackedChecks.Add(CheckOf(track.CheckKey).TrackedWith(track.Weight));
             }
@@ -159,15 +160,15 @@ internal sealed class RouterHost : IAsyncDisposable
         }
     }
 
-    private static void Validate(DaemonPlan plan)
+    private static void Validate(KeepalivedPlan plan)
     {
         var errors = new List<string>();
-        foreach (CheckPlan check in plan.Checks.Values)
+        foreach (KeepalivedCheckPlan check in plan.Checks.Values)
         {
             errors.AddRange(check.Options.Validate());
         }
 
-        foreach (RouterPlan router in plan.Routers)
+        foreach (KeepalivedRouterPlan router in plan.Routers)
         {
             if (router.Notify is not null)
             {
@@ -175,7 +176,7 @@ internal sealed class RouterHost : IAsyncDisposable
             }
         }
 
-        foreach (SyncGroupPlan group in plan.SyncGroups)
+        foreach (KeepalivedSyncGroupPlan group in plan.SyncGroups)
         {
             if (group.Notify is not null)
             {
@@ -222,20 +223,21 @@ internal sealed class RouterHost : IAsyncDisposable
         await _services.DisposeAsync(); // the routers, their macvlans, sockets and the timer
     }
 
-    private static UInt128 NotifyFingerprint(DaemonPlan plan)
+    // What the notifications are made from: a change of it makes them again. One string per daemon.
+    private static string NotifyFingerprint(KeepalivedPlan plan)
     {
         var text = new System.Text.StringBuilder($"fifo {plan.NotifyFifo}|state {plan.StateFile}");
-        foreach (RouterPlan router in plan.Routers)
+        foreach (KeepalivedRouterPlan router in plan.Routers)
         {
             text.Append($"|{router.Name}:{Describe(router.Notify)}");
         }
 
-        foreach (SyncGroupPlan group in plan.SyncGroups)
+        foreach (KeepalivedSyncGroupPlan group in plan.SyncGroups)
         {
             text.Append($"|group {group.Name}({string.Join(',', group.Members)}):{Describe(group.Notify)}");
         }
 
-        return Fingerprint.Of(text.ToString());
+        return text.ToString();
 
         static string Describe(NotifyScripts? n) => n is null ? "-" : $"{n.Notify}/{n.NotifyMaster}/{n.NotifyBackup}/{n.NotifyFault}/{n.NotifyStop}/{n.Timeout}/{n.User}";
     }
@@ -243,7 +245,7 @@ internal sealed class RouterHost : IAsyncDisposable
     // Routers reach the dispatcher through the host's one notifier, which turns to a new dispatcher before the old one
     // is let go, so no change falls between the two; routers kept running get their current state in the new one's
     // state file. Sync groups are made again over the routers running now.
-    private async Task RewireNotificationsAsync(DaemonPlan plan, DaemonNotifications? replacement, UInt128 fingerprint)
+    private async Task RewireNotificationsAsync(KeepalivedPlan plan, DaemonNotifications? replacement, string fingerprint)
     {
         VrrpNotificationDispatcher notify = (replacement ?? _notify!).Dispatcher;
         List<IDisposable> oldAttachments = _attachments;
@@ -263,7 +265,7 @@ internal sealed class RouterHost : IAsyncDisposable
             }
         }
 
-        foreach (SyncGroupPlan wanted in plan.SyncGroups)
+        foreach (KeepalivedSyncGroupPlan wanted in plan.SyncGroups)
         {
             var group = new VrrpSyncGroup(wanted.Name, wanted.Members.Select(_service.GetRouter), _time);
             _groups.Add(group);
@@ -299,11 +301,11 @@ internal sealed class RouterHost : IAsyncDisposable
 
     // A check the plan runs, and the tracked views routers hold of it: one per weight, kept across reloads, so that an
     // unchanged router's tracked checks are the same objects and the reload keeps it running.
-    private sealed class RunningCheck(CheckPlan plan, ScheduledHealthCheck check, IVrrpHealthCheck inner)
+    private sealed class RunningCheck(KeepalivedCheckPlan plan, ScheduledHealthCheck check, IVrrpHealthCheck inner)
     {
         private readonly Dictionary<int, TrackedCheck> _tracked = [];
 
-        public CheckPlan Plan { get; } = plan;
+        public KeepalivedCheckPlan Plan { get; } = plan;
 
         public ScheduledHealthCheck Check { get; } = check;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Vrrp.Keepalived;
-using VrrpDaemon;
+using Vrrp.Keepalived.Plan;
 
 namespace Vrrp.Linux.Tests;
 
@@ -25,8 +25,8 @@ public sealed class ScriptSecurityTests : IDisposable
         string conf = Write(enableScriptSecurity: true);
 
         KeepalivedConfiguration configuration = KeepalivedConfigurationReader.Load(conf);
-        DaemonPlan plan = KeepalivedPlan.Create(configuration, null);
-        RouterPlan router = Assert.Single(plan.Routers);
+        KeepalivedPlan plan = KeepalivedPlan.Create(configuration);
+        KeepalivedRouterPlan router = Assert.Single(plan.Routers);
         Assert.Equal(["script:chk_safe"], plan.Checks.Keys);
         Assert.Equal(["script:chk_safe"], router.Tracks.Select(t => t.CheckKey));
         Assert.Null(router.Notify!.NotifyMaster);
@@ -48,8 +48,8 @@ public sealed class ScriptSecurityTests : IDisposable
         Assert.SkipUnless(Environment.IsPrivilegedProcess, "needs root to chown the fixtures");
         string conf = Write(enableScriptSecurity: false);
 
-        DaemonPlan plan = KeepalivedPlan.Create(KeepalivedConfigurationReader.Load(conf), null);
-        RouterPlan router = Assert.Single(plan.Routers);
+        KeepalivedPlan plan = KeepalivedPlan.Create(KeepalivedConfigurationReader.Load(conf));
+        KeepalivedRouterPlan router = Assert.Single(plan.Routers);
         Assert.Equal(["script:chk_open", "script:chk_safe"], plan.Checks.Keys.Order());
         Assert.NotNull(router.Notify!.NotifyMaster);
         Assert.NotNull(router.Notify.NotifyFault);

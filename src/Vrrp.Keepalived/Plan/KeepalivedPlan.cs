@@ -1,26 +1,37 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using Vrrp;
+using System.Runtime.Versioning;
 using Vrrp.Health;
-using Vrrp.Keepalived;
 using Vrrp.Keepalived.Checks;
 using Vrrp.Keepalived.Notify;
-using Vrrp.Notifications;
 
-namespace VrrpDaemon;
+namespace Vrrp.Keepalived.Plan;
 
-/// <summary>Turns a keepalived.conf into a plan: instances, vrrp_script / track_interface / track_file checks, notify scripts, sync groups.</summary>
-internal static class KeepalivedPlan
+/// <summary>
+/// What a keepalived.conf runs, ready for a host: its instances as routers, the checks they track (each run once,
+/// however many routers track it), its sync groups and its notifications. vrrpd runs it; an embedder can too.
+/// </summary>
+/// <param name="Routers">The routers, in the file's order.</param>
+/// <param name="Checks">The checks by key.</param>
+/// <param name="SyncGroups">The sync groups.</param>
+/// <param name="NotifyFifo">The notify FIFO (<c>vrrp_notify_fifo</c>, else <c>notify_fifo</c>), or null.</param>
+[SupportedOSPlatform("linux")]
+public sealed record KeepalivedPlan(
+    IReadOnlyList<KeepalivedRouterPlan> Routers,
+    IReadOnlyDictionary<string, KeepalivedCheckPlan> Checks,
+    IReadOnlyList<KeepalivedSyncGroupPlan> SyncGroups,
+    string? NotifyFifo)
 {
+    /// <summary>Gets the file keepalived-style state lines are kept in (<c>INSTANCE "VI_1" MASTER 100</c>), or null; keepalived has no keyword for it.</summary>
+    public string? StateFile { get; init; }
+
     /// <summary>Makes the plan; with <c>enable_script_security</c>, scripts unsafe to run are left out, each with a warning.</summary>
     /// <param name="configuration">The configuration read.</param>
-    /// <param name="stateFile">vrrpd's --state-file, or null.</param>
     /// <param name="warnings">Receives a <c>file:line: message</c> for each script left out.</param>
-    public static DaemonPlan Create(KeepalivedConfiguration configuration, string? stateFile, ICollection<string>? warnings = null)
+    /// <returns>The plan.</returns>
+    public static KeepalivedPlan Create(KeepalivedConfiguration configuration, ICollection<string>? warnings = null)
     {
-        var checks = new Dictionary<string, CheckPlan>(StringComparer.Ordinal);
-        var routers = new List<RouterPlan>();
+        ArgumentNullException.ThrowIfNull(configuration);
+        var checks = new Dictionary<string, KeepalivedCheckPlan>(StringComparer.Ordinal);
+        var routers = new List<KeepalivedRouterPlan>();
         var security = new Security(configuration.GlobalDefinitions.EnableScriptSecurity, warnings);
         var refused = new HashSet<string>(StringComparer.Ordinal);
         foreach (KeepalivedScript script in configuration.Scripts)
@@ -35,28 +46,28 @@ internal static class KeepalivedPlan
         {
             VirtualRouterOptions options = instance.CreateOptions();
             options.Name = instance.Name;
-            var tracks = new List<TrackPlan>();
+            var tracks = new List<KeepalivedTrackPlan>();
             foreach (KeepalivedTrack track in instance.TrackScripts.Where(t => !refused.Contains(t.Name)))
             {
                 KeepalivedScript script = configuration.Scripts.Single(s => s.Name == track.Name);
-                CheckPlan plan = ScriptCheck(script, configuration.GlobalDefinitions.ScriptUser);
+                KeepalivedCheckPlan plan = ScriptCheck(script, configuration.GlobalDefinitions.ScriptUser);
                 checks[plan.Key] = plan;
-                tracks.Add(new TrackPlan(plan.Key, track.Weight ?? script.Weight));
+                tracks.Add(new KeepalivedTrackPlan(plan.Key, track.Weight ?? script.Weight));
             }
 
             foreach (KeepalivedTrack track in instance.TrackInterfaces)
             {
-                CheckPlan plan = InterfaceCheck(track.Name);
+                KeepalivedCheckPlan plan = InterfaceCheck(track.Name);
                 checks[plan.Key] = plan;
-                tracks.Add(new TrackPlan(plan.Key, track.Weight ?? 0));
+                tracks.Add(new KeepalivedTrackPlan(plan.Key, track.Weight ?? 0));
             }
 
             foreach (KeepalivedTrack track in instance.TrackFiles)
             {
                 KeepalivedTrackFile file = configuration.TrackFiles.Single(f => f.Name == track.Name);
-                CheckPlan plan = FileCheck(file);
+                KeepalivedCheckPlan plan = FileCheck(file);
                 checks[plan.Key] = plan;
-                tracks.Add(new TrackPlan(plan.Key, track.Weight ?? file.Weight));
+                tracks.Add(new KeepalivedTrackPlan(plan.Key, track.Weight ?? file.Weight));
             }
 
             string owner = $"vrrp_instance {instance.Name}";
@@ -67,11 +78,11 @@ internal static class KeepalivedPlan
                 security.Safe(instance.NotifyBackup, instance.Source, owner, "notify_backup"),
                 security.Safe(instance.NotifyFault, instance.Source, owner, "notify_fault"),
                 security.Safe(instance.NotifyStop, instance.Source, owner, "notify_stop"));
-            routers.Add(new RouterPlan(instance.Name, options, tracks, notify));
+            routers.Add(new KeepalivedRouterPlan(instance.Name, options, tracks, notify));
         }
 
         var groups = configuration.SyncGroups
-            .Select(g => new SyncGroupPlan(g.Name, g.Group, Notify(
+            .Select(g => new KeepalivedSyncGroupPlan(g.Name, g.Group, Notify(
                 configuration.GlobalDefinitions.ScriptUser,
                 security.Safe(g.Notify, g.Source, $"vrrp_sync_group {g.Name}", "notify"),
                 security.Safe(g.NotifyMaster, g.Source, $"vrrp_sync_group {g.Name}", "notify_master"),
@@ -80,7 +91,7 @@ internal static class KeepalivedPlan
                 security.Safe(g.NotifyStop, g.Source, $"vrrp_sync_group {g.Name}", "notify_stop"))))
             .ToList();
         string? fifo = configuration.GlobalDefinitions.VrrpNotifyFifo ?? configuration.GlobalDefinitions.NotifyFifo;
-        return new DaemonPlan(routers, checks, groups, fifo, stateFile);
+        return new KeepalivedPlan(routers, checks, groups, fifo);
     }
 
     // keepalived disables a script that is unsafe under enable_script_security; without it, every script runs as before.
@@ -109,7 +120,7 @@ internal static class KeepalivedPlan
             : new NotifyScripts { Notify = notify, NotifyMaster = master, NotifyBackup = backup, NotifyFault = fault, NotifyStop = stop, User = user };
 
     // keepalived's 'user USER [GROUP]' (or global_defs' script_user as the default) runs the script as that user.
-    private static CheckPlan ScriptCheck(KeepalivedScript script, string? scriptUser)
+    private static KeepalivedCheckPlan ScriptCheck(KeepalivedScript script, string? scriptUser)
     {
         string[] user = (script.User ?? scriptUser)?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
         var options = new ScheduledCheckOptions
@@ -123,21 +134,21 @@ internal static class KeepalivedPlan
             InitFail = script.InitFail,
         };
         string fingerprint = $"script {script.Name} '{script.Command}' {script.Interval} {script.Timeout} {script.Rise} {script.Fall} {script.Weight} {script.InitFail} {string.Join(':', user)}";
-        return new CheckPlan($"script:{script.Name}", Fingerprint.Of(fingerprint), options, _ => new CommandHealthCheck(ScriptCommandLine.Split(script.Command))
+        return new KeepalivedCheckPlan($"script:{script.Name}", Fingerprint.Of(fingerprint), options, _ => new CommandHealthCheck(ScriptCommandLine.Split(script.Command))
         {
             User = user.Length > 0 ? user[0] : null,
             Group = user.Length > 1 ? user[1] : null,
         });
     }
 
-    // keepalived hears link changes from netlink at once; a 100 ms poll of /sys is close and costs little.
-    private static CheckPlan InterfaceCheck(string name) =>
+    // The link monitor hears link changes from netlink at once; the schedule only reads the state it keeps.
+    private static KeepalivedCheckPlan InterfaceCheck(string name) =>
         new($"interface:{name}", Fingerprint.Of($"interface {name}"), new ScheduledCheckOptions { Name = name, Interval = TimeSpan.FromMilliseconds(100) }, links => links.CreateInterfaceCheck(name));
 
-    private static CheckPlan FileCheck(KeepalivedTrackFile file)
+    private static KeepalivedCheckPlan FileCheck(KeepalivedTrackFile file)
     {
         var options = new ScheduledCheckOptions { Name = file.Name, Interval = TimeSpan.FromSeconds(1), Weight = file.Weight };
         string fingerprint = $"file {file.Name} {file.File} {file.Weight} {file.InitFileValue} {file.InitFileOverwrite}";
-        return new CheckPlan($"file:{file.Name}", Fingerprint.Of(fingerprint), options, _ => new TrackFileHealthCheck(file.File) { InitFile = file.InitFileValue, InitFileOverwrite = file.InitFileOverwrite });
+        return new KeepalivedCheckPlan($"file:{file.Name}", Fingerprint.Of(fingerprint), options, _ => new TrackFileHealthCheck(file.File) { InitFile = file.InitFileValue, InitFileOverwrite = file.InitFileOverwrite });
     }
 }

@@ -2,12 +2,11 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace VrrpDaemon;
+namespace Vrrp.Keepalived.Plan;
 
 /// <summary>
-/// What a reload compares to tell whether a router or a check changed: the first 128 bits of the SHA-256 of its
-/// configuration text. Kept as long as the routers run, so 16 bytes per router instead of the text itself (a
-/// router's options as JSON, over 1 KiB) or its hash in hex (a 64-character string).
+/// What a reload compares to tell whether a check changed: the first 128 bits of the SHA-256 of its
+/// configuration text. Kept as long as the checks run, so 16 bytes per check instead of the text itself.
 /// </summary>
 internal static class Fingerprint
 {
