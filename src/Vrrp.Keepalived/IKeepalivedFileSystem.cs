@@ -21,4 +21,12 @@ public interface IKeepalivedFileSystem
     /// <param name="pattern">A full path whose last segment may hold wildcards.</param>
     /// <returns>The full paths of the matching files; empty when none match.</returns>
     IReadOnlyList<string> ExpandPattern(string pattern);
+
+    /// <summary>
+    /// Returns what makes a file one file however it is reached (on disk, its device and inode): the reader reads each
+    /// file once, so includes that reach one file many ways cannot multiply the work. By default the path itself.
+    /// </summary>
+    /// <param name="path">A full path.</param>
+    /// <returns>The file's identity.</returns>
+    string GetFileIdentity(string path) => path;
 }

@@ -19,6 +19,11 @@ internal sealed partial class KeepalivedBinder
     private readonly DiagnosticBag _diagnostics;
     private readonly HashSet<string> _scriptNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _trackFileNames = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _unknownPerFile = new(StringComparer.Ordinal);
+
+    // A file that is not configuration (an 'include /etc/shadow') is all unknown keywords: after this many in one file,
+    // one last warning says so and the rest are not reported.
+    private const int MaxUnknownPerFile = 20;
 
     public KeepalivedBinder(DiagnosticBag diagnostics) => _diagnostics = diagnostics;
 
@@ -116,8 +121,38 @@ internal sealed partial class KeepalivedBinder
         }
         else
         {
-            _diagnostics.Warning(statement.Keyword, $"unknown keyword '{name}' in {where}; ignored");
+            int count = _unknownPerFile[statement.Keyword.File] = _unknownPerFile.GetValueOrDefault(statement.Keyword.File) + 1;
+            if (count < MaxUnknownPerFile)
+            {
+                // The word itself only when it could be a keyword: never a line of a file that is not configuration.
+                _diagnostics.Warning(statement.Keyword, LooksLikeKeyword(name)
+                    ? $"unknown keyword '{name}' in {where}; ignored"
+                    : $"unknown keyword in {where} ({name.Length} characters, not shown: no keyword has such characters); ignored");
+            }
+            else if (count == MaxUnknownPerFile)
+            {
+                _diagnostics.Warning(statement.Keyword, $"{MaxUnknownPerFile} unknown keywords in this file: is it keepalived configuration? Further ones in it are ignored without a word");
+            }
         }
+    }
+
+    // keepalived's keywords are lower-case letters, digits and underscores, the longest under 40 characters.
+    private static bool LooksLikeKeyword(string word)
+    {
+        if (word.Length is 0 or > 64)
+        {
+            return false;
+        }
+
+        foreach (char c in word)
+        {
+            if (c is not ((>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private bool Int(SyntaxNode statement, int index, int min, int max, out int value)

@@ -12,6 +12,12 @@ internal sealed class KeepalivedLexer
     /// <summary>keepalived stops following includes deeper than this.</summary>
     public const int MaxIncludeDepth = 32;
 
+    /// <summary>The most files one configuration reads, the first included: beyond, includes are refused.</summary>
+    public const int MaxFiles = 1000;
+
+    /// <summary>The most characters one configuration reads, all files together.</summary>
+    public const int MaxTotalCharacters = 16 * 1024 * 1024;
+
     // Substitution is recursive, so definitions can double a line per level: a cap keeps hostile input from exhausting memory.
     private const int MaxSubstitutedLength = 64 * 1024;
     private const int MaxSubstitutions = 1024;
@@ -21,6 +27,8 @@ internal sealed class KeepalivedLexer
     private readonly DiagnosticBag _diagnostics;
     private readonly Dictionary<string, string> _parameters = new(StringComparer.Ordinal);
     private readonly List<string> _includeStack = [];
+    private readonly Dictionary<string, string> _read = new(StringComparer.Ordinal); // identity -> how it was first reached
+    private long _characters;
     private readonly StringBuilder _word = new();
     private readonly List<(string Text, TokenKind Kind, bool Quoted)> _lineTokens = [];
 
@@ -34,6 +42,12 @@ internal sealed class KeepalivedLexer
 
     public void LexText(string file, string text)
     {
+        if (_includeStack.Count == 0)
+        {
+            _read.TryAdd(Identify(file), file);
+            _characters += text.Length;
+        }
+
         _includeStack.Add(file);
         int lineNumber = 0;
         int start = 0;
@@ -314,6 +328,21 @@ internal sealed class KeepalivedLexer
                 continue;
             }
 
+            // Each file is read once: includes that reach one file by many ways (nine files each including 'f*.conf')
+            // would otherwise read it once per path, exponentially.
+            string identity = Identify(included);
+            if (_read.TryGetValue(identity, out string? first))
+            {
+                _diagnostics.Warning(file, lineNumber, $"{keyword} '{included}' is already included{(first == included ? string.Empty : $" (as '{first}')")}; a file is read once");
+                continue;
+            }
+
+            if (_read.Count >= MaxFiles)
+            {
+                _diagnostics.Error(file, lineNumber, $"{keyword} '{included}' would be file {_read.Count + 1}: a configuration reads at most {MaxFiles} files; it and the rest are not read");
+                return;
+            }
+
             string text;
             try
             {
@@ -325,7 +354,27 @@ internal sealed class KeepalivedLexer
                 continue;
             }
 
+            _read[identity] = included;
+            if (_characters + text.Length > MaxTotalCharacters)
+            {
+                _diagnostics.Error(file, lineNumber, $"{keyword} '{included}' would take the configuration past {MaxTotalCharacters} characters in all; it and the rest are not read");
+                return;
+            }
+
+            _characters += text.Length;
             LexText(included, text);
+        }
+    }
+
+    private string Identify(string path)
+    {
+        try
+        {
+            return _fileSystem.GetFileIdentity(path);
+        }
+        catch (Exception ex) when (IsFileError(ex))
+        {
+            return path;
         }
     }
 
