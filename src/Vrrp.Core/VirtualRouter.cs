@@ -643,6 +643,8 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
     bool IVrrpActions.MayBecomeMaster() => SyncGroup?.MayBecomeMaster(this) ?? true;
 
+    void IVrrpActions.LowerPriorityAnswerWithheld() => Statistics.OnLowerPriorityAnswerWithheld();
+
     void IVrrpActions.StateChanged(VrrpState from, VrrpState to, StateChangeReason reason)
     {
         if (to == VrrpState.Master)

@@ -22,6 +22,7 @@ public sealed class VirtualRouterStatistics
     private long _actionFailures;
     private long _notifierFailures;
     private long _notificationsDropped;
+    private long _lowerPriorityAnswersWithheld;
 
     /// <summary>Gets the advertisements accepted (RFC 8347 advertisement-rcvd).</summary>
     public long AdvertisementsReceived => Interlocked.Read(ref _advertisementsReceived);
@@ -61,6 +62,13 @@ public sealed class VirtualRouterStatistics
 
     /// <summary>Gets the state-change notifications dropped because 1,024 actions already waited for a stuck seam or handler.</summary>
     public long NotificationsDropped => Interlocked.Read(ref _notificationsDropped);
+
+    /// <summary>
+    /// Gets how many lower-priority adverts a master heard in an Advertisement_Interval in which it had already
+    /// answered one (RFC 9568 §6.4.3's immediate advert, and keepalived's <c>garp_lower_prio_repeat</c>): counted, not
+    /// answered, so that a flood of them, forged or not, draws at most one answer per interval.
+    /// </summary>
+    public long LowerPriorityAnswersWithheld => Interlocked.Read(ref _lowerPriorityAnswersWithheld);
 
     /// <summary>Gets the packets discarded for <paramref name="reason"/>.</summary>
     /// <param name="reason">Any value but <see cref="VrrpPacketStatus.Valid"/>.</param>
@@ -128,6 +136,8 @@ public sealed class VirtualRouterStatistics
     internal void OnNotifierFailed() => Interlocked.Increment(ref _notifierFailures);
 
     internal void OnNotificationDropped() => Interlocked.Increment(ref _notificationsDropped);
+
+    internal void OnLowerPriorityAnswerWithheld() => Interlocked.Increment(ref _lowerPriorityAnswersWithheld);
 
     internal void OnBecameMaster() => Interlocked.Increment(ref _masterTransitions);
 

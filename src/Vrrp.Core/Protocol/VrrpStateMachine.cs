@@ -32,6 +32,10 @@ internal sealed class VrrpStateMachine
     private int _conflictAnswersLeft;
     private int _advertisementsThisTerm;
     private bool _heardLowerPriorityThisTerm;
+
+    // Set once a lower priority was answered, cleared when the Adver_Timer fires: at most one answer per interval,
+    // however many lower-priority adverts arrive (forged ones drew one advert and one announcement burst each).
+    private bool _answeredLowerPriorityThisInterval;
     private bool _contestedThisTerm;
 
     public VrrpStateMachine(StateMachineSettings settings, byte priority, IVrrpActions actions)
@@ -147,6 +151,7 @@ internal sealed class VrrpStateMachine
         {
             case VrrpTimer.Advertisement when State == VrrpState.Master:
                 // RFC 9568 §6.4.3: "Send an ADVERTISEMENT; Reset the Adver_Timer to Advertisement_Interval."
+                _answeredLowerPriorityThisInterval = false;
                 _actions.SendAdvertisement(Priority);
                 _actions.ArmTimer(VrrpTimer.Advertisement, AdvertisementInterval);
                 if (_advertisementsThisTerm < int.MaxValue)
@@ -391,6 +396,20 @@ internal sealed class VrrpStateMachine
             return;
         }
 
+        // Hearing the other router proves this one the rightful master: it may answer its announcements again.
+        _heardLowerPriorityThisTerm = true;
+        _conflictAnswersLeft = ConflictAnswersPerExchange;
+
+        // Once per Advertisement_Interval: the answer asserts mastership and updates the bridges, which one advert
+        // does as well as a thousand; more only amplifies a flood of (possibly forged) adverts onto the segment.
+        if (_answeredLowerPriorityThisInterval)
+        {
+            _actions.LowerPriorityAnswerWithheld();
+            return;
+        }
+
+        _answeredLowerPriorityThisInterval = true;
+
         // RFC 9568 §6.4.3: discard, "then Send an ADVERTISEMENT immediately to assert the Active state to the sending
         // VRRP Router and to update any learning bridges"; keepalived's garp_lower_prio_repeat re-announces too.
         if (_settings.AdvertiseOnLowerPriority)
@@ -408,10 +427,6 @@ internal sealed class VrrpStateMachine
                 _actions.ArmTimer(VrrpTimer.AnnounceLowerPriorityDelay, _settings.AnnounceOnLowerPriorityDelay);
             }
         }
-
-        // Hearing the other router proves this one the rightful master: it may answer its announcements again.
-        _heardLowerPriorityThisTerm = true;
-        _conflictAnswersLeft = ConflictAnswersPerExchange;
     }
 
     private void EnterFromInitialize(StateChangeReason reason)
@@ -447,6 +462,7 @@ internal sealed class VrrpStateMachine
         _conflictPhase = ConflictPhase.Idle;
         _advertisementsThisTerm = 0;
         _heardLowerPriorityThisTerm = false;
+        _answeredLowerPriorityThisInterval = false;
         _contestedThisTerm = false;
         _actions.SendAdvertisement(Priority);
         _actions.AddVirtualAddresses();

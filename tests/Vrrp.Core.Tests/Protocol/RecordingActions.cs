@@ -53,4 +53,9 @@ internal sealed class RecordingActions : IVrrpActions
         _calls.Add($"state {from}->{to} {reason}");
 
     bool IVrrpActions.MayBecomeMaster() => MayBecomeMaster;
+
+    /// <summary>Gets how many lower-priority answers the machine withheld (counted, not recorded as a call).</summary>
+    public int Withheld { get; private set; }
+
+    void IVrrpActions.LowerPriorityAnswerWithheld() => Withheld++;
 }

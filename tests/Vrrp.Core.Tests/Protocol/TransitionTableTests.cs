@@ -410,6 +410,30 @@ public sealed class TransitionTableTests
     }
 
     [Fact]
+    public void Master_answers_lower_priorities_at_most_once_per_advertisement_interval()
+    {
+        // Before: each of 10,000 forged 32-byte adverts drew an advert and an announcement burst (2,219 adverts and
+        // 221,900 frames with 20 addresses measured). Now one answer per Advertisement_Interval, the rest counted.
+        var (machine, actions) = InMaster(Rfc() with { AnnounceOnLowerPriorityRepeat = 3 });
+
+        for (int i = 0; i < 10_000; i++)
+        {
+            machine.AdvertisementReceived(50, 100, s_greater);
+        }
+
+        Assert.Equal(["send 100", "announce 3"], actions.Calls);
+        Assert.Equal(9_999, actions.Withheld);
+
+        // The next interval may answer again, once.
+        actions.Clear();
+        machine.TimerFired(VrrpTimer.Advertisement);
+        machine.AdvertisementReceived(50, 100, s_greater);
+        machine.AdvertisementReceived(50, 100, s_greater);
+        Assert.Equal(["send 100", RecordingActions.Arm(VrrpTimer.Advertisement, TimeSpan.FromSeconds(1)), "send 100", "announce 3"], actions.Calls);
+        Assert.Equal(VrrpState.Master, machine.State);
+    }
+
+    [Fact]
     public void Master_with_lower_prio_no_advert_receiving_a_lower_priority_stays_master_silently()
     {
         // keepalived's lower_prio_no_advert turns off the RFC 9568 §6.4.3 reply: the advert is only discarded.
