@@ -173,6 +173,7 @@ public sealed partial class VirtualRouter
     private sealed class ActionLane(VirtualRouter router) : Lane<PendingAction>(router)
     {
         private readonly Queue<PendingAction> _queue = new(4);
+        private CoalescedChange _overflow;
 
         protected override VrrpActionRunner Runner => Router._profile.Runner;
 
@@ -181,11 +182,12 @@ public sealed partial class VirtualRouter
             bool handOver;
             lock (Gate)
             {
-                // Behind a seam that never returns, a flapping router's changes are dropped and counted rather than
-                // held without bound; address changes and announcements never are (a transition makes a few).
-                if (action.Kind == ActionKind.StateChanged && _queue.Count >= NotificationQueueLimit)
+                // Behind a seam that never returns, a flapping router's changes past the limit are coalesced into the
+                // latest, the states between counted as dropped, rather than held without bound; address changes
+                // and announcements never are (a transition makes a few).
+                if (action.Kind == ActionKind.StateChanged && (_queue.Count >= NotificationQueueLimit || _overflow.IsSet))
                 {
-                    Router.Statistics.OnNotificationDropped();
+                    _overflow.Add(action.Change, Router.Statistics);
                     return;
                 }
 
@@ -199,9 +201,24 @@ public sealed partial class VirtualRouter
             }
         }
 
-        protected override int CountLocked() => _queue.Count;
+        protected override int CountLocked() => _queue.Count + (_overflow.IsSet ? 1 : 0);
 
-        protected override bool TryTakeLocked(out PendingAction work) => _queue.TryDequeue(out work);
+        protected override bool TryTakeLocked(out PendingAction work)
+        {
+            if (_queue.TryDequeue(out work))
+            {
+                return true;
+            }
+
+            // Everything before it has run: the coalesced change goes on, last.
+            if (_overflow.TryTake(out StateChange change))
+            {
+                work = new PendingAction(ActionKind.StateChanged, null, 0, change);
+                return true;
+            }
+
+            return false;
+        }
 
         protected override void Run(PendingAction work)
         {
@@ -225,6 +242,7 @@ public sealed partial class VirtualRouter
     private sealed class NotificationLane(VirtualRouter router) : Lane<Notification>(router)
     {
         private readonly Queue<Notification> _queue = new(4);
+        private CoalescedChange _overflow;
 
         protected override VrrpActionRunner Runner => Router._profile.NotificationRunner;
         private uint _discards; // one bit per VrrpPacketStatus heard since the lane last told them
@@ -235,9 +253,15 @@ public sealed partial class VirtualRouter
             bool handOver;
             lock (Gate)
             {
+                if (notification.Kind == NotificationKind.StateChanged && (_queue.Count >= NotificationQueueLimit || _overflow.IsSet))
+                {
+                    _overflow.Add(notification.Change, Router.Statistics);
+                    return;
+                }
+
                 if (_queue.Count >= NotificationQueueLimit)
                 {
-                    Router.Statistics.OnNotificationDropped();
+                    Router.Statistics.OnNotificationDropped(); // a failure report: the counters keep every one
                     return;
                 }
 
@@ -281,13 +305,19 @@ public sealed partial class VirtualRouter
             }
         }
 
-        protected override int CountLocked() => _queue.Count;
+        protected override int CountLocked() => _queue.Count + (_overflow.IsSet ? 1 : 0);
 
-        // Changes first, in order; then what was discarded since the lane last ran, as one item.
+        // Changes first, in order, the coalesced one last; then what was discarded since the lane last ran, as one item.
         protected override bool TryTakeLocked(out Notification work)
         {
             if (_queue.TryDequeue(out work))
             {
+                return true;
+            }
+
+            if (_overflow.TryTake(out StateChange change))
+            {
+                work = new Notification(NotificationKind.StateChanged, change);
                 return true;
             }
 
@@ -302,5 +332,48 @@ public sealed partial class VirtualRouter
         }
 
         protected override void Run(Notification work) => Router.RunNotification(work);
+    }
+
+    /// <summary>
+    /// The state changes that came while a lane was full, as one: from the state its listeners will have heard last
+    /// to the latest, so they always end up told the router's state, each change's From the previous one's To. A
+    /// flap back to where they last heard tells nothing at all. Every state they are never told is counted dropped.
+    /// </summary>
+    private struct CoalescedChange
+    {
+        private StateChange _change;
+
+        public bool IsSet { get; private set; }
+
+        public void Add(in StateChange change, Diagnostics.VirtualRouterStatistics statistics)
+        {
+            if (!IsSet)
+            {
+                (_change, IsSet) = (change, true);
+                return;
+            }
+
+            statistics.OnNotificationDropped(); // the state between the two is never told
+            if (change.To == _change.From)
+            {
+                statistics.OnNotificationDropped(); // back where the listeners last heard: nothing to tell
+                (_change, IsSet) = (default, false);
+                return;
+            }
+
+            _change = change with { From = _change.From };
+        }
+
+        public bool TryTake(out StateChange change)
+        {
+            change = _change;
+            if (!IsSet)
+            {
+                return false;
+            }
+
+            (_change, IsSet) = (default, false);
+            return true;
+        }
     }
 }

@@ -43,6 +43,8 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private byte[] _addressBytes;
     private PackedIPAddress[] _destinations;
     private PackedIPAddress[] _unicastPeers;
+    private readonly byte _unicastMinimumHopLimit; // keepalived's min_ttl and max_ttl
+    private readonly byte _unicastMaximumHopLimit;
     private TrackedCheck[] _checks;
     private EventHandler? _onCheckChanged; // made with the first tracked check
     // Sized to this router's largest advertisement, and the history grows to its 64 as transitions come: a router
@@ -127,6 +129,8 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         _virtualAddresses = ParseAddresses(options.VirtualAddresses, nameof(VirtualRouterOptions.VirtualAddresses));
         _addressBytes = EncodeAddresses(_virtualAddresses);
         _unicastPeers = ParsePeers(options.UnicastPeers, nameof(VirtualRouterOptions.UnicastPeers));
+        _unicastMinimumHopLimit = (byte)options.UnicastMinimumHopLimit;
+        _unicastMaximumHopLimit = (byte)options.UnicastMaximumHopLimit;
         _destinations = _unicastPeers.Length > 0 ? _unicastPeers : _profile.MulticastDestination;
         _sendBuffer = new byte[SendBufferLength(_addressBytes)];
         _checks = [.. options.TrackedChecks];
@@ -523,8 +527,10 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     /// <inheritdoc/>
     public void Receive(ReadOnlySpan<byte> packet, in PacketMetadata metadata)
     {
-        // Unicast adverts may have crossed routers: any hop limit (a copy on the stack, not a field per router).
-        VrrpReceivePolicy policy = Volatile.Read(ref _unicastPeers).Length > 0 ? _profile.MulticastPolicy with { AcceptAnyHopLimit = true } : _profile.MulticastPolicy;
+        // Unicast adverts may have crossed routers: any hop limit in the configured range (a copy on the stack).
+        VrrpReceivePolicy policy = Volatile.Read(ref _unicastPeers).Length > 0
+            ? _profile.MulticastPolicy with { AcceptAnyHopLimit = true, MinimumHopLimit = _unicastMinimumHopLimit, MaximumHopLimit = _unicastMaximumHopLimit }
+            : _profile.MulticastPolicy;
         scoped ReceivedAdvertisement advertisement;
         VrrpPacketStatus status = Family != AddressFamily.InterNetwork
             ? VrrpDatagram.TryReadIPv6(packet, metadata.Source, metadata.Destination, metadata.HopLimit, policy, out advertisement)
@@ -782,22 +788,31 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         return VrrpPacketStatus.Valid;
     }
 
-    // RFC 2402 §3.4.3: a sequence number must grow. A sender silent for longer than Master_Down_Interval may have
-    // restarted with a fresh counter, as keepalived does, so its next number starts a new window.
+    // RFC 2402 §3.4.3: a sequence number must grow, and the history is kept however long the sender is silent: a
+    // recording of its adverts must not replay once it has died. A sender silent for Master_Down_Interval or more may
+    // have restarted with a fresh counter (keepalived counts from 0 at start); a counter that restarted during the
+    // silence cannot be past the adverts it could have sent since, so only a number that low starts a new window.
     private bool AcceptSequence(PackedIPAddress source, uint sequence)
     {
         long now = _profile.Time.GetTimestamp();
         _ahSequences ??= new Dictionary<PackedIPAddress, AhSequenceState>(8);
-        if (_ahSequences.TryGetValue(source, out AhSequenceState last)
-            && sequence <= last.Sequence
-            && _profile.Time.GetElapsedTime(last.Timestamp, now) < MasterDownInterval)
+        if (_ahSequences.TryGetValue(source, out AhSequenceState last) && sequence <= last.Sequence)
         {
-            return false;
+            TimeSpan silent = _profile.Time.GetElapsedTime(last.Timestamp, now);
+            if (silent < MasterDownInterval || sequence > RestartedCounterBound(silent))
+            {
+                return false;
+            }
         }
 
         _ahSequences[source] = new AhSequenceState(sequence, now);
         return true;
     }
+
+    // Twice the adverts one Master_Adver_Interval apart that fit in the silence, and two more: room for a sender whose
+    // interval is shorter, far below the numbers of a sender that ran for longer than the silence.
+    private uint RestartedCounterBound(TimeSpan silent) =>
+        (uint)Math.Min(uint.MaxValue, (2 * silent.Ticks / Math.Max(1, MasterAdvertisementInterval.Ticks)) + 2);
 
     private void OnCheckChanged(object? sender, EventArgs e)
     {

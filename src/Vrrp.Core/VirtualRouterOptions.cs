@@ -47,6 +47,16 @@ public sealed class VirtualRouterOptions
     /// <summary>Gets the unicast peers; empty for multicast (<c>unicast_peer</c>).</summary>
     public IList<string> UnicastPeers { get; } = new List<string>();
 
+    /// <summary>
+    /// Gets or sets the lowest TTL or hop limit accepted from unicast peers (keepalived's <c>min_ttl</c>), 0 to 255;
+    /// default 0. Unicast adverts may cross routers, so the RFC's 255 is not required of them: set this (255 for peers
+    /// on the link) to keep adverts from farther away out.
+    /// </summary>
+    public int UnicastMinimumHopLimit { get; set; }
+
+    /// <summary>Gets or sets the highest TTL or hop limit accepted from unicast peers (keepalived's <c>max_ttl</c>), 0 to 255; default 255.</summary>
+    public int UnicastMaximumHopLimit { get; set; } = 255;
+
     /// <summary>Gets or sets a value indicating whether a higher-priority backup takes over from a lower-priority master (<c>nopreempt</c> turns it off). Default on.</summary>
     public bool Preempt { get; set; } = true;
 
@@ -130,6 +140,7 @@ public sealed class VirtualRouterOptions
         && AdvertisementInterval == other.AdvertisementInterval
         && VirtualAddresses.SequenceEqual(other.VirtualAddresses, StringComparer.Ordinal)
         && UnicastPeers.SequenceEqual(other.UnicastPeers, StringComparer.Ordinal)
+        && UnicastMinimumHopLimit == other.UnicastMinimumHopLimit && UnicastMaximumHopLimit == other.UnicastMaximumHopLimit
         && Preempt == other.Preempt && PreemptDelay == other.PreemptDelay && AcceptMode == other.AcceptMode
         && AdvertiseOnLowerPriority == other.AdvertiseOnLowerPriority && AdvertiseOnHigherPriority == other.AdvertiseOnHigherPriority
         && DownTimerAdverts == other.DownTimerAdverts && StartupDelay == other.StartupDelay
@@ -215,6 +226,11 @@ public sealed class VirtualRouterOptions
         if (family == AddressFamily.InterNetworkV6 && VirtualAddresses.Count > 1 + ((1500 - 40 - 8) / 16))
         {
             Error("VirtualAddresses: at most 91 IPv6 addresses fit in one advertisement on a 1500-byte link.");
+        }
+
+        if (UnicastMinimumHopLimit is < 0 or > 255 || UnicastMaximumHopLimit is < 0 or > 255 || UnicastMinimumHopLimit > UnicastMaximumHopLimit)
+        {
+            Error($"UnicastMinimumHopLimit and UnicastMaximumHopLimit must be 0 to 255, the minimum at most the maximum; got {UnicastMinimumHopLimit} and {UnicastMaximumHopLimit}.");
         }
 
         for (int i = 0; i < UnicastPeers.Count; i++)

@@ -181,7 +181,9 @@ public static class KeepalivedConfigurationWriter
         }
 
         Optional(text, 1, i.UnicastPeers.Count > 0 ? "unicast_src_ip" : "mcast_src_ip", i.SourceAddress);
-        List(text, "unicast_peer", i.UnicastPeers.Select(Quote));
+        string ttl = (i.UnicastMinimumTtl != 0 ? $" min_ttl {i.UnicastMinimumTtl.ToString(CultureInfo.InvariantCulture)}" : string.Empty)
+            + (i.UnicastMaximumTtl != 255 ? $" max_ttl {i.UnicastMaximumTtl.ToString(CultureInfo.InvariantCulture)}" : string.Empty);
+        List(text, "unicast_peer", i.UnicastPeers.Select(p => Quote(p) + ttl));
         List(text, "virtual_ipaddress", i.VirtualAddresses.Select(Address));
         List(text, "virtual_ipaddress_excluded", i.ExcludedVirtualAddresses.Select(Address));
         if (i.UseVirtualMac)

@@ -25,6 +25,7 @@ public sealed class InstanceKeywordTests
         { "unicast_src_ip 192.0.2.1", static i => i.SourceAddress, "192.0.2.1" },
         { "mcast_src_ip 192.0.2.2", static i => i.SourceAddress, "192.0.2.2" },
         { "unicast_peer {\n 192.0.2.2\n 192.0.2.3 min_ttl 1\n}", static i => string.Join(",", i.UnicastPeers), "192.0.2.2,192.0.2.3" },
+        { "unicast_peer {\n 192.0.2.2 min_ttl 250 max_ttl 255\n 192.0.2.3 min_ttl 250\n}", static i => (i.CreateOptions().UnicastMinimumHopLimit, i.CreateOptions().UnicastMaximumHopLimit), (250, 255) },
         { "virtual_ipaddress_excluded {\n 203.0.113.5/24 dev eth1 scope link\n}", static i => i.ExcludedVirtualAddresses[0], new KeepalivedVirtualAddress("203.0.113.5/24", Device: "eth1", Scope: "link") },
         { "use_vmac", static i => (i.UseVirtualMac, i.VirtualMacInterface), (true, (string?)null) },
         { "use_vmac vrrp.51", static i => (i.UseVirtualMac, i.VirtualMacInterface), (true, "vrrp.51") },

@@ -95,4 +95,16 @@ public sealed class WarningTests
         Assert.Equal($"{Conf.File}:1: unknown keyword 'bogus' in the top level; ignored", Assert.Single(result.Warnings).ToString());
         Assert.Equal($"{Conf.File}:5: priority must be 1 to 255; got 999", Assert.Single(result.Errors).ToString());
     }
+
+    [Fact]
+    public void Unicast_peers_with_different_ttl_ranges_get_the_widest_with_a_warning_that_says_so()
+    {
+        // keepalived checks min_ttl/max_ttl per peer; vrrpd checks one range per router. Before, both were read and
+        // dropped: a unicast router accepted any TTL.
+        KeepalivedConfiguration configuration = Conf.Parse("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n unicast_peer {\n  192.0.2.2 min_ttl 250\n  192.0.2.3 min_ttl 200 max_ttl 254\n }\n virtual_ipaddress {\n  192.0.2.9/24\n }\n}\n");
+
+        VirtualRouterOptions options = configuration.Instances[0].CreateOptions();
+        Assert.Equal((200, 255), (options.UnicastMinimumHopLimit, options.UnicastMaximumHopLimit));
+        Assert.Contains(configuration.Warnings, w => w.Line == 4 && w.Message.Contains("the widest, 200 to 255", StringComparison.Ordinal));
+    }
 }

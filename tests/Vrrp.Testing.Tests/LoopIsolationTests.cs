@@ -238,6 +238,62 @@ public sealed class LoopIsolationTests : IDisposable
         Assert.True(flapper.Statistics.NotificationsDropped > 0, $"{flapper.Statistics.NotificationsDropped} dropped");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Past_the_limit_changes_are_coalesced_and_listeners_still_end_up_told_the_routers_state(bool stuckHandler)
+    {
+        // Input: a flapper whose first StateChanged handler call (or first address change) blocks until released,
+        // while its priority moves above and below a master's 1,201 times (2,401 moves; the last makes it master);
+        // then the handler (or the manager) is released.
+        // Expected: the handler's last change is the router's state; each change it saw starts where the one before
+        // ended; the states it never saw are counted. Before: the newest changes were dropped, so the handler's last
+        // change said Backup while the router was master (and the other way round: a notify_master never followed by
+        // the notify_backup of a router that had left Master).
+        var manager = stuckHandler ? null : new BlockingAddressManager(_release, blockVirtualRouterId: 1);
+        VirtualRouter master = AddRouter(1, priority: 150);
+        InMemoryHost second = _network.AddHost("b");
+        VirtualRouter flapper = AddRouter(1, manager, priority: 100, host: second);
+        var seen = new List<StateChange>();
+        int calls = 0;
+        flapper.StateChanged += (_, change) =>
+        {
+            if (stuckHandler && Interlocked.Increment(ref calls) == 3)
+            {
+                _release.Wait();
+            }
+
+            lock (seen)
+            {
+                seen.Add(change);
+            }
+        };
+        StartAll();
+        _clock.Advance(TimeSpan.FromSeconds(2));
+
+        for (int i = 0; i < 2401; i++)
+        {
+            flapper.SetPriority(i % 2 == 0 ? 200 : 100);
+            _clock.Advance(TimeSpan.FromMilliseconds(500));
+        }
+
+        Assert.Equal(VrrpState.Master, flapper.State);
+        Assert.True(flapper.Statistics.NotificationsDropped > 0, $"{flapper.Statistics.NotificationsDropped} dropped");
+        _release.Set();
+        WaitForActions(flapper);
+        SpinWait.SpinUntil(() => { lock (seen) { return seen.Count > 0 && seen[^1].To == flapper.State; } }, TimeSpan.FromSeconds(30));
+        lock (seen)
+        {
+            Assert.Equal(flapper.State, seen[^1].To);
+            for (int i = 1; i < seen.Count; i++)
+            {
+                Assert.Equal(seen[i - 1].To, seen[i].From);
+            }
+        }
+
+        Assert.Equal(VrrpState.Backup, master.State);
+    }
+
     public void Dispose()
     {
         _release.Set();

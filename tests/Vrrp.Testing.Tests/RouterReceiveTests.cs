@@ -188,6 +188,46 @@ public sealed class RouterReceiveTests
     }
 
     [Fact]
+    public void A_recording_of_a_dead_masters_ah_adverts_does_not_replay_but_a_restarted_master_is_heard()
+    {
+        // Input: r1 (100) and r2 (90) with AH; after 60 s, an advert r1 sent at sequence 50 is kept; r1 dies and r2
+        // takes over; 5 s later the recording is replayed. Then r1's process restarts and sends with a fresh counter.
+        // Expected: the replay is counted and r2 stays master (before: r1's history was forgotten after
+        // Master_Down_Interval of silence, the replay was accepted and put r2 back in Backup, with no master at all);
+        // the restarted r1, whose counter starts again at 1, is heard and r2 yields to it.
+        VrrpAuthentication ah = VrrpAuthentication.Create(VrrpAuthenticationType.IPAuthenticationHeader, "labpass");
+        VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100, 90).ConfigureRouters(static o =>
+        {
+            o.Version = VrrpVersion.V2;
+            o.AuthenticationType = VrrpAuthenticationType.IPAuthenticationHeader;
+            o.AuthenticationPassword = "labpass";
+        }).Build();
+        using (sim)
+        {
+            InMemoryHost rogue = sim.Network.AddHost("rogue");
+            sim.Start();
+            sim.RunFor(TimeSpan.FromSeconds(60));
+            byte[] recorded = Advert(VrrpVersion.V2, 51, 100, 1, sim["r1"].Host.IPv4Address, authentication: ah, sequence: 50);
+
+            sim.Crash("r1");
+            sim.RunFor(TimeSpan.FromSeconds(5));
+            Assert.Equal(VrrpState.Master, sim["r2"].Router.State);
+
+            Inject(sim, rogue, recorded);
+            sim.RunFor(TimeSpan.FromSeconds(5));
+            Assert.Equal(1, sim["r2"].Router.Statistics.Discarded(VrrpPacketStatus.AuthenticationReplay));
+            Assert.Equal(VrrpState.Master, sim["r2"].Router.State);
+
+            // r1's process restarted: keepalived counts again from 1. Silent 10 s, its counter can be at most 22.
+            byte[] restarted = Advert(VrrpVersion.V2, 51, 100, 1, sim["r1"].Host.IPv4Address, authentication: ah, sequence: 1);
+            Inject(sim, rogue, restarted);
+            Assert.Equal(1, sim["r2"].Router.Statistics.Discarded(VrrpPacketStatus.AuthenticationReplay));
+            Assert.Equal(VrrpState.Backup, sim["r2"].Router.State);
+            Assert.Equal(sim["r1"].Host.IPv4Address, sim["r2"].Router.MasterAddress);
+        }
+    }
+
+    [Fact]
     public void Unicast_adverts_from_a_source_that_is_not_a_peer_are_dropped()
     {
         (VrrpSimulation sim, InMemoryHost rogue) = Cluster(o =>

@@ -60,7 +60,11 @@ public sealed class VirtualRouterStatistics
     /// <summary>Gets how many times a notifier or a <see cref="VirtualRouter.StateChanged"/> handler threw.</summary>
     public long NotifierFailures => Interlocked.Read(ref _notifierFailures);
 
-    /// <summary>Gets the state-change notifications dropped because 1,024 actions already waited for a stuck seam or handler.</summary>
+    /// <summary>
+    /// Gets how many states a router's listeners were never told: once 1,024 actions wait for a stuck seam or handler,
+    /// further changes are coalesced into the latest (listeners still end up told the router's state, each change
+    /// continuing from the last one they heard), and each state skipped over is counted here.
+    /// </summary>
     public long NotificationsDropped => Interlocked.Read(ref _notificationsDropped);
 
     /// <summary>

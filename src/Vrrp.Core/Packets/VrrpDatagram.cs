@@ -250,7 +250,7 @@ public static class VrrpDatagram
         form = default;
 
         // RFC 9568 §7.1: "MUST verify that the IPv4 TTL or IPv6 Hop Limit is 255."
-        if (hopLimit != RequiredHopLimit && !policy.AcceptAnyHopLimit)
+        if (policy.AcceptAnyHopLimit ? hopLimit < policy.MinimumHopLimit || hopLimit > policy.MaximumHopLimit : hopLimit != RequiredHopLimit)
         {
             packet = default;
             return VrrpPacketStatus.IPTtl;

@@ -24,6 +24,12 @@ public readonly record struct VrrpReceivePolicy
     /// </summary>
     public bool AcceptAnyHopLimit { get; init; }
 
+    /// <summary>Gets the lowest TTL or hop limit accepted when <see cref="AcceptAnyHopLimit"/> is set (keepalived's <c>min_ttl</c>); default 0.</summary>
+    public byte MinimumHopLimit { get; init; }
+
+    /// <summary>Gets the highest TTL or hop limit accepted when <see cref="AcceptAnyHopLimit"/> is set (keepalived's <c>max_ttl</c>); default 255.</summary>
+    public byte MaximumHopLimit { get; init; } = 255;
+
     /// <summary>
     /// Gets a value indicating whether an IPv6 address list must start with a link-local address (RFC 9568 §5.2.9,
     /// erratum 8300). Off by default: keepalived 2.2.7 sends lists of global addresses only, and a mixed cluster must work.

@@ -64,7 +64,7 @@ internal sealed partial class KeepalivedBinder
             ["authentication"] = new(0, 0, s => i = BindAuthentication(s, i), Block: true),
             ["unicast_src_ip"] = new(1, 1, s => { if (Address(s.Arguments[0], s.Name, out IPAddress a)) { i = i with { SourceAddress = a.ToString() }; } }, Allowed: "an IP address"),
             ["mcast_src_ip"] = new(1, 1, s => { if (Address(s.Arguments[0], s.Name, out IPAddress a)) { i = i with { SourceAddress = a.ToString() }; } }, Allowed: "an IP address"),
-            ["unicast_peer"] = new(0, 0, s => i = i with { UnicastPeers = [.. i.UnicastPeers, .. BindPeers(s)] }, Block: true),
+            ["unicast_peer"] = new(0, 0, s => i = BindPeers(s, i), Block: true),
             ["virtual_ipaddress"] = new(0, 0, s => i = i with { VirtualAddresses = [.. i.VirtualAddresses, .. BindAddresses(s)] }, Block: true),
             ["virtual_ipaddress_excluded"] = new(0, 0, s => i = i with { ExcludedVirtualAddresses = [.. i.ExcludedVirtualAddresses, .. BindAddresses(s)] }, Block: true),
             ["use_vmac"] = new(0, 2, s =>
@@ -188,9 +188,12 @@ internal sealed partial class KeepalivedBinder
         return i;
     }
 
-    private List<string> BindPeers(SyntaxNode section)
+    // keepalived checks min_ttl and max_ttl per peer; vrrpd holds one range for the router. Peers that agree (the usual
+    // case) are checked exactly; peers that differ get the widest range, with a warning that says so.
+    private KeepalivedInstance BindPeers(SyntaxNode section, KeepalivedInstance i)
     {
-        var peers = new List<string>();
+        var peers = new List<string>(i.UnicastPeers);
+        var ranges = new List<(int Min, int Max, Token At)>();
         foreach (List<Token> entry in Entries(section, static option => option is "min_ttl" or "max_ttl" ? 1 : -1))
         {
             if (Address(entry[0], section.Name, out IPAddress address))
@@ -198,13 +201,45 @@ internal sealed partial class KeepalivedBinder
                 peers.Add(address.ToString());
             }
 
-            for (int k = 1; k < entry.Count; k += 2)
+            int min = 0, max = 255;
+            for (int k = 1; k + 1 < entry.Count; k += 2)
             {
-                _diagnostics.Warning(entry[k], $"{section.Name}: '{entry[k].Text}' is not supported here; ignored");
+                if (!int.TryParse(entry[k + 1].Text, NumberStyles.None, CultureInfo.InvariantCulture, out int ttl) || ttl is < 0 or > 255)
+                {
+                    _diagnostics.Error(entry[k + 1], $"{section.Name}: {entry[k].Text} must be 0 to 255; got '{entry[k + 1].Text}'");
+                    continue;
+                }
+
+                if (entry[k].Text == "min_ttl")
+                {
+                    min = ttl;
+                }
+                else
+                {
+                    max = ttl;
+                }
             }
+
+            if (min > max)
+            {
+                _diagnostics.Error(entry[0], $"{section.Name}: min_ttl {min} is above max_ttl {max}");
+            }
+
+            ranges.Add((min, max, entry[0]));
         }
 
-        return peers;
+        if (ranges.Count == 0)
+        {
+            return i with { UnicastPeers = peers };
+        }
+
+        int widestMin = ranges.Min(r => r.Min), widestMax = ranges.Max(r => r.Max);
+        if (ranges.Any(r => r.Min != widestMin || r.Max != widestMax) || (i.UnicastPeers.Count > 0 && (i.UnicastMinimumTtl, i.UnicastMaximumTtl) != (widestMin, widestMax)))
+        {
+            _diagnostics.Warning(section.Keyword, $"{section.Name}: peers with different min_ttl/max_ttl: vrrpd checks one range for every peer, the widest, {widestMin} to {widestMax}");
+        }
+
+        return i with { UnicastPeers = peers, UnicastMinimumTtl = widestMin, UnicastMaximumTtl = widestMax };
     }
 
     private List<KeepalivedVirtualAddress> BindAddresses(SyntaxNode section)

@@ -51,6 +51,12 @@ public sealed record KeepalivedInstance
     /// <summary>Gets the unicast peers (<c>unicast_peer { }</c>); empty for multicast.</summary>
     public IReadOnlyList<string> UnicastPeers { get; init => field = EquatableList<string>.From(value); } = EquatableList<string>.Empty;
 
+    /// <summary>Gets the lowest TTL or hop limit accepted from the unicast peers (<c>min_ttl</c> on a peer); 0 when none is set.</summary>
+    public int UnicastMinimumTtl { get; init; }
+
+    /// <summary>Gets the highest TTL or hop limit accepted from the unicast peers (<c>max_ttl</c> on a peer); 255 when none is set.</summary>
+    public int UnicastMaximumTtl { get; init; } = 255;
+
     /// <summary>Gets the virtual addresses (<c>virtual_ipaddress { }</c>).</summary>
     public IReadOnlyList<KeepalivedVirtualAddress> VirtualAddresses { get; init => field = EquatableList<KeepalivedVirtualAddress>.From(value); } = EquatableList<KeepalivedVirtualAddress>.Empty;
 
@@ -159,6 +165,8 @@ public sealed record KeepalivedInstance
             options.VirtualAddresses.Add(address.Address);
         }
 
+        options.UnicastMinimumHopLimit = UnicastMinimumTtl;
+        options.UnicastMaximumHopLimit = UnicastMaximumTtl;
         foreach (string peer in UnicastPeers)
         {
             options.UnicastPeers.Add(peer);

@@ -51,6 +51,14 @@ public sealed class ReceiveValidationTests
     public void Ttl_254_is_accepted_when_the_policy_relaxes_it_for_routed_unicast_peers() =>
         Assert.Equal(VrrpPacketStatus.Valid, Read(WithTtl(Adverts.IPv4(), 254), s_v3 with { AcceptAnyHopLimit = true }));
 
+    [Theory]
+    [InlineData(249, 250, 255, VrrpPacketStatus.IPTtl)]
+    [InlineData(250, 250, 255, VrrpPacketStatus.Valid)]
+    [InlineData(255, 0, 254, VrrpPacketStatus.IPTtl)]
+    [InlineData(64, 0, 255, VrrpPacketStatus.Valid)]
+    public void A_relaxed_hop_limit_is_still_held_to_min_ttl_and_max_ttl(byte ttl, byte minimum, byte maximum, VrrpPacketStatus expected) =>
+        Assert.Equal(expected, Read(WithTtl(Adverts.IPv4(), ttl), s_v3 with { AcceptAnyHopLimit = true, MinimumHopLimit = minimum, MaximumHopLimit = maximum }));
+
     [Fact]
     public void Version_2_to_a_v3_router_is_a_version_error() => Assert.Equal(VrrpPacketStatus.Version, Read(Adverts.IPv4(VrrpVersion.V2)));
 
