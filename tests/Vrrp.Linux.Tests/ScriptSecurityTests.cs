@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Vrrp.Keepalived;
+using Vrrp.Keepalived.Checks;
 using Vrrp.Keepalived.Plan;
 
 namespace Vrrp.Linux.Tests;
@@ -54,6 +55,36 @@ public sealed class ScriptSecurityTests : IDisposable
         Assert.NotNull(router.Notify!.NotifyMaster);
         Assert.NotNull(router.Notify.NotifyFault);
         Assert.DoesNotContain("unsafe", Daemon.Check(conf).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_link_to_a_script_in_a_folder_someone_else_owns_is_unsafe_however_the_path_reaches_it()
+    {
+        // Input: as root, a root-owned script in a folder owned by uid 65534; a root-owned link to the script in a
+        // safe folder, and a root-owned link to the folder itself.
+        // Expected: both paths are unsafe, naming the folder (or the link to it). Before: only the path as written was
+        // walked, and stat followed the last link to a root-owned file: the file link passed as safe, though uid
+        // 65534 could swap the script.
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "needs root: scripts need protecting only when they run as root, and chown needs it");
+        const UnixFileMode Executable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(_directory, Executable);
+        string theirs = Directory.CreateDirectory(Path.Combine(_directory, "theirs")).FullName;
+        File.SetUnixFileMode(theirs, Executable);
+        Run("chown", "65534", theirs);
+        string script = Path.Combine(theirs, "check.sh");
+        File.WriteAllText(script, "#!/bin/sh\nexit 0\n");
+        File.SetUnixFileMode(script, Executable);
+        string safe = Directory.CreateDirectory(Path.Combine(_directory, "safe")).FullName;
+        File.SetUnixFileMode(safe, Executable);
+        File.CreateSymbolicLink(Path.Combine(safe, "check.sh"), "../theirs/check.sh");
+        Directory.CreateSymbolicLink(Path.Combine(_directory, "scripts"), theirs);
+
+        string? viaFileLink = ScriptSecurity.FindUnsafe(Path.Combine(safe, "check.sh"), null);
+        string? viaFolderLink = ScriptSecurity.FindUnsafe(Path.Combine(_directory, "scripts", "check.sh"), null);
+
+        Assert.Equal($"'{theirs}' is owned by uid 65534, not root", viaFileLink);
+        Assert.Equal($"'{Path.Combine(_directory, "scripts")}' is owned by uid 65534, not root", viaFolderLink); // the link, followed
+        Assert.Null(ScriptSecurity.FindUnsafe("/bin/true", null)); // /bin is a link to /usr/bin here: links alone are fine
     }
 
     private string Write(bool enableScriptSecurity)

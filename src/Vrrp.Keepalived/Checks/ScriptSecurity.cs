@@ -12,8 +12,9 @@ namespace Vrrp.Keepalived.Checks;
 /// changeable by anyone but root. The file and every directory on its path must be owned by root and writable by
 /// neither a group other than root's nor everyone; a directory with the sticky bit (such as <c>/tmp</c>) may be
 /// writable, as its files can only be replaced by their owners. keepalived checks the program the command starts
-/// (its first word, looked up in the system's directories only when it has no '/', as it will be run), with symbolic
-/// links followed.
+/// (its first word, looked up in the system's directories only when it has no '/', as it will be run). Symbolic links
+/// are resolved along the whole path: the directories on the path as written (whoever may replace a link there) and
+/// every directory on the path the links lead to are checked.
 /// </summary>
 [SupportedOSPlatform("linux")]
 public static unsafe class ScriptSecurity
@@ -53,6 +54,18 @@ public static unsafe class ScriptSecurity
             return null; // it cannot do more than its own user may
         }
 
+        if (CanonicalPath(file) is not { } real)
+        {
+            return $"'{file}' cannot be resolved (a link loop, or a link that leads nowhere)";
+        }
+
+        return FindUnsafeComponent(file) ?? (real == file ? null : FindUnsafeComponent(real));
+    }
+
+    // Each directory on the path, and the file, must be root's and writable by root alone (a sticky directory may be
+    // writable: its files are replaceable by their owners only).
+    private static string? FindUnsafeComponent(string file)
+    {
         for (int i = 0; i <= file.Length; i++)
         {
             if (i < file.Length && file[i] != '/')
@@ -89,6 +102,65 @@ public static unsafe class ScriptSecurity
         }
 
         return null;
+    }
+
+    // The path with every symbolic link resolved, as realpath(3) gives it; null for a loop or a dangling link.
+    private static string? CanonicalPath(string path)
+    {
+        var pending = new Stack<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse());
+        var resolved = new List<string>();
+        int links = 0;
+        while (pending.TryPop(out string? part))
+        {
+            if (part == ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                if (resolved.Count > 0)
+                {
+                    resolved.RemoveAt(resolved.Count - 1);
+                }
+
+                continue;
+            }
+
+            string candidate = "/" + string.Join('/', resolved.Append(part));
+            string? target;
+            try
+            {
+                target = new FileInfo(candidate).LinkTarget;
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+
+            if (target is null)
+            {
+                resolved.Add(part);
+                continue;
+            }
+
+            if (++links > 40) // Linux's MAXSYMLINKS
+            {
+                return null;
+            }
+
+            foreach (string next in target.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse())
+            {
+                pending.Push(next);
+            }
+
+            if (target.StartsWith('/'))
+            {
+                resolved.Clear();
+            }
+        }
+
+        return "/" + string.Join('/', resolved);
     }
 
     // keepalived's path search for a bare program name: the first regular file in PATH.
