@@ -9,9 +9,11 @@ using Vrrp.Testing;
 // dotnet run --project samples/Vrrp.LeaderWorker
 //     three nodes in this process over an in-memory network, in real time: the leader works, then stops; another
 //     node takes over and works; exits by itself.
+// VRRP_UDP_KEY=<the same secret of 16 bytes or more on every node> \
 // dotnet run --project samples/Vrrp.LeaderWorker -- --udp --local 127.0.0.1 --peers 127.0.0.2,127.0.0.3 [--port 5798] [--priority 100]
 //     one node over UDP; start one process per address to elect a leader among them, no root. Ctrl+C stops it
-//     gracefully (priority 0), and another process takes over at once.
+//     gracefully (priority 0), and another process takes over at once. Datagrams carry an HMAC under the key: without
+//     one the node refuses to start (the key comes from the environment so that it never shows in a process list).
 if (args.Contains("--udp"))
 {
     return await RunUdpNodeAsync(args);
@@ -94,6 +96,7 @@ static async Task<int> RunUdpNodeAsync(string[] args)
         {
             o.LocalAddress = local;
             o.Port = port;
+            o.Key = Environment.GetEnvironmentVariable("VRRP_UDP_KEY");
             foreach (string peer in peers)
             {
                 o.Peers.Add(peer);

@@ -210,6 +210,7 @@ public sealed class HostingTests
     {
         o.LocalAddress = local;
         o.Port = port;
+        o.Key = "hosting-tests-pre-shared-key";
         o.Peers.Add(peer);
     }
 

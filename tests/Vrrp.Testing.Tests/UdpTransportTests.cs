@@ -214,9 +214,76 @@ public sealed class UdpTransportTests : IDisposable
     }
 
     [Fact]
+    public void Forged_replayed_and_wrongly_keyed_datagrams_from_a_peers_address_change_nothing_and_are_counted()
+    {
+        // Input: n2 backup to n1. From n1's address: a priority-0 advert from another port; then (n1 gone, its port
+        // free) priority-0 and priority-255 adverts without an HMAC, with one under a wrong key, an authentic advert sent
+        // twice, and one whose counter is far behind.
+        // Expected: each is dropped and counted (unknown peer, authentication, replay) but the first authentic copy; n2
+        // stays backup throughout. Before: one forged priority-0 datagram "from n1", from any port, made n2 leader
+        // while n1 still led, and forged priority-255 adverts kept every node in Backup.
+        _r1.Start();
+        _r2.Start();
+        Run(TimeSpan.FromSeconds(5));
+        Assert.Equal(VrrpState.Backup, _r2.State);
+
+        using (var otherPort = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            otherPort.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.1"), 0));
+            otherPort.SendTo(Seal(ForgedAdvert("127.0.0.1", priority: 0), ulong.MaxValue / 2, Key), new IPEndPoint(IPAddress.Parse("127.0.0.2"), _port));
+        }
+
+        Assert.True(_b.TryReceiveOne(1_000_000));
+        Assert.Equal(1, _b.UnknownPeer);
+
+        _r1.Halt();
+        _a.Dispose();
+        using var liar = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        liar.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.1"), _port));
+        var n2 = new IPEndPoint(IPAddress.Parse("127.0.0.2"), _port);
+        byte[] authentic = Seal(ForgedAdvert("127.0.0.1", priority: 100), ulong.MaxValue / 2, Key);
+        foreach (byte[] datagram in new[]
+        {
+            ForgedAdvert("127.0.0.1", priority: 0),
+            ForgedAdvert("127.0.0.1", priority: 255),
+            Seal(ForgedAdvert("127.0.0.1", priority: 0), ulong.MaxValue / 2 + 1, "a-wrong-key-of-enough-bytes"),
+            authentic,
+            authentic,
+            Seal(ForgedAdvert("127.0.0.1", priority: 0), 5, Key),
+        })
+        {
+            liar.SendTo(datagram, n2);
+            Assert.True(_b.TryReceiveOne(1_000_000));
+            Assert.Equal(VrrpState.Backup, _r2.State);
+        }
+
+        Assert.Equal(3, _b.AuthenticationFailures);
+        Assert.Equal(2, _b.Replays);
+        Assert.Equal(1, _b.UnknownPeer);
+    }
+
+    [Fact]
+    public void Without_a_key_the_transport_refuses_to_start_unless_told_to_run_unauthenticated()
+    {
+        var options = new UdpTransportOptions { LocalAddress = "127.0.0.1", Port = _port };
+        VrrpConfigurationException error = Assert.Throws<VrrpConfigurationException>(() => UdpTransport.Open(options));
+        Assert.Contains("UdpTransport: Key must be set", error.Message, StringComparison.Ordinal);
+
+        options.Key = "too short";
+        Assert.Contains("Key must be at least 16 bytes of UTF-8; got 9.", Assert.Throws<VrrpConfigurationException>(() => UdpTransport.Open(options)).Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("too short", options.ToString(), StringComparison.Ordinal);
+
+        options.Key = null;
+        options.AllowUnauthenticated = true;
+        options.Port = FreePort();
+        using UdpTransport open = UdpTransport.Open(options);
+        Assert.False(open.IsAuthenticated);
+    }
+
+    [Fact]
     public void Bad_options_name_the_field_and_range()
     {
-        var options = new UdpTransportOptions { LocalAddress = "0.0.0.0", Port = 70000 };
+        var options = new UdpTransportOptions { LocalAddress = "0.0.0.0", Port = 70000, Key = Key };
         options.Peers.Add("fe80::1");
 
         VrrpConfigurationException error = Assert.Throws<VrrpConfigurationException>(() => UdpTransport.Open(options));
@@ -239,7 +306,7 @@ public sealed class UdpTransportTests : IDisposable
 
     private UdpTransportOptions Options(string local, string peer, int? port = null)
     {
-        var options = new UdpTransportOptions { LocalAddress = local, Port = port ?? _port };
+        var options = new UdpTransportOptions { LocalAddress = local, Port = port ?? _port, Key = Key };
         options.Peers.Add(peer);
         return options;
     }
@@ -269,9 +336,22 @@ public sealed class UdpTransportTests : IDisposable
         }
     }
 
-    private static byte[] ForgedAdvert(string source)
+    private const string Key = "udp-transport-tests-pre-shared-key";
+
+    // The wire format of an authenticated datagram, written out here on purpose: the packet, an 8-byte big-endian
+    // counter, and an HMAC-SHA256 over both.
+    private static byte[] Seal(byte[] packet, ulong counter, string key)
     {
-        var packet = new Packets.VrrpPacket(Packets.VrrpVersion.V3, 7, 255, 100, AddressFamily.InterNetwork, [127, 0, 0, 3]);
+        byte[] datagram = new byte[packet.Length + 40];
+        packet.CopyTo(datagram, 0);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(datagram.AsSpan(packet.Length), counter);
+        System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), datagram.AsSpan(0, packet.Length + 8), datagram.AsSpan(packet.Length + 8));
+        return datagram;
+    }
+
+    private static byte[] ForgedAdvert(string source, byte priority = 255)
+    {
+        var packet = new Packets.VrrpPacket(Packets.VrrpVersion.V3, 7, priority, 100, AddressFamily.InterNetwork, [127, 0, 0, 3]);
         byte[] buffer = new byte[128];
         Assert.True(Packets.VrrpDatagram.TryWriteIPv4(buffer, packet, Packets.PackedIPAddress.Parse(source), Packets.PackedIPAddress.Parse("224.0.0.18"), 1, Packets.VrrpChecksumForm.PseudoHeader, Packets.VrrpAuthentication.None, 1, out int length));
         return buffer[..length];

@@ -26,6 +26,10 @@ internal static partial class VrrpLog
         Message = "{Router}: the {Seam} threw ({Suppressed} more failures of it since the last report)")]
     public static partial void ActionFailed(ILogger logger, Exception exception, string router, string seam, long suppressed);
 
+    [LoggerMessage(EventId = 5, EventName = "UdpUnauthenticated", Level = LogLevel.Warning,
+        Message = "UdpTransport on {LocalAddress}:{Port} runs without a Key (AllowUnauthenticated): any host that can send to the port from a peer's address can make itself leader, or leave no leader at all")]
+    public static partial void UdpUnauthenticated(ILogger logger, string localAddress, int port);
+
     [LoggerMessage(EventId = 10, EventName = "HookOverrun", Level = LogLevel.Warning,
         Message = "{Router}: notification hook '{Hook}' overran its budget of {Budget} and was cancelled")]
     public static partial void HookOverrun(ILogger logger, string router, string hook, TimeSpan budget);

@@ -1,5 +1,7 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Vrrp.Packets;
 
 namespace Vrrp.Transport;
@@ -20,12 +22,23 @@ namespace Vrrp.Transport;
 /// <see cref="UdpTransportOptions.Port"/>. A datagram from an address that is not a listed peer, or whose inner
 /// IPv4 source is not the address it came from, is dropped and counted in <see cref="UnknownPeer"/>; the rest are
 /// dispatched by VRID, as the raw transports do. An advertisement to the VRRP multicast group goes to every peer.
-/// The receive loop allocates nothing per packet.
+/// A datagram must come from <see cref="UdpTransportOptions.Port"/> too. The receive loop allocates nothing per packet.
+/// </para>
+/// <para>
+/// With <see cref="UdpTransportOptions.Key"/>, each datagram ends with a counter (8 bytes, big-endian) and an
+/// HMAC-SHA256 (32 bytes) over everything before it. A datagram whose HMAC fails is counted in
+/// <see cref="AuthenticationFailures"/>; one whose counter that peer already used, or that is more than 64 behind the
+/// peer's highest, in <see cref="Replays"/>. The counter starts at the sender's clock in microseconds, so it keeps
+/// growing across the sender's restarts as long as its clock does not go back.
 /// </para>
 /// </remarks>
 public sealed class UdpTransport : IVrrpTransport, IDisposable
 {
     private const int PollMicroseconds = 200_000;
+    private const int CounterLength = 8;
+    private const int TagLength = 32; // HMAC-SHA256
+    private const int TrailerLength = CounterLength + TagLength;
+    private const int ReplayWindow = 64;
 
     private readonly Socket _socket;
     private readonly byte[] _receiveBuffer = GC.AllocateArray<byte>(65536, pinned: true);
@@ -36,6 +49,10 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
     private long _unknownPeer;
     private long _receiveErrors;
     private long _sendFailures;
+    private long _authenticationFailures;
+    private long _replays;
+    private readonly byte[]? _key;
+    private long _sendCounter = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10; // µs: above any counter of an earlier run
     private volatile bool _disposed;
 
     internal UdpTransport(UdpTransportOptions options, bool startReceiving)
@@ -50,6 +67,7 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
         Family = local.AddressFamily;
         PrimaryAddress = PackedIPAddress.FromIPAddress(local);
         _port = options.Port;
+        _key = options.Key is null ? null : System.Text.Encoding.UTF8.GetBytes(options.Key);
         Dispatcher = new AdvertisementDispatcher(Family);
         SetPeers(options.Peers);
         _socket = new Socket(Family, SocketType.Dgram, ProtocolType.Udp);
@@ -89,6 +107,15 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
     /// <summary>Gets the number of datagrams dropped because they came from an address that is not a listed peer (or claimed another source inside).</summary>
     public long UnknownPeer => Interlocked.Read(ref _unknownPeer);
 
+    /// <summary>Gets a value indicating whether datagrams carry and need an HMAC (<see cref="UdpTransportOptions.Key"/>).</summary>
+    public bool IsAuthenticated => _key is not null;
+
+    /// <summary>Gets the number of datagrams dropped because their HMAC did not match the key (forged, or a wrong key).</summary>
+    public long AuthenticationFailures => Interlocked.Read(ref _authenticationFailures);
+
+    /// <summary>Gets the number of authentic datagrams dropped because their counter was used before: replays.</summary>
+    public long Replays => Interlocked.Read(ref _replays);
+
     /// <summary>Gets the number of socket errors on receive, and of packets a router failed on.</summary>
     public long ReceiveErrors => Interlocked.Read(ref _receiveErrors);
 
@@ -114,6 +141,7 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
         ArgumentNullException.ThrowIfNull(peers);
         var errors = new List<string>();
         var next = new List<Peer>();
+        Peer[] previous = Volatile.Read(ref _peers);
         foreach (string text in peers)
         {
             if (!IPAddress.TryParse(text, out IPAddress? address) || address.AddressFamily != Family)
@@ -122,7 +150,10 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
                 continue;
             }
 
-            next.Add(new Peer(PackedIPAddress.FromIPAddress(address), new IPEndPoint(address, _port).Serialize()));
+            // A peer listed again keeps its replay history: listing it anew must not let its old datagrams replay.
+            PackedIPAddress packed = PackedIPAddress.FromIPAddress(address);
+            ReplayState state = Array.Find(previous, p => p.Address == packed)?.Replay ?? new ReplayState();
+            next.Add(new Peer(packed, new IPEndPoint(address, _port).Serialize(), state));
         }
 
         if (errors.Count > 0)
@@ -135,6 +166,21 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
 
     /// <inheritdoc/>
     public bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination)
+    {
+        if (_key is not null)
+        {
+            // An advert with 255 IPv4 addresses is about 1 KiB: the datagram fits the stack.
+            Span<byte> datagram = stackalloc byte[packet.Length + TrailerLength];
+            packet.CopyTo(datagram);
+            BinaryPrimitives.WriteUInt64BigEndian(datagram[packet.Length..], (ulong)Interlocked.Increment(ref _sendCounter));
+            HMACSHA256.HashData(_key, datagram[..^TagLength], datagram[^TagLength..]);
+            return SendToPeers(datagram, destination);
+        }
+
+        return SendToPeers(packet, destination);
+    }
+
+    private bool SendToPeers(ReadOnlySpan<byte> packet, PackedIPAddress destination)
     {
         Peer[] peers = Volatile.Read(ref _peers);
         bool sent = true;
@@ -195,13 +241,32 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
             return false;
         }
 
-        // sockaddr_in has the address at byte 4 on every platform .NET runs on.
+        // sockaddr_in has the port at byte 2 (network order) and the address at byte 4 on every platform .NET runs on.
         PackedIPAddress source = PackedIPAddress.FromBytes(_receiveAddress.Buffer.Span.Slice(4, 4));
+        int sourcePort = BinaryPrimitives.ReadUInt16BigEndian(_receiveAddress.Buffer.Span.Slice(2, 2));
         ReadOnlySpan<byte> packet = _receiveBuffer.AsSpan(0, length);
-        if (!IsPeer(source) || length < IPv4Header.MinimumLength || !source.SequenceEqual(packet.Slice(12, 4)))
+        Peer? peer = PeerOf(source);
+        if (peer is null || sourcePort != _port || length < IPv4Header.MinimumLength || !source.SequenceEqual(packet.Slice(12, 4)))
         {
             Interlocked.Increment(ref _unknownPeer);
             return true;
+        }
+
+        if (_key is not null)
+        {
+            if (length < IPv4Header.MinimumLength + TrailerLength || !IsAuthentic(packet))
+            {
+                Interlocked.Increment(ref _authenticationFailures);
+                return true;
+            }
+
+            if (!peer.Replay.TryAccept(BinaryPrimitives.ReadUInt64BigEndian(packet[^TrailerLength..])))
+            {
+                Interlocked.Increment(ref _replays);
+                return true;
+            }
+
+            packet = packet[..^TrailerLength];
         }
 
         // The peer filter stands in for the TTL check: the datagram crossed however many hops UDP took.
@@ -220,18 +285,25 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
         return true;
     }
 
-    private bool IsPeer(PackedIPAddress source)
+    private Peer? PeerOf(PackedIPAddress source)
     {
         Peer[] peers = Volatile.Read(ref _peers);
         for (int i = 0; i < peers.Length; i++)
         {
             if (peers[i].Address == source)
             {
-                return true;
+                return peers[i];
             }
         }
 
-        return false;
+        return null;
+    }
+
+    private bool IsAuthentic(ReadOnlySpan<byte> datagram)
+    {
+        Span<byte> expected = stackalloc byte[TagLength];
+        HMACSHA256.HashData(_key, datagram[..^TagLength], expected);
+        return CryptographicOperations.FixedTimeEquals(expected, datagram[^TagLength..]);
     }
 
     private bool SendTo(ReadOnlySpan<byte> packet, SocketAddress destination)
@@ -259,5 +331,33 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
         }
     }
 
-    private readonly record struct Peer(PackedIPAddress Address, SocketAddress SocketAddress);
+    private sealed record Peer(PackedIPAddress Address, SocketAddress SocketAddress, ReplayState Replay);
+
+    // The highest counter accepted from a peer and which of the 64 below it were: RFC 4303 §3.4.3's sliding window.
+    // Only the receive thread touches it.
+    private sealed class ReplayState
+    {
+        private ulong _highest;
+        private ulong _seen; // bit i: _highest - i was accepted
+
+        public bool TryAccept(ulong counter)
+        {
+            if (counter > _highest)
+            {
+                ulong ahead = counter - _highest;
+                _seen = ahead >= ReplayWindow ? 1 : (_seen << (int)ahead) | 1;
+                _highest = counter;
+                return true;
+            }
+
+            ulong behind = _highest - counter;
+            if (behind >= ReplayWindow || (_seen & (1UL << (int)behind)) != 0)
+            {
+                return false;
+            }
+
+            _seen |= 1UL << (int)behind;
+            return true;
+        }
+    }
 }
