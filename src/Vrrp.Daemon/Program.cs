@@ -13,7 +13,7 @@ using VrrpDaemon;
 // Runs the configured virtual routers; SIGTERM or SIGINT stops them gracefully (priority 0, addresses removed);
 // SIGHUP reloads the file, restarting only the routers whose configuration changed.
 const string Usage = """
-    usage: vrrpd [-f] [CONFIG] [--check] [--require-netns] [--control PATH | --no-control] [--state-file PATH]
+    usage: vrrpd [-f] [CONFIG] [--check] [--require-netns] [--control PATH | --no-control] [--control-group GROUP] [--state-file PATH]
       CONFIG, -f PATH, --use-file PATH
                         a keepalived.conf (its VRRP part) or a JSON file (*.json) of VirtualRouterOptions entries;
                         default /etc/keepalived/keepalived.conf
@@ -23,6 +23,9 @@ const string Usage = """
       --control PATH    serve vrrpctl on this Unix socket (default: /run/vrrpd.sock in the host's network namespace,
                         /run/vrrpd.net-INODE.sock in any other)
       --no-control      serve no control socket
+      --control-group GROUP
+                        also serve members of GROUP (a name or a number) on the control socket, made mode 0660 and of
+                        that group; by default only root and vrrpd's own user are served
       --state-file PATH keep keepalived-style state lines (INSTANCE "VI_1" MASTER 100) in this file
       -h, --help        this text
     signals: SIGTERM, SIGINT stop gracefully (priority 0, addresses removed); SIGHUP reloads the file
@@ -33,6 +36,7 @@ InheritedDescriptors.MarkCloseOnExec();
 string? configPath = null;
 string? controlPath = DefaultControlSocket.Path;
 string? stateFile = null;
+string? controlGroup = null;
 bool check = false, requireNetns = false;
 for (int i = 0; i < args.Length; i++)
 {
@@ -52,6 +56,9 @@ for (int i = 0; i < args.Length; i++)
             break;
         case "--no-control":
             controlPath = null;
+            break;
+        case "--control-group" when i + 1 < args.Length:
+            controlGroup = args[++i];
             break;
         case "--state-file" when i + 1 < args.Length:
             stateFile = args[++i];
@@ -104,7 +111,15 @@ catch (Exception e)
 VrrpControlServer? control = null;
 if (controlPath is not null)
 {
-    control = new VrrpControlServer(controlPath, () => host.Routers);
+    int? groupId = null;
+    if (controlGroup is not null && (groupId = GroupId(controlGroup)) is null)
+    {
+        Console.Error.WriteLine($"vrrpd: --control-group: no group '{controlGroup}' in /etc/group (give a name or a number)");
+        await host.DisposeAsync();
+        return 2;
+    }
+
+    control = new VrrpControlServer(controlPath, () => host.Routers) { AllowedGroupId = groupId };
     try
     {
         control.Start();
@@ -241,5 +256,25 @@ static string Describe(Exception e) => e switch
     KeepalivedConfigurationException k => string.Join("; ", k.Errors),
     _ => e.Message,
 };
+
+// A group's number from its name (/etc/group), or the number itself.
+static int? GroupId(string group)
+{
+    if (int.TryParse(group, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number))
+    {
+        return number;
+    }
+
+    foreach (string line in File.ReadLines("/etc/group"))
+    {
+        string[] fields = line.Split(':');
+        if (fields.Length >= 3 && fields[0] == group && int.TryParse(fields[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id))
+        {
+            return id;
+        }
+    }
+
+    return null;
+}
 
 static void Log(string message) => Console.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} vrrpd: {message}");

@@ -54,16 +54,28 @@ internal static class FuzzTargets
         return Directory.Exists(folder) ? [.. Directory.GetFiles(folder, "*.conf").Order(StringComparer.Ordinal).Select(File.ReadAllBytes)] : [];
     });
 
-    private static readonly InMemoryKeepalivedFileSystem s_noFiles = new();
+    // Files the fuzzed text may include: ones that include each other by globs (the reader's read-once and budget
+    // paths), a file of unknown keywords, and a small valid part.
+    private static readonly InMemoryKeepalivedFileSystem s_noFiles = new InMemoryKeepalivedFileSystem()
+        .Add("/fuzz/f1.conf", "include f*.conf\n")
+        .Add("/fuzz/f2.conf", "include /fuzz/f*.conf\ninclude ../fuzz/f1.conf\n")
+        .Add("/fuzz/f3.conf", "include f*.conf\nvrrp_script chk {\n script \"/bin/true\"\n}\n")
+        .Add("/fuzz/shadow", "root:$y$j9T$abc:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n")
+        .Add("/fuzz/vip.conf", "virtual_ipaddress {\n 198.51.100.9/24\n}\n");
 
-    private static byte[] KeepalivedSeed(Random random) =>
-        s_keepalivedCorpus.Value.Length == 0 ? "vrrp_instance VI_1 {\n interface lab0\n virtual_router_id 51\n virtual_ipaddress {\n  198.51.100.100/24\n }\n}\n"u8.ToArray() : s_keepalivedCorpus.Value[random.Next(s_keepalivedCorpus.Value.Length)];
+    private static byte[] KeepalivedSeed(Random random)
+    {
+        byte[] seed = s_keepalivedCorpus.Value.Length == 0 ? "vrrp_instance VI_1 {\n interface lab0\n virtual_router_id 51\n virtual_ipaddress {\n  198.51.100.100/24\n }\n}\n"u8.ToArray() : s_keepalivedCorpus.Value[random.Next(s_keepalivedCorpus.Value.Length)];
+
+        // One seed in four starts with includes, so mutations reach the include paths.
+        return random.Next(4) == 0 ? [.. "include f*.conf\ninclude shadow\ninclude vip.conf\n"u8, .. seed] : seed;
+    }
 
     // Outcome: Valid, or the keyword of the first error ("fuzz.conf:12: virtual_router_id must be ..." -> virtual_router_id).
     // Only KeepalivedConfigurationReader's typed results count; any exception escapes to the fuzzer as a finding.
     private static string KeepalivedOutcome(ReadOnlySpan<byte> input)
     {
-        KeepalivedCheckResult result = KeepalivedConfigurationReader.CheckText(Encoding.UTF8.GetString(input), "fuzz.conf", s_noFiles);
+        KeepalivedCheckResult result = KeepalivedConfigurationReader.CheckText(Encoding.UTF8.GetString(input), "/fuzz/fuzz.conf", s_noFiles);
         if (result.IsValid)
         {
             return "Valid";

@@ -95,9 +95,16 @@ internal static class Program
             }
 
             string outcome;
+            long started = Stopwatch.GetTimestamp();
             try
             {
                 outcome = target.Decode(buffer.AsSpan(0, length));
+
+                // A hang is a finding too: no input may take a decoder a second.
+                if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(1))
+                {
+                    throw new TimeoutException($"one input took {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms");
+                }
             }
 #pragma warning disable CA1031 // the point of the run: any exception at all is a finding
             catch (Exception e)

@@ -207,6 +207,29 @@ public sealed class VirtualMacTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void After_a_crash_the_next_run_puts_back_the_parents_settings_from_before_the_first_run()
+    {
+        // Input: a vrrpd in virtual MAC mode, killed (SIGKILL) with its macvlan up; a new vrrpd, stopped (SIGTERM).
+        // Expected: lab0's arp_ignore, arp_filter and arp_announce are back at their values before the first run
+        // (0, 0, 0). Before: the second run took the crashed run's values (1, 1, 2) for the originals and left them.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        string Settings() => string.Join(",", new[] { "arp_ignore", "arp_filter", "arp_announce" }.Select(s => lab.Exec("n1", $"cat /proc/sys/net/ipv4/conf/lab0/{s}").Trim()));
+        Assert.Equal("0,0,0", Settings());
+
+        LabProcess first = Daemon.Start(lab, "n1", 100, extra: UseVirtualMac);
+        Assert.Equal("1,1,2", Settings());
+        first.Kill();
+        Assert.Equal("1,1,2", Settings()); // a crash puts nothing back
+
+        LabProcess second = Daemon.Start(lab, "n1", 100, extra: UseVirtualMac);
+        second.Signal("TERM");
+        Assert.True(second.WaitForExit(TimeSpan.FromSeconds(10)), second.Output);
+        Assert.Equal("0,0,0", Settings());
+        Assert.False(HasLink(lab, "n1"));
+    }
+
+    [Fact]
     public void A_macvlan_of_the_same_name_that_is_not_ours_is_never_removed_and_vrrpd_says_why_it_cannot_start()
     {
         NetnsLab.RequireRoot();

@@ -32,6 +32,7 @@ public sealed class VrrpControlServer : IAsyncDisposable
 
     private const int SOL_SOCKET = 1;
     private const int SO_PEERCRED = 17;
+    private const int SO_PEERGROUPS = 59;
     private static readonly TimeSpan s_longestAcceptBackoff = TimeSpan.FromSeconds(1);
 
     private readonly Func<IReadOnlyCollection<VirtualRouter>> _routers;
@@ -59,6 +60,13 @@ public sealed class VrrpControlServer : IAsyncDisposable
 
     /// <summary>Gets how long a connection may stay silent before it is closed; 30 s by default.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets the group whose members may use the socket besides root and this process's user, or null for none. With a
+    /// group, the socket is made mode 0660 and given that group before it listens; a peer is let in when its group,
+    /// or one of its supplementary groups (<c>SO_PEERGROUPS</c>), is this one.
+    /// </summary>
+    public int? AllowedGroupId { get; init; }
 
     /// <summary>Gets the connections being served now.</summary>
     public int ActiveConnections
@@ -100,7 +108,16 @@ public sealed class VrrpControlServer : IAsyncDisposable
             listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
             if (!OperatingSystem.IsWindows())
             {
-                File.SetUnixFileMode(SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                // Before listen: no connection can come while the socket is looser than meant.
+                if (AllowedGroupId is int group)
+                {
+                    ChangeGroup(SocketPath, group);
+                    File.SetUnixFileMode(SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+                }
+                else
+                {
+                    File.SetUnixFileMode(SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
             }
 
             listener.Listen(MaxConnections);
@@ -317,9 +334,21 @@ public sealed class VrrpControlServer : IAsyncDisposable
         }
     }
 
-    // SO_PEERCRED: root, or the user this process runs as (the socket's owner). The socket's mode (0600) already keeps
-    // others out; this holds even if someone loosened it.
-    private static bool IsPermitted(Socket client)
+    private static unsafe void ChangeGroup(string path, int group)
+    {
+        byte[] name = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = name)
+        {
+            if (Tmds.Linux.LibC.chown(p, uint.MaxValue /* keep the owner */, (uint)group) != 0)
+            {
+                throw Errno.Failure($"chown of {path} to group {group}", Errno.Last, "CAP_CHOWN");
+            }
+        }
+    }
+
+    // SO_PEERCRED: root, or the user this process runs as (the socket's owner), or with AllowedGroupId a member of
+    // that group. The socket's mode already keeps others out; this holds even if someone loosened it.
+    private bool IsPermitted(Socket client)
     {
         Span<byte> credentials = stackalloc byte[12]; // struct ucred: pid, uid, gid
         try
@@ -335,7 +364,42 @@ public sealed class VrrpControlServer : IAsyncDisposable
         }
 
         uint uid = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(credentials[4..]);
-        return uid == 0 || uid == Tmds.Linux.LibC.geteuid();
+        if (uid == 0 || uid == Tmds.Linux.LibC.geteuid())
+        {
+            return true;
+        }
+
+        if (AllowedGroupId is not int allowed)
+        {
+            return false;
+        }
+
+        if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(credentials[8..]) == (uint)allowed)
+        {
+            return true;
+        }
+
+        // SO_PEERGROUPS (Linux 4.13): the peer's supplementary groups, as gid_t values.
+        Span<byte> groups = stackalloc byte[4096];
+        int length;
+        try
+        {
+            length = client.GetRawSocketOption(SOL_SOCKET, SO_PEERGROUPS, groups);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+
+        for (int i = 0; i + 4 <= length; i += 4)
+        {
+            if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(groups[i..]) == (uint)allowed)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task ServeAsync(Socket client, CancellationToken cancellationToken)

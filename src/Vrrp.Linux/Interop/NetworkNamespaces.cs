@@ -14,10 +14,7 @@ public static unsafe class NetworkNamespaces
     /// <returns>The name, or <see langword="null"/>.</returns>
     public static string? CurrentName()
     {
-        string? link = new FileInfo("/proc/self/ns/net").LinkTarget; // "net:[4026532246]"
-        if (link is null || !link.StartsWith("net:[", StringComparison.Ordinal)
-            || !ulong.TryParse(link.AsSpan(5, link.Length - 6), NumberStyles.None, CultureInfo.InvariantCulture, out ulong own)
-            || !Directory.Exists("/run/netns"))
+        if (CurrentInode() is not ulong own || !Directory.Exists("/run/netns"))
         {
             return null;
         }
@@ -36,5 +33,16 @@ public static unsafe class NetworkNamespaces
         }
 
         return null;
+    }
+
+    /// <summary>Returns the inode of the process's network namespace: the same for every process in it, another in each other.</summary>
+    /// <returns>The inode, or <see langword="null"/> when <c>/proc</c> does not say.</returns>
+    public static ulong? CurrentInode()
+    {
+        string? link = new FileInfo("/proc/self/ns/net").LinkTarget; // "net:[4026532246]"
+        return link is not null && link.StartsWith("net:[", StringComparison.Ordinal) && link.EndsWith(']')
+            && ulong.TryParse(link.AsSpan(5, link.Length - 6), NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode)
+            ? inode
+            : null;
     }
 }

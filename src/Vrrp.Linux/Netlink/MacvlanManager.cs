@@ -24,7 +24,9 @@ namespace Vrrp.Linux.Netlink;
 /// <c>arp_filter=1</c> (the parent must not answer ARP for a virtual address with its own MAC) and, beyond keepalived,
 /// <c>arp_announce=2</c>: a reply from a virtual address leaves through the parent, and the parent's ARP request for
 /// the client would otherwise carry the virtual address with the parent's MAC, which a client takes as an update of
-/// its neighbour entry, undoing the virtual MAC. All three are put back when the parent's last macvlan is removed. An IPv6 macvlan gets a random link-local address (<c>addrgenmode random</c>, set after
+/// its neighbour entry, undoing the virtual MAC. All three are put back when the parent's last macvlan is removed; the
+/// values before ours are also kept in <see cref="StateDirectory"/> (one file per network namespace and parent), so
+/// that after a crash the next run puts back the administrator's values, not ours. An IPv6 macvlan gets a random link-local address (<c>addrgenmode random</c>, set after
 /// creation as the kernel wants), so that routers sharing the virtual MAC do not share a link-local address, and no
 /// duplicate address detection, so that it is usable at once and sends nothing from the virtual MAC before it is needed.</para>
 /// </remarks>
@@ -37,6 +39,9 @@ public sealed class MacvlanManager : IDisposable
     private readonly Dictionary<string, string> _parents = [];
     private readonly Dictionary<string, ParentSettings> _parentSettings = [];
     private uint _sequence;
+
+    /// <summary>Gets or sets where the parents' settings from before our first macvlan are kept across a crash (made mode 0700).</summary>
+    public string StateDirectory { get; init; } = "/run/vrrp";
 
     /// <summary>Opens a route netlink socket.</summary>
     /// <exception cref="UnauthorizedAccessException">The socket cannot be opened.</exception>
@@ -273,7 +278,11 @@ public sealed class MacvlanManager : IDisposable
             return;
         }
 
-        _parentSettings[parent] = new ParentSettings(ReadSysctl(parent, "arp_ignore"), ReadSysctl(parent, "arp_filter"), ReadSysctl(parent, "arp_announce"));
+        // The values before ours: those a crashed run recorded, else the current ones, recorded before any is changed.
+        ParentSettings original = ReadRecord(parent)
+            ?? new ParentSettings(ReadSysctl(parent, "arp_ignore"), ReadSysctl(parent, "arp_filter"), ReadSysctl(parent, "arp_announce"));
+        WriteRecord(parent, original);
+        _parentSettings[parent] = original;
         WriteSysctl("ipv4", parent, "arp_ignore", "1");
         WriteSysctl("ipv4", parent, "arp_filter", "1");
         WriteSysctl("ipv4", parent, "arp_announce", "2");
@@ -290,7 +299,47 @@ public sealed class MacvlanManager : IDisposable
                 WriteSysctl("ipv4", parent, "arp_filter", held.ArpFilter);
                 WriteSysctl("ipv4", parent, "arp_announce", held.ArpAnnounce);
             }
+
+            if (RecordPath(parent) is { } record)
+            {
+                File.Delete(record);
+            }
         }
+    }
+
+    private string? RecordPath(string parent) =>
+        NetworkNamespaces.CurrentInode() is ulong inode ? Path.Combine(StateDirectory, string.Create(CultureInfo.InvariantCulture, $"macvlan-parent.net{inode}.{parent}")) : null;
+
+    private ParentSettings? ReadRecord(string parent)
+    {
+        if (RecordPath(parent) is not { } path || !File.Exists(path))
+        {
+            return null;
+        }
+
+        Dictionary<string, string> values = File.ReadLines(path).Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+        return values.TryGetValue("arp_ignore", out string? ignore) && values.TryGetValue("arp_filter", out string? filter) && values.TryGetValue("arp_announce", out string? announce)
+            && new[] { ignore, filter, announce }.All(v => v.Length is > 0 and < 4 && v.All(char.IsAsciiDigit))
+            ? new ParentSettings(ignore, filter, announce)
+            : null;
+    }
+
+    private void WriteRecord(string parent, ParentSettings settings)
+    {
+        if (RecordPath(parent) is not { } path)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (new DirectoryInfo(StateDirectory).LinkTarget is not null)
+        {
+            throw new IOException($"{StateDirectory} is a symbolic link: not writing the parent's settings through it.");
+        }
+
+        string temporary = path + ".new";
+        File.WriteAllText(temporary, $"arp_ignore={settings.ArpIgnore}\narp_filter={settings.ArpFilter}\narp_announce={settings.ArpAnnounce}\n");
+        File.Move(temporary, path, overwrite: true);
     }
 
     private static string ReadSysctl(string interfaceName, string setting) =>

@@ -277,6 +277,46 @@ public sealed class VrrpControlServerTests
         }
     }
 
+    [Fact]
+    public async Task With_a_control_group_its_members_are_served_and_other_users_refused()
+    {
+        // Input: a server with AllowedGroupId 4321; a client as nobody with 4321 among its supplementary groups, and
+        // one as nobody without it. Expected: the socket is 0660 and of group 4321; the member is answered, the other
+        // refused and counted. Before: only root and vrrpd's user could ever be served.
+        NetnsLab.RequireRoot("setpriv", "python3");
+        using VrrpSimulation sim = Cluster();
+        string path = TemporaryPath();
+        var server = new VrrpControlServer(path, () => [.. sim.Nodes.Select(n => n.Router)]) { AllowedGroupId = 4321 };
+        await using (server)
+        {
+            server.Start();
+            Assert.Equal((UnixFileMode)0b110_110_000, File.GetUnixFileMode(path));
+            Assert.True(NetnsLab.TryRun("stat", $"-c %g {path}", out string group) && group.Trim() == "4321", group);
+            File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110); // loosened: the groups decide, not the mode
+            string client = Path.ChangeExtension(TemporaryPath(), ".py");
+            File.WriteAllText(client, $"""
+                import socket
+                s = socket.socket(socket.AF_UNIX)
+                s.connect('{path}')
+                try:
+                    s.sendall(b'status\n')
+                    n = len(s.recv(65536))
+                except OSError:
+                    n = 0
+                print(n)
+                """);
+            File.SetUnixFileMode(client, (UnixFileMode)0b110_100_100);
+            bool member = NetnsLab.TryRun("setpriv", $"--reuid=65534 --regid=65534 --groups=4321 /usr/bin/python3 {client}", out string memberOutput);
+            bool stranger = NetnsLab.TryRun("setpriv", $"--reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 {client}", out string strangerOutput);
+            File.Delete(client);
+            Assert.True(member && stranger, memberOutput + strangerOutput);
+
+            Assert.NotEqual("0", memberOutput.Trim());
+            Assert.Equal("0", strangerOutput.Trim());
+            Assert.Equal(1, server.RefusedConnections);
+        }
+    }
+
     private static string TemporaryPath() => Path.Combine(Path.GetTempPath(), $"vrrpctl-test-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
 
     private static async Task<string[]> SendAsync(string path, string text, int lines)
