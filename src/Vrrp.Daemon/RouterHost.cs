@@ -23,7 +23,7 @@ internal sealed class RouterHost : IAsyncDisposable
     private readonly VrrpService _service;
     private readonly LinkMonitor _links;
     private readonly TimeProvider _time; // the precise timer UseLinux() registers
-    private readonly VrrpMetrics _metrics = new();
+    private readonly VrrpMetrics _metrics; // AddVrrp's: it reports every router the service runs
     private readonly HostNotifier _notifier;
     private readonly Dictionary<string, RunningCheck> _checks = new(StringComparer.Ordinal);
     private readonly HashSet<VirtualRouter> _known = [];
@@ -37,8 +37,8 @@ internal sealed class RouterHost : IAsyncDisposable
     {
         _loggers = loggers;
         _log = log;
+        // No ILoggerFactory in the container: the host notifier below logs each router once, in the daemon's format.
         var services = new ServiceCollection();
-        services.AddSingleton(loggers);
         services.AddVrrp().UseLinux();
         services.AddSingleton<IVrrpNotifier>(sp => new HostNotifier(log, new VirtualRouterLogger(loggers.CreateLogger("Vrrp.Router"), sp.GetRequiredService<TimeProvider>())));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
@@ -46,6 +46,7 @@ internal sealed class RouterHost : IAsyncDisposable
         _notifier = (HostNotifier)_services.GetRequiredService<IVrrpNotifier>();
         _links = _services.GetRequiredService<LinkMonitor>();
         _time = _services.GetRequiredService<TimeProvider>();
+        _metrics = _services.GetRequiredService<VrrpMetrics>();
         NetlinkAddressManager addresses = _services.GetRequiredService<NetlinkAddressManager>();
         addresses.AddressRestored += (_, address) => _log($"{address} was removed from outside while master: put back");
         addresses.AddressNotOwned += (_, report) => _log($"warning: {report}");
@@ -135,13 +136,9 @@ internal sealed class RouterHost : IAsyncDisposable
         {
             _known.Remove(gone);
             _notify?.Dispatcher.Forget(gone);
-            _metrics.Untrack(gone);
         }
 
-        foreach (VirtualRouter router in now.Where(_known.Add))
-        {
-            _metrics.Track(router);
-        }
+        _known.UnionWith(now);
 
         if (notify is not null || result.Restarted.Count + result.Added.Count + result.Removed.Count > 0 || !_started)
         {
@@ -219,8 +216,7 @@ internal sealed class RouterHost : IAsyncDisposable
             await check.StopAsync();
         }
 
-        _metrics.Dispose();
-        await _services.DisposeAsync(); // the routers, their macvlans, sockets and the timer
+        await _services.DisposeAsync(); // the routers, their macvlans, sockets, the timer and the meter
     }
 
     // What the notifications are made from: a change of it makes them again. One string per daemon.

@@ -76,9 +76,17 @@ internal sealed partial class NetnsLab : IDisposable
     public string Namespace(string host) => $"{Prefix}{_tag}-{host}";
 
     /// <summary>Starts a program inside a host's namespace and keeps its output.</summary>
-    public LabProcess Start(string host, string program, params string[] arguments)
+    public LabProcess Start(string host, string program, params string[] arguments) => StartIn(null, host, program, arguments);
+
+    /// <summary>Starts a program inside a host's namespace from a working directory of the caller's choosing.</summary>
+    public LabProcess StartIn(string? workingDirectory, string host, string program, params string[] arguments)
     {
         var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
+
         foreach (string argument in new[] { "netns", "exec", Namespace(host), program }.Concat(arguments))
         {
             start.ArgumentList.Add(argument);

@@ -1,6 +1,10 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Vrrp.Election;
 using Vrrp.Packets;
@@ -219,6 +223,39 @@ public sealed class HostingTests
         using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
         probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
         return ((System.Net.IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    [Fact]
+    public async Task With_nothing_else_registered_a_hosted_app_logs_every_transition_and_reports_the_Vrrp_meter()
+    {
+        // Input: a host with AddVrrp().AddRouter(...).UseInMemoryNetwork(...) and the host's logging and metrics only.
+        // Expected: the router's transitions are logged (event 1, StateChanged, category Vrrp.Router) and the Vrrp
+        // meter reports its state and transitions; after the host stops, it is no longer reported. Before: AddVrrp
+        // wired neither, and a hosted app logged nothing.
+        var clock = new VirtualClock();
+        using var network = new InMemoryNetwork(clock);
+        using IHost host = BuildHost(b =>
+        {
+            b.Logging.AddFakeLogging();
+            b.Services.AddVrrp().AddRouter(o => Configure(o, "r1", "node1", 100)).UseInMemoryNetwork(network);
+        });
+        var meters = host.Services.GetRequiredService<IMeterFactory>();
+        using var state = new MetricCollector<int>(meters, "Vrrp", "vrrp.router.state");
+        using var transitions = new MetricCollector<long>(meters, "Vrrp", "vrrp.router.transitions");
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        IReadOnlyList<FakeLogRecord> logs = host.Services.GetFakeLogCollector().GetSnapshot();
+        Assert.Contains(logs, r => r.Category == "Vrrp.Router" && r.Id.Id == 1 && r.Message.Contains("r1: Backup -> Master", StringComparison.Ordinal));
+        state.RecordObservableInstruments();
+        Assert.Equal((int)VrrpState.Master, state.LastMeasurement!.Value);
+        Assert.Equal("r1", state.LastMeasurement.Tags["vrrp.router"]);
+        Assert.Contains(transitions.GetMeasurementSnapshot(), m => (string?)m.Tags["vrrp.state.to"] == "master");
+
+        await host.StopAsync(TestContext.Current.CancellationToken);
+        state.Clear();
+        state.RecordObservableInstruments();
+        Assert.Empty(state.GetMeasurementSnapshot());
     }
 
     private static void Configure(VirtualRouterOptions o, string name, string node, int priority)

@@ -1,10 +1,13 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Vrrp;
 using Vrrp.Addressing;
 using Vrrp.DependencyInjection;
+using Vrrp.Diagnostics;
 using Vrrp.Notifications;
 using Vrrp.Transport;
 
@@ -15,7 +18,10 @@ public static class VrrpServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="VrrpService"/> as a hosted service and <see cref="VrrpOptions"/>, validated when the host
-    /// starts. Calling it again adds nothing twice and returns a builder for the same registration.
+    /// starts, with the host's logging and metrics: every router logs its transitions, discards and failures under the
+    /// category <c>Vrrp.Router</c> (event ids in the README) besides any <see cref="IVrrpNotifier"/> you register, and
+    /// is reported on the <c>Vrrp</c> meter (<see cref="VrrpMetrics"/>, made by the host's <see cref="IMeterFactory"/>)
+    /// while it runs. Calling it again adds nothing twice and returns a builder for the same registration.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <returns>A builder to choose the transport and add routers.</returns>
@@ -27,13 +33,17 @@ public static class VrrpServiceCollectionExtensions
             services.AddSingleton<VrrpMarker>();
             services.AddOptions<VrrpOptions>().ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VrrpOptions>, VrrpOptionsValidator>());
+            services.TryAddSingleton(sp => new VrrpMetrics(sp.GetService<IMeterFactory>()));
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IVirtualRouterLifecycle, HostTelemetry>());
             services.TryAddSingleton(sp => new VrrpService(
                 sp.GetRequiredService<IOptions<VrrpOptions>>().Value,
                 sp.GetService<IVrrpTransportFactory>(),
                 sp.GetService<IVirtualAddressManager>(),
                 sp.GetService<IAddressAnnouncer>(),
                 sp.GetService<TimeProvider>(),
-                sp.GetService<IVrrpNotifier>(),
+                VrrpNotifiers.Combine(
+                    sp.GetService<ILoggerFactory>() is { } loggers ? new VirtualRouterLogger(loggers.CreateLogger("Vrrp.Router"), sp.GetService<TimeProvider>()) : null,
+                    sp.GetService<IVrrpNotifier>()),
                 sp.GetService<VrrpActionRunner>(),
                 sp.GetServices<IVirtualRouterLifecycle>()));
             services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<VrrpService>());
