@@ -1,0 +1,82 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Vrrp.Health;
+
+namespace Vrrp.Testing.Tests;
+
+/// <summary>AddVrrpHealthChecks in an ASP.NET Core test host: each router's state behind /health.</summary>
+public sealed class HealthCheckTests
+{
+    [Fact]
+    public async Task The_health_endpoint_reports_the_worst_router_and_each_routers_state_with_the_mapping_configured()
+    {
+        // Input: a web app with routers a (priority 100, on node1) and b (90, on node2) of one VRID, /health mapped;
+        // once with the default mapping, once with backups Healthy.
+        // Expected: a is master and b backup; /health says Degraded (a backup), then Healthy; the check's data names
+        // each router's state.
+        foreach ((Action<VrrpHealthCheckOptions>? configure, string expected) in new (Action<VrrpHealthCheckOptions>?, string)[]
+        {
+            (null, "Degraded"),
+            (o => o.Backup = HealthStatus.Healthy, "Healthy"),
+        })
+        {
+            var clock = new VirtualClock();
+            using var network = new InMemoryNetwork(clock);
+            WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseTestServer();
+            builder.Services.AddVrrp()
+                .AddRouter(o => Router(o, "a", "node1", 100))
+                .AddRouter(o => Router(o, "b", "node2", 90))
+                .UseInMemoryNetwork(network);
+            builder.Services.AddVrrpHealthChecks(configure);
+            await using WebApplication app = builder.Build();
+            app.MapHealthChecks("/health");
+            await app.StartAsync(TestContext.Current.CancellationToken);
+            clock.Advance(TimeSpan.FromSeconds(5));
+
+            using HttpClient client = app.GetTestClient();
+            using HttpResponseMessage response = await client.GetAsync(new Uri("/health", UriKind.Relative), TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(expected, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+
+            HealthReport report = await app.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(TestContext.Current.CancellationToken);
+            Assert.Equal("Master", report.Entries["vrrp"].Data["a"]);
+            Assert.Equal("Backup", report.Entries["vrrp"].Data["b"]);
+            await app.StopAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task A_router_in_fault_or_named_but_absent_is_unhealthy_and_the_endpoint_answers_503()
+    {
+        var clock = new VirtualClock();
+        using var network = new InMemoryNetwork(clock);
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddVrrp().AddRouter(o => Router(o, "a", "node1", 100)).UseInMemoryNetwork(network);
+        builder.Services.AddVrrpHealthChecks(o => o.Routers.Add("missing"));
+        await using WebApplication app = builder.Build();
+        app.MapHealthChecks("/health");
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        using HttpClient client = app.GetTestClient();
+        using HttpResponseMessage response = await client.GetAsync(new Uri("/health", UriKind.Relative), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("Unhealthy", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static void Router(VirtualRouterOptions o, string name, string node, int priority)
+    {
+        o.Name = name;
+        o.Interface = node;
+        o.VirtualRouterId = 51;
+        o.Priority = priority;
+        o.VirtualAddresses.Add("198.51.100.100/24");
+    }
+}
