@@ -60,6 +60,10 @@ public sealed partial class VirtualRouter
     {
         bool sent = _profile.Transport.Send(datagram, destination);
         Statistics.OnSent(priority, sent);
+        if (sent)
+        {
+            _lastSent = Now();
+        }
         if (!sent)
         {
             NotifySendFailed();

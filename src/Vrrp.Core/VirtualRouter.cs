@@ -43,6 +43,8 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private byte[] _addressBytes;
     private PackedIPAddress[] _destinations;
     private PackedIPAddress[] _unicastPeers;
+    private long _lastSent; // TimeProvider timestamps; 0 is never
+    private long _lastReceived;
     private readonly byte _unicastMinimumHopLimit; // keepalived's min_ttl and max_ttl
     private readonly byte _unicastMaximumHopLimit;
     private TrackedCheck[] _checks;
@@ -227,6 +229,40 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
     /// <summary>Gets a value indicating whether the router is master.</summary>
     public bool IsMaster => _machine.State == VrrpState.Master;
+
+    /// <summary>Gets when the router last sent an advertisement, or <see langword="null"/> when it has sent none.</summary>
+    public DateTimeOffset? LastAdvertisementSent => ToUtc(Volatile.Read(ref _lastSent));
+
+    /// <summary>Gets when the router last accepted an advertisement, or <see langword="null"/> when it has accepted none.</summary>
+    public DateTimeOffset? LastAdvertisementReceived => ToUtc(Volatile.Read(ref _lastReceived));
+
+    /// <summary>
+    /// Gets when the Master_Down_Timer is due (a backup takes over then unless it hears the master), or
+    /// <see langword="null"/> when it is not running.
+    /// </summary>
+    public DateTimeOffset? MasterDownDue
+    {
+        get
+        {
+            using (EnterEvent())
+            {
+                return (_armed & (1 << (int)VrrpTimer.MasterDown)) != 0 ? ToUtc(_deadlines[(int)VrrpTimer.MasterDown]) : null;
+            }
+        }
+    }
+
+    // A TimeProvider timestamp as wall-clock time on the same provider; 0 is "never".
+    private DateTimeOffset? ToUtc(long timestamp)
+    {
+        if (timestamp == 0)
+        {
+            return null;
+        }
+
+        long now = _profile.Time.GetTimestamp();
+        var ticks = (long)((timestamp - now) * ((double)TimeSpan.TicksPerSecond / _profile.Time.TimestampFrequency));
+        return _profile.Time.GetUtcNow() + TimeSpan.FromTicks(ticks);
+    }
 
     /// <summary>Gets the effective priority: the base priority moved by tracked checks (1 to 254), or 255 for the owner.</summary>
     public byte Priority => _machine.Priority;
@@ -564,6 +600,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
             VrrpPacket advert = advertisement.Packet;
             Statistics.OnReceived(advert.Priority, advertisement.ChecksumForm, Version == VrrpVersion.V3 && Family == AddressFamily.InterNetwork);
+            _lastReceived = Now();
             _machine.AdvertisementReceived(advert.Priority, advert.AdvertisementIntervalCentiseconds, advertisement.Source);
         }
     }

@@ -24,6 +24,7 @@ public sealed class VrrpSimulation : IDisposable
     private readonly List<SimulatedNode> _nodes = [];
     private readonly List<TimelineEntry> _timeline = [];
     private readonly long _startTimestamp;
+    private readonly Dictionary<byte, MastershipMeter> _mastership = [];
 
     internal VrrpSimulation(TimeProvider time, InMemoryNetwork network)
     {
@@ -35,8 +36,10 @@ public sealed class VrrpSimulation : IDisposable
     /// <summary>Gets the clock.</summary>
     public TimeProvider Time { get; }
 
-    /// <summary>Gets the clock when it is a <see cref="VirtualClock"/>, or <see langword="null"/> in real time.</summary>
-    public VirtualClock? Clock => Time as VirtualClock;
+    /// <summary>Gets the virtual clock the simulation runs on by default.</summary>
+    /// <exception cref="InvalidOperationException">The simulation runs on a clock of your own (<see cref="VrrpSimulationBuilder.WithTimeProvider"/>): use <see cref="Time"/>.</exception>
+    public VirtualClock Clock => Time as VirtualClock
+        ?? throw new InvalidOperationException($"This simulation runs on {Time.GetType().Name}, not a VirtualClock (WithTimeProvider): use Time.");
 
     /// <summary>Gets the network.</summary>
     public InMemoryNetwork Network { get; }
@@ -78,12 +81,57 @@ public sealed class VrrpSimulation : IDisposable
         }
     }
 
-    /// <summary>Starts every node.</summary>
+    /// <summary>Starts every node; the mastership measured by <see cref="GetMastership"/> counts from here.</summary>
     public void Start()
     {
         foreach (SimulatedNode node in _nodes)
         {
             StartNode(node);
+        }
+
+        ResetMastership();
+    }
+
+    /// <summary>
+    /// Returns how long a VRID had no master and how long it had more than one (split brain), from
+    /// <see cref="Start"/> or the last <see cref="ResetMastership"/> until now: the questions a failover test asks,
+    /// without integrating the timeline by hand. A master on a crashed or stopped node does not count.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// sim.ResetMastership();
+    /// sim.Crash("r1");
+    /// sim.RunFor(TimeSpan.FromSeconds(10));
+    /// MastershipSummary m = sim.GetMastership();
+    /// Assert.InRange(m.NoMaster, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(4)); // Master_Down_Interval
+    /// Assert.Equal(TimeSpan.Zero, m.SeveralMasters);
+    /// </code>
+    /// </example>
+    /// <param name="virtualRouterId">The VRID; 0 for the first one of the nodes.</param>
+    /// <returns>The window, and the time in it with no master and with several.</returns>
+    public MastershipSummary GetMastership(byte virtualRouterId = 0)
+    {
+        lock (_mastership)
+        {
+            UpdateMastership();
+            byte vrid = virtualRouterId == 0 && _nodes.Count > 0 ? _nodes[0].Router.VirtualRouterId : virtualRouterId;
+            return _mastership.TryGetValue(vrid, out MastershipMeter? meter)
+                ? new MastershipSummary(Elapsed - meter.WindowStart, meter.NoMaster, meter.SeveralMasters, meter.MostMasters)
+                : throw new KeyNotFoundException($"No router has VRID {virtualRouterId}.");
+        }
+    }
+
+    /// <summary>Starts a new window for <see cref="GetMastership"/> now.</summary>
+    public void ResetMastership()
+    {
+        lock (_mastership)
+        {
+            TimeSpan now = Elapsed;
+            foreach (byte vrid in _nodes.SelectMany(n => n.Routers).Select(r => r.VirtualRouterId).Distinct())
+            {
+                int count = MastersOf(vrid).Count;
+                _mastership[vrid] = new MastershipMeter { WindowStart = now, Since = now, Count = count, MostMasters = count };
+            }
         }
     }
 
@@ -91,7 +139,7 @@ public sealed class VrrpSimulation : IDisposable
     /// <param name="duration">How long.</param>
     public void RunFor(TimeSpan duration)
     {
-        if (Clock is { } clock)
+        if (Time is VirtualClock clock)
         {
             clock.Advance(duration);
         }
@@ -107,7 +155,7 @@ public sealed class VrrpSimulation : IDisposable
     /// <returns>A task that completes when the time has passed.</returns>
     public Task RunForAsync(TimeSpan duration, CancellationToken cancellationToken = default)
     {
-        if (Clock is { } clock)
+        if (Time is VirtualClock clock)
         {
             clock.Advance(duration);
             return Task.CompletedTask;
@@ -129,6 +177,7 @@ public sealed class VrrpSimulation : IDisposable
 
         Network.SetConnected(node.Host, false);
         node.IsRunning = false;
+        MastershipChanged();
     }
 
     /// <summary>Stops a node gracefully: a master sends priority 0 and removes its addresses.</summary>
@@ -143,6 +192,7 @@ public sealed class VrrpSimulation : IDisposable
         }
 
         node.IsRunning = false;
+        MastershipChanged();
     }
 
     /// <summary>Brings a crashed or stopped node back: link up, leftover addresses cleaned, routers started.</summary>
@@ -154,6 +204,7 @@ public sealed class VrrpSimulation : IDisposable
         node.Addresses.Clear();
         Network.SetConnected(node.Host, true);
         StartNode(node);
+        MastershipChanged();
     }
 
     /// <summary>Splits the network into groups of nodes that hear only each other.</summary>
@@ -256,7 +307,35 @@ public sealed class VrrpSimulation : IDisposable
                 {
                     _timeline.Add(new TimelineEntry(Elapsed, node.Name, router.VirtualRouterId, change));
                 }
+
+                lock (_mastership)
+                {
+                    UpdateMastership();
+                }
             };
+        }
+    }
+
+    // Adds the time since the last change to the bucket of the master count it had, then takes the count now. Called
+    // on every state change and every crash, stop and restart, under the lock of _mastership.
+    private void UpdateMastership()
+    {
+        TimeSpan now = Elapsed;
+        foreach ((byte vrid, MastershipMeter meter) in _mastership)
+        {
+            TimeSpan span = now - meter.Since;
+            if (meter.Count == 0)
+            {
+                meter.NoMaster += span;
+            }
+            else if (meter.Count > 1)
+            {
+                meter.SeveralMasters += span;
+            }
+
+            meter.Count = _nodes.Count(n => n.IsRunning && n.Routers.Any(r => r.VirtualRouterId == vrid && r.IsMaster));
+            meter.MostMasters = Math.Max(meter.MostMasters, meter.Count);
+            meter.Since = now;
         }
     }
 
@@ -278,6 +357,30 @@ public sealed class VrrpSimulation : IDisposable
         {
             _timeline.Add(new TimelineEntry(Elapsed, node.Name, 0, default(StateChange), what));
         }
+    }
+
+    // Crash, stop and restart change who counts as master without a state change: measure before and after them.
+    private void MastershipChanged()
+    {
+        lock (_mastership)
+        {
+            UpdateMastership();
+        }
+    }
+
+    private sealed class MastershipMeter
+    {
+        public TimeSpan WindowStart { get; init; }
+
+        public TimeSpan Since { get; set; }
+
+        public int Count { get; set; }
+
+        public int MostMasters { get; set; }
+
+        public TimeSpan NoMaster { get; set; }
+
+        public TimeSpan SeveralMasters { get; set; }
     }
 
     private void NoteAll(string what)

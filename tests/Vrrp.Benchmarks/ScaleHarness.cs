@@ -46,7 +46,7 @@ internal static class ScaleHarness
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
         long steadyStart = Stopwatch.GetTimestamp();
-        sim.Clock!.Advance(TimeSpan.FromHours(hours));
+        sim.Clock.Advance(TimeSpan.FromHours(hours));
         TimeSpan steady = Stopwatch.GetElapsedTime(steadyStart);
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         (gen0, gen1, gen2) = (GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2);

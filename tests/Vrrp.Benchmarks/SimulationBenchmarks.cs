@@ -40,5 +40,5 @@ public class SimulationBenchmarks
 
     /// <summary>One simulated minute of the whole cluster.</summary>
     [Benchmark]
-    public void OneSimulatedMinute() => _simulation!.Clock!.Advance(TimeSpan.FromMinutes(1));
+    public void OneSimulatedMinute() => _simulation!.Clock.Advance(TimeSpan.FromMinutes(1));
 }

@@ -62,7 +62,7 @@ public sealed class SeedScenarioTests
         sim.Crash("r1");
         sim.RunFor(TimeSpan.FromSeconds(10));
 
-        TimeSpan lastAdvert = sim.Network.GetFrameLog().Last(f => f.From == "r1" && f.To == "r2" && f.Outcome == FrameOutcome.Delivered).Time - sim.Clock!.Start;
+        TimeSpan lastAdvert = sim.Network.GetFrameLog().Last(f => f.From == "r1" && f.To == "r2" && f.Outcome == FrameOutcome.Delivered).Time - sim.Clock.Start;
         TimeSpan takeover = BecameMaster(sim, "r2", crashedAt);
         Assert.Equal("r2", sim.AssertExactlyOneMaster().Name);
         Assert.Equal(s_downInterval90, takeover - lastAdvert);

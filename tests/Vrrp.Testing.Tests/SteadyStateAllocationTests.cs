@@ -27,7 +27,7 @@ public sealed class SteadyStateAllocationTests
         long receivedBefore = backup.Statistics.AdvertisementsReceived;
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        sim.Clock!.Advance(TimeSpan.FromSeconds(1000));
+        sim.Clock.Advance(TimeSpan.FromSeconds(1000));
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(100_000, master.Statistics.AdvertisementsSent - sentBefore);
@@ -53,7 +53,7 @@ public sealed class SteadyStateAllocationTests
         for (int window = 0; window < allocated.Length; window++)
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
-            sim.Clock!.Advance(TimeSpan.FromMinutes(1));
+            sim.Clock.Advance(TimeSpan.FromMinutes(1));
             allocated[window] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
 

@@ -190,7 +190,7 @@ internal static class BadInputCases
         sim.Crash("r1");
         sim.RunFor(TimeSpan.FromSeconds(10));
         StateChange[] history = r2.Router.GetHistory();
-        TimeSpan takeover = history[^1].To == VrrpState.Master ? history[^1].Timestamp - sim.Clock!.Start - s_crashAt : TimeSpan.MinValue;
+        TimeSpan takeover = history[^1].To == VrrpState.Master ? history[^1].Timestamp - sim.Clock.Start - s_crashAt : TimeSpan.MinValue;
         return new Played(masterBefore, masterAfter, backupBefore, backupAfter, atMaster, atBackup, discards, advertsSent, takeover, [.. r1.Router.GetHistory(), .. history]);
     }
 
