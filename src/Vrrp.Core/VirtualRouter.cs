@@ -43,8 +43,9 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private byte[] _addressBytes;
     private PackedIPAddress[] _destinations;
     private PackedIPAddress[] _unicastPeers;
-    private long _lastSent; // TimeProvider timestamps; 0 is never
-    private long _lastReceived;
+    private long _lastSent = Never; // TimeProvider timestamps (0 is a time like any other on a virtual clock)
+    private long _lastReceived = Never;
+    private const long Never = long.MinValue;
     private readonly byte _unicastMinimumHopLimit; // keepalived's min_ttl and max_ttl
     private readonly byte _unicastMaximumHopLimit;
     private TrackedCheck[] _checks;
@@ -251,10 +252,10 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         }
     }
 
-    // A TimeProvider timestamp as wall-clock time on the same provider; 0 is "never".
+    // A TimeProvider timestamp as wall-clock time on the same provider.
     private DateTimeOffset? ToUtc(long timestamp)
     {
-        if (timestamp == 0)
+        if (timestamp == Never)
         {
             return null;
         }

@@ -283,6 +283,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
             }
 
             var fresh = new List<(VirtualRouter Router, VirtualRouterOptions Options)>();
+            var startedFresh = new HashSet<VirtualRouter>();
             try
             {
                 for (int i = 0; i < wanted.Length; i++)
@@ -294,40 +295,51 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
                         fresh.Add((next[i]!, wanted[i]));
                     }
                 }
+
+                // Started before the set is committed: a router that cannot start refuses the whole reload.
+                if (start)
+                {
+                    foreach ((VirtualRouter router, _) in fresh)
+                    {
+                        Start(router);
+                        startedFresh.Add(router);
+                    }
+                }
             }
             catch
             {
-                // Put back what ran before, as it was, so a refused set changes nothing that can be helped.
+                // Put back what ran before, as it was, so a refused set changes nothing that can be helped; the
+                // original exception is the one thrown, whatever the putting back meets.
                 foreach ((VirtualRouter router, VirtualRouterOptions options) in fresh)
                 {
-                    Retire(router, options, started: false);
+                    TryQuietly(() => Retire(router, options, startedFresh.Contains(router)));
                 }
 
                 for (int i = 0; i < wanted.Length; i++)
                 {
                     if (transports[i] is { DedicatedInterface: not null } && !fresh.Any(f => ReferenceEquals(f.Options, wanted[i])))
                     {
-                        _transports!.ReleaseTransport(wanted[i]); // made, but its router never was
+                        int index = i;
+                        TryQuietly(() => _transports!.ReleaseTransport(wanted[index])); // made, but its router never was
                     }
                 }
 
-                var restored = new List<VirtualRouter>();
-                var restoredOptions = new List<VirtualRouterOptions>();
                 foreach ((VirtualRouter old, VirtualRouterOptions options) in retire)
                 {
-                    var again = new VirtualRouter(options, _transports!.GetTransport(options), _addressManager, _announcer, _time, _notifier, _actionRunner);
-                    restored.Add(again);
-                    restoredOptions.Add(options);
-                    if (start)
+                    TryQuietly(() =>
                     {
-                        Start(again);
-                    }
-                }
+                        var again = new VirtualRouter(options, _transports!.GetTransport(options), _addressManager, _announcer, _time, _notifier, _actionRunner);
+                        lock (_gate)
+                        {
+                            _routers = [.. _routers!, again];
+                            _applied = [.. _applied!, options];
+                        }
 
-                lock (_gate)
-                {
-                    _routers = [.. _routers!, .. restored];
-                    _applied = [.. _applied!, .. restoredOptions];
+                        if (start)
+                        {
+                            Start(again);
+                        }
+                    });
                 }
 
                 throw;
@@ -337,14 +349,6 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
             {
                 _routers = [.. next!];
                 _applied = wanted;
-            }
-
-            if (start)
-            {
-                foreach ((VirtualRouter router, _) in fresh)
-                {
-                    Start(router);
-                }
             }
 
             string[] retired = [.. retire.Select(r => r.Router.Name)];
@@ -370,6 +374,8 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
     internal static string VirtualMacInterfaceOf(VirtualRouterOptions options) =>
         options.VirtualMacInterface ?? $"{(FamilyOf(options) == AddressFamily.InterNetworkV6 ? "vrrp6" : "vrrp")}.{options.VirtualRouterId}";
 
+    // Exception-safe: a router whose start or whose platform's OnStarted fails is stopped again (OnStopping told)
+    // before the exception goes on, so no router runs that the service does not count as started.
     private void Start(VirtualRouter router)
     {
         foreach (IVirtualRouterLifecycle lifecycle in _lifecycles)
@@ -377,10 +383,32 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
             lifecycle.OnStarting(router);
         }
 
-        router.Start();
-        foreach (IVirtualRouterLifecycle lifecycle in _lifecycles)
+        try
         {
-            lifecycle.OnStarted(router);
+            router.Start();
+            foreach (IVirtualRouterLifecycle lifecycle in _lifecycles)
+            {
+                lifecycle.OnStarted(router);
+            }
+        }
+        catch
+        {
+            TryQuietly(() => Stop(router));
+            throw;
+        }
+    }
+
+    // Used only while undoing: the exception that made us undo is the one to report.
+    private static void TryQuietly(Action action)
+    {
+        try
+        {
+            action();
+        }
+#pragma warning disable CA1031 // undoing a failed start or reload goes on past a second failure
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 
@@ -444,10 +472,16 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
             }
             catch
             {
-                for (int i = 0; i < routers.Count; i++)
+                // Every transport made, also that of the router that failed to be made (a no-op for a shared one).
+                for (int i = 0; i <= routers.Count && i < _options.Routers.Count; i++)
                 {
-                    routers[i].Dispose();
-                    _transports!.ReleaseTransport(_options.Routers[i]);
+                    if (i < routers.Count)
+                    {
+                        routers[i].Dispose();
+                    }
+
+                    int index = i;
+                    TryQuietly(() => _transports!.ReleaseTransport(_options.Routers[index]));
                 }
 
                 throw;

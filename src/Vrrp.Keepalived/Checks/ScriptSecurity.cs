@@ -54,12 +54,21 @@ public static unsafe class ScriptSecurity
             return null; // it cannot do more than its own user may
         }
 
-        if (CanonicalPath(file) is not { } real)
+        var links = new List<string>();
+        if (CanonicalPath(file, links) is not { } real)
         {
-            return $"'{file}' cannot be resolved (a link loop, or a link that leads nowhere)";
+            return $"'{file}' cannot be resolved (a link loop, a link that leads nowhere, or one that cannot be read)";
         }
 
-        return FindUnsafeComponent(file) ?? (real == file ? null : FindUnsafeComponent(real));
+        // The path as written, the folder of every link met on the way (whoever may write there may repoint the link),
+        // and the path the links lead to.
+        string? found = FindUnsafeComponent(file);
+        foreach (string link in links)
+        {
+            found ??= FindUnsafeComponent(Path.GetDirectoryName(link) ?? "/");
+        }
+
+        return found ?? (real == file ? null : FindUnsafeComponent(real));
     }
 
     // Each directory on the path, and the file, must be root's and writable by root alone (a sticky directory may be
@@ -105,11 +114,11 @@ public static unsafe class ScriptSecurity
     }
 
     // The path with every symbolic link resolved, as realpath(3) gives it; null for a loop or a dangling link.
-    private static string? CanonicalPath(string path)
+    private static string? CanonicalPath(string path, List<string> links)
     {
         var pending = new Stack<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse());
         var resolved = new List<string>();
-        int links = 0;
+        int hops = 0;
         while (pending.TryPop(out string? part))
         {
             if (part == ".")
@@ -133,7 +142,7 @@ public static unsafe class ScriptSecurity
             {
                 target = new FileInfo(candidate).LinkTarget;
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 return null;
             }
@@ -144,7 +153,9 @@ public static unsafe class ScriptSecurity
                 continue;
             }
 
-            if (++links > 40) // Linux's MAXSYMLINKS
+            links.Add(candidate);
+
+            if (++hops > 40) // Linux's MAXSYMLINKS
             {
                 return null;
             }

@@ -12,7 +12,7 @@ internal sealed class KeepalivedLexer
     /// <summary>keepalived stops following includes deeper than this.</summary>
     public const int MaxIncludeDepth = 32;
 
-    /// <summary>The most files one configuration reads, the first included: beyond, includes are refused.</summary>
+    /// <summary>The most inclusions one configuration makes (a file included twice counts twice): beyond, includes are refused.</summary>
     public const int MaxFiles = 1000;
 
     /// <summary>The most characters one configuration reads, all files together.</summary>
@@ -27,7 +27,8 @@ internal sealed class KeepalivedLexer
     private readonly DiagnosticBag _diagnostics;
     private readonly Dictionary<string, string> _parameters = new(StringComparer.Ordinal);
     private readonly List<string> _includeStack = [];
-    private readonly Dictionary<string, string> _read = new(StringComparer.Ordinal); // identity -> how it was first reached
+    private readonly List<string> _identityStack = []; // the files being read, by device and inode: a cycle however reached
+    private int _inclusions;
     private long _characters;
     private readonly StringBuilder _word = new();
     private readonly List<(string Text, TokenKind Kind, bool Quoted)> _lineTokens = [];
@@ -44,11 +45,11 @@ internal sealed class KeepalivedLexer
     {
         if (_includeStack.Count == 0)
         {
-            _read.TryAdd(Identify(file), file);
             _characters += text.Length;
         }
 
         _includeStack.Add(file);
+        _identityStack.Add(Identify(file));
         int lineNumber = 0;
         int start = 0;
         while (start <= text.Length)
@@ -71,6 +72,7 @@ internal sealed class KeepalivedLexer
         }
 
         _includeStack.RemoveAt(_includeStack.Count - 1);
+        _identityStack.RemoveAt(_identityStack.Count - 1);
     }
 
     private void LexLine(string file, int lineNumber, string line)
@@ -328,18 +330,20 @@ internal sealed class KeepalivedLexer
                 continue;
             }
 
-            // Each file is read once: includes that reach one file by many ways (nine files each including 'f*.conf')
-            // would otherwise read it once per path, exponentially.
-            string identity = Identify(included);
-            if (_read.TryGetValue(identity, out string? first))
+            // A file on the include stack reached by another path (a link, '..') is a cycle too.
+            int sameFile = _identityStack.IndexOf(Identify(included));
+            if (sameFile >= 0)
             {
-                _diagnostics.Warning(file, lineNumber, $"{keyword} '{included}' is already included{(first == included ? string.Empty : $" (as '{first}')")}; a file is read once");
+                _diagnostics.Error(file, lineNumber, $"{keyword} '{included}' makes a cycle: it is '{_includeStack[sameFile]}', which is being read");
                 continue;
             }
 
-            if (_read.Count >= MaxFiles)
+            // keepalived splices an include in place, so one file may be included many times (a shared block in each
+            // instance); the count of inclusions, not of files, bounds the work: nine files each including 'f*.conf'
+            // would otherwise read them once per path, exponentially.
+            if (++_inclusions > MaxFiles)
             {
-                _diagnostics.Error(file, lineNumber, $"{keyword} '{included}' would be file {_read.Count + 1}: a configuration reads at most {MaxFiles} files; it and the rest are not read");
+                _diagnostics.Error(file, lineNumber, $"{keyword} '{included}' would be inclusion {_inclusions}: a configuration makes at most {MaxFiles} inclusions; it and the rest of this include are not read");
                 return;
             }
 
@@ -354,7 +358,6 @@ internal sealed class KeepalivedLexer
                 continue;
             }
 
-            _read[identity] = included;
             if (_characters + text.Length > MaxTotalCharacters)
             {
                 _diagnostics.Error(file, lineNumber, $"{keyword} '{included}' would take the configuration past {MaxTotalCharacters} characters in all; it and the rest are not read");

@@ -22,6 +22,7 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
     private readonly Dictionary<string, LinuxInterface> _interfaces = [];
     private readonly Dictionary<(string Interface, AddressFamily Family), IVrrpTransport> _transports = [];
     private readonly Dictionary<string, (IVrrpTransport Transport, LinuxInterface Parent)> _dedicated = new(StringComparer.Ordinal);
+    private readonly HashSet<PackedIPAddress> _excluded = [];
 
     public LinuxTransportFactory(IOptions<VrrpOptions> options, MacvlanManager macvlans, NetlinkAddressManager addresses)
     {
@@ -52,6 +53,19 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
     {
         ArgumentNullException.ThrowIfNull(router);
         AddressFamily family = router.GetAddressFamily();
+        lock (_gate)
+        {
+            // Routers may come by reload rather than in VrrpOptions (vrrpd's all do): their addresses must not be taken
+            // for an interface's primary either.
+            foreach (string text in router.VirtualAddresses)
+            {
+                if (VirtualAddress.TryParse(text, out VirtualAddress address))
+                {
+                    _excluded.Add(address.Address);
+                }
+            }
+        }
+
         if (!router.UseVirtualMac)
         {
             return GetTransport(router.Interface, family);
@@ -176,7 +190,7 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
         {
             // An address of ours (a crashed run's, marked) or a configured virtual address must never be taken as the
             // interface's primary address: adverts would leave from an address that moves with mastership.
-            var excluded = new List<PackedIPAddress>();
+            var excluded = new List<PackedIPAddress>(_excluded);
             int index = InterfaceIndex.Of(interfaceName);
             if (index > 0)
             {

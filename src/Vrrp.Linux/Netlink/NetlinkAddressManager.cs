@@ -102,17 +102,27 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
 
             if (_held.ContainsKey((index, address.Address)))
             {
-                // Ours already: there it stays, and if someone took it away it is back.
+                // Ours already: there it stays, and if someone took it away it is back. There, but put back by someone
+                // else before the watcher could (an administrator's now): no longer ours.
                 result = Request(NetlinkAddressMessage.RTM_NEWADDR, index, interfaceName, address);
-                return result is 0 or Errno.EEXIST ? 0 : Fail($"adding {address} on {interfaceName}", result);
+                if (result == Errno.EEXIST && OwnerOf(index, address) == Owner.Someone)
+                {
+                    _held.Remove((index, address.Address));
+                }
+                else
+                {
+                    return result is 0 or Errno.EEXIST ? 0 : Fail($"adding {address} on {interfaceName}", result);
+                }
             }
-
-            PromoteSecondaries(interfaceName, address);
-            result = Request(NetlinkAddressMessage.RTM_NEWADDR, index, interfaceName, address);
-            if (result == Errno.EEXIST)
+            else
             {
-                // There already: ours if an earlier run marked it (a crash), else an administrator's.
-                result = OwnerOf(index, address) == Owner.Us ? 0 : Errno.EEXIST;
+                PromoteSecondaries(interfaceName, address);
+                result = Request(NetlinkAddressMessage.RTM_NEWADDR, index, interfaceName, address);
+                if (result == Errno.EEXIST)
+                {
+                    // There already: ours if an earlier run marked it (a crash), else an administrator's.
+                    result = OwnerOf(index, address) == Owner.Us ? 0 : Errno.EEXIST;
+                }
             }
 
             if (result == 0)
