@@ -87,6 +87,29 @@ public sealed class ScriptSecurityTests : IDisposable
         Assert.Null(ScriptSecurity.FindUnsafe("/bin/true", null)); // /bin is a link to /usr/bin here: links alone are fine
     }
 
+    [Fact]
+    public void A_link_in_the_middle_of_a_chain_that_sits_in_someone_elses_folder_makes_the_script_unsafe()
+    {
+        // Input: safe/check.sh -> ../theirs/hop -> ../safe/real.sh; every file root's, but 'theirs' owned by uid 65534.
+        // Expected: unsafe, naming 'theirs' (its owner may repoint 'hop'). Before this check, the path as written and the
+        // resolved one (safe/real.sh) were both root's: judged safe.
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "needs root: scripts need protecting only when they run as root, and chown needs it");
+        const UnixFileMode Executable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(_directory, Executable);
+        string safe = Directory.CreateDirectory(Path.Combine(_directory, "safe")).FullName;
+        File.SetUnixFileMode(safe, Executable);
+        string theirs = Directory.CreateDirectory(Path.Combine(_directory, "theirs")).FullName;
+        File.SetUnixFileMode(theirs, Executable);
+        Run("chown", "65534", theirs);
+        File.WriteAllText(Path.Combine(safe, "real.sh"), "#!/bin/sh\nexit 0\n");
+        File.SetUnixFileMode(Path.Combine(safe, "real.sh"), Executable);
+        File.CreateSymbolicLink(Path.Combine(theirs, "hop"), "../safe/real.sh");
+        File.CreateSymbolicLink(Path.Combine(safe, "check.sh"), "../theirs/hop");
+
+        Assert.Equal($"'{theirs}' is owned by uid 65534, not root", ScriptSecurity.FindUnsafe(Path.Combine(safe, "check.sh"), null));
+        Assert.Null(ScriptSecurity.FindUnsafe(Path.Combine(safe, "real.sh"), null));
+    }
+
     private string Write(bool enableScriptSecurity)
     {
         const UnixFileMode Executable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;

@@ -181,15 +181,56 @@ public sealed class ReloadTests
         Assert.Empty(factory.Held);
     }
 
+    [Fact]
+    public async Task A_router_whose_start_fails_refuses_the_reload_and_leaves_nothing_running_that_was_not()
+    {
+        // Input: a running host with a; a reload that changes a and adds b, where the platform's OnStarted throws for b.
+        // Expected: the reload throws that exception; a runs again as it was (restored, master), b is stopped and was
+        // told stopping; no router runs beyond those the service lists. Before: the set was committed before the new
+        // routers started, so a failed start left a half-applied set, and a router whose OnStarted threw kept running.
+        var clock = new VirtualClock();
+        using var network = new InMemoryNetwork(clock);
+        var lifecycle = new RecordingLifecycle { FailStartedOf = "b" };
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddVrrp().AddRouter(o => Copy(Options("a", 1), o)).UseInMemoryNetwork(network);
+        builder.Services.AddSingleton<IVirtualRouterLifecycle>(lifecycle);
+        using IHost host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var service = host.Services.GetRequiredService<VrrpService>();
+        clock.Advance(TimeSpan.FromSeconds(5));
+        lifecycle.Calls.Clear();
+
+        InvalidOperationException error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            service.ApplyAsync([Options("a", 1, priority: 120), Options("b", 2)], TestContext.Current.CancellationToken));
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal("b failed to start", error.Message);
+        Assert.Contains("stopping b", lifecycle.Calls);
+        VirtualRouter a = Assert.Single(service.Routers);
+        Assert.Equal(("a", 100, VrrpState.Master), (a.Name, (int)a.Priority, a.State));
+        // One router ran before and one after: every start in between was matched by a stop.
+        Assert.Equal(lifecycle.Calls.Count(c => c.StartsWith("started ", StringComparison.Ordinal)), lifecycle.Calls.Count(c => c.StartsWith("stopping ", StringComparison.Ordinal)));
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
     private sealed class RecordingLifecycle : IVirtualRouterLifecycle
     {
         public List<string> Calls { get; } = [];
 
         public List<VrrpState> StateAtStopping { get; } = [];
 
+        public string? FailStartedOf { get; init; }
+
         public void OnStarting(VirtualRouter router) => Calls.Add($"starting {router.Name}");
 
-        public void OnStarted(VirtualRouter router) => Calls.Add($"started {router.Name}");
+        public void OnStarted(VirtualRouter router)
+        {
+            Calls.Add($"started {router.Name}");
+            if (router.Name == FailStartedOf)
+            {
+                throw new InvalidOperationException($"{router.Name} failed to start");
+            }
+        }
 
         public void OnStopping(VirtualRouter router)
         {
