@@ -18,6 +18,10 @@ internal static class Conf
     public static string Instance(string body, string before = "\n\n") =>
         $"{before}vrrp_instance VI_1 {{\n    interface eth0\n    virtual_router_id 51\n{body}\n    virtual_ipaddress {{\n        192.0.2.10/24\n    }}\n}}\n";
 
+    /// <summary>The warnings but the notices of keywords read and not run yet, which each have a test of their own.</summary>
+    public static IEnumerable<KeepalivedDiagnostic> WithoutNotRun(this IEnumerable<KeepalivedDiagnostic> warnings) =>
+        warnings.Where(static w => !w.Message.Contains("is read but not run yet", StringComparison.Ordinal));
+
     public static KeepalivedInstance ParseInstance(string body, string before = "\n\n") => Assert.Single(Parse(Instance(body, before)).Instances);
 
     public static KeepalivedConfiguration WithoutSource(this KeepalivedConfiguration configuration) => configuration with

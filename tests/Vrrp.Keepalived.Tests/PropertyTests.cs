@@ -198,7 +198,12 @@ public sealed class PropertyTests
                 NotifyStop = Maybe(Free()),
                 NotifyMasterRxLowerPriority = Maybe(Free()),
             };
-        }).Select(i => i with { VirtualMacInterface = i.UseVirtualMac ? Maybe("vrrp." + i.VirtualRouterId) : null }).ToList();
+        }).Select(i => i with { VirtualMacInterface = i.UseVirtualMac ? Maybe("vrrp." + i.VirtualRouterId) : null })
+            // What keepalived itself normalizes (and the reader with it, with a warning): state MASTER preempts at once,
+            // and vrrp_strict has no authentication.
+            .Select(i => i.State == KeepalivedState.Master ? i with { Preempt = true, PreemptDelay = TimeSpan.Zero } : i)
+            .Select(i => global.Strict ? i with { AuthenticationType = VrrpAuthenticationType.None, AuthenticationPassword = null } : i)
+            .ToList();
 
         // One VRID per interface and family is the rule, so make them distinct.
         instances = [.. instances.Select((i, k) => i with { VirtualRouterId = 10 + k })];

@@ -59,7 +59,7 @@ public sealed class SyntaxTests
         Assert.Equal(150, instance.Priority);
         Assert.Equal(TimeSpan.FromSeconds(3), instance.AdvertisementInterval);
         Assert.False(instance.Preempt);
-        Assert.Empty(configuration.Warnings);
+        Assert.Empty(configuration.Warnings.WithoutNotRun());
     }
 
     [Fact]

@@ -107,4 +107,61 @@ public sealed class WarningTests
         Assert.Equal((200, 255), (options.UnicastMinimumHopLimit, options.UnicastMaximumHopLimit));
         Assert.Contains(configuration.Warnings, w => w.Line == 4 && w.Message.Contains("the widest, 200 to 255", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("global_defs {\n vrrp_garp_interval 0.001\n}\n", 2, "vrrp_garp_interval")]
+    [InlineData("global_defs {\n vrrp_gna_interval 0.001\n}\n", 2, "vrrp_gna_interval")]
+    [InlineData("global_defs {\n vrrp_mcast_group4 224.0.0.19\n}\n", 2, "vrrp_mcast_group4")]
+    [InlineData("global_defs {\n vrrp_mcast_group6 ff02::13\n}\n", 2, "vrrp_mcast_group6")]
+    [InlineData("global_defs {\n vrrp_skip_check_adv_addr\n}\n", 2, "vrrp_skip_check_adv_addr")]
+    [InlineData("global_defs {\n vrrp_check_unicast_src\n}\n", 2, "vrrp_check_unicast_src")]
+    [InlineData("global_defs {\n notify_fifo_script /bin/true\n}\n", 2, "notify_fifo_script")]
+    [InlineData("global_defs {\n vrrp_notify_fifo_script /bin/true\n}\n", 2, "vrrp_notify_fifo_script")]
+    [InlineData("global_defs {\n max_auto_priority 10\n}\n", 2, "max_auto_priority")]
+    [InlineData("vrrp_script chk {\n script /bin/true\n weight 10 reverse\n}\n", 3, "reverse")]
+    [InlineData("vrrp_track_file tf {\n file /tmp/x\n weight 10 reverse\n}\n", 3, "reverse")]
+    [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n unicast_src_ip 192.0.2.1\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "unicast_src_ip")]
+    [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n mcast_src_ip 192.0.2.1\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "mcast_src_ip")]
+    [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress_excluded {\n 192.0.2.8/24\n }\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "virtual_ipaddress_excluded")]
+    [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n notify_master_rx_lower_pri /bin/true\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "notify_master_rx_lower_pri")]
+    [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n 192.0.2.9/24 dev eth1\n }\n}\n", 5, "dev")]
+    [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n 192.0.2.9/24 label eth0:1\n }\n}\n", 5, "label")]
+    [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n 192.0.2.9/24 scope link\n }\n}\n", 5, "scope")]
+    [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n 192.0.2.9/24 brd 192.0.2.255\n }\n}\n", 5, "brd")]
+    [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n track_interface {\n eth1 weight 10 reverse\n }\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 5, "reverse")]
+    [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\nvrrp_sync_group G {\n group {\n V\n }\n track_interface {\n eth1\n }\n}\n", 12, "track_interface")]
+    public void A_keyword_read_but_not_run_says_so_at_its_line(string text, int line, string keyword)
+    {
+        // Before: each of these was read into the model and dropped without a word: the configuration ran otherwise
+        // than keepalived runs it, and nothing said so.
+        KeepalivedConfiguration configuration = Conf.Parse(text);
+
+        Assert.Contains(configuration.Warnings, w => w.Line == line && w.Message.StartsWith($"'{keyword}' is read but not run yet: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void State_master_clears_nopreempt_and_preempt_delay_as_keepalived_does()
+    {
+        // Before: kept, so the node meant to be master never took its address back after a failover.
+        KeepalivedConfiguration configuration = Conf.Parse(Conf.Instance("    state MASTER\n    nopreempt\n    preempt_delay 30"));
+
+        KeepalivedInstance instance = configuration.Instances[0];
+        Assert.True(instance.Preempt);
+        Assert.Equal(TimeSpan.Zero, instance.PreemptDelay);
+        Assert.Contains(configuration.Warnings, w => w.Line == 7 && w.Message.Contains("nopreempt does not work with state MASTER", StringComparison.Ordinal));
+        Assert.Contains(configuration.Warnings, w => w.Line == 8 && w.Message.Contains("preempt_delay does not work with state MASTER", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Vrrp_strict_drops_authentication_as_keepalived_does()
+    {
+        // keepalived's own sample config (vrrp_strict with auth_type PASS) beside a keepalived peer: keepalived sends
+        // without authentication, so we must too, or neither hears the other and both are master.
+        KeepalivedConfiguration configuration = Conf.Parse(Conf.Instance("    authentication {\n        auth_type PASS\n        auth_pass 1111\n    }", before: "global_defs {\n    vrrp_strict\n}\n"));
+
+        KeepalivedInstance instance = configuration.Instances[0];
+        Assert.Equal(Packets.VrrpAuthenticationType.None, instance.AuthenticationType);
+        Assert.Null(instance.AuthenticationPassword);
+        Assert.Contains(configuration.Warnings, w => w.Message.Contains("vrrp_strict does not allow authentication: ignored", StringComparison.Ordinal));
+    }
 }

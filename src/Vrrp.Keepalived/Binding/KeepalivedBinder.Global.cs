@@ -7,6 +7,20 @@ namespace Vrrp.Keepalived.Binding;
 
 internal sealed partial class KeepalivedBinder
 {
+    // global_defs keys read into the model that nothing runs yet, and what differs from keepalived.
+    private static readonly (string Keyword, string Consequence)[] s_globalNotRun =
+    [
+        ("vrrp_garp_interval", "gratuitous ARPs are not spaced"),
+        ("vrrp_gna_interval", "unsolicited neighbour advertisements are not spaced"),
+        ("vrrp_skip_check_adv_addr", "a VRRPv2 advert's address list is still checked against ours"),
+        ("vrrp_mcast_group4", "adverts go to 224.0.0.18"),
+        ("vrrp_mcast_group6", "adverts go to ff02::12"),
+        ("vrrp_check_unicast_src", "a unicast advert's source is checked against the peers anyway"),
+        ("notify_fifo_script", "the script never runs"),
+        ("vrrp_notify_fifo_script", "the script never runs"),
+        ("max_auto_priority", "the protocol threads keep the normal scheduling priority"),
+    ];
+
     private KeepalivedGlobalDefinitions BindGlobal(SyntaxNode section, KeepalivedGlobalDefinitions global)
     {
         KeepalivedGlobalDefinitions g = global;
@@ -46,6 +60,12 @@ internal sealed partial class KeepalivedBinder
                 }
             }),
         };
+        foreach ((string keyword, string consequence) in s_globalNotRun)
+        {
+            Rule rule = rules[keyword];
+            rules[keyword] = rule with { Apply = s => { NotRun(s.Keyword, keyword, consequence); rule.Apply(s); } };
+        }
+
         Bind(section, rules, "global_defs");
         return g;
     }

@@ -11,6 +11,9 @@ internal sealed partial class KeepalivedBinder
 {
     private static readonly string[] s_scopes = ["global", "site", "link", "host", "nowhere"];
 
+    // The dev of each address of the instance being bound, with where it was written.
+    private readonly List<(Token At, string Address, string Device)> _addressDevices = [];
+
     /// <summary>What an instance set itself, so the defaults that depend on other keys can be filled in afterwards.</summary>
     private sealed class Explicit
     {
@@ -27,6 +30,8 @@ internal sealed partial class KeepalivedBinder
     private KeepalivedInstance BindInstance(SyntaxNode section, string name, KeepalivedGlobalDefinitions global)
     {
         var set = new Explicit();
+        Token? nopreemptAt = null, preemptDelayAt = null, authenticationAt = null;
+        _addressDevices.Clear();
         KeepalivedInstance i = new()
         {
             Name = name,
@@ -56,17 +61,17 @@ internal sealed partial class KeepalivedBinder
             ["priority"] = new(1, 1, s => { if (Int(s, 0, 1, 255, out int v)) { i = i with { Priority = v }; } }, Allowed: "1 to 255"),
             ["advert_int"] = new(1, 1, s => { if (Seconds(s, 0, 0.01m, 255, out TimeSpan v)) { i = i with { AdvertisementInterval = v }; } }, Allowed: "0.01 to 255 seconds"),
             ["version"] = new(1, 1, s => { set.Version = true; if (Int(s, 0, 2, 3, out int v)) { i = i with { Version = (VrrpVersion)v }; } }, Allowed: "2 or 3"),
-            ["nopreempt"] = new(0, 0, _ => i = i with { Preempt = false }),
+            ["nopreempt"] = new(0, 0, s => { nopreemptAt = s.Keyword; i = i with { Preempt = false }; }),
             ["preempt"] = new(0, 0, _ => i = i with { Preempt = true }),
-            ["preempt_delay"] = new(1, 1, s => { if (Seconds(s, 0, 0, 1000, out TimeSpan v)) { i = i with { PreemptDelay = v }; } }, Allowed: "0 to 1000 seconds"),
+            ["preempt_delay"] = new(1, 1, s => { preemptDelayAt = s.Keyword; if (Seconds(s, 0, 0, 1000, out TimeSpan v)) { i = i with { PreemptDelay = v }; } }, Allowed: "0 to 1000 seconds"),
             ["accept"] = new(0, 0, _ => { set.Accept = true; i = i with { AcceptMode = true }; }),
             ["no_accept"] = new(0, 0, _ => { set.Accept = true; i = i with { AcceptMode = false }; }),
-            ["authentication"] = new(0, 0, s => i = BindAuthentication(s, i), Block: true),
-            ["unicast_src_ip"] = new(1, 1, s => { if (Address(s.Arguments[0], s.Name, out IPAddress a)) { i = i with { SourceAddress = a.ToString() }; } }, Allowed: "an IP address"),
-            ["mcast_src_ip"] = new(1, 1, s => { if (Address(s.Arguments[0], s.Name, out IPAddress a)) { i = i with { SourceAddress = a.ToString() }; } }, Allowed: "an IP address"),
+            ["authentication"] = new(0, 0, s => { authenticationAt = s.Keyword; i = BindAuthentication(s, i); }, Block: true),
+            ["unicast_src_ip"] = new(1, 1, s => { NotRun(s.Keyword, s.Name, "adverts leave from the interface's primary address, and peers that check the source may refuse them"); if (Address(s.Arguments[0], s.Name, out IPAddress a)) { i = i with { SourceAddress = a.ToString() }; } }, Allowed: "an IP address"),
+            ["mcast_src_ip"] = new(1, 1, s => { NotRun(s.Keyword, s.Name, "adverts leave from the interface's primary address, and peers that check the source may refuse them"); if (Address(s.Arguments[0], s.Name, out IPAddress a)) { i = i with { SourceAddress = a.ToString() }; } }, Allowed: "an IP address"),
             ["unicast_peer"] = new(0, 0, s => i = BindPeers(s, i), Block: true),
             ["virtual_ipaddress"] = new(0, 0, s => i = i with { VirtualAddresses = [.. i.VirtualAddresses, .. BindAddresses(s)] }, Block: true),
-            ["virtual_ipaddress_excluded"] = new(0, 0, s => i = i with { ExcludedVirtualAddresses = [.. i.ExcludedVirtualAddresses, .. BindAddresses(s)] }, Block: true),
+            ["virtual_ipaddress_excluded"] = new(0, 0, s => { NotRun(s.Keyword, s.Name, "these addresses are never added"); i = i with { ExcludedVirtualAddresses = [.. i.ExcludedVirtualAddresses, .. BindAddresses(s)] }; }, Block: true),
             ["use_vmac"] = new(0, 2, s =>
             {
                 if (s.Arguments.Count > 1)
@@ -93,13 +98,41 @@ internal sealed partial class KeepalivedBinder
             ["notify_backup"] = new(1, 3, s => i = i with { NotifyBackup = Notify(s) }, Allowed: "a script"),
             ["notify_fault"] = new(1, 3, s => i = i with { NotifyFault = Notify(s) }, Allowed: "a script"),
             ["notify_stop"] = new(1, 3, s => i = i with { NotifyStop = Notify(s) }, Allowed: "a script"),
-            ["notify_master_rx_lower_pri"] = new(1, 3, s => i = i with { NotifyMasterRxLowerPriority = Notify(s) }, Allowed: "a script"),
+            ["notify_master_rx_lower_pri"] = new(1, 3, s => { NotRun(s.Keyword, s.Name, "the script never runs"); i = i with { NotifyMasterRxLowerPriority = Notify(s) }; }, Allowed: "a script"),
         };
         Bind(section, rules, $"vrrp_instance {name}");
 
         if (!set.Interface)
         {
             _diagnostics.Error(section.Keyword, $"vrrp_instance {name}: interface is missing");
+        }
+
+        // An address's dev differs from keepalived only when it names another interface than the instance's.
+        foreach ((Token at, string address, string device) in _addressDevices.Where(d => d.Device != i.Interface))
+        {
+            NotRun(at, "dev", $"{address} goes on {i.Interface}, the instance's interface, not on {device}");
+        }
+
+        // keepalived: an instance that starts as MASTER can neither refuse to preempt nor delay it; both are cleared,
+        // with a warning. Kept, the preferred node would never take its address back.
+        if (i.State == KeepalivedState.Master && !i.Preempt)
+        {
+            _diagnostics.Warning(nopreemptAt ?? section.Keyword, $"vrrp_instance {name}: nopreempt does not work with state MASTER: cleared, as keepalived does");
+            i = i with { Preempt = true };
+        }
+
+        if (i.State == KeepalivedState.Master && i.PreemptDelay > TimeSpan.Zero)
+        {
+            _diagnostics.Warning(preemptDelayAt ?? section.Keyword, $"vrrp_instance {name}: preempt_delay does not work with state MASTER: cleared, as keepalived does");
+            i = i with { PreemptDelay = TimeSpan.Zero };
+        }
+
+        // keepalived's vrrp_strict drops authentication (RFC 5798 has none), with a warning; kept, a strict keepalived
+        // peer and we would not hear each other and both be master.
+        if (global.Strict && i.AuthenticationType != VrrpAuthenticationType.None)
+        {
+            _diagnostics.Warning(authenticationAt ?? section.Keyword, $"vrrp_instance {name}: vrrp_strict does not allow authentication: ignored, as keepalived does");
+            i = i with { AuthenticationType = VrrpAuthenticationType.None, AuthenticationPassword = null };
         }
 
         if (!set.VirtualRouterId)
@@ -278,9 +311,11 @@ internal sealed partial class KeepalivedBinder
                 switch (option.Text)
                 {
                     case "dev":
+                        _addressDevices.Add((option, address.Address, value)); // warned once the instance's interface is known
                         address = address with { Device = value };
                         break;
                     case "label":
+                        NotRun(option, "label", $"{address.Address} gets no label");
                         address = address with { Label = value };
                         break;
                     case "brd":
@@ -291,6 +326,7 @@ internal sealed partial class KeepalivedBinder
                         }
                         else
                         {
+                            NotRun(option, "brd", $"{address.Address} gets no broadcast address");
                             address = address with { Broadcast = broadcast.ToString() };
                         }
 
@@ -303,6 +339,7 @@ internal sealed partial class KeepalivedBinder
                         }
                         else
                         {
+                            NotRun(option, "scope", $"{address.Address} gets the global scope");
                             address = address with { Scope = value };
                         }
 
@@ -365,6 +402,11 @@ internal sealed partial class KeepalivedBinder
                 }
                 else
                 {
+                    if (option.Text == "reverse")
+                    {
+                        NotRun(option, "reverse", $"the weight of {track.Name} is applied as not reversed");
+                    }
+
                     track = track with { Reverse = option.Text == "reverse" };
                 }
             }

@@ -20,6 +20,10 @@ internal sealed partial class KeepalivedBinder
                 if (Int(s, 0, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, out int v) && Reverse(s))
                 {
                     script = script with { Weight = v, WeightReverse = s.Arguments.Count > 1 && Text(s, 1) == "reverse" };
+                    if (script.WeightReverse)
+                    {
+                        NotRun(s.Arguments[1], "reverse", $"the weight of vrrp_script {script.Name} is applied as not reversed");
+                    }
                 }
             }, Allowed: "-253 to 253"),
             ["user"] = new(1, 2, s => script = script with { User = string.Join(' ', s.Arguments.Select(static t => t.Text)) }, Allowed: "USER [GROUP]"),
@@ -46,6 +50,10 @@ internal sealed partial class KeepalivedBinder
                 if (Int(s, 0, KeepalivedTrackFile.MinWeight, KeepalivedTrackFile.MaxWeight, out int v) && Reverse(s))
                 {
                     trackFile = trackFile with { Weight = v, WeightReverse = s.Arguments.Count > 1 && Text(s, 1) == "reverse" };
+                    if (trackFile.WeightReverse)
+                    {
+                        NotRun(s.Arguments[1], "reverse", $"the weight of vrrp_track_file {trackFile.Name} is applied as not reversed");
+                    }
                 }
             }, Allowed: "-254 to 254"),
             ["init_file"] = new(0, 2, s =>
@@ -92,9 +100,9 @@ internal sealed partial class KeepalivedBinder
         var rules = new Dictionary<string, Rule>(StringComparer.Ordinal)
         {
             ["group"] = new(0, 0, s => group = group with { Group = [.. group.Group, .. Entries(s, static _ => -1).Select(static e => e[0].Text)] }, Block: true),
-            ["track_script"] = new(0, 0, s => group = group with { TrackScripts = [.. group.TrackScripts, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, _scriptNames, "vrrp_script")] }, Block: true),
-            ["track_interface"] = new(0, 0, s => group = group with { TrackInterfaces = [.. group.TrackInterfaces, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, null, null)] }, Block: true),
-            ["track_file"] = new(0, 0, s => group = group with { TrackFiles = [.. group.TrackFiles, .. BindTracks(s, KeepalivedTrackFile.MinWeight, KeepalivedTrackFile.MaxWeight, _trackFileNames, "vrrp_track_file")] }, Block: true),
+            ["track_script"] = new(0, 0, s => { NotRun(s.Keyword, "track_script", $"a sync group's tracked scripts do not move its members"); group = group with { TrackScripts = [.. group.TrackScripts, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, _scriptNames, "vrrp_script")] }; }, Block: true),
+            ["track_interface"] = new(0, 0, s => { NotRun(s.Keyword, "track_interface", $"a sync group's tracked interfaces do not move its members"); group = group with { TrackInterfaces = [.. group.TrackInterfaces, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, null, null)] }; }, Block: true),
+            ["track_file"] = new(0, 0, s => { NotRun(s.Keyword, "track_file", $"a sync group's tracked files do not move its members"); group = group with { TrackFiles = [.. group.TrackFiles, .. BindTracks(s, KeepalivedTrackFile.MinWeight, KeepalivedTrackFile.MaxWeight, _trackFileNames, "vrrp_track_file")] }; }, Block: true),
             ["notify"] = new(1, 3, s => group = group with { Notify = Notify(s) }, Allowed: "a script"),
             ["notify_master"] = new(1, 3, s => group = group with { NotifyMaster = Notify(s) }, Allowed: "a script"),
             ["notify_backup"] = new(1, 3, s => group = group with { NotifyBackup = Notify(s) }, Allowed: "a script"),
