@@ -46,6 +46,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private long _lastSent = Never; // TimeProvider timestamps (0 is a time like any other on a virtual clock)
     private long _lastReceived = Never;
     private const long Never = long.MinValue;
+    private readonly bool _requireIPv6LinkLocalFirst;
     private readonly byte _unicastMinimumHopLimit; // keepalived's min_ttl and max_ttl
     private readonly byte _unicastMaximumHopLimit;
     private TrackedCheck[] _checks;
@@ -129,6 +130,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             options.GarpMasterRepeat,
             intervalField));
 
+        _requireIPv6LinkLocalFirst = options.RequireIPv6LinkLocalFirst;
         _virtualAddresses = ParseAddresses(options.VirtualAddresses, nameof(VirtualRouterOptions.VirtualAddresses));
         _addressBytes = EncodeAddresses(_virtualAddresses);
         _unicastPeers = ParsePeers(options.UnicastPeers, nameof(VirtualRouterOptions.UnicastPeers));
@@ -758,7 +760,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             {
                 errors.Add($"{Name}: {field}[{i}] must be an address/prefix of the router's family ({Family}); got '{texts[i]}'.");
             }
-            else if (i == 0 && Family == AddressFamily.InterNetworkV6 && !addresses[i].Address.IsIPv6LinkLocal)
+            else if (i == 0 && Family == AddressFamily.InterNetworkV6 && _requireIPv6LinkLocalFirst && !addresses[i].Address.IsIPv6LinkLocal)
             {
                 errors.Add($"{Name}: {field}[0] must be an IPv6 link-local address (fe80::/10) (RFC 9568 §5.2.9); got '{texts[i]}'.");
             }

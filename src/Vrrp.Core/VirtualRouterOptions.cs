@@ -37,12 +37,20 @@ public sealed class VirtualRouterOptions
     public TimeSpan AdvertisementInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Gets the virtual addresses, <c>address/prefix</c>, all of one family; an IPv6 list starts with a link-local
-    /// address (<c>virtual_ipaddress</c>). A VRRPv3 router may have none, for leader election alone: it then
+    /// Gets the virtual addresses, <c>address/prefix</c>, all of one family (<c>virtual_ipaddress</c>), sent in
+    /// adverts as listed, as keepalived sends them; RFC 9568 §5.2.9 wants an IPv6 list to start with a link-local
+    /// address, which <see cref="RequireIPv6LinkLocalFirst"/> enforces. A VRRPv3 router may have none, for leader election alone: it then
     /// advertises its own primary address, since an advertisement must carry at least one (RFC 9568 §5.2.5, erratum
     /// 8299), and VRRPv3 receivers do not compare the list with theirs.
     /// </summary>
     public IList<string> VirtualAddresses { get; } = new List<string>();
+
+    /// <summary>
+    /// Gets or sets a value indicating whether an IPv6 <see cref="VirtualAddresses"/> list must start with a link-local
+    /// address (fe80::/10), as RFC 9568 §5.2.9 says. Off by default: keepalived runs lists of global addresses alone,
+    /// which is what nearly every real IPv6 configuration holds.
+    /// </summary>
+    public bool RequireIPv6LinkLocalFirst { get; set; }
 
     /// <summary>Gets the unicast peers; empty for multicast (<c>unicast_peer</c>).</summary>
     public IList<string> UnicastPeers { get; } = new List<string>();
@@ -150,6 +158,7 @@ public sealed class VirtualRouterOptions
         && AnswerConflictingAnnouncements == other.AnswerConflictingAnnouncements && ChecksumForm == other.ChecksumForm
         && AuthenticationType == other.AuthenticationType && AuthenticationPassword == other.AuthenticationPassword
         && UseVirtualMac == other.UseVirtualMac && VirtualMacInterface == other.VirtualMacInterface
+        && RequireIPv6LinkLocalFirst == other.RequireIPv6LinkLocalFirst
         && TrackedChecks.SequenceEqual(other.TrackedChecks, ReferenceEqualityComparer.Instance);
 
     /// <summary>Returns the router's address family: that of its first virtual address, else of its first unicast peer (a router without addresses), else IPv4.</summary>
@@ -207,7 +216,7 @@ public sealed class VirtualRouterOptions
             if (family == AddressFamily.Unspecified)
             {
                 family = address.Address.Family;
-                if (family == AddressFamily.InterNetworkV6 && !address.Address.IsIPv6LinkLocal)
+                if (family == AddressFamily.InterNetworkV6 && RequireIPv6LinkLocalFirst && !address.Address.IsIPv6LinkLocal)
                 {
                     Error($"VirtualAddresses[0] must be an IPv6 link-local address (fe80::/10) when the addresses are IPv6 (RFC 9568 §5.2.9); got '{VirtualAddresses[i]}'.");
                 }

@@ -87,12 +87,22 @@ public sealed class OptionsValidationTests
         Assert.Equal("VI_51: VirtualAddresses[1] must be of one family with VirtualAddresses[0] (InterNetwork); got 'fe80::1'.", SingleError(o => o.VirtualAddresses.Add("fe80::1")));
 
     [Fact]
-    public void IPv6_list_not_starting_with_a_link_local_address() =>
+    public void IPv6_list_not_starting_with_a_link_local_address_when_the_RFC_form_is_required() =>
         Assert.Equal("VI_51: VirtualAddresses[0] must be an IPv6 link-local address (fe80::/10) when the addresses are IPv6 (RFC 9568 §5.2.9); got '2001:db8:51::1/64'.", SingleError(o =>
         {
             o.VirtualAddresses.Clear();
             o.VirtualAddresses.Add("2001:db8:51::1/64");
+            o.RequireIPv6LinkLocalFirst = true;
         }));
+
+    [Fact]
+    public void An_IPv6_list_of_global_addresses_alone_is_valid_as_keepalived_runs_it()
+    {
+        // Before: refused, though keepalived runs it and nearly every real IPv6 configuration looks like it.
+        var options = new VirtualRouterOptions { Name = "VI_51", Interface = "eth0", VirtualRouterId = 51, Version = Vrrp.Packets.VrrpVersion.V3 };
+        options.VirtualAddresses.Add("2001:db8:51::1/64");
+        Assert.Empty(options.Validate());
+    }
 
     [Fact]
     public void No_address_for_VRRPv2() =>

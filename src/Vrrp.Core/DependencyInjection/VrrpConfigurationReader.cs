@@ -67,6 +67,7 @@ internal static class VrrpConfigurationReader
                 case "AUTHENTICATIONPASSWORD": o.AuthenticationPassword = value; break;
                 case "USEVIRTUALMAC": o.UseVirtualMac = Bool(field, o.UseVirtualMac, errors); break;
                 case "VIRTUALMACINTERFACE": o.VirtualMacInterface = value; break;
+                case "REQUIREIPV6LINKLOCALFIRST": o.RequireIPv6LinkLocalFirst = Bool(field, o.RequireIPv6LinkLocalFirst, errors); break;
                 default:
                     errors.Add($"{field.Path} is not a router setting (TrackedChecks are added in code, with VirtualRouter.AddTrackedCheck or the options' TrackedChecks).");
                     break;

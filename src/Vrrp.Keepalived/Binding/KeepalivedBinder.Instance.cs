@@ -14,6 +14,9 @@ internal sealed partial class KeepalivedBinder
     // The dev of each address of the instance being bound, with where it was written.
     private readonly List<(Token At, string Address, string Device)> _addressDevices = [];
 
+    // Where each address of the instance being bound was written.
+    private readonly Dictionary<KeepalivedVirtualAddress, Token> _addressTokens = [];
+
     /// <summary>What an instance set itself, so the defaults that depend on other keys can be filled in afterwards.</summary>
     private sealed class Explicit
     {
@@ -32,6 +35,7 @@ internal sealed partial class KeepalivedBinder
         var set = new Explicit();
         Token? nopreemptAt = null, preemptDelayAt = null, authenticationAt = null;
         _addressDevices.Clear();
+        _addressTokens.Clear();
         KeepalivedInstance i = new()
         {
             Name = name,
@@ -105,6 +109,22 @@ internal sealed partial class KeepalivedBinder
         if (!set.Interface)
         {
             _diagnostics.Error(section.Keyword, $"vrrp_instance {name}: interface is missing");
+        }
+
+        // keepalived runs an instance in the family of its first address and ignores the others, with a warning.
+        if (i.VirtualAddresses.Count > 1)
+        {
+            bool v6 = i.VirtualAddresses[0].Address.Contains(':', StringComparison.Ordinal);
+            var other = i.VirtualAddresses.Where(a => a.Address.Contains(':', StringComparison.Ordinal) != v6).ToList();
+            foreach (KeepalivedVirtualAddress address in other)
+            {
+                _diagnostics.Warning(_addressTokens.TryGetValue(address, out Token at) ? at : section.Keyword, $"vrrp_instance {name}: {address.Address} is not of the family of the first address ({(v6 ? "IPv6" : "IPv4")}): ignored, as keepalived does");
+            }
+
+            if (other.Count > 0)
+            {
+                i = i with { VirtualAddresses = [.. i.VirtualAddresses.Except(other)] };
+            }
         }
 
         // An address's dev differs from keepalived only when it names another interface than the instance's.
@@ -353,6 +373,7 @@ internal sealed partial class KeepalivedBinder
             if (valid)
             {
                 addresses.Add(address);
+                _addressTokens[address] = first;
             }
         }
 
