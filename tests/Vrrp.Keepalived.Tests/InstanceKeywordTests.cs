@@ -161,9 +161,22 @@ public sealed class InstanceKeywordTests
     [Fact]
     public void The_core_validation_runs_with_the_instance_line()
     {
-        KeepalivedConfigurationException error = Conf.Errors(Conf.Instance("    version 3\n    authentication {\n auth_type PASS\n auth_pass x\n }"));
+        KeepalivedConfigurationException error = Conf.Errors(Conf.Instance("    version 3\n    advert_int 50"));
 
-        Assert.Equal($"{Conf.File}:3: vrrp_instance VI_1: AuthenticationType must be None for VRRPv3, which has no authentication (RFC 9568 §9).", Assert.Single(error.Errors).ToString());
+        Assert.Equal($"{Conf.File}:3: vrrp_instance VI_1: AdvertisementInterval must be 10 ms to 40.95 s in 10 ms steps for VRRPv3; got 50000 ms.", Assert.Single(error.Errors).ToString());
+    }
+
+    [Fact]
+    public void VRRPv3_authentication_is_ignored_and_a_fractional_v2_interval_rounded_with_warnings_as_keepalived_does()
+    {
+        // keepalived 2.2.7 -t: "(VI_2) VRRP version 3 does not support authentication. Ignoring." and "(VI_1) VRRPv2
+        // advertisement interval 1.500000s must be an integer. rounding". Before: both refused.
+        KeepalivedInstance v3 = Conf.ParseInstance("    version 3\n    authentication {\n auth_type PASS\n auth_pass x\n }");
+        Assert.Equal(Packets.VrrpAuthenticationType.None, v3.AuthenticationType);
+
+        KeepalivedConfiguration v2 = Conf.Parse(Conf.Instance("    advert_int 1.5"));
+        Assert.Equal(TimeSpan.FromSeconds(2), v2.Instances[0].AdvertisementInterval);
+        Assert.Contains(v2.Warnings, w => w.Line == 6 && w.Message.Contains("1.5 s rounded to 2 s", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -33,7 +33,7 @@ internal sealed partial class KeepalivedBinder
     private KeepalivedInstance BindInstance(SyntaxNode section, string name, KeepalivedGlobalDefinitions global)
     {
         var set = new Explicit();
-        Token? nopreemptAt = null, preemptDelayAt = null, authenticationAt = null;
+        Token? nopreemptAt = null, preemptDelayAt = null, authenticationAt = null, advertIntAt = null;
         _addressDevices.Clear();
         _addressTokens.Clear();
         KeepalivedInstance i = new()
@@ -63,7 +63,7 @@ internal sealed partial class KeepalivedBinder
             ["interface"] = new(1, 1, s => { i = i with { Interface = Text(s, 0) }; set.Interface = true; }, Allowed: "an interface name"),
             ["virtual_router_id"] = new(1, 1, s => { set.VirtualRouterId = true; if (Int(s, 0, 1, 255, out int v)) { i = i with { VirtualRouterId = v }; } }, Allowed: "1 to 255"),
             ["priority"] = new(1, 1, s => { if (Int(s, 0, 1, 255, out int v)) { i = i with { Priority = v }; } }, Allowed: "1 to 255"),
-            ["advert_int"] = new(1, 1, s => { if (Seconds(s, 0, 0.01m, 255, out TimeSpan v)) { i = i with { AdvertisementInterval = v }; } }, Allowed: "0.01 to 255 seconds"),
+            ["advert_int"] = new(1, 1, s => { advertIntAt = s.Keyword; if (Seconds(s, 0, 0.01m, 255, out TimeSpan v)) { i = i with { AdvertisementInterval = v }; } }, Allowed: "0.01 to 255 seconds"),
             ["version"] = new(1, 1, s => { set.Version = true; if (Int(s, 0, 2, 3, out int v)) { i = i with { Version = (VrrpVersion)v }; } }, Allowed: "2 or 3"),
             ["nopreempt"] = new(0, 0, s => { nopreemptAt = s.Keyword; i = i with { Preempt = false }; }),
             ["preempt"] = new(0, 0, _ => i = i with { Preempt = true }),
@@ -165,6 +165,21 @@ internal sealed partial class KeepalivedBinder
         if (!set.Version && i.VirtualAddresses.Count > 0 && i.VirtualAddresses[0].Address.Contains(':', StringComparison.Ordinal))
         {
             i = i with { Version = VrrpVersion.V3 };
+        }
+
+        // keepalived rounds a fractional VRRPv2 interval to whole seconds ("must be an integer. rounding") and ignores
+        // authentication on VRRPv3 ("does not support authentication. Ignoring"), each with a warning; refused before.
+        if (i.Version == VrrpVersion.V2 && i.AdvertisementInterval.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            var rounded = TimeSpan.FromSeconds(Math.Max(1, Math.Round(i.AdvertisementInterval.TotalSeconds, MidpointRounding.AwayFromZero)));
+            _diagnostics.Warning(advertIntAt ?? section.Keyword, string.Create(CultureInfo.InvariantCulture, $"vrrp_instance {name}: a VRRPv2 advert_int must be whole seconds; {i.AdvertisementInterval.TotalSeconds} s rounded to {rounded.TotalSeconds} s, as keepalived does"));
+            i = i with { AdvertisementInterval = rounded };
+        }
+
+        if (i.Version == VrrpVersion.V3 && i.AuthenticationType != VrrpAuthenticationType.None)
+        {
+            _diagnostics.Warning(authenticationAt ?? section.Keyword, $"vrrp_instance {name}: VRRPv3 has no authentication: ignored, as keepalived does");
+            i = i with { AuthenticationType = VrrpAuthenticationType.None, AuthenticationPassword = null };
         }
 
         if (!set.Accept)

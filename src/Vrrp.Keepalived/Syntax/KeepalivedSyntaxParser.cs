@@ -49,9 +49,11 @@ internal sealed class KeepalivedSyntaxParser
             }
         }
 
+        // keepalived closes what is open at the end of the file, with a warning ("There are 1 missing '}'s or extra
+        // '{'s"), and runs the configuration.
         if (opener is { } open)
         {
-            _diagnostics.Error(open, "unbalanced braces: the block opened here has no closing '}'");
+            _diagnostics.Warning(open, "unbalanced braces: the block opened here has no closing '}': closed at the end of the file, as keepalived does");
         }
 
         return statements;
