@@ -1,6 +1,9 @@
 namespace Vrrp;
 
-/// <summary>Thrown at start when a router's configuration is invalid; the message lists every error with its field and allowed range.</summary>
+/// <summary>
+/// Thrown when a router's configuration is invalid, wherever it is found: a constructor, <c>ApplyAsync</c>, or a host's
+/// start (the one type for bad options). The message is one line listing every error with its field and allowed range.
+/// </summary>
 public sealed class VrrpConfigurationException : Exception
 {
     /// <summary>Initializes an exception with no errors listed.</summary>
@@ -25,7 +28,7 @@ public sealed class VrrpConfigurationException : Exception
     /// <summary>Initializes an exception listing errors.</summary>
     /// <param name="errors">The errors, one per field.</param>
     public VrrpConfigurationException(IReadOnlyList<string> errors)
-        : base("Invalid VRRP configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors ?? [])) => Errors = errors ?? [];
+        : base("Invalid VRRP configuration: " + string.Join(" ", errors ?? [])) => Errors = errors ?? [];
 
     /// <summary>Gets the errors, one per field.</summary>
     public IReadOnlyList<string> Errors { get; }

@@ -456,6 +456,12 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
                 return _routers;
             }
 
+            IReadOnlyList<string> invalid = DependencyInjection.VrrpOptionsValidator.Check(_options);
+            if (invalid.Count > 0)
+            {
+                throw new VrrpConfigurationException(invalid);
+            }
+
             if (_transports is null && _options.Routers.Count > 0)
             {
                 throw new VrrpConfigurationException(["Vrrp: no transport is registered: call UseLinux(), UseInMemoryNetwork(...) or UseUdp(...) on the builder AddVrrp() returns."]);

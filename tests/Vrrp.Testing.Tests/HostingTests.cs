@@ -28,7 +28,7 @@ public sealed class HostingTests
         Assert.Same(first.Services, second.Services);
         Assert.Single(services, d => d.ServiceType == typeof(IHostedService));
         Assert.Single(services, d => d.ServiceType == typeof(VrrpService));
-        Assert.Single(services, d => d.ServiceType == typeof(IValidateOptions<VrrpOptions>));
+        Assert.Single(services, d => d.ServiceType == typeof(Vrrp.Diagnostics.VrrpMetrics));
     }
 
     [Fact]
@@ -88,9 +88,9 @@ public sealed class HostingTests
         };
         using IHost host = BuildHost(b => b.Services.AddVrrp(Configuration(settings).GetSection("Vrrp")).UseInMemoryNetwork(network));
 
-        OptionsValidationException error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        VrrpConfigurationException error = await Assert.ThrowsAsync<VrrpConfigurationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
 
-        Assert.Contains(error.Failures, f => f.StartsWith(expected, StringComparison.Ordinal));
+        Assert.Contains(error.Errors, f => f.StartsWith(expected, StringComparison.Ordinal));
         Assert.Empty(network.Hosts); // no router was made, nothing was sent
     }
 
@@ -103,9 +103,9 @@ public sealed class HostingTests
             .AddRouter(o => Configure(o, "b", "node1", 90))
             .UseInMemoryNetwork(network));
 
-        OptionsValidationException error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        VrrpConfigurationException error = await Assert.ThrowsAsync<VrrpConfigurationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
 
-        Assert.Contains("Routers[1]: VirtualRouterId 51 on 'node1' is taken by Routers[0]; each router on an interface and family needs its own VRID (1 to 255).", error.Failures);
+        Assert.Contains("Routers[1]: VirtualRouterId 51 on 'node1' is taken by Routers[0]; each router on an interface and family needs its own VRID (1 to 255).", error.Errors);
     }
 
     [Fact]
@@ -163,9 +163,10 @@ public sealed class HostingTests
             .AddRouter(o => Election(o, 100))
             .UseUdp(o => o.Port = 0));
 
-        OptionsValidationException error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        VrrpConfigurationException error = await Assert.ThrowsAsync<VrrpConfigurationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
 
-        Assert.Contains("UdpTransport: Port must be 1 to 65535; got 0.", error.Failures);
+        Assert.Contains("UdpTransport: Port must be 1 to 65535; got 0.", error.Errors);
+        Assert.DoesNotContain('\n', error.Message); // one line
     }
 
     [Fact]

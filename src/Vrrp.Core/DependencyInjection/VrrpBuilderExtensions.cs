@@ -38,8 +38,7 @@ public static class VrrpBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.AddOptions<UdpTransportOptions>().Configure(configure).ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UdpTransportOptions>, UdpTransportOptionsValidator>());
+        builder.Services.AddOptions<UdpTransportOptions>().Configure(configure); // UdpTransport.Open validates: VrrpConfigurationException
         builder.Services.Replace(ServiceDescriptor.Singleton<IVrrpTransportFactory, UdpTransportFactory>());
         return builder;
     }

@@ -1,13 +1,13 @@
 using System.Net.Sockets;
-using Microsoft.Extensions.Options;
 using Vrrp.Transport;
 
 namespace Vrrp.DependencyInjection;
 
 /// <summary>Checks the routers at start: what configuration could not say, each router's own rules, and clashes between routers.</summary>
-internal sealed class VrrpOptionsValidator : IValidateOptions<VrrpOptions>
+internal static class VrrpOptionsValidator
 {
-    public ValidateOptionsResult Validate(string? name, VrrpOptions options)
+    /// <summary>Lists what configuration could not say, each router's own errors and clashes between routers.</summary>
+    public static IReadOnlyList<string> Check(VrrpOptions options)
     {
         var errors = new List<string>(options.ConfigurationErrors);
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -34,16 +34,6 @@ internal sealed class VrrpOptionsValidator : IValidateOptions<VrrpOptions>
         }
 
         errors.AddRange(VrrpService.VirtualMacClashes(options.Routers));
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-}
-
-/// <summary>Checks the UDP transport's options at start.</summary>
-internal sealed class UdpTransportOptionsValidator : IValidateOptions<UdpTransportOptions>
-{
-    public ValidateOptionsResult Validate(string? name, UdpTransportOptions options)
-    {
-        IReadOnlyList<string> errors = options.Validate();
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        return errors;
     }
 }

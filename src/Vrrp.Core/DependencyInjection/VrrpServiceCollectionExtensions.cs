@@ -31,8 +31,9 @@ public static class VrrpServiceCollectionExtensions
         if (!services.Any(d => d.ServiceType == typeof(VrrpMarker)))
         {
             services.AddSingleton<VrrpMarker>();
-            services.AddOptions<VrrpOptions>().ValidateOnStart();
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VrrpOptions>, VrrpOptionsValidator>());
+            // Validated by VrrpService when it makes the routers (at the host's start at the latest), so that bad options
+            // raise VrrpConfigurationException there as everywhere else, not the options framework's exception.
+            services.AddOptions<VrrpOptions>();
             services.TryAddSingleton(sp => new VrrpMetrics(sp.GetService<IMeterFactory>()));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IVirtualRouterLifecycle, HostTelemetry>());
             services.TryAddSingleton(sp => new VrrpService(
