@@ -143,11 +143,23 @@ public sealed class VirtualRouterOptions
     /// order, and the same tracked checks (the same objects). A reload keeps a router running when this holds.
     /// </summary>
     internal bool IsSameRouterAs(VirtualRouterOptions other) =>
-        Name == other.Name && Interface == other.Interface && VirtualRouterId == other.VirtualRouterId
-        && Priority == other.Priority && Owner == other.Owner && Version == other.Version
-        && AdvertisementInterval == other.AdvertisementInterval
+        Priority == other.Priority
         && VirtualAddresses.SequenceEqual(other.VirtualAddresses, StringComparer.Ordinal)
         && UnicastPeers.SequenceEqual(other.UnicastPeers, StringComparer.Ordinal)
+        && CanBecomeInPlace(other);
+
+    /// <summary>
+    /// Tells whether a router made from these options can take <paramref name="other"/> without a restart: they differ
+    /// at most in what a running router changes in place (priority, virtual addresses of the same family, unicast
+    /// peers of the same presence).
+    /// </summary>
+    internal bool CanBecomeInPlace(VirtualRouterOptions other) =>
+        Name == other.Name && Interface == other.Interface && VirtualRouterId == other.VirtualRouterId
+        && Owner == other.Owner && Version == other.Version
+        && AdvertisementInterval == other.AdvertisementInterval
+        && GetAddressFamily() == other.GetAddressFamily()
+        && (VirtualAddresses.Count == 0) == (other.VirtualAddresses.Count == 0)
+        && (UnicastPeers.Count == 0) == (other.UnicastPeers.Count == 0)
         && UnicastMinimumHopLimit == other.UnicastMinimumHopLimit && UnicastMaximumHopLimit == other.UnicastMaximumHopLimit
         && Preempt == other.Preempt && PreemptDelay == other.PreemptDelay && AcceptMode == other.AcceptMode
         && AdvertiseOnLowerPriority == other.AdvertiseOnLowerPriority && AdvertiseOnHigherPriority == other.AdvertiseOnHigherPriority

@@ -5,4 +5,9 @@ namespace Vrrp;
 /// <param name="Restarted">Routers whose options changed: stopped and made again.</param>
 /// <param name="Added">Routers that are new.</param>
 /// <param name="Removed">Routers that are gone: stopped.</param>
-public sealed record VrrpReloadResult(IReadOnlyList<string> Kept, IReadOnlyList<string> Restarted, IReadOnlyList<string> Added, IReadOnlyList<string> Removed);
+/// <param name="Updated">
+/// Routers changed in place, without a restart: their priority, virtual addresses or unicast peers (the set a
+/// running router takes: see <see cref="VirtualRouter.SetPriority"/>, <see cref="VirtualRouter.SetVirtualAddresses"/>,
+/// <see cref="VirtualRouter.SetUnicastPeers"/>).
+/// </param>
+public sealed record VrrpReloadResult(IReadOnlyList<string> Kept, IReadOnlyList<string> Restarted, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, IReadOnlyList<string> Updated);

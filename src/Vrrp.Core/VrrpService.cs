@@ -30,6 +30,9 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
     private readonly IVrrpNotifier? _notifier;
     private readonly VrrpActionRunner? _actionRunner;
     private readonly IVirtualRouterLifecycle[] _lifecycles;
+    private readonly Microsoft.Extensions.Options.IOptionsMonitor<VrrpOptions>? _monitor;
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
+    private IDisposable? _following;
     private VirtualRouter[]? _routers;
     private VirtualRouterOptions[]? _applied; // the options each router of _routers was made from, in the same order
     private bool _started;
@@ -43,8 +46,12 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
         TimeProvider? timeProvider,
         IVrrpNotifier? notifier,
         VrrpActionRunner? actionRunner = null,
-        IEnumerable<IVirtualRouterLifecycle>? lifecycles = null)
+        IEnumerable<IVirtualRouterLifecycle>? lifecycles = null,
+        Microsoft.Extensions.Options.IOptionsMonitor<VrrpOptions>? monitor = null,
+        Microsoft.Extensions.Logging.ILogger? logger = null)
     {
+        _monitor = monitor;
+        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _actionRunner = actionRunner;
         _lifecycles = [.. lifecycles ?? []];
         _options = options;
@@ -108,10 +115,42 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
             {
                 _started = true;
             }
+
+            // Options that change (a configuration reloaded) change the routers: in place where the protocol allows it,
+            // by restarting only the router concerned otherwise.
+            _following ??= _monitor?.OnChange((options, name) =>
+            {
+                if (name is null || name == Microsoft.Extensions.Options.Options.DefaultName)
+                {
+                    _ = FollowAsync(options);
+                }
+            });
         }
         finally
         {
             _applying.Release();
+        }
+    }
+
+    private async Task FollowAsync(VrrpOptions options)
+    {
+        IReadOnlyList<string> invalid = DependencyInjection.VrrpOptionsValidator.Check(options);
+        if (invalid.Count > 0)
+        {
+            Diagnostics.VrrpLog.OptionsReloadRefused(_logger, string.Join(" ", invalid));
+            return;
+        }
+
+        try
+        {
+            VrrpReloadResult result = await ApplyAsync(options.Routers).ConfigureAwait(false);
+            Diagnostics.VrrpLog.OptionsReloaded(_logger, result.Kept.Count, result.Updated.Count, result.Restarted.Count, result.Added.Count, result.Removed.Count);
+        }
+#pragma warning disable CA1031 // a refused reload leaves the routers as they were, and says why; it must not crash the host
+        catch (Exception e) when (e is VrrpConfigurationException or ObjectDisposedException or InvalidOperationException)
+#pragma warning restore CA1031
+        {
+            Diagnostics.VrrpLog.OptionsReloadRefused(_logger, e.Message);
         }
     }
 
@@ -125,6 +164,8 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
         {
             VirtualRouter[]? routers;
             bool wasStarted;
+            _following?.Dispose();
+            _following = null;
             lock (_gate)
             {
                 wasStarted = _started;
@@ -154,6 +195,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
     /// <returns>A task that completes when the routers are disposed.</returns>
     public async ValueTask DisposeAsync()
     {
+        _following?.Dispose();
         await _applying.WaitAsync().ConfigureAwait(false); // a reload under way finishes first
         VirtualRouter[] routers;
         VirtualRouterOptions[] applied;
@@ -224,6 +266,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
             EnsureRouters();
             var next = new VirtualRouter?[wanted.Length];
             var kept = new List<string>();
+            var updates = new List<(VirtualRouter Router, VirtualRouterOptions Before, VirtualRouterOptions After)>();
             var retire = new List<(VirtualRouter Router, VirtualRouterOptions Options)>();
             var transports = new IVrrpTransport?[wanted.Length];
             lock (_gate)
@@ -243,6 +286,12 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
                         next[i] = _routers[index];
                         keep[index] = true;
                         kept.Add(_routers[index].Name);
+                    }
+                    else if (running.TryGetValue(NameOf(wanted[i]), out index) && _applied![index].CanBecomeInPlace(wanted[i]))
+                    {
+                        next[i] = _routers[index];
+                        keep[index] = true;
+                        updates.Add((_routers[index], _applied[index], wanted[i]));
                     }
                 }
 
@@ -266,7 +315,9 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
                 }
 
                 _routers = [.. next.Where(r => r is not null)!];
-                _applied = [.. wanted.Where((_, i) => next[i] is not null)];
+                // Until the set is committed, a router updated in place is listed with the options it still runs.
+                _applied = [.. wanted.Select((o, i) => (o, i)).Where(p => next[p.i] is not null)
+                    .Select(p => updates.FirstOrDefault(u => ReferenceEquals(u.Router, next[p.i])).Before ?? p.o)];
             }
 
             // Outside the lock (Dispose waits for the router's actions, and a handler among them may ask for a router),
@@ -351,12 +402,33 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
                 _applied = wanted;
             }
 
+            // What a running router takes in place (validated above), once the rest of the set is in place: no restart,
+            // no gap in its adverts.
+            foreach ((VirtualRouter router, VirtualRouterOptions before, VirtualRouterOptions after) in updates)
+            {
+                if (before.Priority != after.Priority)
+                {
+                    router.SetPriority(after.Priority);
+                }
+
+                if (!before.VirtualAddresses.SequenceEqual(after.VirtualAddresses, StringComparer.Ordinal))
+                {
+                    router.SetVirtualAddresses(after.VirtualAddresses);
+                }
+
+                if (!before.UnicastPeers.SequenceEqual(after.UnicastPeers, StringComparer.Ordinal))
+                {
+                    router.SetUnicastPeers(after.UnicastPeers);
+                }
+            }
+
             string[] retired = [.. retire.Select(r => r.Router.Name)];
             return new VrrpReloadResult(
                 kept,
                 [.. retired.Where(name => wanted.Any(o => NameOf(o) == name))],
                 [.. fresh.Select(r => r.Router.Name).Where(name => !retired.Contains(name))],
-                [.. retired.Where(name => !wanted.Any(o => NameOf(o) == name))]);
+                [.. retired.Where(name => !wanted.Any(o => NameOf(o) == name))],
+                [.. updates.Select(u => u.Router.Name)]);
         }
         finally
         {

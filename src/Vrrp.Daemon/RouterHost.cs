@@ -116,6 +116,11 @@ internal sealed class RouterHost : IAsyncDisposable
             _log($"{name}: configuration changed or removed, stopped it");
         }
 
+        foreach (string name in result.Updated)
+        {
+            _log($"{name}: priority, addresses or peers changed: updated in place, no restart");
+        }
+
         // What the routers no longer track stops; what replaced it is now the running check.
         foreach ((string key, RunningCheck running) in _checks.ToList())
         {

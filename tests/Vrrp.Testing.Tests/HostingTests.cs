@@ -259,6 +259,53 @@ public sealed class HostingTests
         Assert.Empty(state.GetMeasurementSnapshot());
     }
 
+    [Fact]
+    public async Task Routers_from_configuration_follow_a_reload_in_place_or_by_restarting_only_that_router()
+    {
+        // Input: a host whose router r1 comes from a configuration section; the configuration reloads with another
+        // priority, then with another interval, then with a VRID out of range.
+        // Expected: the priority changes in place (the same router), the interval restarts it (a new router), the bad
+        // value is refused and logged while the router runs on. Before: changes were never followed.
+        var clock = new VirtualClock();
+        using var network = new InMemoryNetwork(clock);
+        IConfigurationRoot configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Vrrp:Routers:0:Name"] = "r1",
+            ["Vrrp:Routers:0:Interface"] = "node1",
+            ["Vrrp:Routers:0:VirtualRouterId"] = "51",
+            ["Vrrp:Routers:0:Priority"] = "100",
+            ["Vrrp:Routers:0:VirtualAddresses:0"] = "198.51.100.100/24",
+        }).Build();
+        using IHost host = BuildHost(b =>
+        {
+            b.Logging.AddFakeLogging();
+            b.Services.AddVrrp(configuration.GetSection("Vrrp")).UseInMemoryNetwork(network);
+        });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var service = host.Services.GetRequiredService<VrrpService>();
+        clock.Advance(TimeSpan.FromSeconds(5));
+        VirtualRouter first = service.GetRouter("r1");
+
+        configuration["Vrrp:Routers:0:Priority"] = "150";
+        configuration.Reload();
+        Assert.True(SpinWait.SpinUntil(() => first.Priority == 150, TimeSpan.FromSeconds(10)), "the priority follows the configuration");
+        Assert.Same(first, service.GetRouter("r1"));
+
+        configuration["Vrrp:Routers:0:AdvertisementInterval"] = "00:00:02";
+        configuration.Reload();
+        Assert.True(SpinWait.SpinUntil(() => !ReferenceEquals(first, service.Routers[0]), TimeSpan.FromSeconds(10)), "a change of interval restarts the router");
+        VirtualRouter second = service.GetRouter("r1");
+        Assert.Equal(TimeSpan.FromSeconds(2), second.MasterAdvertisementInterval);
+
+        configuration["Vrrp:Routers:0:VirtualRouterId"] = "300";
+        configuration.Reload();
+        FakeLogCollector logs = host.Services.GetFakeLogCollector();
+        Assert.True(SpinWait.SpinUntil(() => logs.GetSnapshot().Any(r => r.Id.Id == 7), TimeSpan.FromSeconds(10)), "an invalid change is refused and logged");
+        Assert.Same(second, service.GetRouter("r1"));
+        Assert.Contains("VirtualRouterId must be 1 to 255; got 300", logs.GetSnapshot().First(r => r.Id.Id == 7).Message, StringComparison.Ordinal);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
     private static void Configure(VirtualRouterOptions o, string name, string node, int priority)
     {
         o.Name = name;

@@ -27,7 +27,7 @@ public sealed class ReloadTests
         VirtualRouter a = service.GetRouter("a"), b = service.GetRouter("b"), c = service.GetRouter("c");
         Assert.All([a, b, c], r => Assert.Equal(VrrpState.Master, r.State));
 
-        VrrpReloadResult result = await service.ApplyAsync([Options("a", 1), Options("b", 2, priority: 110), Options("d", 4)], TestContext.Current.CancellationToken);
+        VrrpReloadResult result = await service.ApplyAsync([Options("a", 1), Options("b", 2, intervalMs: 200), Options("d", 4)], TestContext.Current.CancellationToken);
         clock.Advance(TimeSpan.FromSeconds(5));
 
         Assert.Equal(["a"], result.Kept);
@@ -38,12 +38,52 @@ public sealed class ReloadTests
         Assert.Single(a.GetHistory(), change => change.To == VrrpState.Master);
         VirtualRouter b2 = service.GetRouter("b");
         Assert.NotSame(b, b2);
-        Assert.Equal(110, b2.Priority);
         Assert.Equal(VrrpState.Master, b2.State);
         Assert.Equal(VrrpState.Stopped, c.State);
         Assert.Throws<KeyNotFoundException>(() => service.GetRouter("c"));
         Assert.Equal(VrrpState.Master, service.GetRouter("d").State);
         Assert.Equal(["a", "b", "d"], service.Routers.Select(r => r.Name));
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Priority_addresses_and_peers_change_in_place_without_a_restart()
+    {
+        // Input: a running master a; a reload that gives it priority 150 and another address; then one that lowers it
+        // below a backup b on another node.
+        // Expected: a is the same object throughout, never left Master on the first reload (no restart, no gap in
+        // its adverts), holds the new address, and is reported Updated; on the second, b preempts it.
+        var clock = new VirtualClock();
+        using var network = new InMemoryNetwork(clock);
+        VirtualRouterOptions b = Options("b", 1, priority: 90);
+        b.Interface = "node2";
+        using IHost host = Host(network, Options("a", 1), b);
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var service = host.Services.GetRequiredService<VrrpService>();
+        clock.Advance(TimeSpan.FromSeconds(5));
+        VirtualRouter a = service.GetRouter("a");
+        Assert.Equal(VrrpState.Master, a.State);
+
+        VirtualRouterOptions higher = Options("a", 1, priority: 150);
+        higher.VirtualAddresses[0] = "198.51.100.200/24";
+        VirtualRouterOptions b2 = Options("b", 1, priority: 90);
+        b2.Interface = "node2";
+        VrrpReloadResult result = await service.ApplyAsync([higher, b2], TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(["a"], result.Updated);
+        Assert.Empty(result.Restarted);
+        Assert.Same(a, service.GetRouter("a"));
+        Assert.Equal(150, a.Priority);
+        Assert.Equal("198.51.100.200/24", Assert.Single(a.VirtualAddresses).ToString());
+        Assert.Single(a.GetHistory(), change => change.To == VrrpState.Master);
+
+        VirtualRouterOptions lower = Options("a", 1, priority: 50);
+        lower.VirtualAddresses[0] = "198.51.100.200/24";
+        await service.ApplyAsync([lower, b2], TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(VrrpState.Backup, a.State);
+        Assert.Equal(VrrpState.Master, service.GetRouter("b").State);
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -137,7 +177,7 @@ public sealed class ReloadTests
         VirtualRouter oldB = service.GetRouter("b");
         lifecycle.Calls.Clear();
 
-        await service.ApplyAsync([Options("a", 1), Options("b", 2, priority: 110), Options("c", 3)], TestContext.Current.CancellationToken);
+        await service.ApplyAsync([Options("a", 1), Options("b", 2, intervalMs: 200), Options("c", 3)], TestContext.Current.CancellationToken);
 
         Assert.Equal(["stopping b", "starting b", "started b", "starting c", "started c"], lifecycle.Calls);
         Assert.Equal(VrrpState.Stopped, oldB.State);
@@ -168,7 +208,7 @@ public sealed class ReloadTests
         var service = host.Services.GetRequiredService<VrrpService>();
         Assert.Equal("vrrp.1", service.GetRouter("a").Interface);
 
-        VirtualRouterOptions changed = Options("a", 1, priority: 110);
+        VirtualRouterOptions changed = Options("a", 1, intervalMs: 200);
         changed.UseVirtualMac = true;
         VrrpReloadResult result = await service.ApplyAsync([changed], TestContext.Current.CancellationToken);
 
@@ -302,9 +342,9 @@ public sealed class ReloadTests
         }
     }
 
-    private static VirtualRouterOptions Options(string name, int vrid, int priority = 100)
+    private static VirtualRouterOptions Options(string name, int vrid, int priority = 100, int intervalMs = 100)
     {
-        var options = new VirtualRouterOptions { Name = name, Interface = "node1", VirtualRouterId = vrid, Priority = priority, AdvertisementInterval = TimeSpan.FromMilliseconds(100) };
+        var options = new VirtualRouterOptions { Name = name, Interface = "node1", VirtualRouterId = vrid, Priority = priority, AdvertisementInterval = TimeSpan.FromMilliseconds(intervalMs) };
         options.VirtualAddresses.Add($"198.51.100.{100 + vrid}/24");
         return options;
     }

@@ -46,7 +46,9 @@ public static class VrrpServiceCollectionExtensions
                     sp.GetService<ILoggerFactory>() is { } loggers ? new VirtualRouterLogger(loggers.CreateLogger("Vrrp.Router"), sp.GetService<TimeProvider>()) : null,
                     sp.GetService<IVrrpNotifier>()),
                 sp.GetService<VrrpActionRunner>(),
-                sp.GetServices<IVirtualRouterLifecycle>()));
+                sp.GetServices<IVirtualRouterLifecycle>(),
+                sp.GetService<IOptionsMonitor<VrrpOptions>>(),
+                sp.GetService<ILoggerFactory>()?.CreateLogger("Vrrp.Service")));
             services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<VrrpService>());
         }
 
@@ -69,7 +71,10 @@ public static class VrrpServiceCollectionExtensions
     /// Registers Vrrp (see <see cref="AddVrrp(IServiceCollection)"/>) with the routers of a configuration section:
     /// <c>Routers</c>, a list whose entries carry <see cref="VirtualRouterOptions"/>' names (times as
     /// <c>hh:mm:ss.fff</c>). Read without reflection; a value that cannot be read or is out of range fails the
-    /// host's start with its path and allowed range.
+    /// host's start with its path and allowed range. When the configuration reloads (a changed appsettings.json with
+    /// <c>reloadOnChange</c>), the running routers follow: priority, virtual addresses and unicast peers change in place;
+    /// any other change restarts only the router concerned; an invalid change is refused and logged (event 7), and the
+    /// routers run on as they were.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The section, such as <c>configuration.GetSection("Vrrp")</c>.</param>
@@ -79,10 +84,19 @@ public static class VrrpServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         IVrrpBuilder builder = services.AddVrrp();
         services.Configure<VrrpOptions>(options => VrrpConfigurationReader.Read(configuration, options));
+        services.AddSingleton<IOptionsChangeTokenSource<VrrpOptions>>(new ConfigurationChangeSource(configuration));
         return builder;
     }
 
     private sealed class VrrpMarker;
+
+    // A reload of the configuration is a change of VrrpOptions: the running service follows it.
+    private sealed class ConfigurationChangeSource(IConfiguration configuration) : IOptionsChangeTokenSource<VrrpOptions>
+    {
+        public string Name => Options.Options.DefaultName;
+
+        public Primitives.IChangeToken GetChangeToken() => configuration.GetReloadToken();
+    }
 
     private sealed class VrrpBuilder(IServiceCollection services) : IVrrpBuilder
     {

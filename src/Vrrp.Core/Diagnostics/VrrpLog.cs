@@ -30,6 +30,14 @@ internal static partial class VrrpLog
         Message = "UdpTransport on {LocalAddress}:{Port} runs without a Key (AllowUnauthenticated): any host that can send to the port from a peer's address can make itself leader, or leave no leader at all")]
     public static partial void UdpUnauthenticated(ILogger logger, string localAddress, int port);
 
+    [LoggerMessage(EventId = 6, EventName = "OptionsReloaded", Level = LogLevel.Information,
+        Message = "Routers follow changed options: kept {Kept}, updated in place {Updated}, restarted {Restarted}, added {Added}, removed {Removed}")]
+    public static partial void OptionsReloaded(ILogger logger, int kept, int updated, int restarted, int added, int removed);
+
+    [LoggerMessage(EventId = 7, EventName = "OptionsReloadRefused", Level = LogLevel.Warning,
+        Message = "Changed options refused, the routers run on as they were: {Reason}")]
+    public static partial void OptionsReloadRefused(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 10, EventName = "HookOverrun", Level = LogLevel.Warning,
         Message = "{Router}: notification hook '{Hook}' overran its budget of {Budget} and was cancelled")]
     public static partial void HookOverrun(ILogger logger, string router, string hook, TimeSpan budget);
