@@ -163,7 +163,7 @@ public sealed class DaemonFailoverTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Sighup_with_an_unchanged_file_reloads_without_a_failover_and_a_changed_router_is_restarted()
+    public void Sighup_with_an_unchanged_file_reloads_without_a_failover_and_a_lowered_priority_is_taken_in_place()
     {
         (NetnsLab lab, LabProcess n1, LabProcess n2) = Cluster();
         using (lab)
@@ -175,12 +175,12 @@ public sealed class DaemonFailoverTests(ITestOutputHelper output)
             Assert.True(n1.WaitFor("->", TimeSpan.Zero, reloadAt) is null, "an unchanged reload must not change state: " + n1.Output);
             Assert.True(n2.WaitFor("->", TimeSpan.Zero, reloadAt) is null, "the backup must not notice: " + n2.Output);
 
-            // Lower n1's priority below n2's in its file: only that router restarts, and n2 takes over.
+            // Lower n1's priority below n2's in its file: the router takes it in place (no restart), and n2 takes over.
             string config = Path.Combine(Path.GetTempPath(), $"vrrpd-{lab.Namespace("n1")}.json");
             File.WriteAllText(config, File.ReadAllText(config).Replace("\"priority\": 100", "\"priority\": 50", StringComparison.Ordinal));
             DateTimeOffset changedAt = DateTimeOffset.UtcNow;
             n1.Signal("HUP");
-            Assert.True(n1.WaitFor("configuration changed", TimeSpan.FromSeconds(5), changedAt) is not null, n1.Output);
+            Assert.True(n1.WaitFor("updated in place", TimeSpan.FromSeconds(5), changedAt) is not null, n1.Output);
             Assert.True(n2.WaitFor("Backup -> Master", TimeSpan.FromSeconds(5), changedAt) is not null, n2.Output);
             Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n2", Daemon.VirtualAddress) && !lab.HasAddress("n1", Daemon.VirtualAddress)));
         }

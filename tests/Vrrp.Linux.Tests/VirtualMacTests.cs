@@ -283,7 +283,8 @@ public sealed class VirtualMacTests(ITestOutputHelper output)
         string before = LinkIndex(lab, "n1");
 
         string config = Path.Combine(Path.GetTempPath(), $"vrrpd-{lab.Namespace("n1")}.json");
-        File.WriteAllText(config, File.ReadAllText(config).Replace("\"priority\": 100", "\"priority\": 110", StringComparison.Ordinal));
+        // The interval: a change no running router takes in place (a priority is taken in place).
+        File.WriteAllText(config, File.ReadAllText(config).Replace("00:00:00.1000000", "00:00:00.2000000", StringComparison.Ordinal));
         DateTimeOffset reload = DateTimeOffset.UtcNow;
         n1.Signal("HUP");
         Assert.True(n1.WaitFor("reloaded", TimeSpan.FromSeconds(5), reload) is not null, n1.Output);
