@@ -43,6 +43,8 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private byte[] _addressBytes;
     private PackedIPAddress[] _destinations;
     private PackedIPAddress[] _unicastPeers;
+    private readonly VirtualAddress[] _excludedAddresses;
+    private VirtualAddress[] _heldAddresses;
     private long _lastSent = Never; // TimeProvider timestamps (0 is a time like any other on a virtual clock)
     private long _lastReceived = Never;
     private const long Never = long.MinValue;
@@ -132,6 +134,8 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
         _requireIPv6LinkLocalFirst = options.RequireIPv6LinkLocalFirst;
         _virtualAddresses = ParseAddresses(options.VirtualAddresses, nameof(VirtualRouterOptions.VirtualAddresses));
+        _excludedAddresses = ParseExcluded(options.ExcludedAddresses);
+        _heldAddresses = [.. _virtualAddresses, .. _excludedAddresses];
         _addressBytes = EncodeAddresses(_virtualAddresses);
         _unicastPeers = ParsePeers(options.UnicastPeers, nameof(VirtualRouterOptions.UnicastPeers));
         _unicastMinimumHopLimit = (byte)options.UnicastMinimumHopLimit;
@@ -214,6 +218,15 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     /// addresses it is asked to act on (see its remarks).
     /// </summary>
     public IReadOnlyList<VirtualAddress> VirtualAddresses => Volatile.Read(ref _virtualAddresses);
+
+    /// <summary>Gets the addresses held with mastership but never advertised (<see cref="VirtualRouterOptions.ExcludedAddresses"/>).</summary>
+    public IReadOnlyList<VirtualAddress> ExcludedAddresses => _excludedAddresses;
+
+    /// <summary>
+    /// Gets every address a master holds and announces: <see cref="VirtualAddresses"/>, then
+    /// <see cref="ExcludedAddresses"/>. Address managers and announcers act on these.
+    /// </summary>
+    public IReadOnlyList<VirtualAddress> HeldAddresses => Volatile.Read(ref _heldAddresses);
 
     /// <summary>Gets the unicast peers; empty when the router advertises to the VRRP multicast group.</summary>
     public IReadOnlyList<PackedIPAddress> UnicastPeers => Volatile.Read(ref _unicastPeers);
@@ -420,6 +433,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             }
 
             Volatile.Write(ref _virtualAddresses, next);
+            Volatile.Write(ref _heldAddresses, [.. next, .. _excludedAddresses]);
             if (!master)
             {
                 return;
@@ -675,9 +689,9 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         }
     }
 
-    void IVrrpActions.AddVirtualAddresses() => QueueAddressChange(add: true, _virtualAddresses);
+    void IVrrpActions.AddVirtualAddresses() => QueueAddressChange(add: true, _heldAddresses);
 
-    void IVrrpActions.RemoveVirtualAddresses() => QueueAddressChange(add: false, _virtualAddresses);
+    void IVrrpActions.RemoveVirtualAddresses() => QueueAddressChange(add: false, _heldAddresses);
 
     void IVrrpActions.Announce(int repeat)
     {
@@ -763,6 +777,21 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             else if (i == 0 && Family == AddressFamily.InterNetworkV6 && _requireIPv6LinkLocalFirst && !addresses[i].Address.IsIPv6LinkLocal)
             {
                 errors.Add($"{Name}: {field}[0] must be an IPv6 link-local address (fe80::/10) (RFC 9568 §5.2.9); got '{texts[i]}'.");
+            }
+        }
+
+        return errors.Count > 0 ? throw new VrrpConfigurationException(errors) : addresses;
+    }
+
+    private VirtualAddress[] ParseExcluded(IList<string> texts)
+    {
+        var errors = new List<string>();
+        var addresses = new VirtualAddress[texts.Count];
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (!VirtualAddress.TryParse(texts[i], out addresses[i]))
+            {
+                errors.Add($"{Name}: ExcludedAddresses[{i}] must be an address/prefix; got '{texts[i]}'.");
             }
         }
 

@@ -46,6 +46,14 @@ public sealed class VirtualRouterOptions
     public IList<string> VirtualAddresses { get; } = new List<string>();
 
     /// <summary>
+    /// Gets addresses held with mastership but never advertised (keepalived's <c>virtual_ipaddress_excluded</c>):
+    /// added, announced and removed with <see cref="VirtualAddresses"/>, absent from the adverts' address list, so
+    /// they can be of any number, need not match the peers' lists, and may be of the other family (IPv6 addresses on an
+    /// IPv4 router, as keepalived allows).
+    /// </summary>
+    public IList<string> ExcludedAddresses { get; } = new List<string>();
+
+    /// <summary>
     /// Gets or sets a value indicating whether an IPv6 <see cref="VirtualAddresses"/> list must start with a link-local
     /// address (fe80::/10), as RFC 9568 §5.2.9 says. Off by default: keepalived runs lists of global addresses alone,
     /// which is what nearly every real IPv6 configuration holds.
@@ -160,6 +168,7 @@ public sealed class VirtualRouterOptions
         && GetAddressFamily() == other.GetAddressFamily()
         && (VirtualAddresses.Count == 0) == (other.VirtualAddresses.Count == 0)
         && (UnicastPeers.Count == 0) == (other.UnicastPeers.Count == 0)
+        && ExcludedAddresses.SequenceEqual(other.ExcludedAddresses, StringComparer.Ordinal)
         && UnicastMinimumHopLimit == other.UnicastMinimumHopLimit && UnicastMaximumHopLimit == other.UnicastMaximumHopLimit
         && Preempt == other.Preempt && PreemptDelay == other.PreemptDelay && AcceptMode == other.AcceptMode
         && AdvertiseOnLowerPriority == other.AdvertiseOnLowerPriority && AdvertiseOnHigherPriority == other.AdvertiseOnHigherPriority
@@ -236,6 +245,14 @@ public sealed class VirtualRouterOptions
             else if (address.Address.Family != family)
             {
                 Error($"VirtualAddresses[{i}] must be of one family with VirtualAddresses[0] ({family}); got '{VirtualAddresses[i]}'.");
+            }
+        }
+
+        for (int i = 0; i < ExcludedAddresses.Count; i++)
+        {
+            if (!VirtualAddress.TryParse(ExcludedAddresses[i], out _))
+            {
+                Error($"ExcludedAddresses[{i}] must be an IP address with an optional /prefix; got '{ExcludedAddresses[i]}'.");
             }
         }
 

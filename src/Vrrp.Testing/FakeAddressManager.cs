@@ -129,13 +129,13 @@ public sealed class FakeAddressManager : IVirtualAddressManager, IAddressAnnounc
         ArgumentNullException.ThrowIfNull(router);
         lock (_gate)
         {
-            AnnouncementCount += repeat * router.VirtualAddresses.Count;
-            _events.Add(new AddressEvent(_time.GetUtcNow(), router.Name, router.VirtualRouterId, AddressEventKind.Announced, router.VirtualAddresses, repeat));
+            AnnouncementCount += repeat * router.HeldAddresses.Count;
+            _events.Add(new AddressEvent(_time.GetUtcNow(), router.Name, router.VirtualRouterId, AddressEventKind.Announced, router.HeldAddresses, repeat));
         }
 
         if (Host is { } host)
         {
-            IReadOnlyList<VirtualAddress> addresses = router.VirtualAddresses;
+            IReadOnlyList<VirtualAddress> addresses = router.HeldAddresses;
             for (int i = 0; i < addresses.Count; i++)
             {
                 for (int r = 0; r < repeat; r++)

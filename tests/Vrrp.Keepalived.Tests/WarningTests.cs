@@ -122,7 +122,6 @@ public sealed class WarningTests
     [InlineData("vrrp_track_file tf {\n file /tmp/x\n weight 10 reverse\n}\n", 3, "reverse")]
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n unicast_src_ip 192.0.2.1\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "unicast_src_ip")]
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n mcast_src_ip 192.0.2.1\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "mcast_src_ip")]
-    [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress_excluded {\n 192.0.2.8/24\n }\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "virtual_ipaddress_excluded")]
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n notify_master_rx_lower_pri /bin/true\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "notify_master_rx_lower_pri")]
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n 192.0.2.9/24 dev eth1\n }\n}\n", 5, "dev")]
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n 192.0.2.9/24 label eth0:1\n }\n}\n", 5, "label")]

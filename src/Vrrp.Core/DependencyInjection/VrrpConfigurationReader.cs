@@ -46,6 +46,7 @@ internal static class VrrpConfigurationReader
                 case "ADVERTISEMENTINTERVAL": o.AdvertisementInterval = Time(field, "10 ms to 40.95 s in 10 ms steps for VRRPv3, 1 to 255 s for VRRPv2", o.AdvertisementInterval, errors); break;
                 case "VIRTUALADDRESSES": List(field, o.VirtualAddresses); break;
                 case "UNICASTPEERS": List(field, o.UnicastPeers); break;
+                case "EXCLUDEDADDRESSES": List(field, o.ExcludedAddresses); break;
                 case "UNICASTMINIMUMHOPLIMIT": o.UnicastMinimumHopLimit = Int(field, "an integer from 0 to 255", o.UnicastMinimumHopLimit, errors); break;
                 case "UNICASTMAXIMUMHOPLIMIT": o.UnicastMaximumHopLimit = Int(field, "an integer from 0 to 255", o.UnicastMaximumHopLimit, errors); break;
                 case "PREEMPT": o.Preempt = Bool(field, o.Preempt, errors); break;

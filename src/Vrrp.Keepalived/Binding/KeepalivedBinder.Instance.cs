@@ -75,7 +75,7 @@ internal sealed partial class KeepalivedBinder
             ["mcast_src_ip"] = new(1, 1, s => { NotRun(s.Keyword, s.Name, "adverts leave from the interface's primary address, and peers that check the source may refuse them"); if (Address(s.Arguments[0], s.Name, out IPAddress a)) { i = i with { SourceAddress = a.ToString() }; } }, Allowed: "an IP address"),
             ["unicast_peer"] = new(0, 0, s => i = BindPeers(s, i), Block: true),
             ["virtual_ipaddress"] = new(0, 0, s => i = i with { VirtualAddresses = [.. i.VirtualAddresses, .. BindAddresses(s)] }, Block: true),
-            ["virtual_ipaddress_excluded"] = new(0, 0, s => { NotRun(s.Keyword, s.Name, "these addresses are never added"); i = i with { ExcludedVirtualAddresses = [.. i.ExcludedVirtualAddresses, .. BindAddresses(s)] }; }, Block: true),
+            ["virtual_ipaddress_excluded"] = new(0, 0, s => i = i with { ExcludedVirtualAddresses = [.. i.ExcludedVirtualAddresses, .. BindAddresses(s)] }, Block: true),
             ["use_vmac"] = new(0, 2, s =>
             {
                 if (s.Arguments.Count > 1)

@@ -165,6 +165,11 @@ public sealed record KeepalivedInstance
             options.VirtualAddresses.Add(address.Address);
         }
 
+        foreach (KeepalivedVirtualAddress address in ExcludedVirtualAddresses)
+        {
+            options.ExcludedAddresses.Add(address.Address);
+        }
+
         options.UnicastMinimumHopLimit = UnicastMinimumTtl;
         options.UnicastMaximumHopLimit = UnicastMaximumTtl;
         foreach (string peer in UnicastPeers)

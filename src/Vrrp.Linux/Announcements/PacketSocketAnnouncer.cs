@@ -42,7 +42,7 @@ public sealed unsafe class PacketSocketAnnouncer : IAddressAnnouncer, IDisposabl
             (int index, PackedIPAddress linkLocal) = _resolve(router.Interface);
             for (int r = 0; r < repeat; r++)
             {
-                IReadOnlyList<VirtualAddress> addresses = router.VirtualAddresses;
+                IReadOnlyList<VirtualAddress> addresses = router.HeldAddresses;
                 for (int i = 0; i < addresses.Count; i++)
                 {
                     VirtualAddress address = addresses[i];

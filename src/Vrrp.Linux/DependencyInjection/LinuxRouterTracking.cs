@@ -14,7 +14,7 @@ internal sealed class LinuxRouterTracking(NetlinkAddressManager addresses, LinkM
 {
     public void OnStarting(VirtualRouter router)
     {
-        foreach (VirtualAddress address in router.VirtualAddresses)
+        foreach (VirtualAddress address in router.HeldAddresses)
         {
             addresses.Remove(router.Interface, address);
         }

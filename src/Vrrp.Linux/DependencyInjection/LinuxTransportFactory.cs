@@ -57,7 +57,7 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
         {
             // Routers may come by reload rather than in VrrpOptions (vrrpd's all do): their addresses must not be taken
             // for an interface's primary either.
-            foreach (string text in router.VirtualAddresses)
+            foreach (string text in router.VirtualAddresses.Concat(router.ExcludedAddresses))
             {
                 if (VirtualAddress.TryParse(text, out VirtualAddress address))
                 {
@@ -77,7 +77,7 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
             LinuxInterface parent = Find(router.Interface);
 
             // What a crashed run in either mode left on the parent: this router must not hold it there.
-            foreach (string text in router.VirtualAddresses)
+            foreach (string text in router.VirtualAddresses.Concat(router.ExcludedAddresses))
             {
                 if (VirtualAddress.TryParse(text, out VirtualAddress address))
                 {
@@ -199,7 +199,7 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
 
             foreach (VirtualRouterOptions router in _options.Routers)
             {
-                foreach (string text in router.VirtualAddresses)
+                foreach (string text in router.VirtualAddresses.Concat(router.ExcludedAddresses))
                 {
                     if (VirtualAddress.TryParse(text, out VirtualAddress address))
                     {
