@@ -16,7 +16,7 @@ public sealed partial class VirtualRouter
 
     void IVrrpActions.SendAdvertisement(byte priority)
     {
-        PackedIPAddress source = _profile.Transport.PrimaryAddress;
+        PackedIPAddress source = PrimaryAddress;
         if (_writtenLength != 0 && priority == _writtenPriority && source == _writtenSource)
         {
             if (Family == AddressFamily.InterNetwork)

@@ -43,6 +43,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private byte[] _addressBytes;
     private PackedIPAddress[] _destinations;
     private PackedIPAddress[] _unicastPeers;
+    private readonly PackedIPAddress _source; // VirtualRouterOptions.SourceAddress; default: the transport's primary
     private readonly VirtualAddress[] _excludedAddresses;
     private VirtualAddress[] _heldAddresses;
     private long _lastSent = Never; // TimeProvider timestamps (0 is a time like any other on a virtual clock)
@@ -133,6 +134,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             intervalField));
 
         _requireIPv6LinkLocalFirst = options.RequireIPv6LinkLocalFirst;
+        _source = options.SourceAddress is null ? default : PackedIPAddress.Parse(options.SourceAddress);
         _virtualAddresses = ParseAddresses(options.VirtualAddresses, nameof(VirtualRouterOptions.VirtualAddresses));
         _excludedAddresses = ParseExcluded(options.ExcludedAddresses);
         _heldAddresses = [.. _virtualAddresses, .. _excludedAddresses];
@@ -149,7 +151,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         {
             Version = options.Version,
             AdvertisementIntervalCentiseconds = options.Version == VrrpVersion.V2 ? _profile.IntervalField * 100 : _profile.IntervalField,
-            PrimaryAddress = transport.PrimaryAddress,
+            PrimaryAddress = _source.Length != 0 ? _source : transport.PrimaryAddress,
             Preempt = options.Preempt,
             PreemptDelay = options.PreemptDelay,
             DownTimerAdverts = options.DownTimerAdverts,
@@ -235,7 +237,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     public IReadOnlyList<TrackedCheck> TrackedChecks => Volatile.Read(ref _checks);
 
     /// <summary>Gets the address advertisements are sent from.</summary>
-    public PackedIPAddress PrimaryAddress => _profile.Transport.PrimaryAddress;
+    public PackedIPAddress PrimaryAddress => _source.Length != 0 ? _source : _profile.Transport.PrimaryAddress;
 
     /// <summary>Gets the counters.</summary>
     public VirtualRouterStatistics Statistics { get; } = new();
@@ -600,7 +602,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
             if (status == VrrpPacketStatus.Valid)
             {
-                if (advertisement.Source == _profile.Transport.PrimaryAddress)
+                if (advertisement.Source == PrimaryAddress)
                 {
                     return; // our own multicast, looped back
                 }
@@ -742,7 +744,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         if (addresses.Length == 0)
         {
             byte[] own = new byte[addressLength];
-            _profile.Transport.PrimaryAddress.WriteTo(own);
+            PrimaryAddress.WriteTo(own);
             return own;
         }
 

@@ -64,6 +64,14 @@ public sealed class VirtualRouterOptions
     public IList<string> UnicastPeers { get; } = new List<string>();
 
     /// <summary>
+    /// Gets or sets the source address of the advertisements (keepalived's <c>unicast_src_ip</c> / <c>mcast_src_ip</c>),
+    /// an IPv4 address the interface holds; null for the interface's primary address. Peers that list their unicast
+    /// peers must list this one. It is also the address compared on a tie of priorities (RFC 9568 §6.4.3). IPv4 only:
+    /// an IPv6 advert's source is the interface's link-local address.
+    /// </summary>
+    public string? SourceAddress { get; set; }
+
+    /// <summary>
     /// Gets or sets the lowest TTL or hop limit accepted from unicast peers (keepalived's <c>min_ttl</c>), 0 to 255;
     /// default 0. Unicast adverts may cross routers, so the RFC's 255 is not required of them: set this (255 for peers
     /// on the link) to keep adverts from farther away out.
@@ -169,6 +177,7 @@ public sealed class VirtualRouterOptions
         && (VirtualAddresses.Count == 0) == (other.VirtualAddresses.Count == 0)
         && (UnicastPeers.Count == 0) == (other.UnicastPeers.Count == 0)
         && ExcludedAddresses.SequenceEqual(other.ExcludedAddresses, StringComparer.Ordinal)
+        && SourceAddress == other.SourceAddress
         && UnicastMinimumHopLimit == other.UnicastMinimumHopLimit && UnicastMaximumHopLimit == other.UnicastMaximumHopLimit
         && Preempt == other.Preempt && PreemptDelay == other.PreemptDelay && AcceptMode == other.AcceptMode
         && AdvertiseOnLowerPriority == other.AdvertiseOnLowerPriority && AdvertiseOnHigherPriority == other.AdvertiseOnHigherPriority
@@ -246,6 +255,12 @@ public sealed class VirtualRouterOptions
             {
                 Error($"VirtualAddresses[{i}] must be of one family with VirtualAddresses[0] ({family}); got '{VirtualAddresses[i]}'.");
             }
+        }
+
+        if (SourceAddress is not null && (!System.Net.IPAddress.TryParse(SourceAddress, out System.Net.IPAddress? source)
+            || source.AddressFamily != AddressFamily.InterNetwork || (family != AddressFamily.Unspecified && family != AddressFamily.InterNetwork)))
+        {
+            Error($"SourceAddress must be an IPv4 address, for a router of IPv4 addresses (IPv6 adverts leave from the link-local address); got '{SourceAddress}'.");
         }
 
         for (int i = 0; i < ExcludedAddresses.Count; i++)

@@ -47,6 +47,7 @@ internal static class VrrpConfigurationReader
                 case "VIRTUALADDRESSES": List(field, o.VirtualAddresses); break;
                 case "UNICASTPEERS": List(field, o.UnicastPeers); break;
                 case "EXCLUDEDADDRESSES": List(field, o.ExcludedAddresses); break;
+                case "SOURCEADDRESS": o.SourceAddress = value; break;
                 case "UNICASTMINIMUMHOPLIMIT": o.UnicastMinimumHopLimit = Int(field, "an integer from 0 to 255", o.UnicastMinimumHopLimit, errors); break;
                 case "UNICASTMAXIMUMHOPLIMIT": o.UnicastMaximumHopLimit = Int(field, "an integer from 0 to 255", o.UnicastMaximumHopLimit, errors); break;
                 case "PREEMPT": o.Preempt = Bool(field, o.Preempt, errors); break;

@@ -71,8 +71,8 @@ internal sealed partial class KeepalivedBinder
             ["accept"] = new(0, 0, _ => { set.Accept = true; i = i with { AcceptMode = true }; }),
             ["no_accept"] = new(0, 0, _ => { set.Accept = true; i = i with { AcceptMode = false }; }),
             ["authentication"] = new(0, 0, s => { authenticationAt = s.Keyword; i = BindAuthentication(s, i); }, Block: true),
-            ["unicast_src_ip"] = new(1, 1, s => { NotRun(s.Keyword, s.Name, "adverts leave from the interface's primary address, and peers that check the source may refuse them"); if (Address(s.Arguments[0], s.Name, out IPAddress a)) { i = i with { SourceAddress = a.ToString() }; } }, Allowed: "an IP address"),
-            ["mcast_src_ip"] = new(1, 1, s => { NotRun(s.Keyword, s.Name, "adverts leave from the interface's primary address, and peers that check the source may refuse them"); if (Address(s.Arguments[0], s.Name, out IPAddress a)) { i = i with { SourceAddress = a.ToString() }; } }, Allowed: "an IP address"),
+            ["unicast_src_ip"] = new(1, 1, s => BindSource(s, ref i), Allowed: "an IP address"),
+            ["mcast_src_ip"] = new(1, 1, s => BindSource(s, ref i), Allowed: "an IP address"),
             ["unicast_peer"] = new(0, 0, s => i = BindPeers(s, i), Block: true),
             ["virtual_ipaddress"] = new(0, 0, s => i = i with { VirtualAddresses = [.. i.VirtualAddresses, .. BindAddresses(s)] }, Block: true),
             ["virtual_ipaddress_excluded"] = new(0, 0, s => i = i with { ExcludedVirtualAddresses = [.. i.ExcludedVirtualAddresses, .. BindAddresses(s)] }, Block: true),
@@ -308,6 +308,22 @@ internal sealed partial class KeepalivedBinder
         }
 
         return i with { UnicastPeers = peers, UnicastMinimumTtl = widestMin, UnicastMaximumTtl = widestMax };
+    }
+
+    // An IPv4 source runs (VirtualRouterOptions.SourceAddress); an IPv6 advert leaves from the link-local address.
+    private void BindSource(SyntaxNode s, ref KeepalivedInstance i)
+    {
+        if (!Address(s.Arguments[0], s.Name, out IPAddress address))
+        {
+            return;
+        }
+
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            NotRun(s.Keyword, s.Name, "an IPv6 advert leaves from the interface's link-local address, and peers that check the source may refuse it");
+        }
+
+        i = i with { SourceAddress = address.ToString() };
     }
 
     private List<KeepalivedVirtualAddress> BindAddresses(SyntaxNode section)

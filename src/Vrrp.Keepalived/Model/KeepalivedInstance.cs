@@ -170,6 +170,8 @@ public sealed record KeepalivedInstance
             options.ExcludedAddresses.Add(address.Address);
         }
 
+        // An IPv6 source does not run (a warning said so where it was read).
+        options.SourceAddress = SourceAddress is { } source && !source.Contains(':', StringComparison.Ordinal) ? source : null;
         options.UnicastMinimumHopLimit = UnicastMinimumTtl;
         options.UnicastMaximumHopLimit = UnicastMaximumTtl;
         foreach (string peer in UnicastPeers)
