@@ -100,9 +100,9 @@ internal sealed partial class KeepalivedBinder
         var rules = new Dictionary<string, Rule>(StringComparer.Ordinal)
         {
             ["group"] = new(0, 0, s => group = group with { Group = [.. group.Group, .. Entries(s, static _ => -1).Select(static e => e[0].Text)] }, Block: true),
-            ["track_script"] = new(0, 0, s => { NotRun(s.Keyword, "track_script", $"a sync group's tracked scripts do not move its members"); group = group with { TrackScripts = [.. group.TrackScripts, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, _scriptNames, "vrrp_script")] }; }, Block: true),
-            ["track_interface"] = new(0, 0, s => { NotRun(s.Keyword, "track_interface", $"a sync group's tracked interfaces do not move its members"); group = group with { TrackInterfaces = [.. group.TrackInterfaces, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, null, null)] }; }, Block: true),
-            ["track_file"] = new(0, 0, s => { NotRun(s.Keyword, "track_file", $"a sync group's tracked files do not move its members"); group = group with { TrackFiles = [.. group.TrackFiles, .. BindTracks(s, KeepalivedTrackFile.MinWeight, KeepalivedTrackFile.MaxWeight, _trackFileNames, "vrrp_track_file")] }; }, Block: true),
+            ["track_script"] = new(0, 0, s => { group = group with { TrackScripts = [.. group.TrackScripts, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, _scriptNames, "vrrp_script")] }; }, Block: true),
+            ["track_interface"] = new(0, 0, s => { group = group with { TrackInterfaces = [.. group.TrackInterfaces, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, null, null)] }; }, Block: true),
+            ["track_file"] = new(0, 0, s => { group = group with { TrackFiles = [.. group.TrackFiles, .. BindTracks(s, KeepalivedTrackFile.MinWeight, KeepalivedTrackFile.MaxWeight, _trackFileNames, "vrrp_track_file")] }; }, Block: true),
             ["notify"] = new(1, 3, s => group = group with { Notify = Notify(s) }, Allowed: "a script"),
             ["notify_master"] = new(1, 3, s => group = group with { NotifyMaster = Notify(s) }, Allowed: "a script"),
             ["notify_backup"] = new(1, 3, s => group = group with { NotifyBackup = Notify(s) }, Allowed: "a script"),

@@ -70,6 +70,40 @@ public sealed record KeepalivedPlan(
                 tracks.Add(new KeepalivedTrackPlan(plan.Key, track.Weight ?? file.Weight));
             }
 
+            // keepalived copies a sync group's tracked scripts, interfaces and files into each of its members, with the
+            // same weights (none: a failure is a Fault, which the group then spreads).
+            foreach (KeepalivedSyncGroup group in configuration.SyncGroups.Where(g => g.Group.Contains(instance.Name)))
+            {
+                foreach (KeepalivedTrack track in group.TrackScripts.Where(t => !refused.Contains(t.Name)))
+                {
+                    KeepalivedScript script = configuration.Scripts.Single(s => s.Name == track.Name);
+                    AddGroupTrack(ScriptCheck(script, configuration.GlobalDefinitions.ScriptUser), track.Weight ?? script.Weight);
+                }
+
+                foreach (KeepalivedTrack track in group.TrackInterfaces)
+                {
+                    AddGroupTrack(InterfaceCheck(track.Name), track.Weight ?? 0);
+                }
+
+                foreach (KeepalivedTrack track in group.TrackFiles)
+                {
+                    KeepalivedTrackFile file = configuration.TrackFiles.Single(f => f.Name == track.Name);
+                    AddGroupTrack(FileCheck(file), track.Weight ?? file.Weight);
+                }
+
+                void AddGroupTrack(KeepalivedCheckPlan plan, int weight)
+                {
+                    if (tracks.Any(t => t.CheckKey == plan.Key))
+                    {
+                        warnings?.Add($"{group.Source}: vrrp_sync_group {group.Name}: {plan.Key} is tracked by vrrp_instance {instance.Name} too: tracked once, with the instance's weight (keepalived says to remove one)");
+                        return;
+                    }
+
+                    checks[plan.Key] = plan;
+                    tracks.Add(new KeepalivedTrackPlan(plan.Key, weight));
+                }
+            }
+
             string owner = $"vrrp_instance {instance.Name}";
             NotifyScripts? notify = Notify(
                 configuration.GlobalDefinitions.ScriptUser,
