@@ -1,0 +1,63 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using Vrrp.Protocol;
+
+namespace Vrrp.Testing.Tests;
+
+/// <summary>The Vrrp meter through OpenTelemetry, as an app exports it: AddVrrp and AddMeter("Vrrp"), nothing else.</summary>
+public sealed class OpenTelemetryTests
+{
+    [Fact]
+    public async Task The_Vrrp_meter_is_exported_through_OpenTelemetry_with_its_names_and_attributes()
+    {
+        // Input: a host with AddVrrp (one router) and OpenTelemetry metrics with AddMeter("Vrrp") and an in-memory exporter.
+        // Expected: after the router becomes master, the export holds vrrp.router.state = 2 for vrrp.router "r1", and
+        // vrrp.router.transitions with the states as attributes.
+        var clock = new VirtualClock();
+        using var network = new InMemoryNetwork(clock);
+        var exported = new List<Metric>();
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddVrrp().AddRouter(o =>
+        {
+            o.Name = "r1";
+            o.Interface = "node1";
+            o.VirtualRouterId = 51;
+            o.VirtualAddresses.Add("198.51.100.100/24");
+        }).UseInMemoryNetwork(network);
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter("Vrrp").AddInMemoryExporter(exported));
+        using IHost host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.True(host.Services.GetRequiredService<MeterProvider>().ForceFlush());
+
+        Metric state = exported.Last(m => m.Name == "vrrp.router.state");
+        Assert.Equal("{state}", state.Unit);
+        (long value, Dictionary<string, object?> attributes) = Points(state).Last();
+        Assert.Equal((long)VrrpState.Master, value);
+        Assert.Equal("r1", attributes["vrrp.router"]);
+        Metric transitions = exported.Last(m => m.Name == "vrrp.router.transitions");
+        Assert.Contains(Points(transitions), p => (string?)p.Attributes["vrrp.state.to"] == "master" && p.Value == 1);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static List<(long Value, Dictionary<string, object?> Attributes)> Points(Metric metric)
+    {
+        var points = new List<(long, Dictionary<string, object?>)>();
+        foreach (ref readonly MetricPoint point in metric.GetMetricPoints())
+        {
+            var attributes = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (KeyValuePair<string, object?> tag in point.Tags)
+            {
+                attributes[tag.Key] = tag.Value;
+            }
+
+            long value = metric.MetricType is MetricType.LongGauge ? point.GetGaugeLastValueLong() : point.GetSumLong();
+            points.Add((value, attributes));
+        }
+
+        return points;
+    }
+}
