@@ -17,7 +17,12 @@ public interface ILeaderElection
     /// <summary>Gets the current term, or <see langword="null"/> when this node does not lead: one consistent snapshot of token, start and cancellation.</summary>
     LeadershipTerm? CurrentTerm { get; }
 
-    /// <summary>Raised when this node gains or loses leadership, on the router's event path: handlers must return at once and not throw.</summary>
+    /// <summary>
+    /// Raised when this node gains or loses leadership, from the router's <see cref="VirtualRouter.StateChanged"/>: on
+    /// the router's listeners' lane, never on its protocol loop, in order for each router, on the clock's time of the
+    /// change. A handler that blocks delays the router's later notifications (not its adverts); one that throws is
+    /// counted (<see cref="Diagnostics.VirtualRouterStatistics.NotifierFailures"/>).
+    /// </summary>
     event EventHandler<LeadershipChange>? LeadershipChanged;
 
     /// <summary>Waits until this node leads; completes at once when it leads already.</summary>
