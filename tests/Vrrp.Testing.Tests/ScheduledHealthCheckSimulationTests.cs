@@ -54,9 +54,9 @@ public sealed class ScheduledHealthCheckSimulationTests
                 "r1 Initialize->Backup Startup prio 100",
                 "r2 Initialize->Backup Startup prio 90",
                 "r1 Backup->Master NoResponse prio 100",
-                "r2 Backup->Master NoResponse prio 90", // RFC 9568 §6.4.2: a preempting backup ignores the lower priority
+                "r2 Backup->Master Preempted prio 90", // RFC 9568 §6.4.2: a preempting backup ignores the lower priority; RFC 8347 "preempted"
                 "r1 Master->Backup Preempted prio 80",
-                "r1 Backup->Master NoResponse prio 100",
+                "r1 Backup->Master Preempted prio 100",
                 "r2 Master->Backup Preempted prio 90",
             ],
             transitions);

@@ -15,7 +15,11 @@ public enum StateChangeReason : byte
     /// <summary>The master released its role with a priority-0 advertisement and this router took over after Skew_Time.</summary>
     MasterReleased,
 
-    /// <summary>An advertisement with a higher priority, or an equal one from a greater address, arrived (RFC 9568 §6.4.3; RFC 8347 "preempted").</summary>
+    /// <summary>
+    /// Preemption, on both sides (RFC 8347 "preempted": the master was preempted). The master that steps down heard an
+    /// advertisement with a higher priority, or an equal one from a greater address (RFC 9568 §6.4.3); the backup that
+    /// takes over had been discarding a lower-priority master's adverts until its down timer ran out (RFC 9568 §6.4.2).
+    /// </summary>
     Preempted,
 
     /// <summary>The router was shut down (RFC 9568 §6.4.2, §6.4.3).</summary>

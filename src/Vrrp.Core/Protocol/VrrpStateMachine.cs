@@ -36,6 +36,9 @@ internal sealed class VrrpStateMachine
     // Set once a lower priority was answered, cleared when the Adver_Timer fires: at most one answer per interval,
     // however many lower-priority adverts arrive (forged ones drew one advert and one announcement burst each).
     private bool _answeredLowerPriorityThisInterval;
+
+    // Set while this backup discards a lower-priority master's adverts to preempt it; its takeover is then "preempted".
+    private bool _preemptingLowerPriority;
     private bool _contestedThisTerm;
 
     public VrrpStateMachine(StateMachineSettings settings, byte priority, IVrrpActions actions)
@@ -170,8 +173,10 @@ internal sealed class VrrpStateMachine
                     break;
                 }
 
-                // RFC 9568 §6.4.2: the Active_Down_Timer fired: become master.
-                BecomeMaster(_masterReleased ? StateChangeReason.MasterReleased : StateChangeReason.NoResponse);
+                // RFC 9568 §6.4.2: the Active_Down_Timer fired: become master. RFC 8347's new-master-reason: the master
+                // released it (priority 0), this router preempted a lower-priority master it was hearing ("preempted"),
+                // or the master fell silent ("no-response").
+                BecomeMaster(_masterReleased ? StateChangeReason.MasterReleased : _preemptingLowerPriority ? StateChangeReason.Preempted : StateChangeReason.NoResponse);
                 break;
 
             case VrrpTimer.PreemptDelay:
@@ -353,6 +358,7 @@ internal sealed class VrrpStateMachine
             }
 
             _masterReleased = false;
+            _preemptingLowerPriority = false;
             HearsMaster = true;
             MasterAddress = source;
             MasterPriority = priority;
@@ -361,6 +367,7 @@ internal sealed class VrrpStateMachine
         }
 
         HearsMaster = false;
+        _preemptingLowerPriority = true;
 
         // Otherwise: "Discard the ADVERTISEMENT": the down timer runs out and this router preempts.
     }
@@ -503,6 +510,7 @@ internal sealed class VrrpStateMachine
     private void EnterBackup(StateChangeReason reason, TimeSpan downTimer)
     {
         _masterReleased = false; // only a priority-0 advert heard in this Backup spell makes the takeover a release
+        _preemptingLowerPriority = false;
         HearsMaster = false;
         _actions.ArmTimer(VrrpTimer.MasterDown, downTimer);
         Transition(VrrpState.Backup, reason);

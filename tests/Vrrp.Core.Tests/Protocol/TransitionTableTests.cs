@@ -230,6 +230,24 @@ public sealed class TransitionTableTests
     }
 
     [Fact]
+    public void A_backup_that_preempts_a_lower_priority_master_becomes_master_for_preemption_not_silence()
+    {
+        // RFC 8347 new-master-reason: "preempted" (the master was preempted), not "no-response": the master spoke, at
+        // a lower priority. Before: reported NoResponse, the same as a dead master. A master heard at a higher
+        // priority in between clears it: then its silence is what lets this router take over.
+        var (machine, actions) = InBackup();
+        machine.AdvertisementReceived(50, 100, s_greater);
+        machine.TimerFired(VrrpTimer.MasterDown);
+        Assert.Contains("state Backup->Master Preempted", actions.Calls);
+
+        var (other, otherActions) = InBackup();
+        other.AdvertisementReceived(50, 100, s_greater);
+        other.AdvertisementReceived(200, 100, s_greater);
+        other.TimerFired(VrrpTimer.MasterDown);
+        Assert.Contains("state Backup->Master NoResponse", otherActions.Calls);
+    }
+
+    [Fact]
     public void Backup_with_preemption_discards_a_lower_priority_advertisement_without_any_action()
     {
         // RFC 9568 §6.4.2: "else // preempt was true and priority was less than the local priority: Discard the
@@ -595,7 +613,7 @@ public sealed class TransitionTableTests
         machine.TimerFired(VrrpTimer.MasterDown);
 
         Assert.Equal(VrrpState.Master, machine.State);
-        Assert.Equal("state Backup->Master NoResponse", actions.Calls[^1]);
+        Assert.Equal("state Backup->Master Preempted", actions.Calls[^1]);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class NotificationHookTests
         Assert.Equal(
             [
                 "Initialize->Backup:Startup", "Backup->Master:NoResponse",
-                "Initialize->Backup:Startup", "Backup->Master:NoResponse", "Master->Initialize:Shutdown",
+                "Initialize->Backup:Startup", "Backup->Master:Preempted", "Master->Initialize:Shutdown", // restarted, it preempts r2
             ],
             seen["r1"]);
         Assert.Equal(
