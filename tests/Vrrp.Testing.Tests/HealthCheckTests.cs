@@ -26,22 +26,15 @@ public sealed class HealthCheckTests
         {
             var clock = new VirtualClock();
             using var network = new InMemoryNetwork(clock);
-            WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseTestServer();
-            builder.Services.AddVrrp()
-                .AddRouter(o => Router(o, "a", "node1", 100))
-                .AddRouter(o => Router(o, "b", "node2", 90))
-                .UseInMemoryNetwork(network);
-            builder.Services.AddVrrpHealthChecks(configure);
-            await using WebApplication app = builder.Build();
-            app.MapHealthChecks("/health");
-            await app.StartAsync(TestContext.Current.CancellationToken);
+            await using WebApplication app = await StartAsync(
+                network,
+                vrrp => vrrp.AddRouter(o => Router(o, "a", "node1", 100)).AddRouter(o => Router(o, "b", "node2", 90)),
+                configure);
             clock.Advance(TimeSpan.FromSeconds(5));
 
-            using HttpClient client = app.GetTestClient();
-            using HttpResponseMessage response = await client.GetAsync(new Uri("/health", UriKind.Relative), TestContext.Current.CancellationToken);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Equal(expected, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            (HttpStatusCode status, string body) = await GetHealthAsync(app);
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal(expected, body);
 
             HealthReport report = await app.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(TestContext.Current.CancellationToken);
             Assert.Equal("Master", report.Entries["vrrp"].Data["a"]);
@@ -55,20 +48,33 @@ public sealed class HealthCheckTests
     {
         var clock = new VirtualClock();
         using var network = new InMemoryNetwork(clock);
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseTestServer();
-        builder.Services.AddVrrp().AddRouter(o => Router(o, "a", "node1", 100)).UseInMemoryNetwork(network);
-        builder.Services.AddVrrpHealthChecks(o => o.Routers.Add("missing"));
-        await using WebApplication app = builder.Build();
-        app.MapHealthChecks("/health");
-        await app.StartAsync(TestContext.Current.CancellationToken);
+        await using WebApplication app = await StartAsync(network, vrrp => vrrp.AddRouter(o => Router(o, "a", "node1", 100)), o => o.Routers.Add("missing"));
         clock.Advance(TimeSpan.FromSeconds(5));
 
+        (HttpStatusCode status, string body) = await GetHealthAsync(app);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("Unhealthy", body);
+        await app.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    // A web app on a test server with the routers given, the health checks and /health mapped, started.
+    private static async Task<WebApplication> StartAsync(InMemoryNetwork network, Func<IVrrpBuilder, IVrrpBuilder> routers, Action<VrrpHealthCheckOptions>? configure)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        routers(builder.Services.AddVrrp()).UseInMemoryNetwork(network);
+        builder.Services.AddVrrpHealthChecks(configure);
+        WebApplication app = builder.Build();
+        app.MapHealthChecks("/health");
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        return app;
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> GetHealthAsync(WebApplication app)
+    {
         using HttpClient client = app.GetTestClient();
         using HttpResponseMessage response = await client.GetAsync(new Uri("/health", UriKind.Relative), TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Equal("Unhealthy", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-        await app.StopAsync(TestContext.Current.CancellationToken);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     private static void Router(VirtualRouterOptions o, string name, string node, int priority)

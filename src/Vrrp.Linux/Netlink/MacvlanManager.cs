@@ -243,18 +243,9 @@ public sealed class MacvlanManager : IDisposable
     // Sends the request just written (with sequence _sequence) and waits for its acknowledgement: 0, or the errno.
     private int Request(int length)
     {
-        uint sequence = _sequence;
         try
         {
-            _socket.Send(_request.AsSpan(0, length));
-            while (true)
-            {
-                int received = _socket.Receive(_response);
-                if (NetlinkAddressMessage.TryReadAck(_response.AsSpan(0, received), sequence, out int error))
-                {
-                    return -error;
-                }
-            }
+            return NetlinkAddressMessage.Exchange(_socket, _request.AsSpan(0, length), _response, _sequence);
         }
         catch (SocketException e)
         {

@@ -251,15 +251,7 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
         int length = NetlinkAddressMessage.Write(_request, type, sequence, index, address, null);
         try
         {
-            _socket.Send(_request.AsSpan(0, length));
-            while (true)
-            {
-                int received = _socket.Receive(_response);
-                if (NetlinkAddressMessage.TryReadAck(_response.AsSpan(0, received), sequence, out int error))
-                {
-                    return -error;
-                }
-            }
+            return NetlinkAddressMessage.Exchange(_socket, _request.AsSpan(0, length), _response, sequence);
         }
         catch (System.Net.Sockets.SocketException e)
         {

@@ -147,6 +147,23 @@ internal static class NetlinkAddressMessage
         return true;
     }
 
+    /// <summary>
+    /// Sends one request and reads until its acknowledgement: 0 or the (positive) errno. Messages for other sequences
+    /// (the late answer of a request that timed out) are passed over. Socket errors propagate.
+    /// </summary>
+    public static int Exchange(System.Net.Sockets.Socket socket, ReadOnlySpan<byte> request, byte[] response, uint sequence)
+    {
+        socket.Send(request);
+        while (true)
+        {
+            int received = socket.Receive(response);
+            if (TryReadAck(response.AsSpan(0, received), sequence, out int error))
+            {
+                return -error;
+            }
+        }
+    }
+
     /// <summary>Reads the acknowledgement of request <paramref name="sequence"/>: 0, or a negative errno.</summary>
     /// <returns><see langword="false"/> when the bytes hold no acknowledgement for that sequence.</returns>
     public static bool TryReadAck(ReadOnlySpan<byte> response, uint sequence, out int error)

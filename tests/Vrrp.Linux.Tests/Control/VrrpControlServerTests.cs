@@ -255,22 +255,7 @@ public sealed class VrrpControlServerTests
         {
             server.Start();
             File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110);
-            string client = Path.ChangeExtension(TemporaryPath(), ".py");
-            File.WriteAllText(client, $"""
-                import socket
-                s = socket.socket(socket.AF_UNIX)
-                s.connect('{path}')
-                try:
-                    s.sendall(b'status\n')
-                    n = len(s.recv(65536))
-                except OSError:
-                    n = 0
-                print(n)
-                """);
-            File.SetUnixFileMode(client, (UnixFileMode)0b110_100_100);
-            bool ran = NetnsLab.TryRun("runuser", $"-u nobody -- python3 {client}", out string output);
-            File.Delete(client);
-            Assert.True(ran, output);
+            string output = StatusBytesAs("runuser", "-u nobody -- python3", path);
 
             Assert.Equal("0", output.Trim());
             Assert.Equal(1, server.RefusedConnections);
@@ -293,28 +278,36 @@ public sealed class VrrpControlServerTests
             Assert.Equal((UnixFileMode)0b110_110_000, File.GetUnixFileMode(path));
             Assert.True(NetnsLab.TryRun("stat", $"-c %g {path}", out string group) && group.Trim() == "4321", group);
             File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110); // loosened: the groups decide, not the mode
-            string client = Path.ChangeExtension(TemporaryPath(), ".py");
-            File.WriteAllText(client, $"""
-                import socket
-                s = socket.socket(socket.AF_UNIX)
-                s.connect('{path}')
-                try:
-                    s.sendall(b'status\n')
-                    n = len(s.recv(65536))
-                except OSError:
-                    n = 0
-                print(n)
-                """);
-            File.SetUnixFileMode(client, (UnixFileMode)0b110_100_100);
-            bool member = NetnsLab.TryRun("setpriv", $"--reuid=65534 --regid=65534 --groups=4321 /usr/bin/python3 {client}", out string memberOutput);
-            bool stranger = NetnsLab.TryRun("setpriv", $"--reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 {client}", out string strangerOutput);
-            File.Delete(client);
-            Assert.True(member && stranger, memberOutput + strangerOutput);
+            string memberOutput = StatusBytesAs("setpriv", "--reuid=65534 --regid=65534 --groups=4321 /usr/bin/python3", path);
+            string strangerOutput = StatusBytesAs("setpriv", "--reuid=65534 --regid=65534 --clear-groups /usr/bin/python3", path);
 
             Assert.NotEqual("0", memberOutput.Trim());
             Assert.Equal("0", strangerOutput.Trim());
             Assert.Equal(1, server.RefusedConnections);
         }
+    }
+
+    // Runs a Python client as another user (through runuser or setpriv) that sends "status" and prints how many bytes
+    // came back: 0 when the server closed the connection unanswered.
+    private static string StatusBytesAs(string program, string argumentsBeforeScript, string socketPath)
+    {
+        string client = Path.ChangeExtension(TemporaryPath(), ".py");
+        File.WriteAllText(client, $"""
+            import socket
+            s = socket.socket(socket.AF_UNIX)
+            s.connect('{socketPath}')
+            try:
+                s.sendall(b'status\n')
+                n = len(s.recv(65536))
+            except OSError:
+                n = 0
+            print(n)
+            """);
+        File.SetUnixFileMode(client, (UnixFileMode)0b110_100_100);
+        bool ran = NetnsLab.TryRun(program, $"{argumentsBeforeScript} {client}", out string output);
+        File.Delete(client);
+        Assert.True(ran, output);
+        return output;
     }
 
     private static string TemporaryPath() => Path.Combine(Path.GetTempPath(), $"vrrpctl-test-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
