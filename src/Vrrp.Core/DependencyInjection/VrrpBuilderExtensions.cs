@@ -44,17 +44,34 @@ public static class VrrpBuilderExtensions
     }
 
     /// <summary>
-    /// Registers <see cref="ILeaderElection"/> on the router named <paramref name="routerName"/>: inject it where work
-    /// must run on one node only. A router for election alone needs no virtual address.
+    /// Registers the election named <paramref name="routerName"/> on the router of that name: inject
+    /// <see cref="ILeaderElection"/> where work must run on one node only (keyed by the name when the host has several
+    /// elections). A router for election alone needs no virtual address. The same as
+    /// <c>Services.AddLeaderElection(routerName).UseVrrp(routerName)</c>.
     /// </summary>
     /// <param name="builder">The builder.</param>
-    /// <param name="routerName">The router's <see cref="VirtualRouterOptions.Name"/>.</param>
+    /// <param name="routerName">The router's <see cref="VirtualRouterOptions.Name"/>, and the election's name.</param>
     /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentException">An election of that name is registered already.</exception>
     public static IVrrpBuilder AddLeaderElection(this IVrrpBuilder builder, string routerName)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(routerName);
-        builder.Services.TryAddSingleton<ILeaderElection>(sp => new VrrpLeaderElection(sp.GetRequiredService<VrrpService>().GetRouter(routerName), sp.GetService<TimeProvider>()));
+        builder.Services.AddLeaderElection(routerName).UseVrrp(routerName);
         return builder;
+    }
+
+    /// <summary>
+    /// Runs the election on the router named <paramref name="routerName"/> (registered with <c>AddVrrp()</c>): the node
+    /// leads while the router is master (see <see cref="VrrpLeaderElection"/> for its tokens and resignation).
+    /// </summary>
+    /// <param name="builder">The election's builder, from <c>AddLeaderElection(name)</c>.</param>
+    /// <param name="routerName">The router's <see cref="VirtualRouterOptions.Name"/>.</param>
+    /// <returns>The builder.</returns>
+    public static ILeaderElectionBuilder UseVrrp(this ILeaderElectionBuilder builder, string routerName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(routerName);
+        return builder.UseBackend(sp => new VrrpLeaderElection(sp.GetRequiredService<VrrpService>().GetRouter(routerName), sp.GetService<TimeProvider>()));
     }
 }

@@ -31,6 +31,12 @@ namespace Vrrp.Election;
 /// <see cref="VirtualRouter.Halt"/> (a simulated crash) raises no state change, so a halted node's election keeps its
 /// term until the router starts again; in a real crash the process is gone.
 /// </para>
+/// <para>
+/// Resigning. <see cref="ResignAsync"/> ends the term, stops the router gracefully (a priority-0 advertisement, so a
+/// backup takes over after Skew_Time) and starts it again at priority 1: the node is a candidate at the back of the
+/// line, and its own priority comes back when it next becomes master, that is when no one else would. An address
+/// owner (priority 255) cannot resign.
+/// </para>
 /// </remarks>
 public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
 {
@@ -47,6 +53,7 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
     private CancellationTokenSource? _termSource;
     private LeadershipTerm? _term;
     private long _lastMicroseconds;
+    private int _priorityBeforeResign;
     private bool _disposed;
 
     /// <summary>Initializes an election on a router; the router may already be running.</summary>
@@ -127,6 +134,47 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
         return new ValueTask<LeadershipTerm>(next.WaitAsync(cancellationToken));
     }
 
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The router is an address owner (priority 255), which always leads.</exception>
+    public async ValueTask ResignAsync(CancellationToken cancellationToken = default)
+    {
+        LeadershipChange? raised = null;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_router.BasePriority == 255)
+            {
+                throw new InvalidOperationException($"Router '{_router.Name}' owns its addresses (priority 255) and always leads; it cannot resign.");
+            }
+
+            if (_term is { } ended)
+            {
+                EndTerm();
+                raised = new LeadershipChange(false, ended.FencingToken, _time.GetUtcNow(), LeadershipChangeReason.Resigned);
+            }
+
+            if (_priorityBeforeResign == 0)
+            {
+                _priorityBeforeResign = _router.BasePriority;
+            }
+        }
+
+        if (raised is { } resigned)
+        {
+            Raise(resigned);
+        }
+
+        // Stop waits for the router's actions (its priority-0 advertisement among them), so off the caller's thread.
+        await Task.Run(
+            () =>
+            {
+                _router.Stop();
+                _router.SetPriority(1);
+                _router.Start();
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Stops following the router; a current term ends (its token fires) and waiters are cancelled.</summary>
     public void Dispose()
     {
@@ -157,6 +205,7 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
     private void OnStateChanged(object? sender, StateChange change)
     {
         LeadershipChange? raised = null;
+        int restorePriority = 0;
         lock (_gate)
         {
             if (_disposed)
@@ -167,26 +216,47 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
             if (change.To == VrrpState.Master && _term is null)
             {
                 LeadershipTerm term = BeginTerm();
-                raised = new LeadershipChange(true, term.FencingToken, term.AcquiredAt, change.Reason);
+                raised = new LeadershipChange(true, term.FencingToken, term.AcquiredAt, LeadershipChangeReason.Elected);
+                restorePriority = _priorityBeforeResign;
+                _priorityBeforeResign = 0;
             }
             else if (change.To != VrrpState.Master && _term is { } ended)
             {
                 EndTerm();
-                raised = new LeadershipChange(false, ended.FencingToken, _time.GetUtcNow(), change.Reason);
+                raised = new LeadershipChange(false, ended.FencingToken, _time.GetUtcNow(), ReasonFor(change.Reason));
             }
+        }
+
+        if (restorePriority != 0)
+        {
+            // Master again after resigning: no one else would lead, so the node's own priority is back. Handlers run
+            // off the router's lock (its listeners' lane), so changing the priority here is safe.
+            _router.SetPriority(restorePriority);
         }
 
         if (raised is { } leadership)
         {
-            try
-            {
-                LeadershipChanged?.Invoke(this, leadership);
-            }
+            Raise(leadership);
+        }
+    }
+
+    private static LeadershipChangeReason ReasonFor(StateChangeReason reason) => reason switch
+    {
+        StateChangeReason.Shutdown => LeadershipChangeReason.Stopped,
+        StateChangeReason.InterfaceDown or StateChangeReason.CheckFailed or StateChangeReason.SyncGroup or StateChangeReason.ActionFailed => LeadershipChangeReason.Unhealthy,
+        _ => LeadershipChangeReason.Superseded,
+    };
+
+    private void Raise(LeadershipChange change)
+    {
+        try
+        {
+            LeadershipChanged?.Invoke(this, change);
+        }
 #pragma warning disable CA1031 // a listener's failure must never fail a transition
-            catch (Exception)
+        catch (Exception)
 #pragma warning restore CA1031
-            {
-            }
+        {
         }
     }
 
