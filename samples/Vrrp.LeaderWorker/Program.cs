@@ -14,9 +14,18 @@ using Vrrp.Testing;
 //     one node over UDP; start one process per address to elect a leader among them, no root. Ctrl+C stops it
 //     gracefully (priority 0), and another process takes over at once. Datagrams carry an HMAC under the key: without
 //     one the node refuses to start (the key comes from the environment so that it never shows in a process list).
+// dotnet run --project samples/Vrrp.LeaderWorker -- --etcd http://127.0.0.1:2379[,http://...] [--name NODE] [--ttl 10]
+//     one node electing on etcd; start several (any hosts that reach etcd, no root, no shared LAN). Fencing tokens are
+//     etcd revisions; Ctrl+C revokes the lease and another node takes over at once; a crashed node is replaced after
+//     about the TTL.
 if (args.Contains("--udp"))
 {
     return await RunUdpNodeAsync(args);
+}
+
+if (args.Contains("--etcd"))
+{
+    return await RunEtcdNodeAsync(args);
 }
 
 using var network = new InMemoryNetwork(TimeProvider.System);
@@ -73,13 +82,36 @@ static async Task<(string Name, IHost Host)> LeaderAsync(List<(string Name, IHos
     return candidates[Array.IndexOf(waits, won)];
 }
 
+static string? Option(string[] args, string name) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+
+static async Task<int> RunEtcdNodeAsync(string[] args)
+{
+    string endpoints = Option(args, "--etcd") ?? "http://127.0.0.1:2379";
+    string name = Option(args, "--name") ?? $"{Environment.MachineName}:{Environment.ProcessId}";
+    int ttl = int.Parse(Option(args, "--ttl") ?? "10", CultureInfo.InvariantCulture);
+
+    HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+    builder.Services.AddSingleton(new NodeName(name));
+    builder.Services.AddLeaderElection("worker").UseEtcd(o =>
+    {
+        o.Endpoints = endpoints;
+        o.Candidate = name;
+        o.LeaseTtl = TimeSpan.FromSeconds(ttl);
+        o.SafetyMargin = TimeSpan.FromSeconds(ttl) / 5;
+    });
+    builder.Services.AddHostedService<LeaderWorker>();
+    using IHost host = builder.Build();
+    Console.WriteLine($"Leader election on etcd ({endpoints}): this node {name}, lease {ttl} s. Ctrl+C stops.");
+    await host.RunAsync();
+    return 0;
+}
+
 static async Task<int> RunUdpNodeAsync(string[] args)
 {
-    string? Option(string name) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    string local = Option("--local") ?? "127.0.0.1";
-    string[] peers = (Option("--peers") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries);
-    int port = int.Parse(Option("--port") ?? "5798", CultureInfo.InvariantCulture);
-    int priority = int.Parse(Option("--priority") ?? "100", CultureInfo.InvariantCulture);
+    string local = Option(args, "--local") ?? "127.0.0.1";
+    string[] peers = (Option(args, "--peers") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries);
+    int port = int.Parse(Option(args, "--port") ?? "5798", CultureInfo.InvariantCulture);
+    int priority = int.Parse(Option(args, "--priority") ?? "100", CultureInfo.InvariantCulture);
 
     HostApplicationBuilder builder = Host.CreateApplicationBuilder();
     builder.Services.AddSingleton(new NodeName(local));
