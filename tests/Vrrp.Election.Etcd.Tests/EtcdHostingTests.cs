@@ -14,7 +14,7 @@ public sealed class EtcdHostingTests
         // Input: hosts 1 and 2, each with elections "orders" and "billing" on one etcd; host 1 starts first, then 2;
         // host 1 stops.
         // Expected: host 1 leads both, by key; host 2 leads both once host 1 stopped (its leases revoked, so at once).
-        await using EtcdCluster etcd = await EtcdCluster.StartAsync(1);
+        await using EtcdCluster etcd = await Etcd.StartAsync(1);
         using IHost host1 = Build(etcd, "one");
         using IHost host2 = Build(etcd, "two");
         await host1.StartAsync(Cancel);

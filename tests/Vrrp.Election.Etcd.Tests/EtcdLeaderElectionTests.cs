@@ -18,7 +18,7 @@ public sealed class EtcdLeaderElectionTests
         // Input: candidates a then b on one member; a stops.
         // Expected: a leads, its token is the create revision of its key (what GetLeaderAsync and etcd say); b waits.
         // After a stops, a's token has fired before b's term began, and b's token is greater.
-        await using EtcdCluster etcd = await EtcdCluster.StartAsync(1);
+        await using EtcdCluster etcd = await Etcd.StartAsync(1);
         var log = new ChangeLog();
         EtcdLeaderElection a = log.Watch("a", Create(etcd, "a"));
         a.Start();
@@ -52,7 +52,7 @@ public sealed class EtcdLeaderElectionTests
         // Input: a leads, b and c wait; a resigns; then b stops.
         // Expected: a's token has fired when ResignAsync returns; b (next in line) leads with a greater token, well
         // before any TTL could pass; when b stops, c leads, not a: a campaigns again behind c.
-        await using EtcdCluster etcd = await EtcdCluster.StartAsync(1);
+        await using EtcdCluster etcd = await Etcd.StartAsync(1);
         var log = new ChangeLog();
         await using EtcdLeaderElection a = log.Watch("a", Create(etcd, "a", ttlSeconds: 30, marginMs: 2000));
         a.Start();
@@ -83,7 +83,7 @@ public sealed class EtcdLeaderElectionTests
     [Fact]
     public async Task A_leader_whose_key_is_deleted_by_someone_else_is_superseded_and_stands_again()
     {
-        await using EtcdCluster etcd = await EtcdCluster.StartAsync(1);
+        await using EtcdCluster etcd = await Etcd.StartAsync(1);
         var log = new ChangeLog();
         await using EtcdLeaderElection a = log.Watch("a", Create(etcd, "a"));
         a.Start();
@@ -107,7 +107,7 @@ public sealed class EtcdLeaderElectionTests
         // as a SIGSTOP or a long GC would look from inside (no keep-alive, no watchdog tick in between).
         // Expected: the term is over when the jump returns (IsLeader false, token fired, reason Expired); the lease
         // is revoked, and the node campaigns again and leads with a greater token.
-        await using EtcdCluster etcd = await EtcdCluster.StartAsync(1);
+        await using EtcdCluster etcd = await Etcd.StartAsync(1);
         var time = new FakeTimeProvider();
         var log = new ChangeLog();
         await using EtcdLeaderElection a = log.Watch("a", Create(etcd, "a", ttlSeconds: 10, marginMs: 2000, time: time));
@@ -131,7 +131,7 @@ public sealed class EtcdLeaderElectionTests
         // the margin (no pause) up to the deadline.
         // Expected: a keeps the term while the lease can still be shown alive, and loses it (Expired) at the
         // deadline; after etcd restarts, a leads again with a greater token.
-        await using EtcdCluster etcd = await EtcdCluster.StartAsync(1);
+        await using EtcdCluster etcd = await Etcd.StartAsync(1);
         var time = new FakeTimeProvider();
         await using EtcdLeaderElection a = Create(etcd, "a", ttlSeconds: 10, marginMs: 2000, time: time);
         a.Start();
@@ -165,7 +165,7 @@ public sealed class EtcdLeaderElectionTests
         // word (its lease is left to expire: no revoke).
         // Expected: a's term survives the member's loss (the keep-alive goes to another member); after a goes, b
         // leads with a greater token, and b's term began after a's ended.
-        await using EtcdCluster etcd = await EtcdCluster.StartAsync(3);
+        await using EtcdCluster etcd = await Etcd.StartAsync(3);
         var log = new ChangeLog();
         EtcdLeaderElection a = log.Watch("a", Create(etcd, "a", ttlSeconds: 2, marginMs: 500));
         a.Start();
