@@ -19,6 +19,10 @@ var keepalived = Vrrp.Keepalived.KeepalivedConfigurationReader.Parse(
     "vrrp_instance VI_1 { interface eth0 virtual_router_id 51 virtual_ipaddress { 198.51.100.100/24 } }", "keepalived.conf", new Vrrp.Keepalived.InMemoryKeepalivedFileSystem());
 Console.WriteLine($"package smoke: keepalived.conf read, VRID {keepalived.Instances[0].CreateOptions().VirtualRouterId}");
 
+// The etcd election from its own package: bad options are refused naming the field (no etcd needed for that).
+var etcdOptions = new Vrrp.Election.Etcd.EtcdLeaderElectionOptions { Endpoints = "http://127.0.0.1:2379", LeaseTtl = TimeSpan.FromSeconds(1) };
+Console.WriteLine($"package smoke: etcd election options checked: {string.Join(" ", etcdOptions.Validate())}");
+
 string core = typeof(VrrpPacket).Assembly.Location;
 string docs = Path.ChangeExtension(core, ".xml");
 Console.WriteLine($"package smoke: {Path.GetFileName(core)} {typeof(VrrpPacket).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}, docs {(File.Exists(docs) ? "present" : "MISSING")}");

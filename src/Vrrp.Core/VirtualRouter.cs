@@ -147,6 +147,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         _checks = [.. options.TrackedChecks];
         _basePriority = options.Priority;
 
+        DownTimerAdverts = options.DownTimerAdverts;
         var settings = new StateMachineSettings
         {
             Version = options.Version,
@@ -268,6 +269,15 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             }
         }
     }
+
+    /// <summary>Gets the clock the router runs on.</summary>
+    internal TimeProvider Time => _profile.Time;
+
+    /// <summary>Gets how many advertisement intervals backups wait (with Skew_Time) before declaring the master down.</summary>
+    internal int DownTimerAdverts { get; }
+
+    /// <summary>Gets when the last advertisement left, as a <see cref="Time"/> timestamp; <see cref="long.MinValue"/> before the first.</summary>
+    internal long LastSentTimestamp => Volatile.Read(ref _lastSent);
 
     // A TimeProvider timestamp as wall-clock time on the same provider.
     private DateTimeOffset? ToUtc(long timestamp)

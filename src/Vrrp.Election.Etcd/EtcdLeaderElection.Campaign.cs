@@ -29,7 +29,9 @@ public sealed partial class EtcdLeaderElection
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
             }
-            catch (Exception ex) when (ex is RpcException or OperationCanceledException or InvalidOperationException or IOException or ObjectDisposedException)
+#pragma warning disable CA1031 // whatever failed, the loop must go on campaigning: a dead loop is a node that never leads again
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
                 if (session?.LostBecause is { } because)
                 {
@@ -46,7 +48,8 @@ public sealed partial class EtcdLeaderElection
                 if (session is not null)
                 {
                     // Whatever ended the session, a lease that may still be alive at the server would hold this
-                    // candidate's place: give it up so that the next candidate need not wait for the TTL.
+                    // candidate's place: give it up so that the next candidate need not wait for the TTL. Neither
+                    // step throws (each logs), so the session is always closed and its keep-alive stopped.
                     await session.RevokeAsync().ConfigureAwait(false);
                     await session.DisposeAsync().ConfigureAwait(false);
                 }
@@ -73,7 +76,7 @@ public sealed partial class EtcdLeaderElection
         await WaitForTurnAsync(created, live).ConfigureAwait(false);
 
         // First in line; the key must still be ours (an operator may have deleted it) and the lease still alive.
-        RangeResponse own = await _etcd.KV.RangeAsync(new RangeRequest { Key = key }, deadline: _etcd.Deadline(), cancellationToken: live).ConfigureAwait(false);
+        RangeResponse own = await RetryAsync(ct => _etcd.KV.RangeAsync(new RangeRequest { Key = key }, deadline: _etcd.Deadline(), cancellationToken: ct).ResponseAsync, live).ConfigureAwait(false);
         if (own.Kvs.Count == 0 || own.Kvs[0].CreateRevision != created || !session.Deadline.IsAlive())
         {
             return;
@@ -89,19 +92,35 @@ public sealed partial class EtcdLeaderElection
 
         try
         {
-            BeginTerm(created, session);
+            if (!BeginTerm(created, session))
+            {
+                return;
+            }
+
             using var leading = CancellationTokenSource.CreateLinkedTokenSource(live, resign.Token);
             try
             {
-                await WaitForChangeAsync(key, null, own.Header.Revision + 1, deletesOnly: true, leading.Token).ConfigureAwait(false);
-                EndTerm(LeadershipChangeReason.Superseded); // our key was deleted by someone else
-                return;
+                long revision = own.Header.Revision;
+                while (true)
+                {
+                    // Any end of the watch (a delete, a compaction, a member that restarted or lost its leader) only
+                    // means: look again. The term goes on while the key is ours; the lease's deadline bounds it.
+                    await WaitForChangeAsync(key, null, revision + 1, deletesOnly: true, leading.Token).ConfigureAwait(false);
+                    RangeResponse again = await RetryAsync(ct => _etcd.KV.RangeAsync(new RangeRequest { Key = key }, deadline: _etcd.Deadline(), cancellationToken: ct).ResponseAsync, leading.Token).ConfigureAwait(false);
+                    if (again.Kvs.Count == 0 || again.Kvs[0].CreateRevision != created)
+                    {
+                        EndTerm(LeadershipChangeReason.Superseded); // our key was deleted by someone else
+                        return;
+                    }
+
+                    revision = again.Header.Revision;
+                }
             }
             catch (OperationCanceledException) when (resign.IsCancellationRequested && !live.IsCancellationRequested)
             {
                 // ResignAsync ended the term already; delete the key so the next candidate leads at once, then
                 // stand again, behind everyone waiting.
-                await _etcd.KV.DeleteRangeAsync(new DeleteRangeRequest { Key = key }, deadline: _etcd.Deadline(), cancellationToken: live).ConfigureAwait(false);
+                await RetryAsync(ct => _etcd.KV.DeleteRangeAsync(new DeleteRangeRequest { Key = key }, deadline: _etcd.Deadline(), cancellationToken: ct).ResponseAsync, live).ConfigureAwait(false);
                 resigned.TrySetResult();
             }
         }
@@ -117,6 +136,26 @@ public sealed partial class EtcdLeaderElection
         }
     }
 
+    /// <summary>
+    /// Runs a request until etcd answers: a failed request (a member restarting, a leader election in etcd) is tried
+    /// again after the retry delay, for as long as the session lives (the token includes its loss).
+    /// </summary>
+    private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await request(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                Log.RequestRetried(_logger, Name, ex.Status.Detail);
+                await Task.Delay(_options.RetryDelay, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Creates the candidate's key on its lease unless it exists; returns the revision it was created at.</summary>
     private async Task<long> CreateKeyAsync(ByteString key, long leaseId, CancellationToken cancellationToken)
     {
@@ -124,7 +163,7 @@ public sealed partial class EtcdLeaderElection
         request.Compare.Add(new Compare { Key = key, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
         request.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = key, Value = ByteString.CopyFromUtf8(_candidate), Lease = leaseId } });
         request.Failure.Add(new RequestOp { RequestRange = new RangeRequest { Key = key } });
-        TxnResponse response = await _etcd.KV.TxnAsync(request, deadline: _etcd.Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        TxnResponse response = await RetryAsync(ct => _etcd.KV.TxnAsync(request, deadline: _etcd.Deadline(), cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
         return response.Succeeded ? response.Header.Revision : response.Responses[0].ResponseRange.Kvs[0].CreateRevision;
     }
 
@@ -142,7 +181,7 @@ public sealed partial class EtcdLeaderElection
                 SortOrder = RangeRequest.Types.SortOrder.Descend,
                 Limit = 1,
             };
-            RangeResponse response = await _etcd.KV.RangeAsync(before, deadline: _etcd.Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            RangeResponse response = await RetryAsync(ct => _etcd.KV.RangeAsync(before, deadline: _etcd.Deadline(), cancellationToken: ct).ResponseAsync, cancellationToken).ConfigureAwait(false);
             if (response.Kvs.Count == 0)
             {
                 return;
@@ -154,10 +193,24 @@ public sealed partial class EtcdLeaderElection
     }
 
     /// <summary>
-    /// Returns at the first event on the key or range from <paramref name="fromRevision"/> on, or when etcd cancels the
-    /// watch (compaction, a member that lost its leader): either way the caller reads again.
+    /// Returns at the first event on the key or range from <paramref name="fromRevision"/> on, or when the watch ends
+    /// otherwise (compaction, a cancel, a member that restarted or lost its raft leader: then after the retry delay):
+    /// either way the caller reads again.
     /// </summary>
     private async Task WaitForChangeAsync(ByteString key, ByteString? rangeEnd, long fromRevision, bool deletesOnly, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WatchOnceAsync(key, rangeEnd, fromRevision, deletesOnly, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.RequestRetried(_logger, Name, ex.Status.Detail);
+            await Task.Delay(_options.RetryDelay, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WatchOnceAsync(ByteString key, ByteString? rangeEnd, long fromRevision, bool deletesOnly, CancellationToken cancellationToken)
     {
         using AsyncDuplexStreamingCall<WatchRequest, WatchResponse> call = _etcd.Watch.Watch(s_requireLeader, cancellationToken: cancellationToken);
         var create = new WatchCreateRequest { Key = key, StartRevision = fromRevision };

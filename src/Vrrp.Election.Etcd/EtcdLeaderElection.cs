@@ -16,9 +16,10 @@ namespace Vrrp.Election.Etcd;
 /// </para>
 /// <para>
 /// When a term ends. A keep-alive answered by etcd shows that the lease lives at least the TTL from when it was sent.
-/// The term's <see cref="LeadershipTerm.LeadershipLost"/> fires a <see cref="EtcdLeaderElectionOptions.SafetyMargin"/>
-/// before that, by this node's monotonic clock (the election's <see cref="TimeProvider"/>): the old leader stops
-/// before etcd can delete its key and let the next candidate lead. It also fires when the key is deleted by someone
+/// The term ends a <see cref="EtcdLeaderElectionOptions.SafetyMargin"/> before that, by this node's monotonic clock
+/// (the election's <see cref="TimeProvider"/>): <see cref="IsLeader"/> turns false at that moment, and the term's
+/// <see cref="LeadershipTerm.LeadershipLost"/> fires within a quarter of the margin after it (the watchdog's tick),
+/// still before etcd can delete the key and let the next candidate lead. It also fires when the key is deleted by someone
 /// else, when etcd says the lease is gone, and after a pause of this process (GC, SIGSTOP) longer than the margin.
 /// <see cref="IsLeader"/> and <see cref="CurrentTerm"/> read the clock too, so they turn false at the deadline even
 /// before the token's callbacks run. Losing etcd therefore ends the term within TTL less the margin, and the next
@@ -29,7 +30,7 @@ namespace Vrrp.Election.Etcd;
 /// <see cref="DisposeAsync"/> to stop: the lease is revoked so the next leader need not wait for the TTL.
 /// </para>
 /// </remarks>
-public sealed partial class EtcdLeaderElection : ILeaderElection, IAsyncDisposable
+public sealed partial class EtcdLeaderElection : ILeaderElection, IAsyncDisposable, IDisposable
 {
     private readonly object _gate = new();
     private readonly EtcdLeaderElectionOptions _options;
@@ -43,7 +44,7 @@ public sealed partial class EtcdLeaderElection : ILeaderElection, IAsyncDisposab
     private TaskCompletionSource<LeadershipTerm> _nextTerm = NewWaiter();
     private LeadershipTerm? _term;
     private CancellationTokenSource? _termSource;
-    private LeaseDeadline? _termDeadline;
+    private LeaseSession? _termSession;
     private CancellationTokenSource? _resign;
     private TaskCompletionSource? _resigned;
     private Task _campaign = Task.CompletedTask;
@@ -93,7 +94,7 @@ public sealed partial class EtcdLeaderElection : ILeaderElection, IAsyncDisposab
             lock (_gate)
             {
                 // Past the deadline the term is over whether or not the watchdog has run yet (a pause just ended).
-                return _term is { } term && _termDeadline!.IsAlive() ? term : null;
+                return _term is { } term && Alive(_termSession!) ? term : null;
             }
         }
     }
@@ -122,7 +123,7 @@ public sealed partial class EtcdLeaderElection : ILeaderElection, IAsyncDisposab
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_term is { } term && _termDeadline!.IsAlive())
+            if (_term is { } term && Alive(_termSession!))
             {
                 return ValueTask.FromResult(term);
             }
@@ -217,21 +218,33 @@ public sealed partial class EtcdLeaderElection : ILeaderElection, IAsyncDisposab
         _stopping.Dispose();
     }
 
+    /// <summary>Stops campaigning, as <see cref="DisposeAsync"/> does, and waits for it.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     private static TaskCompletionSource<LeadershipTerm> NewWaiter() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private LeadershipTerm BeginTerm(long fencingToken, LeaseSession session)
+    private static bool Alive(LeaseSession session) => !session.Lost.IsCancellationRequested && session.Deadline.IsAlive();
+
+    /// <summary>Begins a term on a session that is still alive; false when it was lost meanwhile (its end would be missed).</summary>
+    private bool BeginTerm(long fencingToken, LeaseSession session)
     {
         lock (_gate)
         {
+            // Lost reads cancelled before its callbacks run, so a loss that races this is seen here or ends the term.
+            if (!Alive(session))
+            {
+                return false;
+            }
+
             _termSource = new CancellationTokenSource();
-            _termDeadline = session.Deadline;
+            _termSession = session;
             var term = new LeadershipTerm(fencingToken, _time.GetUtcNow(), _termSource.Token);
             _term = term;
             _nextTerm.TrySetResult(term);
             _nextTerm = NewWaiter();
             _changes.Writer.TryWrite(new LeadershipChange(true, fencingToken, term.AcquiredAt, LeadershipChangeReason.Elected));
             Log.Elected(_logger, Name, fencingToken);
-            return term;
+            return true;
         }
     }
 
@@ -246,7 +259,7 @@ public sealed partial class EtcdLeaderElection : ILeaderElection, IAsyncDisposab
             }
 
             _term = null;
-            _termDeadline = null;
+            _termSession = null;
             CancellationTokenSource source = _termSource!;
             _termSource = null;
 

@@ -78,9 +78,11 @@ internal sealed class LeaseSession : IAsyncDisposable
         {
             await _etcd.Lease.LeaseRevokeAsync(new LeaseRevokeRequest { ID = LeaseId }, deadline: _etcd.Deadline()).ConfigureAwait(false);
         }
-        catch (RpcException ex)
+#pragma warning disable CA1031 // best effort: the lease expires by itself anyway
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
-            Log.RevokeFailed(_logger, LeaseId, ex.Status.Detail);
+            Log.RevokeFailed(_logger, LeaseId, ex.Message);
         }
     }
 
@@ -93,7 +95,9 @@ internal sealed class LeaseSession : IAsyncDisposable
         {
             await _keepAlive.ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+#pragma warning disable CA1031 // the loop logs its own failures; closing the session must not throw
+        catch (Exception)
+#pragma warning restore CA1031
         {
         }
 
@@ -165,7 +169,9 @@ internal sealed class LeaseSession : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception ex) when (ex is RpcException or OperationCanceledException or InvalidOperationException or IOException)
+#pragma warning disable CA1031 // any failure of a stream: open another while the deadline lasts
+            catch (Exception ex)
+#pragma warning restore CA1031
             {
                 // Another stream may reach another member; keep trying while the deadline lasts (the watchdog ends it).
                 Log.KeepAliveFailed(_logger, LeaseId, ex.Message);

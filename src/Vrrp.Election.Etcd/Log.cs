@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(6, LogLevel.Debug, "Lease {LeaseId:x}: revoke failed: {Error}")]
     public static partial void RevokeFailed(ILogger logger, long leaseId, string error);
 
+    [LoggerMessage(8, LogLevel.Debug, "Election '{Election}': an etcd request failed ({Error}); trying again while the lease lasts")]
+    public static partial void RequestRetried(ILogger logger, string election, string error);
+
     [LoggerMessage(7, LogLevel.Warning, "Election '{Election}': lease {LeaseId:x} lost: {Reason}")]
     public static partial void SessionLost(ILogger logger, string election, long leaseId, string reason);
 }

@@ -28,8 +28,19 @@ namespace Vrrp.Election;
 /// <para>
 /// Terms can overlap for an instant even without a partition: a master whose priority drops keeps the role until it
 /// hears the better router's advertisement (RFC 9568 §6.4.3), so the new term begins just before the old one ends.
-/// <see cref="VirtualRouter.Halt"/> (a simulated crash) raises no state change, so a halted node's election keeps its
-/// term until the router starts again; in a real crash the process is gone.
+/// <see cref="VirtualRouter.Halt"/> (a simulated crash) raises no state change; the halted node's term ends
+/// Master_Down_Interval less Skew_Time later, as below; in a real crash the process is gone.
+/// </para>
+/// <para>
+/// A term lasts while the router shows it is alive. Backups take over Master_Down_Interval
+/// (<see cref="VirtualRouterOptions.DownTimerAdverts"/> advertisement intervals, 3 by default, and Skew_Time) after the
+/// last advertisement they heard, so a term ends when the router, still master, has sent none for that many
+/// intervals, by the router's clock (a timer armed for that moment): a process paused by a GC, SIGSTOP or a frozen VM, or a
+/// transport that cannot send. <see cref="IsLeader"/> and <see cref="CurrentTerm"/> read the clock, so they turn
+/// false at that moment even before the token's callbacks run; the change says
+/// <see cref="LeadershipChangeReason.Expired"/>. If the router is still master when it advertises again, a new term
+/// begins with a new, greater token: a resumed leader's late writes under the old token are refused by a fenced store,
+/// and so are the interim leader's once the resumed one writes.
 /// </para>
 /// <para>
 /// Resigning. <see cref="ResignAsync"/> ends the term, stops the router gracefully (a priority-0 advertisement, so a
@@ -53,7 +64,10 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
     private CancellationTokenSource? _termSource;
     private LeadershipTerm? _term;
     private long _lastMicroseconds;
-    private int _priorityBeforeResign;
+    private readonly ITimer _watchdog;
+    private readonly SemaphoreSlim _priorityChange = new(1, 1); // a resign and a restore of the priority, one at a time
+    private int _ownPriority; // the node's priority while it runs at 1 after resigning; 0 when it does not
+    private bool _resigning;
     private bool _disposed;
 
     /// <summary>Initializes an election on a router; the router may already be running.</summary>
@@ -73,6 +87,7 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
         _time = timeProvider ?? TimeProvider.System;
         NodeId = nodeId ?? DefaultNodeId(router);
         _onStateChanged = OnStateChanged;
+        _watchdog = router.Time.CreateTimer(static s => ((VrrpLeaderElection)s!).CheckAlive(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         lock (_gate)
         {
             router.StateChanged += _onStateChanged;
@@ -80,6 +95,8 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
             {
                 BeginTerm();
             }
+
+            ArmWatchdog();
         }
     }
 
@@ -99,7 +116,7 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
         {
             lock (_gate)
             {
-                return _term.HasValue;
+                return _term.HasValue && ShownAlive();
             }
         }
     }
@@ -111,7 +128,7 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
         {
             lock (_gate)
             {
-                return _term;
+                return ShownAlive() ? _term : null;
             }
         }
     }
@@ -123,7 +140,7 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_term is { } term)
+            if (_term is { } term && ShownAlive())
             {
                 return ValueTask.FromResult(term);
             }
@@ -147,15 +164,11 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
                 throw new InvalidOperationException($"Router '{_router.Name}' owns its addresses (priority 255) and always leads; it cannot resign.");
             }
 
+            _resigning = true;
             if (_term is { } ended)
             {
                 EndTerm();
                 raised = new LeadershipChange(false, ended.FencingToken, _time.GetUtcNow(), LeadershipChangeReason.Resigned);
-            }
-
-            if (_priorityBeforeResign == 0)
-            {
-                _priorityBeforeResign = _router.BasePriority;
             }
         }
 
@@ -164,15 +177,36 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
             Raise(resigned);
         }
 
-        // Stop waits for the router's actions (its priority-0 advertisement among them), so off the caller's thread.
-        await Task.Run(
-            () =>
+        // Stop waits for the router's actions (its priority-0 advertisement among them), so off the caller's thread;
+        // and it runs whatever the caller's token does: a term ended without the release would leave no leader.
+        Task release = Task.Run(async () =>
+        {
+            await _priorityChange.WaitAsync().ConfigureAwait(false);
+            try
             {
+                lock (_gate)
+                {
+                    if (_ownPriority == 0)
+                    {
+                        _ownPriority = _router.BasePriority;
+                    }
+                }
+
                 _router.Stop();
                 _router.SetPriority(1);
                 _router.Start();
-            },
-            cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _resigning = false;
+                }
+
+                _priorityChange.Release();
+            }
+        }, CancellationToken.None);
+        await release.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops following the router; a current term ends (its token fires) and waiters are cancelled.</summary>
@@ -186,6 +220,7 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
             }
 
             _disposed = true;
+            _watchdog.Dispose();
             _router.StateChanged -= _onStateChanged;
             EndTerm();
             _nextTerm.TrySetException(new ObjectDisposedException(nameof(VrrpLeaderElection)));
@@ -205,7 +240,7 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
     private void OnStateChanged(object? sender, StateChange change)
     {
         LeadershipChange? raised = null;
-        int restorePriority = 0;
+        bool restore = false;
         lock (_gate)
         {
             if (_disposed)
@@ -217,8 +252,8 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
             {
                 LeadershipTerm term = BeginTerm();
                 raised = new LeadershipChange(true, term.FencingToken, term.AcquiredAt, LeadershipChangeReason.Elected);
-                restorePriority = _priorityBeforeResign;
-                _priorityBeforeResign = 0;
+                restore = _ownPriority != 0;
+                ArmWatchdog();
             }
             else if (change.To != VrrpState.Master && _term is { } ended)
             {
@@ -227,16 +262,112 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
             }
         }
 
-        if (restorePriority != 0)
+        if (restore)
         {
-            // Master again after resigning: no one else would lead, so the node's own priority is back. Handlers run
-            // off the router's lock (its listeners' lane), so changing the priority here is safe.
-            _router.SetPriority(restorePriority);
+            RestorePriority();
         }
 
         if (raised is { } leadership)
         {
             Raise(leadership);
+        }
+    }
+
+    /// <summary>
+    /// Master again after resigning: no one else would lead, so the node's own priority comes back. Handlers run off
+    /// the router's lock (its listeners' lane), so it is set here when no resign is under way, else after it.
+    /// </summary>
+    private void RestorePriority()
+    {
+        if (_priorityChange.Wait(0))
+        {
+            RestoreHeld();
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            await _priorityChange.WaitAsync().ConfigureAwait(false);
+            RestoreHeld();
+        });
+
+        void RestoreHeld()
+        {
+            try
+            {
+                int own;
+                lock (_gate)
+                {
+                    // A resign since then keeps the node at the back of the line, with its own priority remembered.
+                    if (_disposed || _ownPriority == 0 || !_router.IsMaster)
+                    {
+                        return;
+                    }
+
+                    own = _ownPriority;
+                    _ownPriority = 0;
+                }
+
+                _router.SetPriority(own);
+            }
+            finally
+            {
+                _priorityChange.Release();
+            }
+        }
+    }
+
+    /// <summary>Gets how long after its last advertisement the master's term lasts: as long as backups wait, less their Skew_Time.</summary>
+    private TimeSpan Allowance => _router.DownTimerAdverts * _router.MasterAdvertisementInterval;
+
+    /// <summary>Whether the router's last advertisement is recent enough that no backup can have taken over yet.</summary>
+    private bool ShownAlive()
+    {
+        long sent = _router.LastSentTimestamp;
+        return sent != long.MinValue && _router.Time.GetElapsedTime(sent) < Allowance;
+    }
+
+    /// <summary>
+    /// Leading, the watchdog fires at the moment the term would expire (re-armed each time it finds a newer
+    /// advertisement); not leading, every half interval, to see a master advertise again.
+    /// </summary>
+    private void ArmWatchdog()
+    {
+        long sent = _router.LastSentTimestamp;
+        TimeSpan due = _term is not null && sent != long.MinValue
+            ? Allowance - _router.Time.GetElapsedTime(sent)
+            : _router.MasterAdvertisementInterval / 2;
+        _watchdog.Change(due > TimeSpan.FromMilliseconds(1) ? due : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Ends a term the router can no longer show alive; begins a new one when a master advertises again.</summary>
+    private void CheckAlive()
+    {
+        LeadershipChange? raised = null;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            if (_term is { } ended && !ShownAlive())
+            {
+                EndTerm();
+                raised = new LeadershipChange(false, ended.FencingToken, _time.GetUtcNow(), LeadershipChangeReason.Expired);
+            }
+            else if (_term is null && _router.IsMaster && ShownAlive() && !_resigning)
+            {
+                LeadershipTerm term = BeginTerm();
+                raised = new LeadershipChange(true, term.FencingToken, term.AcquiredAt, LeadershipChangeReason.Elected);
+            }
+
+            ArmWatchdog();
+        }
+
+        if (raised is { } change)
+        {
+            Raise(change);
         }
     }
 
