@@ -155,6 +155,13 @@ public sealed class VirtualRouterOptions
     public IList<TrackedCheck> TrackedChecks { get; } = new List<TrackedCheck>();
 
     /// <summary>
+    /// Gets checks described by data (from configuration: <c>Vrrp:Routers:0:Checks</c>) that the router's
+    /// <see cref="VrrpService"/> runs while the router runs, each moving the priority by its weight as a
+    /// <see cref="TrackedChecks"/> entry does. A reload that changes only these applies them in place.
+    /// </summary>
+    public IList<VrrpCheckDefinition> Checks { get; } = new List<VrrpCheckDefinition>();
+
+    /// <summary>
     /// Tells whether <paramref name="other"/> configures the same router: every value equal, the lists equal in
     /// order, and the same tracked checks (the same objects). A reload keeps a router running when this holds.
     /// </summary>
@@ -162,12 +169,17 @@ public sealed class VirtualRouterOptions
         Priority == other.Priority
         && VirtualAddresses.SequenceEqual(other.VirtualAddresses, StringComparer.Ordinal)
         && UnicastPeers.SequenceEqual(other.UnicastPeers, StringComparer.Ordinal)
+        && HasSameChecksAs(other)
         && CanBecomeInPlace(other);
+
+    /// <summary>Tells whether both options describe the same <see cref="Checks"/>, in the same order.</summary>
+    internal bool HasSameChecksAs(VirtualRouterOptions other) =>
+        Checks.Count == other.Checks.Count && Checks.Zip(other.Checks).All(pair => pair.First.IsSameAs(pair.Second));
 
     /// <summary>
     /// Tells whether a router made from these options can take <paramref name="other"/> without a restart: they differ
     /// at most in what a running router changes in place (priority, virtual addresses of the same family, unicast
-    /// peers of the same presence).
+    /// peers of the same presence, checks from <see cref="Checks"/>).
     /// </summary>
     internal bool CanBecomeInPlace(VirtualRouterOptions other) =>
         Name == other.Name && Interface == other.Interface && VirtualRouterId == other.VirtualRouterId
@@ -304,6 +316,24 @@ public sealed class VirtualRouterOptions
         Range(nameof(GarpMasterRefresh), GarpMasterRefresh, TimeSpan.Zero, TimeSpan.FromSeconds(86400));
         Range(nameof(GarpLowerPriorityDelay), GarpLowerPriorityDelay, TimeSpan.Zero, TimeSpan.FromSeconds(255));
         Count(nameof(DownTimerAdverts), DownTimerAdverts, 1, 100);
+        for (int i = 0; i < Checks.Count; i++)
+        {
+            VrrpCheckDefinition check = Checks[i];
+            if (string.IsNullOrWhiteSpace(check.Type))
+            {
+                Error($"Checks[{i}].Type is required: Tcp, Http, Ping, or a type a registered IVrrpCheckFactory makes (Command with AddCommandChecks()).");
+            }
+
+            if (string.IsNullOrWhiteSpace(check.Target))
+            {
+                Error($"Checks[{i}].Target is required: host:port (Tcp), a URL (Http), an address (Ping), a command line (Command).");
+            }
+
+            foreach (string problem in check.ToScheduledCheckOptions().Validate())
+            {
+                Error($"Checks[{i}]: {problem}");
+            }
+        }
         Count(nameof(GarpMasterRepeat), GarpMasterRepeat, 0, 255);
         Count(nameof(GarpMasterRefreshRepeat), GarpMasterRefreshRepeat, 1, 255);
         Count(nameof(GarpLowerPriorityRepeat), GarpLowerPriorityRepeat, 0, 255);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Vrrp.Addressing;
+using Vrrp.Health;
 using Vrrp.Notifications;
 using Vrrp.Transport;
 
@@ -32,6 +33,8 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
     private readonly IVirtualRouterLifecycle[] _lifecycles;
     private readonly Microsoft.Extensions.Options.IOptionsMonitor<VrrpOptions>? _monitor;
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
+    private readonly IVrrpCheckFactory[] _checkFactories;
+    private readonly Dictionary<VirtualRouter, ScheduledHealthCheck[]> _configuredChecks = []; // under _configuredChecks
     private IDisposable? _following;
     private VirtualRouter[]? _routers;
     private VirtualRouterOptions[]? _applied; // the options each router of _routers was made from, in the same order
@@ -48,9 +51,11 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
         VrrpActionRunner? actionRunner = null,
         IEnumerable<IVirtualRouterLifecycle>? lifecycles = null,
         Microsoft.Extensions.Options.IOptionsMonitor<VrrpOptions>? monitor = null,
-        Microsoft.Extensions.Logging.ILogger? logger = null)
+        Microsoft.Extensions.Logging.ILogger? logger = null,
+        IEnumerable<IVrrpCheckFactory>? checkFactories = null)
     {
         _monitor = monitor;
+        _checkFactories = [.. checkFactories ?? [], BuiltInCheckFactory.Instance];
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _actionRunner = actionRunner;
         _lifecycles = [.. lifecycles ?? []];
@@ -96,9 +101,15 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
             int started = 0;
             try
             {
+                VirtualRouterOptions[] applied;
+                lock (_gate)
+                {
+                    applied = _applied!;
+                }
+
                 for (; started < routers.Length; started++)
                 {
-                    Start(routers[started]);
+                    Start(routers[started], applied[started]);
                 }
             }
             catch
@@ -350,9 +361,9 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
                 // Started before the set is committed: a router that cannot start refuses the whole reload.
                 if (start)
                 {
-                    foreach ((VirtualRouter router, _) in fresh)
+                    foreach ((VirtualRouter router, VirtualRouterOptions options) in fresh)
                     {
-                        Start(router);
+                        Start(router, options);
                         startedFresh.Add(router);
                     }
                 }
@@ -388,7 +399,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
 
                         if (start)
                         {
-                            Start(again);
+                            Start(again, options);
                         }
                     });
                 }
@@ -420,6 +431,15 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
                 {
                     router.SetUnicastPeers(after.UnicastPeers);
                 }
+
+                if (!before.HasSameChecksAs(after))
+                {
+                    StopChecks(router);
+                    if (start)
+                    {
+                        StartChecks(router, after);
+                    }
+                }
             }
 
             string[] retired = [.. retire.Select(r => r.Router.Name)];
@@ -448,7 +468,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
 
     // Exception-safe: a router whose start or whose platform's OnStarted fails is stopped again (OnStopping told)
     // before the exception goes on, so no router runs that the service does not count as started.
-    private void Start(VirtualRouter router)
+    private void Start(VirtualRouter router, VirtualRouterOptions options)
     {
         foreach (IVirtualRouterLifecycle lifecycle in _lifecycles)
         {
@@ -457,6 +477,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
 
         try
         {
+            StartChecks(router, options);
             router.Start();
             foreach (IVirtualRouterLifecycle lifecycle in _lifecycles)
             {
@@ -467,6 +488,78 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
         {
             TryQuietly(() => Stop(router));
             throw;
+        }
+    }
+
+    // The router's Checks, made by the factory of their type and tracked by the router while it runs. A check that
+    // cannot be made (an unknown type, a bad target) refuses the router's start, naming the check and what it needs.
+    private void StartChecks(VirtualRouter router, VirtualRouterOptions options)
+    {
+        if (options.Checks.Count == 0)
+        {
+            return;
+        }
+
+        var made = new List<ScheduledHealthCheck>(options.Checks.Count);
+        try
+        {
+            for (int i = 0; i < options.Checks.Count; i++)
+            {
+                VrrpCheckDefinition definition = options.Checks[i];
+                IVrrpCheckFactory? factory = _checkFactories.FirstOrDefault(f => f.Types.Contains(definition.Type, StringComparer.OrdinalIgnoreCase));
+                if (factory is null)
+                {
+                    string known = string.Join(", ", _checkFactories.SelectMany(f => f.Types).Distinct(StringComparer.OrdinalIgnoreCase));
+                    throw new VrrpConfigurationException([$"{router.Name}: Checks[{i}].Type must be one of {known} (Command needs AddCommandChecks() from Vrrp.Keepalived); got '{definition.Type}'."]);
+                }
+
+                IVrrpHealthCheck check;
+                try
+                {
+                    check = factory.Create(definition);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new VrrpConfigurationException([$"{router.Name}: Checks[{i}].{ex.Message}"]);
+                }
+
+                made.Add(new ScheduledHealthCheck(definition.ToScheduledCheckOptions(), check, _time, _logger));
+            }
+        }
+        catch
+        {
+            foreach (ScheduledHealthCheck check in made)
+            {
+                _ = check.DisposeAsync().AsTask();
+            }
+
+            throw;
+        }
+
+        foreach (ScheduledHealthCheck check in made)
+        {
+            router.AddTrackedCheck(check.Tracked);
+            check.Start();
+        }
+
+        lock (_configuredChecks)
+        {
+            _configuredChecks[router] = [.. made];
+        }
+    }
+
+    private void StopChecks(VirtualRouter router)
+    {
+        ScheduledHealthCheck[]? checks;
+        lock (_configuredChecks)
+        {
+            _configuredChecks.Remove(router, out checks);
+        }
+
+        foreach (ScheduledHealthCheck check in checks ?? [])
+        {
+            router.RemoveTrackedCheck(check.Tracked);
+            _ = check.DisposeAsync().AsTask(); // cancels a run under way; the router no longer hears it
         }
     }
 
@@ -492,6 +585,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
         }
 
         router.Stop();
+        StopChecks(router);
     }
 
     // Stops (gracefully, when it runs) and disposes a router, then lets go of what its transport factory made for it alone.

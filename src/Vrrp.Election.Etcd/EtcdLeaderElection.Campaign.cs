@@ -203,7 +203,11 @@ public sealed partial class EtcdLeaderElection
         {
             await WatchOnceAsync(key, rangeEnd, fromRevision, deletesOnly, cancellationToken).ConfigureAwait(false);
         }
-        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (RpcException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The wait was cancelled.", ex, cancellationToken); // as .NET's own waits say it
+        }
+        catch (RpcException ex)
         {
             Log.RequestRetried(_logger, Name, ex.Status.Detail);
             await Task.Delay(_options.RetryDelay, _time, cancellationToken).ConfigureAwait(false);
@@ -247,7 +251,16 @@ public sealed partial class EtcdLeaderElection
             SortOrder = RangeRequest.Types.SortOrder.Ascend,
             Limit = 1,
         };
-        RangeResponse response = await _etcd.KV.RangeAsync(first, deadline: _etcd.Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        RangeResponse response;
+        try
+        {
+            response = await _etcd.KV.RangeAsync(first, deadline: _etcd.Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The request was cancelled.", ex, cancellationToken);
+        }
+
         if (response.Kvs.Count == 0)
         {
             return (null, response.Header.Revision);

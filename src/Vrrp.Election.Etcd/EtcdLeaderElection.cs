@@ -162,15 +162,16 @@ public sealed partial class EtcdLeaderElection : ILeaderElection, IAsyncDisposab
     public async Task<EtcdLeader?> GetLeaderAsync(CancellationToken cancellationToken = default)
         => (await ReadLeaderAsync(cancellationToken).ConfigureAwait(false)).Leader;
 
-    /// <summary>Follows who leads: yields the leader now, then each time it changes (<see langword="null"/> while no one campaigns).</summary>
-    /// <param name="cancellationToken">Ends the sequence.</param>
+    /// <summary>Follows who leads: yields the leader now, then each time it changes (<see langword="null"/> while no one campaigns). Needs no <see cref="Start"/>: an observer need not be a candidate.</summary>
+    /// <param name="cancellationToken">Ends the sequence with an <see cref="OperationCanceledException"/>.</param>
     /// <returns>The leaders, in order.</returns>
     public async IAsyncEnumerable<EtcdLeader?> ObserveAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         EtcdLeader? last = null;
         bool first = true;
-        while (!cancellationToken.IsCancellationRequested)
+        while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             (EtcdLeader? leader, long revision) = await ReadLeaderAsync(cancellationToken).ConfigureAwait(false);
             if (first || leader != last)
             {

@@ -81,6 +81,53 @@ public sealed class EtcdLeaderElectionTests
     }
 
     [Fact]
+    public async Task An_observer_that_does_not_campaign_sees_each_leader_in_turn()
+    {
+        // Input: an observer (never started, so never a candidate) follows the election; a leads, then stops, then b.
+        // Expected: it yields no one, then a, then b, then no one, with the fencing tokens the leaders hold.
+        await using EtcdCluster etcd = await Etcd.StartAsync(1);
+        await using EtcdLeaderElection observer = Create(etcd, "observer");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+        var seen = new List<EtcdLeader?>();
+        var updates = new SemaphoreSlim(0);
+        Task follow = Task.Run(async () =>
+        {
+            await foreach (EtcdLeader? leader in observer.ObserveAsync(stop.Token))
+            {
+                lock (seen)
+                {
+                    seen.Add(leader);
+                }
+
+                updates.Release();
+            }
+        });
+        await updates.WaitAsync(Patience, Cancel);
+
+        EtcdLeaderElection a = Create(etcd, "a");
+        EtcdLeaderElection b = Create(etcd, "b");
+        a.Start();
+        LeadershipTerm first = await a.WaitForLeadershipAsync(Cancel).AsTask().WaitAsync(Patience, Cancel);
+        await updates.WaitAsync(Patience, Cancel);
+        b.Start();
+        await WaitUntilAsync(async () => (await CountCandidatesAsync(etcd)) == 2);
+        await a.DisposeAsync();
+        LeadershipTerm second = await b.WaitForLeadershipAsync(Cancel).AsTask().WaitAsync(Patience, Cancel);
+        await updates.WaitAsync(Patience, Cancel);
+        await b.DisposeAsync();
+        await updates.WaitAsync(Patience, Cancel);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => follow);
+
+        lock (seen)
+        {
+            Assert.Equal([null, "a", "b", null], seen.Select(l => l?.Candidate));
+            Assert.Equal(first.FencingToken, seen[1]!.FencingToken);
+            Assert.Equal(second.FencingToken, seen[2]!.FencingToken);
+        }
+    }
+
+    [Fact]
     public async Task A_leader_whose_key_is_deleted_by_someone_else_is_superseded_and_stands_again()
     {
         await using EtcdCluster etcd = await Etcd.StartAsync(1);

@@ -46,7 +46,7 @@ internal static class FaultRun
             electors.Add(elector);
         }
 
-        var results = new List<(string Fault, List<double?> FailoversMs, int Rounds)>();
+        var results = new List<FaultResult>();
         try
         {
             results.Add(await RepeatAsync("SIGKILL the leader", faults, beliefs, async leader =>
@@ -56,6 +56,7 @@ internal static class FaultRun
                 victim.Kill();
                 double? failover = await FailoverAsync(beliefs, leader, t0, TimeSpan.FromSeconds(20));
                 victim.Start();
+                await Task.Delay(TimeSpan.FromSeconds(2)); // let a restarted VRRP elector preempt before the next round picks a leader
                 return failover;
             }));
 
@@ -151,8 +152,9 @@ internal static class FaultRun
         return 0;
     }
 
-    private static async Task<(string, List<double?>, int)> RepeatAsync(string fault, int rounds, Beliefs beliefs, Func<string, Task<double?>> inject)
+    private static async Task<FaultResult> RepeatAsync(string fault, int rounds, Beliefs beliefs, Func<string, Task<double?>> inject)
     {
+        long start = Stopwatch.GetTimestamp();
         var failovers = new List<double?>();
         for (int i = 0; i < rounds; i++)
         {
@@ -161,7 +163,7 @@ internal static class FaultRun
             Console.Error.WriteLine($"{fault}: round {i + 1}/{rounds}: {(failovers[^1] is { } ms ? $"{ms:F1} ms" : "no failover")}");
         }
 
-        return (fault, failovers, rounds);
+        return new FaultResult(fault, failovers, rounds, start, Stopwatch.GetTimestamp());
     }
 
     /// <summary>Waits until exactly one elector believes it leads, unchanged for 500 ms.</summary>

@@ -70,10 +70,57 @@ internal static class VrrpConfigurationReader
                 case "USEVIRTUALMAC": o.UseVirtualMac = Bool(field, o.UseVirtualMac, errors); break;
                 case "VIRTUALMACINTERFACE": o.VirtualMacInterface = value; break;
                 case "REQUIREIPV6LINKLOCALFIRST": o.RequireIPv6LinkLocalFirst = Bool(field, o.RequireIPv6LinkLocalFirst, errors); break;
+                case "CHECKS": ReadChecks(field, o.Checks, errors); break;
                 default:
-                    errors.Add($"{field.Path} is not a router setting (TrackedChecks are added in code, with VirtualRouter.AddTrackedCheck or the options' TrackedChecks).");
+                    errors.Add($"{field.Path} is not a router setting (checks from configuration go in 'Checks'; TrackedChecks objects are added in code).");
                     break;
             }
+        }
+    }
+
+    private static void ReadChecks(IConfigurationSection section, IList<Health.VrrpCheckDefinition> checks, List<string> errors)
+    {
+        checks.Clear();
+        foreach (IConfigurationSection entry in section.GetChildren())
+        {
+            var check = new Health.VrrpCheckDefinition();
+            foreach (IConfigurationSection field in entry.GetChildren())
+            {
+                string? value = field.Value;
+                switch (field.Key.ToUpperInvariant())
+                {
+                    case "TYPE": check.Type = value ?? string.Empty; break;
+                    case "TARGET": check.Target = value ?? string.Empty; break;
+                    case "NAME": check.Name = value; break;
+                    case "INTERVAL": check.Interval = Time(field, "more than 0 and at most one day", check.Interval, errors); break;
+                    case "TIMEOUT": check.Timeout = Time(field, "more than 0 and at most one day", check.Timeout ?? check.Interval, errors); break;
+                    case "RISE": check.Rise = Int(field, "an integer from 1 to 1000000", check.Rise, errors); break;
+                    case "FALL": check.Fall = Int(field, "an integer from 1 to 1000000", check.Fall, errors); break;
+                    case "WEIGHT": check.Weight = Int(field, "an integer from -253 to 253", check.Weight, errors); break;
+                    case "INITFAIL": check.InitFail = Bool(field, check.InitFail, errors); break;
+                    case "EXPECTEDSTATUSCODES":
+                        var codes = new List<string>();
+                        List(field, codes);
+                        foreach (string code in codes)
+                        {
+                            if (int.TryParse(code, NumberStyles.Integer, CultureInfo.InvariantCulture, out int status) && status is >= 100 and <= 599)
+                            {
+                                check.ExpectedStatusCodes.Add(status);
+                            }
+                            else
+                            {
+                                errors.Add($"{field.Path} must list HTTP status codes, 100 to 599; got '{code}'.");
+                            }
+                        }
+
+                        break;
+                    default:
+                        errors.Add($"{field.Path} is not a check setting: Type, Target, Name, Interval, Timeout, Rise, Fall, Weight, InitFail, ExpectedStatusCodes.");
+                        break;
+                }
+            }
+
+            checks.Add(check);
         }
     }
 

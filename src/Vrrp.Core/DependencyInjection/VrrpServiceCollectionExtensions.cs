@@ -48,7 +48,8 @@ public static class VrrpServiceCollectionExtensions
                 sp.GetService<VrrpActionRunner>(),
                 sp.GetServices<IVirtualRouterLifecycle>(),
                 sp.GetService<IOptionsMonitor<VrrpOptions>>(),
-                sp.GetService<ILoggerFactory>()?.CreateLogger("Vrrp.Service")));
+                sp.GetService<ILoggerFactory>()?.CreateLogger("Vrrp.Service"),
+                sp.GetServices<Vrrp.Health.IVrrpCheckFactory>()));
             services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<VrrpService>());
         }
 

@@ -68,6 +68,7 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
     private readonly SemaphoreSlim _priorityChange = new(1, 1); // a resign and a restore of the priority, one at a time
     private int _ownPriority; // the node's priority while it runs at 1 after resigning; 0 when it does not
     private bool _resigning;
+    private long _aliveUntil; // the term's deadline, a router-clock timestamp; moved on by each advertisement sent in time
     private bool _disposed;
 
     /// <summary>Initializes an election on a router; the router may already be running.</summary>
@@ -116,7 +117,7 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
         {
             lock (_gate)
             {
-                return _term.HasValue && ShownAlive();
+                return _term.HasValue && TermAlive();
             }
         }
     }
@@ -128,7 +129,7 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
         {
             lock (_gate)
             {
-                return ShownAlive() ? _term : null;
+                return _term.HasValue && TermAlive() ? _term : null;
             }
         }
     }
@@ -140,7 +141,7 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_term is { } term && ShownAlive())
+            if (_term is { } term && TermAlive())
             {
                 return ValueTask.FromResult(term);
             }
@@ -320,6 +321,24 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
     /// <summary>Gets how long after its last advertisement the master's term lasts: as long as backups wait, less their Skew_Time.</summary>
     private TimeSpan Allowance => _router.DownTimerAdverts * _router.MasterAdvertisementInterval;
 
+    /// <summary>
+    /// Whether the term is still shown alive: every advertisement since it began left within the allowance of the one
+    /// before. A send after a gap (a process that resumes from a pause and advertises before anything else runs)
+    /// does not revive the term: backups may have taken over in the gap, so the old token must not go on.
+    /// </summary>
+    private bool TermAlive()
+    {
+        long sent = _router.LastSentTimestamp;
+        if (sent != long.MinValue && sent <= _aliveUntil)
+        {
+            _aliveUntil = Math.Max(_aliveUntil, sent + ToTimestamp(Allowance));
+        }
+
+        return _router.Time.GetTimestamp() < _aliveUntil;
+    }
+
+    private long ToTimestamp(TimeSpan span) => (long)(span.Ticks * (_router.Time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
+
     /// <summary>Whether the router's last advertisement is recent enough that no backup can have taken over yet.</summary>
     private bool ShownAlive()
     {
@@ -333,9 +352,8 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
     /// </summary>
     private void ArmWatchdog()
     {
-        long sent = _router.LastSentTimestamp;
-        TimeSpan due = _term is not null && sent != long.MinValue
-            ? Allowance - _router.Time.GetElapsedTime(sent)
+        TimeSpan due = _term is not null
+            ? _router.Time.GetElapsedTime(_router.Time.GetTimestamp(), _aliveUntil)
             : _router.MasterAdvertisementInterval / 2;
         _watchdog.Change(due > TimeSpan.FromMilliseconds(1) ? due : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
     }
@@ -351,7 +369,7 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
                 return;
             }
 
-            if (_term is { } ended && !ShownAlive())
+            if (_term is { } ended && !TermAlive())
             {
                 EndTerm();
                 raised = new LeadershipChange(false, ended.FencingToken, _time.GetUtcNow(), LeadershipChangeReason.Expired);
@@ -399,6 +417,8 @@ public sealed class VrrpLeaderElection : ILeaderElection, IDisposable
         _termSource = new CancellationTokenSource();
         var term = new LeadershipTerm((microseconds << NodeIdBits) | (long)NodeId, now, _termSource.Token);
         _term = term;
+        long sent = _router.LastSentTimestamp;
+        _aliveUntil = (sent != long.MinValue ? sent : _router.Time.GetTimestamp()) + ToTimestamp(Allowance);
         _nextTerm.TrySetResult(term);
         _nextTerm = NewWaiter();
         return term;
