@@ -26,4 +26,5 @@ Console.WriteLine($"package smoke: etcd election options checked: {string.Join("
 string core = typeof(VrrpPacket).Assembly.Location;
 string docs = Path.ChangeExtension(core, ".xml");
 Console.WriteLine($"package smoke: {Path.GetFileName(core)} {typeof(VrrpPacket).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}, docs {(File.Exists(docs) ? "present" : "MISSING")}");
-return status == VrrpPacketStatus.Valid && File.Exists(docs) ? 0 : 1;
+bool hosted = await HostedSmoke.RunAsync();
+return status == VrrpPacketStatus.Valid && File.Exists(docs) && hosted && etcdOptions.Validate().Count == 1 ? 0 : 1;
