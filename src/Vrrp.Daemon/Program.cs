@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Vrrp;
 using Vrrp.Control;
@@ -138,6 +140,10 @@ using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.
 using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
 using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; reload.Set(); });
 Log($"ready: {host.Routers.Count} router(s)");
+// Under systemd with Type=notify: READY once the routers run, RELOADING and READY around a reload, STOPPING before
+// the graceful stop. Nothing is sent without NOTIFY_SOCKET.
+var systemd = new SystemdNotifier();
+systemd.Notify(new ServiceState($"READY=1\nSTATUS={host.Routers.Count} router(s)"));
 var heap = new DaemonHeap();
 heap.SettleAfterStart();
 
@@ -152,7 +158,16 @@ try
         {
             try
             {
-                await ApplyLoadedAsync();
+                systemd.Notify(new ServiceState($"RELOADING=1\nMONOTONIC_USEC={Stopwatch.GetTimestamp() / (Stopwatch.Frequency / 1_000_000)}"));
+                try
+                {
+                    await ApplyLoadedAsync();
+                }
+                finally
+                {
+                    systemd.Notify(new ServiceState($"READY=1\nSTATUS={host.Routers.Count} router(s)"));
+                }
+
                 Log("reloaded");
                 heap.SettleAfterStart();
             }
@@ -168,6 +183,7 @@ try
 finally
 {
     // Routers first: the priority-0 advertisement is what lets a backup take over at once.
+    systemd.Notify(ServiceState.Stopping);
     await host.DisposeAsync();
     if (control is not null)
     {

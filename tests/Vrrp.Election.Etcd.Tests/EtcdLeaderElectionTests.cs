@@ -89,7 +89,7 @@ public sealed class EtcdLeaderElectionTests
         await using EtcdLeaderElection observer = Create(etcd, "observer");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
         var seen = new List<EtcdLeader?>();
-        var updates = new SemaphoreSlim(0);
+        using var updates = new SemaphoreSlim(0);
         Task follow = Task.Run(async () =>
         {
             await foreach (EtcdLeader? leader in observer.ObserveAsync(stop.Token))
@@ -101,7 +101,7 @@ public sealed class EtcdLeaderElectionTests
 
                 updates.Release();
             }
-        });
+        }, Cancel);
         await updates.WaitAsync(Patience, Cancel);
 
         EtcdLeaderElection a = Create(etcd, "a");

@@ -8,14 +8,17 @@ internal static class Daemon
 {
     public const string VirtualAddress = "198.51.100.100";
 
-    public static LabProcess Start(NetnsLab lab, string host, int priority, int intervalMs = 100, string extra = "", string addresses = $"\"{VirtualAddress}/24\"")
+    public static LabProcess Start(NetnsLab lab, string host, int priority, int intervalMs = 100, string extra = "", string addresses = $"\"{VirtualAddress}/24\"", string? notifySocket = null)
     {
         string config = Path.Combine(Path.GetTempPath(), $"vrrpd-{lab.Namespace(host)}.json");
         File.WriteAllText(config, string.Create(CultureInfo.InvariantCulture, $$"""
             { "routers": [ { "name": "VI_51", "interface": "lab0", "virtualRouterId": 51, "priority": {{priority}},
               "advertisementInterval": "{{TimeSpan.FromMilliseconds(intervalMs):c}}", "virtualAddresses": [{{addresses}}] {{extra}} } ] }
             """));
-        LabProcess process = lab.Start(host, "dotnet", Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), config, "--require-netns", "--control", ControlSocket(lab, host));
+        string[] daemon = ["dotnet", Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), config, "--require-netns", "--control", ControlSocket(lab, host)];
+        LabProcess process = notifySocket is null
+            ? lab.Start(host, daemon[0], daemon[1..])
+            : lab.Start(host, "env", [$"NOTIFY_SOCKET={notifySocket}", .. daemon]); // env execs the daemon: the pid is vrrpd's
         Assert.True(process.WaitFor("ready", TimeSpan.FromSeconds(20)) is not null, $"vrrpd in {host} did not start: {process.Output}");
         return process;
     }
