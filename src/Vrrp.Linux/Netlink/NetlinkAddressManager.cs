@@ -29,6 +29,7 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     private readonly AddressWatcher _watcher;
     private uint _sequence;
     private long _restored;
+    private Action? _betweenSeenAndRestore; // tests only: runs where the watcher has let go of the lock
     private long _notOwned;
 
     /// <summary>Opens a route netlink socket, and another that watches for our addresses being removed from outside.</summary>
@@ -231,6 +232,10 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
         }
 
         var restored = new VirtualAddress(address, entry.PrefixLength);
+        _betweenSeenAndRestore?.Invoke();
+
+        // Asked again under the lock of the re-add: a router that gave the address up meanwhile (it left Master and
+        // removed it) must not get it back from here.
         int errno;
         lock (_gate)
         {
@@ -243,6 +248,9 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
             AddressRestored?.Invoke(this, restored);
         }
     }
+
+    /// <summary>Runs <paramref name="action"/> each time the watcher has seen an address of ours removed and let go of the lock, before it puts the address back: for tests of that race.</summary>
+    internal void OnBetweenSeenAndRestore(Action action) => _betweenSeenAndRestore = action;
 
     // One request and its acknowledgement: 0 or the errno. Called under _gate.
     private int Request(ushort type, int index, string interfaceName, VirtualAddress address)

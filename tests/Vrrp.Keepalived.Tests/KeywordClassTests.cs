@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text;
+
+namespace Vrrp.Keepalived.Tests;
+
+/// <summary>
+/// Every keyword keepalived 2.2.7's parsers install (Keywords/keepalived-2.2.7.txt) has exactly one class here: run
+/// (listed below, with a value keepalived accepts), or warned or refused at its own line. A keyword read and dropped
+/// without a word fails this test.
+/// </summary>
+public sealed class KeywordClassTests
+{
+    // The keywords the reader runs with keepalived's semantics, section by section, each with a value to try it with
+    // ("" for a keyword without one; a value starting with '{' is a block).
+    private static readonly Dictionary<string, Dictionary<string, string>> s_run = new(StringComparer.Ordinal)
+    {
+        ["(root)"] = new(StringComparer.Ordinal)
+        {
+            ["global_defs"] = "", ["vrrp_instance"] = "", ["vrrp_sync_group"] = "", ["vrrp_script"] = "", ["track_file"] = "", ["vrrp_track_file"] = "",
+        },
+        ["vrrp_instance"] = new(StringComparer.Ordinal)
+        {
+            ["interface"] = "lab0", ["virtual_router_id"] = "51", ["priority"] = "100", ["advert_int"] = "1", ["use_vmac"] = "",
+            ["preempt_delay"] = "10", ["down_timer_adverts"] = "3",
+            ["notify"] = "\"/bin/true\"", ["notify_backup"] = "\"/bin/true\"", ["notify_fault"] = "\"/bin/true\"",
+            ["notify_master"] = "\"/bin/true\"", ["notify_stop"] = "\"/bin/true\"",
+            ["garp_master_delay"] = "5", ["garp_master_repeat"] = "5", ["garp_master_refresh"] = "60", ["garp_master_refresh_repeat"] = "2",
+            ["garp_lower_prio_delay"] = "5", ["garp_lower_prio_repeat"] = "2",
+        },
+        ["vrrp_instance/authentication"] = new(StringComparer.Ordinal) { ["auth_pass"] = "secret" },
+        ["vrrp_sync_group"] = new(StringComparer.Ordinal)
+        {
+            ["notify"] = "\"/bin/true\"", ["notify_backup"] = "\"/bin/true\"", ["notify_fault"] = "\"/bin/true\"",
+            ["notify_master"] = "\"/bin/true\"", ["notify_stop"] = "\"/bin/true\"",
+        },
+        ["vrrp_script"] = new(StringComparer.Ordinal)
+        {
+            ["script"] = "\"/bin/true\"", ["interval"] = "2", ["timeout"] = "1", ["rise"] = "2", ["fall"] = "2", ["weight"] = "-20", ["user"] = "nobody",
+        },
+        ["track_file"] = new(StringComparer.Ordinal) { ["file"] = "\"/tmp/vrrp-keyword-test\"", ["weight"] = "-10", ["init_file"] = "" },
+        ["vrrp_track_file"] = new(StringComparer.Ordinal) { ["file"] = "\"/tmp/vrrp-keyword-test\"", ["weight"] = "-10", ["init_file"] = "" },
+        ["global_defs"] = new(StringComparer.Ordinal)
+        {
+            // keepalived uses router_id only in e-mail and SNMP, which vrrpd has none of; the writer keeps it.
+            ["router_id"] = "LVS_T", ["script_user"] = "nobody", ["notify_fifo"] = "/tmp/vrrp-keyword-fifo", ["vrrp_notify_fifo"] = "/tmp/vrrp-keyword-fifo",
+            ["vrrp_startup_delay"] = "5", ["vrrp_down_timer_adverts"] = "3",
+            ["vrrp_garp_master_delay"] = "5", ["vrrp_garp_master_repeat"] = "5", ["vrrp_garp_master_refresh"] = "60", ["vrrp_garp_master_refresh_repeat"] = "2",
+            ["vrrp_garp_lower_prio_delay"] = "5", ["vrrp_garp_lower_prio_repeat"] = "2",
+        },
+    };
+
+    public static TheoryData<string, string> Keywords()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string line in File.ReadLines(Path.Combine(AppContext.BaseDirectory, "Keywords", "keepalived-2.2.7.txt")))
+        {
+            if (line.Length > 0 && line[0] != '#')
+            {
+                string[] parts = line.Split(' ');
+                data.Add(parts[0], parts[1]);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Keywords))]
+    public void Each_keyword_is_run_warned_or_refused_at_its_line(string section, string keyword)
+    {
+        bool run = s_run.TryGetValue(section, out Dictionary<string, string>? runs) && runs.ContainsKey(keyword);
+        string value = run ? runs![keyword] : "1";
+        (string text, int line) = Config(section, keyword, value);
+        KeepalivedCheckResult result = KeepalivedConfigurationReader.CheckText(text, "keepalived.conf", new InMemoryKeepalivedFileSystem());
+        KeepalivedDiagnostic[] here = [.. result.Errors.Concat(result.Warnings).Where(d => d.Line == line)];
+
+        // The sections the reader skips whole (not VRRP, or not run) say so once, at their first line: that covers
+        // every keyword inside them.
+        int header = line - 1;
+        bool sectionSkipped = section is "garp_group" or "vrrp_track_process" or "track_group" && result.Warnings.Any(d => d.Line == header);
+        if (run)
+        {
+            // Run: no word at its line that it is not (a warning about the sample value would be a test mistake).
+            Assert.True(
+                !here.Any(d => d.Message.Contains("not run", StringComparison.Ordinal) || d.Message.Contains("unknown keyword", StringComparison.Ordinal) || d.Message.Contains("ignored", StringComparison.Ordinal)),
+                $"{section} {keyword} is listed as run, but: {string.Join(" | ", here.Select(d => d.Message))}\n{text}");
+        }
+        else
+        {
+            Assert.True(here.Length > 0 || sectionSkipped, $"{section} {keyword} was read without a word: run it (and list it here), warn, or refuse.\n{text}");
+        }
+    }
+
+    // A configuration with the keyword at a known line, inside a section that is valid around it.
+    private static (string Text, int Line) Config(string section, string keyword, string value)
+    {
+        var text = new StringBuilder();
+        text.Append("vrrp_script chk {\n    script \"/bin/true\"\n}\ntrack_file tf {\n    file \"/tmp/vrrp-keyword-test\"\n}\n");
+        string statement = value.Length == 0 ? keyword : $"{keyword} {value}";
+        int line;
+        switch (section)
+        {
+            case "(root)":
+                line = Lines(text) + 1;
+                text.Append(keyword switch
+                {
+                    "global_defs" or "static_ipaddress" or "static_routes" or "static_rules" or "linkbeat_interfaces" or "interface_up_down_delays" or "garp_group" => $"{keyword} {{\n}}\n",
+                    "vrrp_instance" => $"{keyword} VI_R {{\n    interface lab0\n    virtual_router_id 52\n}}\n",
+                    "vrrp_sync_group" => $"{keyword} G_R {{\n    group {{\n        VI_T\n    }}\n}}\n",
+                    "vrrp_script" => $"{keyword} chk_r {{\n    script \"/bin/true\"\n}}\n",
+                    "track_file" or "vrrp_track_file" => $"{keyword} tf_r {{\n    file \"/tmp/vrrp-keyword-test\"\n}}\n",
+                    "vrrp_track_process" or "track_group" => $"{keyword} T_R {{\n}}\n",
+                    _ => $"{keyword} 1\n",
+                });
+                text.Append(BaseInstance());
+                return (text.ToString(), line);
+            case "vrrp_instance":
+                return Instance(text, keyword, statement);
+            case "vrrp_instance/authentication":
+                return Instance(text, "authentication", $"authentication {{\n        {statement}\n    }}", inner: 1);
+            case "global_defs":
+                line = Lines(text) + 2;
+                text.Append(CultureInfo.InvariantCulture, $"global_defs {{\n    {statement}\n}}\n").Append(BaseInstance());
+                return (text.ToString(), line);
+            case "vrrp_sync_group":
+                text.Append(BaseInstance());
+                line = Lines(text) + (keyword == "group" ? 2 : 5);
+                text.Append(keyword == "group" ? $"vrrp_sync_group G {{\n    {statement}\n}}\n" : $"vrrp_sync_group G {{\n    group {{\n        VI_T\n    }}\n    {statement}\n}}\n");
+                return (text.ToString(), line);
+            case "vrrp_script":
+                line = Lines(text) + 2;
+                text.Append(CultureInfo.InvariantCulture, $"vrrp_script chk2 {{\n    {statement}\n").Append(keyword == "script" ? string.Empty : "    script \"/bin/true\"\n").Append("}\n").Append(BaseInstance());
+                return (text.ToString(), line);
+            case "track_file" or "vrrp_track_file":
+                line = Lines(text) + 2;
+                text.Append(CultureInfo.InvariantCulture, $"{section} tf2 {{\n    {statement}\n").Append(keyword == "file" ? string.Empty : "    file \"/tmp/vrrp-keyword-test\"\n").Append("}\n").Append(BaseInstance());
+                return (text.ToString(), line);
+            default: // vrrp_track_process, garp_group, track_group: sections read as a whole
+                line = Lines(text) + 2;
+                text.Append(CultureInfo.InvariantCulture, $"{section} S {{\n    {statement}\n}}\n").Append(BaseInstance());
+                return (text.ToString(), line);
+        }
+    }
+
+    private static (string Text, int Line) Instance(StringBuilder prefix, string keyword, string statement, int inner = 0)
+    {
+        int line = Lines(prefix) + 2 + inner;
+        var text = new StringBuilder(prefix.ToString());
+        text.Append(CultureInfo.InvariantCulture, $"vrrp_instance VI_T {{\n    {statement}\n");
+        foreach ((string name, string body) in new[]
+        {
+            ("interface", "interface lab0"), ("virtual_router_id", "virtual_router_id 51"), ("priority", "priority 100"),
+            ("advert_int", "advert_int 1"), ("virtual_ipaddress", "virtual_ipaddress {\n        198.51.100.100/24\n    }"),
+        })
+        {
+            if (name != keyword)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"    {body}\n");
+            }
+        }
+
+        text.Append("}\n");
+        return (text.ToString(), line);
+    }
+
+    private static string BaseInstance() =>
+        "vrrp_instance VI_T {\n    interface lab0\n    virtual_router_id 51\n    priority 100\n    advert_int 1\n    virtual_ipaddress {\n        198.51.100.100/24\n    }\n}\n";
+
+    private static int Lines(StringBuilder text) => text.ToString().Count(c => c == '\n');
+}
