@@ -91,7 +91,7 @@ if (requireNetns && Vrrp.Linux.Interop.NetworkNamespaces.CurrentName() is null)
 }
 
 // A backup's first takeover must not wait for the JIT: run every protocol path once, in memory, before going live.
-Vrrp.Warmup.VrrpWarmup.Rehearse();
+Vrrp.Testing.VrrpWarmup.Rehearse(); // the JIT warm-up: a failover rehearsed on the simulator's clock and network
 
 using ILoggerFactory loggers = LoggerFactory.Create(builder => builder
     .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; o.UseUtcTimestamp = true; })

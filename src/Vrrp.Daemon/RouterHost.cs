@@ -83,7 +83,7 @@ internal sealed class RouterHost : IAsyncDisposable
             options.TrackedChecks.Clear();
             foreach (KeepalivedTrackPlan track in wanted.Tracks)
             {
-                options.TrackedChecks.Add(CheckOf(track.CheckKey).TrackedWith(track.Weight));
+                options.TrackedChecks.Add(CheckOf(track.CheckKey).TrackedWith(track.Weight, track.Reverse));
             }
 
             routers.Add(options);
@@ -304,17 +304,17 @@ internal sealed class RouterHost : IAsyncDisposable
     // unchanged router's tracked checks are the same objects and the reload keeps it running.
     private sealed class RunningCheck(KeepalivedCheckPlan plan, ScheduledHealthCheck check, IVrrpHealthCheck inner)
     {
-        private readonly Dictionary<int, TrackedCheck> _tracked = [];
+        private readonly Dictionary<(int Weight, bool Reverse), TrackedCheck> _tracked = [];
 
         public KeepalivedCheckPlan Plan { get; } = plan;
 
         public ScheduledHealthCheck Check { get; } = check;
 
-        public TrackedCheck TrackedWith(int weight)
+        public TrackedCheck TrackedWith(int weight, bool reverse)
         {
-            if (!_tracked.TryGetValue(weight, out TrackedCheck? tracked))
+            if (!_tracked.TryGetValue((weight, reverse), out TrackedCheck? tracked))
             {
-                _tracked[weight] = tracked = Check.CreateTracked(weight);
+                _tracked[(weight, reverse)] = tracked = Check.CreateTracked(weight, reverse);
             }
 
             return tracked;

@@ -246,7 +246,7 @@ public static class KeepalivedConfigurationWriter
     }
 
     private static string Track(KeepalivedTrack t) =>
-        Quote(t.Name) + (t.Weight is { } weight ? " weight " + Number(weight) : string.Empty) + (t.Reverse ? " reverse" : string.Empty);
+        Quote(t.Name) + (t.Weight is { } weight ? " weight " + Number(weight) : string.Empty) + (t.Reverse switch { true => " reverse", false => " noreverse", null => string.Empty });
 
     private static void List(StringBuilder text, string keyword, IEnumerable<string> entries)
     {

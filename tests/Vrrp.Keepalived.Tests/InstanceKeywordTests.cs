@@ -43,7 +43,7 @@ public sealed class InstanceKeywordTests
         { "higher_prio_send_advert", static i => i.CreateOptions().AdvertiseOnHigherPriority, true },
         { "higher_prio_send_advert false", static i => i.HigherPrioritySendAdvert, false },
         { "down_timer_adverts 5", static i => i.CreateOptions().DownTimerAdverts, 5 },
-        { "track_interface {\n eth1\n eth2 weight -20 reverse\n}", static i => string.Join(";", i.TrackInterfaces), "KeepalivedTrack { Name = eth1, Weight = , Reverse = False };KeepalivedTrack { Name = eth2, Weight = -20, Reverse = True }" },
+        { "track_interface {\n eth1\n eth2 weight -20 reverse\n}", static i => string.Join(";", i.TrackInterfaces), "KeepalivedTrack { Name = eth1, Weight = , Reverse =  };KeepalivedTrack { Name = eth2, Weight = -20, Reverse = True }" },
         { "notify /n.sh", static i => i.Notify, "/n.sh" },
         { "notify_master /m.sh", static i => i.NotifyMaster, "/m.sh" },
         { "notify_backup /b.sh", static i => i.NotifyBackup, "/b.sh" },

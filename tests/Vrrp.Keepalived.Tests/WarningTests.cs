@@ -118,8 +118,6 @@ public sealed class WarningTests
     [InlineData("global_defs {\n notify_fifo_script /bin/true\n}\n", 2, "notify_fifo_script")]
     [InlineData("global_defs {\n vrrp_notify_fifo_script /bin/true\n}\n", 2, "vrrp_notify_fifo_script")]
     [InlineData("global_defs {\n max_auto_priority 10\n}\n", 2, "max_auto_priority")]
-    [InlineData("vrrp_script chk {\n script /bin/true\n weight 10 reverse\n}\n", 3, "reverse")]
-    [InlineData("vrrp_track_file tf {\n file /tmp/x\n weight 10 reverse\n}\n", 3, "reverse")]
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n unicast_src_ip 2001:db8::1\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "unicast_src_ip")]
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n mcast_src_ip 2001:db8::1\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "mcast_src_ip")]
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n notify_master_rx_lower_pri /bin/true\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "notify_master_rx_lower_pri")]
@@ -127,7 +125,6 @@ public sealed class WarningTests
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n 192.0.2.9/24 label eth0:1\n }\n}\n", 5, "label")]
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n 192.0.2.9/24 scope link\n }\n}\n", 5, "scope")]
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n 192.0.2.9/24 brd 192.0.2.255\n }\n}\n", 5, "brd")]
-    [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n track_interface {\n eth1 weight 10 reverse\n }\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 5, "reverse")]
     public void A_keyword_read_but_not_run_says_so_at_its_line(string text, int line, string keyword)
     {
         // Before: each of these was read into the model and dropped without a word: the configuration ran otherwise

@@ -12,6 +12,7 @@ public sealed class SystemdNotifyTests
         // Input: vrrpd in a lab namespace with NOTIFY_SOCKET naming a datagram socket of the test; then SIGHUP; then
         // SIGTERM. Expected: READY=1 once the routers run, then RELOADING=1 (with MONOTONIC_USEC) and READY=1 around
         // the reload, then STOPPING=1. Before: nothing was sent, so a Type=notify unit would time out at start.
+        NetnsLab.RequireRoot();
         using NetnsLab lab = NetnsLab.Create("h1");
         string path = Path.Combine(Path.GetTempPath(), $"vrrpt-notify-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
         using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);

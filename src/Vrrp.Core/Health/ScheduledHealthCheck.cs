@@ -174,13 +174,14 @@ public sealed partial class ScheduledHealthCheck : IAsyncDisposable
     /// <c>track_script { NAME weight W }</c> overrides a script's weight for one instance.
     /// </summary>
     /// <param name="weight">−253 to 253; 0 makes a failure a Fault.</param>
+    /// <param name="reverse">Whether the weight works the other way (<see cref="TrackedCheck.Reverse"/>).</param>
     /// <returns>The tracked check; it starts in the current health.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The weight is out of range.</exception>
-    public TrackedCheck CreateTracked(int weight)
+    public TrackedCheck CreateTracked(int weight, bool reverse = false)
     {
         lock (_gate)
         {
-            var tracked = new TrackedCheck(Options.Name, weight, _healthy);
+            var tracked = new TrackedCheck(Options.Name, weight, _healthy) { Reverse = reverse };
             if (Tracked.Value is { } value)
             {
                 tracked.SetValue(value);

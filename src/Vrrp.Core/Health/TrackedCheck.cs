@@ -51,6 +51,13 @@ public sealed class TrackedCheck
     /// <summary>Gets the weight.</summary>
     public int Weight { get; }
 
+    /// <summary>
+    /// Gets a value indicating whether the weight works the other way (keepalived's <c>weight W reverse</c>): a positive
+    /// weight is subtracted while healthy, a negative one added (as its size) while failing, a track_file's product
+    /// changes sign, and with weight 0 a healthy check (a zero value) is the Fault.
+    /// </summary>
+    public bool Reverse { get; init; }
+
     /// <summary>Gets a value indicating whether the check is healthy (for a value-tracked check: not causing a Fault).</summary>
     public bool IsHealthy => Volatile.Read(ref _value) is { } value ? !value.Fault : Volatile.Read(ref _healthy) == 1;
 
@@ -74,7 +81,8 @@ public sealed class TrackedCheck
             }
 
             bool healthy = Volatile.Read(ref _healthy) == 1;
-            return Weight > 0 ? (healthy ? Weight : 0) : (healthy ? 0 : Weight);
+            int delta = Weight > 0 ? (healthy ? Weight : 0) : (healthy ? 0 : Weight);
+            return Reverse ? -delta : delta; // keepalived: weight × multiplier, the multiplier −1 when reversed
         }
     }
 
@@ -82,7 +90,7 @@ public sealed class TrackedCheck
     /// Gets a value indicating whether this check puts the router in Fault now: weight 0 and failing; for a
     /// value-tracked check, a non-zero value with weight 0, or value × weight below −253.
     /// </summary>
-    public bool CausesFault => Volatile.Read(ref _value) is { } value ? value.Fault : Weight == 0 && Volatile.Read(ref _healthy) == 0;
+    public bool CausesFault => Volatile.Read(ref _value) is { } value ? value.Fault : Weight == 0 && (Volatile.Read(ref _healthy) == 1) == Reverse;
 
     /// <summary>Reports a result. Only changes raise <see cref="Changed"/>.</summary>
     /// <param name="healthy">Whether the check passed.</param>
@@ -103,7 +111,7 @@ public sealed class TrackedCheck
     /// <param name="value">The number.</param>
     public void SetValue(long value)
     {
-        ValueState next = ValueState.For(value, Weight);
+        ValueState next = ValueState.For(value, Weight, Reverse);
         ValueState? previous = Interlocked.Exchange(ref _value, next);
         if (previous is null || previous.Delta != next.Delta || previous.Fault != next.Fault)
         {
@@ -113,16 +121,16 @@ public sealed class TrackedCheck
 
     private sealed record ValueState(long Value, int Delta, bool Fault)
     {
-        // keepalived track_file.c: weight 0 makes any non-zero value a failure; otherwise value × weight, where a
-        // result below −253 means Fault and one above 253 is limited to 253.
-        public static ValueState For(long value, int weight)
+        // keepalived track_file.c: weight 0 makes any non-zero value a failure (reversed: zero); otherwise value ×
+        // weight (× −1 reversed), where a result below −253 means Fault and one above 253 is limited to 253.
+        public static ValueState For(long value, int weight, bool reverse)
         {
             if (weight == 0)
             {
-                return new ValueState(value, 0, value != 0);
+                return new ValueState(value, 0, (value != 0) != reverse);
             }
 
-            long product = Math.Clamp(value, int.MinValue, int.MaxValue) * weight;
+            long product = Math.Clamp(value, int.MinValue, int.MaxValue) * weight * (reverse ? -1 : 1);
             return product < MinWeight ? new ValueState(value, 0, true) : new ValueState(value, (int)Math.Min(product, MaxWeight), false);
         }
     }

@@ -454,11 +454,6 @@ internal sealed partial class KeepalivedBinder
                 }
                 else
                 {
-                    if (option.Text == "reverse")
-                    {
-                        NotRun(option, "reverse", $"the weight of {track.Name} is applied as not reversed");
-                    }
-
                     track = track with { Reverse = option.Text == "reverse" };
                 }
             }

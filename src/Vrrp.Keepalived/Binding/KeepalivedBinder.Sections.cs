@@ -20,10 +20,6 @@ internal sealed partial class KeepalivedBinder
                 if (Int(s, 0, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, out int v) && Reverse(s))
                 {
                     script = script with { Weight = v, WeightReverse = s.Arguments.Count > 1 && Text(s, 1) == "reverse" };
-                    if (script.WeightReverse)
-                    {
-                        NotRun(s.Arguments[1], "reverse", $"the weight of vrrp_script {script.Name} is applied as not reversed");
-                    }
                 }
             }, Allowed: "-253 to 253"),
             ["user"] = new(1, 2, s => script = script with { User = string.Join(' ', s.Arguments.Select(static t => t.Text)) }, Allowed: "USER [GROUP]"),
@@ -50,10 +46,6 @@ internal sealed partial class KeepalivedBinder
                 if (Int(s, 0, KeepalivedTrackFile.MinWeight, KeepalivedTrackFile.MaxWeight, out int v) && Reverse(s))
                 {
                     trackFile = trackFile with { Weight = v, WeightReverse = s.Arguments.Count > 1 && Text(s, 1) == "reverse" };
-                    if (trackFile.WeightReverse)
-                    {
-                        NotRun(s.Arguments[1], "reverse", $"the weight of vrrp_track_file {trackFile.Name} is applied as not reversed");
-                    }
                 }
             }, Allowed: "-254 to 254"),
             ["init_file"] = new(0, 2, s =>

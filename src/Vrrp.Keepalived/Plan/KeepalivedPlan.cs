@@ -52,14 +52,14 @@ public sealed record KeepalivedPlan(
                 KeepalivedScript script = configuration.Scripts.Single(s => s.Name == track.Name);
                 KeepalivedCheckPlan plan = ScriptCheck(script, configuration.GlobalDefinitions.ScriptUser);
                 checks[plan.Key] = plan;
-                tracks.Add(new KeepalivedTrackPlan(plan.Key, track.Weight ?? script.Weight));
+                tracks.Add(new KeepalivedTrackPlan(plan.Key, track.Weight ?? script.Weight, track.Reverse ?? script.WeightReverse));
             }
 
             foreach (KeepalivedTrack track in instance.TrackInterfaces)
             {
                 KeepalivedCheckPlan plan = InterfaceCheck(track.Name);
                 checks[plan.Key] = plan;
-                tracks.Add(new KeepalivedTrackPlan(plan.Key, track.Weight ?? 0));
+                tracks.Add(new KeepalivedTrackPlan(plan.Key, track.Weight ?? 0, track.Reverse ?? false));
             }
 
             foreach (KeepalivedTrack track in instance.TrackFiles)
@@ -67,7 +67,7 @@ public sealed record KeepalivedPlan(
                 KeepalivedTrackFile file = configuration.TrackFiles.Single(f => f.Name == track.Name);
                 KeepalivedCheckPlan plan = FileCheck(file);
                 checks[plan.Key] = plan;
-                tracks.Add(new KeepalivedTrackPlan(plan.Key, track.Weight ?? file.Weight));
+                tracks.Add(new KeepalivedTrackPlan(plan.Key, track.Weight ?? file.Weight, track.Reverse ?? file.WeightReverse));
             }
 
             // keepalived copies a sync group's tracked scripts, interfaces and files into each of its members, with the
@@ -77,21 +77,21 @@ public sealed record KeepalivedPlan(
                 foreach (KeepalivedTrack track in group.TrackScripts.Where(t => !refused.Contains(t.Name)))
                 {
                     KeepalivedScript script = configuration.Scripts.Single(s => s.Name == track.Name);
-                    AddGroupTrack(ScriptCheck(script, configuration.GlobalDefinitions.ScriptUser), track.Weight ?? script.Weight);
+                    AddGroupTrack(ScriptCheck(script, configuration.GlobalDefinitions.ScriptUser), track.Weight ?? script.Weight, track.Reverse ?? script.WeightReverse);
                 }
 
                 foreach (KeepalivedTrack track in group.TrackInterfaces)
                 {
-                    AddGroupTrack(InterfaceCheck(track.Name), track.Weight ?? 0);
+                    AddGroupTrack(InterfaceCheck(track.Name), track.Weight ?? 0, track.Reverse ?? false);
                 }
 
                 foreach (KeepalivedTrack track in group.TrackFiles)
                 {
                     KeepalivedTrackFile file = configuration.TrackFiles.Single(f => f.Name == track.Name);
-                    AddGroupTrack(FileCheck(file), track.Weight ?? file.Weight);
+                    AddGroupTrack(FileCheck(file), track.Weight ?? file.Weight, track.Reverse ?? file.WeightReverse);
                 }
 
-                void AddGroupTrack(KeepalivedCheckPlan plan, int weight)
+                void AddGroupTrack(KeepalivedCheckPlan plan, int weight, bool reverse)
                 {
                     if (tracks.Any(t => t.CheckKey == plan.Key))
                     {
@@ -100,7 +100,7 @@ public sealed record KeepalivedPlan(
                     }
 
                     checks[plan.Key] = plan;
-                    tracks.Add(new KeepalivedTrackPlan(plan.Key, weight));
+                    tracks.Add(new KeepalivedTrackPlan(plan.Key, weight, reverse));
                 }
             }
 

@@ -15,7 +15,8 @@ public sealed record KeepalivedRouterPlan(string Name, VirtualRouterOptions Opti
 /// <summary>A router's use of a check: which, and with what weight.</summary>
 /// <param name="CheckKey">The check's key in <see cref="KeepalivedPlan.Checks"/>.</param>
 /// <param name="Weight">The weight: −253 to 253; 0 makes a failure a Fault.</param>
-public sealed record KeepalivedTrackPlan(string CheckKey, int Weight);
+/// <param name="Reverse">Whether the weight works the other way (keepalived's <c>reverse</c>; see <see cref="Vrrp.Health.TrackedCheck.Reverse"/>).</param>
+public sealed record KeepalivedTrackPlan(string CheckKey, int Weight, bool Reverse = false);
 
 /// <summary>A <c>vrrp_sync_group</c>: its members by name, and its notify scripts.</summary>
 /// <param name="Name">The group's name.</param>

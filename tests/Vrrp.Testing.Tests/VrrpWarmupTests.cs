@@ -1,9 +1,8 @@
 using System.Net.Sockets;
 using Vrrp.Packets;
 using Vrrp.Protocol;
-using Vrrp.Warmup;
 
-namespace Vrrp.Core.Tests.Warmup;
+namespace Vrrp.Testing.Tests;
 
 public sealed class VrrpWarmupTests
 {

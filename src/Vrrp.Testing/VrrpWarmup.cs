@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Vrrp.Notifications;
 using Vrrp.Packets;
 
-namespace Vrrp.Warmup;
+namespace Vrrp.Testing;
 
 /// <summary>
 /// Rehearses a router's code paths once, before real routers start, so that the first takeover of a process does
@@ -11,10 +11,10 @@ namespace Vrrp.Warmup;
 /// <remarks>
 /// A backup may run for months without ever sending an advertisement; its first takeover then runs code that was
 /// never compiled. Measured with vrrpd in namespaces at a 100 ms interval, a cold backup took over 4 to 10 ms after
-/// the RFC's due time and a warm one 0.6 ms after it. The rehearsal runs two routers back to back on a link and a
-/// clock of its own, through election, preemption, priority 0, a crash and a fault, for VRRPv3 over IPv4 and IPv6
-/// and VRRPv2 with a password and with AH. Nothing leaves the process and no address is touched; it takes a few
-/// milliseconds of one thread.
+/// the RFC's due time and a warm one 0.6 ms after it. The rehearsal runs two routers on an <see cref="InMemoryNetwork"/>
+/// under a <see cref="VirtualClock"/> (the same ones tests use), through election, preemption, priority 0, a crash and
+/// a fault, for VRRPv3 over IPv4 and IPv6 and VRRPv2 with a password and with AH. Nothing leaves the process and no
+/// address is touched (a <see cref="FakeAddressManager"/> holds them); it takes a few milliseconds of one thread.
 /// </remarks>
 public static class VrrpWarmup
 {
@@ -30,12 +30,13 @@ public static class VrrpWarmup
     /// <summary>Runs one rehearsal and returns every state change of both routers, in order.</summary>
     internal static List<(string Router, StateChange Change)> Rehearse(AddressFamily family, VrrpVersion version, VrrpAuthenticationType authentication)
     {
-        var clock = new RehearsalClock();
-        var link = new RehearsalLink(family);
+        var clock = new VirtualClock();
+        using var network = new InMemoryNetwork(clock, frameLogCapacity: 16);
+        var addresses = new FakeAddressManager(clock);
         var changes = new List<(string, StateChange)>();
         TimeSpan interval = TimeSpan.FromSeconds(1);
-        using VirtualRouter a = Create("a", 100, link.First);
-        using VirtualRouter b = Create("b", 90, link.Second);
+        using VirtualRouter a = Create("a", 100, network.AddHost("a").GetTransport(family));
+        using VirtualRouter b = Create("b", 90, network.AddHost("b").GetTransport(family));
 
         a.Start();
         b.Start();
@@ -57,18 +58,14 @@ public static class VrrpWarmup
         b.Stop();
         return changes;
 
-        void Run(TimeSpan duration)
-        {
-            link.Deliver();
-            clock.Run(duration, link.Deliver);
-        }
+        void Run(TimeSpan duration) => clock.Advance(duration);
 
         VirtualRouter Create(string name, int priority, Transport.IVrrpTransport transport)
         {
             var options = new VirtualRouterOptions
             {
                 Name = name,
-                Interface = "rehearsal",
+                Interface = name,
                 VirtualRouterId = 1,
                 Priority = priority,
                 Version = version,
@@ -77,7 +74,7 @@ public static class VrrpWarmup
                 AuthenticationPassword = authentication == VrrpAuthenticationType.None ? null : "rehearse",
             };
             options.VirtualAddresses.Add(family == AddressFamily.InterNetworkV6 ? "fe80::100/64" : "198.51.100.100/24");
-            var router = new VirtualRouter(options, transport, link, link, clock, notifier: null, VrrpActionRunner.Inline);
+            var router = new VirtualRouter(options, transport, addresses, addresses, clock, notifier: null, InlineActionRunner.Instance);
             router.StateChanged += (_, change) => changes.Add((name, change));
             return router;
         }
