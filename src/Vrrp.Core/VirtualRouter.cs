@@ -46,6 +46,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private readonly PackedIPAddress _source; // VirtualRouterOptions.SourceAddress; default: the transport's primary
     private readonly VirtualAddress[] _excludedAddresses;
     private VirtualAddress[] _heldAddresses;
+    private readonly bool _skipCheckAdvertisedAddresses;
     private long _lastSent = Never; // TimeProvider timestamps (0 is a time like any other on a virtual clock)
     private long _lastReceived = Never;
     private const long Never = long.MinValue;
@@ -148,6 +149,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         _basePriority = options.Priority;
 
         DownTimerAdverts = options.DownTimerAdverts;
+        _skipCheckAdvertisedAddresses = options.SkipCheckAdvertisedAddresses;
         var settings = new StateMachineSettings
         {
             Version = options.Version,
@@ -855,7 +857,9 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
                 return VrrpPacketStatus.Interval;
             }
 
-            if (advert.Priority != 255 && !advert.Addresses.SequenceEqual(_addressBytes))
+            // keepalived's skip_check_adv_addr: the master last heard was checked when first heard.
+            bool fromKnownMaster = _skipCheckAdvertisedAddresses && advertisement.Source == _machine.MasterAddress;
+            if (advert.Priority != 255 && !fromKnownMaster && !advert.Addresses.SequenceEqual(_addressBytes))
             {
                 return VrrpPacketStatus.AddressList;
             }

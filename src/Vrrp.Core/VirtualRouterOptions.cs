@@ -99,6 +99,13 @@ public sealed class VirtualRouterOptions
     /// <summary>Gets or sets how many advertisement intervals make Master_Down_Interval (<c>down_timer_adverts</c>), 1 to 100. Default 3, as the RFCs.</summary>
     public int DownTimerAdverts { get; set; } = 3;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether a VRRPv2 advertisement from the master last heard skips the check of its
+    /// address list against ours (keepalived's <c>skip_check_adv_addr</c>, to save work with many addresses). An
+    /// advertisement from any other source is still checked (RFC 3768 §7.1). Off by default.
+    /// </summary>
+    public bool SkipCheckAdvertisedAddresses { get; set; }
+
     /// <summary>Gets or sets a delay before the Startup event (<c>vrrp_startup_delay</c>), 0 to 3600 s.</summary>
     public TimeSpan StartupDelay { get; set; }
 
@@ -194,6 +201,7 @@ public sealed class VirtualRouterOptions
         && Preempt == other.Preempt && PreemptDelay == other.PreemptDelay && AcceptMode == other.AcceptMode
         && AdvertiseOnLowerPriority == other.AdvertiseOnLowerPriority && AdvertiseOnHigherPriority == other.AdvertiseOnHigherPriority
         && DownTimerAdverts == other.DownTimerAdverts && StartupDelay == other.StartupDelay
+        && SkipCheckAdvertisedAddresses == other.SkipCheckAdvertisedAddresses
         && GarpMasterRepeat == other.GarpMasterRepeat && GarpMasterDelay == other.GarpMasterDelay
         && GarpMasterRefresh == other.GarpMasterRefresh && GarpMasterRefreshRepeat == other.GarpMasterRefreshRepeat
         && GarpLowerPriorityRepeat == other.GarpLowerPriorityRepeat && GarpLowerPriorityDelay == other.GarpLowerPriorityDelay

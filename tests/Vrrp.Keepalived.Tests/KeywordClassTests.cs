@@ -25,7 +25,7 @@ public sealed class KeywordClassTests
             ["notify"] = "\"/bin/true\"", ["notify_backup"] = "\"/bin/true\"", ["notify_fault"] = "\"/bin/true\"",
             ["notify_master"] = "\"/bin/true\"", ["notify_stop"] = "\"/bin/true\"",
             ["garp_master_delay"] = "5", ["garp_master_repeat"] = "5", ["garp_master_refresh"] = "60", ["garp_master_refresh_repeat"] = "2",
-            ["garp_lower_prio_delay"] = "5", ["garp_lower_prio_repeat"] = "2",
+            ["garp_lower_prio_delay"] = "5", ["garp_lower_prio_repeat"] = "2", ["skip_check_adv_addr"] = "",
         },
         ["vrrp_instance/authentication"] = new(StringComparer.Ordinal) { ["auth_pass"] = "secret" },
         ["vrrp_sync_group"] = new(StringComparer.Ordinal)
@@ -45,7 +45,7 @@ public sealed class KeywordClassTests
             ["router_id"] = "LVS_T", ["script_user"] = "nobody", ["notify_fifo"] = "/tmp/vrrp-keyword-fifo", ["vrrp_notify_fifo"] = "/tmp/vrrp-keyword-fifo",
             ["vrrp_startup_delay"] = "5", ["vrrp_down_timer_adverts"] = "3",
             ["vrrp_garp_master_delay"] = "5", ["vrrp_garp_master_repeat"] = "5", ["vrrp_garp_master_refresh"] = "60", ["vrrp_garp_master_refresh_repeat"] = "2",
-            ["vrrp_garp_lower_prio_delay"] = "5", ["vrrp_garp_lower_prio_repeat"] = "2",
+            ["vrrp_garp_lower_prio_delay"] = "5", ["vrrp_garp_lower_prio_repeat"] = "2", ["vrrp_skip_check_adv_addr"] = "",
         },
     };
 

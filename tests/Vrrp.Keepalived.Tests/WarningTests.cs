@@ -113,7 +113,6 @@ public sealed class WarningTests
     [InlineData("global_defs {\n vrrp_gna_interval 0.001\n}\n", 2, "vrrp_gna_interval")]
     [InlineData("global_defs {\n vrrp_mcast_group4 224.0.0.19\n}\n", 2, "vrrp_mcast_group4")]
     [InlineData("global_defs {\n vrrp_mcast_group6 ff02::13\n}\n", 2, "vrrp_mcast_group6")]
-    [InlineData("global_defs {\n vrrp_skip_check_adv_addr\n}\n", 2, "vrrp_skip_check_adv_addr")]
     [InlineData("global_defs {\n vrrp_check_unicast_src\n}\n", 2, "vrrp_check_unicast_src")]
     [InlineData("global_defs {\n notify_fifo_script /bin/true\n}\n", 2, "notify_fifo_script")]
     [InlineData("global_defs {\n vrrp_notify_fifo_script /bin/true\n}\n", 2, "vrrp_notify_fifo_script")]

@@ -70,8 +70,9 @@ public sealed class LeaderElectionResignTests
     public async Task A_resign_whose_token_is_cancelled_still_hands_over()
     {
         // Input: r1 leads r2; r1 resigns with a token already cancelled.
-        // Expected: the call ends with OperationCanceledException, but the term is over and the router is released all
-        // the same, so r2 leads. Before, the release never ran: r1 stayed master without a term, and no one led.
+        // Expected: the call may end with OperationCanceledException (unless the release was already done), but the term
+        // is over and the router is released all the same, so r2 leads. Before, the release never ran: r1 stayed master
+        // without a term, and no one led.
         using VrrpSimulation sim = Build(100, 90);
         using var e1 = new VrrpLeaderElection(sim["r1"].Router, sim.Time);
         using var e2 = new VrrpLeaderElection(sim["r2"].Router, sim.Time);
@@ -80,7 +81,15 @@ public sealed class LeaderElectionResignTests
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => e1.ResignAsync(cancelled.Token).AsTask());
+        try
+        {
+            await e1.ResignAsync(cancelled.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // the caller stopped waiting; the release goes on
+        }
+
         for (int i = 0; i < 100 && sim["r1"].Router.BasePriority != 1; i++)
         {
             await Task.Delay(10, TestContext.Current.CancellationToken); // the release runs on the thread pool

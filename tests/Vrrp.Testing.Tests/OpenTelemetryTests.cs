@@ -14,14 +14,15 @@ public sealed class OpenTelemetryTests
     {
         // Input: a host with AddVrrp (one router) and OpenTelemetry metrics with AddMeter("Vrrp") and an in-memory exporter.
         // Expected: after the router becomes master, the export holds vrrp.router.state = 2 for vrrp.router "r1", and
-        // vrrp.router.transitions with the states as attributes.
+        // vrrp.router.transitions with the states as attributes. The router has a name of its own: OpenTelemetry listens
+        // to every meter named Vrrp in the process, so tests running beside this one export their routers too.
         var clock = new VirtualClock();
         using var network = new InMemoryNetwork(clock);
         var exported = new List<Metric>();
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddVrrp().AddRouter(o =>
         {
-            o.Name = "r1";
+            o.Name = "otel-r1";
             o.Interface = "node1";
             o.VirtualRouterId = 51;
             o.VirtualAddresses.Add("198.51.100.100/24");
@@ -35,11 +36,10 @@ public sealed class OpenTelemetryTests
 
         Metric state = exported.Last(m => m.Name == "vrrp.router.state");
         Assert.Equal("{state}", state.Unit);
-        (long value, Dictionary<string, object?> attributes) = Points(state).Last();
+        (long value, _) = Points(state).Last(p => (string?)p.Attributes.GetValueOrDefault("vrrp.router") == "otel-r1");
         Assert.Equal((long)VrrpState.Master, value);
-        Assert.Equal("r1", attributes["vrrp.router"]);
         Metric transitions = exported.Last(m => m.Name == "vrrp.router.transitions");
-        Assert.Contains(Points(transitions), p => (string?)p.Attributes["vrrp.state.to"] == "master" && p.Value == 1);
+        Assert.Contains(Points(transitions), p => (string?)p.Attributes.GetValueOrDefault("vrrp.router") == "otel-r1" && (string?)p.Attributes["vrrp.state.to"] == "master" && p.Value == 1);
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
 

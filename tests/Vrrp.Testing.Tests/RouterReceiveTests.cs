@@ -151,6 +151,30 @@ public sealed class RouterReceiveTests
     }
 
     [Fact]
+    public void With_skip_check_adv_addr_only_the_master_last_heard_skips_the_address_list_check()
+    {
+        // Input: v2 routers with SkipCheckAdvertisedAddresses (keepalived's skip_check_adv_addr); r2 hears r1. An advert
+        // with another address list comes "from r1" (the master r2 hears), then one from a stranger.
+        // Expected: the first is not checked (no AddressList discard: it is taken as r1's advert); the second is still
+        // discarded for its address list.
+        (VrrpSimulation sim, InMemoryHost rogue) = Cluster(o =>
+        {
+            o.Version = VrrpVersion.V2;
+            o.AdvertisementInterval = TimeSpan.FromSeconds(1);
+            o.SkipCheckAdvertisedAddresses = true;
+        });
+        using (sim)
+        {
+            Inject(sim, rogue, Advert(VrrpVersion.V2, 51, 100, 1, sim["r1"].Host.IPv4Address, address: "198.51.100.99"));
+            Assert.Equal(0, sim["r2"].Router.Statistics.Discarded(VrrpPacketStatus.AddressList));
+
+            Inject(sim, rogue, Advert(VrrpVersion.V2, 51, 254, 1, rogue.IPv4Address, address: "198.51.100.99"));
+            Assert.Equal(1, sim["r2"].Router.Statistics.Discarded(VrrpPacketStatus.AddressList));
+            AssertUnchanged(sim);
+        }
+    }
+
+    [Fact]
     public void A_wrong_password_is_an_authentication_failure()
     {
         (VrrpSimulation sim, InMemoryHost rogue) = Cluster(o =>

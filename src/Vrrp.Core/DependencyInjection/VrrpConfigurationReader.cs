@@ -55,6 +55,7 @@ internal static class VrrpConfigurationReader
                 case "ACCEPTMODE": o.AcceptMode = Bool(field, o.AcceptMode, errors); break;
                 case "ADVERTISEONLOWERPRIORITY": o.AdvertiseOnLowerPriority = Bool(field, o.AdvertiseOnLowerPriority, errors); break;
                 case "ADVERTISEONHIGHERPRIORITY": o.AdvertiseOnHigherPriority = Bool(field, o.AdvertiseOnHigherPriority, errors); break;
+                case "SKIPCHECKADVERTISEDADDRESSES": o.SkipCheckAdvertisedAddresses = Bool(field, o.SkipCheckAdvertisedAddresses, errors); break;
                 case "DOWNTIMERADVERTS": o.DownTimerAdverts = Int(field, "an integer from 1 to 100", o.DownTimerAdverts, errors); break;
                 case "STARTUPDELAY": o.StartupDelay = Time(field, "0 to 3600 s", o.StartupDelay, errors); break;
                 case "GARPMASTERREPEAT": o.GarpMasterRepeat = Int(field, "an integer from 0 to 255", o.GarpMasterRepeat, errors); break;

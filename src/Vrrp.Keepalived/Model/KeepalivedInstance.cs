@@ -93,6 +93,9 @@ public sealed record KeepalivedInstance
     /// <summary>Gets <c>higher_prio_send_advert</c>: a master yielding to a higher priority sends one more advertisement.</summary>
     public bool HigherPrioritySendAdvert { get; init; }
 
+    /// <summary>Gets <c>skip_check_adv_addr</c> (or <c>vrrp_skip_check_adv_addr</c> of <c>global_defs</c>): a VRRPv2 advert from the master last heard is not checked against the addresses.</summary>
+    public bool SkipCheckAdvertAddress { get; init; }
+
     /// <summary>Gets <c>down_timer_adverts</c>, 1 to 100. Default 3.</summary>
     public int DownTimerAdverts { get; init; } = 3;
 
@@ -148,6 +151,7 @@ public sealed record KeepalivedInstance
             AdvertiseOnLowerPriority = !LowerPriorityNoAdvert,
             AdvertiseOnHigherPriority = HigherPrioritySendAdvert,
             DownTimerAdverts = DownTimerAdverts,
+            SkipCheckAdvertisedAddresses = SkipCheckAdvertAddress,
             StartupDelay = StartupDelay,
             GarpMasterRepeat = GarpMasterRepeat,
             GarpMasterDelay = GarpMasterDelay,
