@@ -1,15 +1,11 @@
 using Vrrp.Election;
+using static Vrrp.Testing.Tests.ElectionSimulation;
 
 namespace Vrrp.Testing.Tests;
 
 /// <summary>Leader election on routers without virtual addresses: who leads, waiting, losing, and fencing tokens.</summary>
 public sealed class LeaderElectionTests
 {
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
-
-    private static VrrpSimulation Build(params int[] priorities) =>
-        VrrpSimulation.CreateBuilder().AddNodes(priorities).ConfigureRouters(o => o.VirtualAddresses.Clear()).Build();
-
     [Fact]
     public async Task A_router_without_addresses_elects_a_leader_and_the_wait_completes_on_takeover()
     {
