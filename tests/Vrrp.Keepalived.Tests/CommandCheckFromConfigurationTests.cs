@@ -45,4 +45,15 @@ public sealed class CommandCheckFromConfigurationTests
         VrrpConfigurationException refused = await Assert.ThrowsAsync<VrrpConfigurationException>(() => plain.GetRequiredService<VrrpService>().StartAsync(TestContext.Current.CancellationToken));
         Assert.Contains("Checks[0].Type must be one of Tcp, Http, Ping (Command needs AddCommandChecks() from Vrrp.Keepalived); got 'Command'.", refused.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_second_AddCommandChecks_with_another_user_is_refused_not_dropped()
+    {
+        // Before: the second call was ignored, and commands ran as the first call's user without a word.
+        var services = new ServiceCollection();
+        IVrrpBuilder vrrp = services.AddVrrp().AddCommandChecks("nobody");
+        vrrp.AddCommandChecks("nobody"); // the same again: fine
+        InvalidOperationException refused = Assert.Throws<InvalidOperationException>(() => vrrp.AddCommandChecks("root"));
+        Assert.Contains("called already with user 'nobody'", refused.Message, StringComparison.Ordinal);
+    }
 }

@@ -7,6 +7,10 @@ internal sealed class CommandCheckFactory(string? user, string? group) : IVrrpCh
 {
     public IReadOnlyCollection<string> Types { get; } = ["Command"];
 
+    public string? User { get; } = user;
+
+    public string? Group { get; } = group;
+
     public IVrrpHealthCheck Create(VrrpCheckDefinition definition)
     {
         IReadOnlyList<string> arguments = ScriptCommandLine.Split(definition.Target);
@@ -15,6 +19,6 @@ internal sealed class CommandCheckFactory(string? user, string? group) : IVrrpCh
             throw new ArgumentException($"Target must be a command line whose first word names the program for a Command check; got '{definition.Target}'.");
         }
 
-        return new CommandHealthCheck(arguments) { User = user, Group = group };
+        return new CommandHealthCheck(arguments) { User = User, Group = Group };
     }
 }

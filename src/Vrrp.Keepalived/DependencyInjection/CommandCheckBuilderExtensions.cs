@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Vrrp.Health;
 using Vrrp.Keepalived.Checks;
 
@@ -16,10 +15,22 @@ public static class CommandCheckBuilderExtensions
     /// <param name="user">The user to run commands as (keepalived's <c>script_user</c>); <see langword="null"/> for this process's own. Running as root, set one.</param>
     /// <param name="group">The group to run commands as; <see langword="null"/> for the user's own.</param>
     /// <returns>The builder.</returns>
+    /// <exception cref="InvalidOperationException">Command checks were added already with another user or group.</exception>
     public static IVrrpBuilder AddCommandChecks(this IVrrpBuilder builder, string? user = null, string? group = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IVrrpCheckFactory>(new CommandCheckFactory(user, group)));
+        foreach (ServiceDescriptor descriptor in builder.Services)
+        {
+            if (descriptor.ServiceType == typeof(IVrrpCheckFactory) && descriptor.ImplementationInstance is CommandCheckFactory existing)
+            {
+                // A second call that asked for another user would otherwise be dropped without a word.
+                return existing.User == user && existing.Group == group
+                    ? builder
+                    : throw new InvalidOperationException($"AddCommandChecks was called already with user '{existing.User}' and group '{existing.Group}'; commands run as one user.");
+            }
+        }
+
+        builder.Services.AddSingleton<IVrrpCheckFactory>(new CommandCheckFactory(user, group));
         return builder;
     }
 }
