@@ -46,6 +46,10 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private readonly PackedIPAddress _source; // VirtualRouterOptions.SourceAddress; default: the transport's primary
     private readonly VirtualAddress[] _excludedAddresses;
     private VirtualAddress[] _heldAddresses;
+    // Every address this router was ever given, with its placement, once one of them had more than address/prefix
+    // (null until then: most routers never do). Never changes for an address within a router's life, so a queued
+    // removal finds the interface its address was added on however late it runs.
+    private Dictionary<VirtualAddress, AddressPlacement>? _placements;
     private readonly bool _skipCheckAdvertisedAddresses;
     private long _lastSent = Never; // TimeProvider timestamps (0 is a time like any other on a virtual clock)
     private long _lastReceived = Never;
@@ -104,7 +108,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         Name = options.Name ?? $"VR{options.VirtualRouterId}";
 
         // A router without virtual addresses (leader election) takes its family from the transport.
-        AddressFamily family = options.VirtualAddresses.Count > 0 ? VirtualAddress.Parse(options.VirtualAddresses[0]).Address.Family : transport.Family;
+        AddressFamily family = options.VirtualAddresses.Count > 0 ? AddressPlacement.Parse(options.VirtualAddresses[0]).Address.Address.Family : transport.Family;
         if (family != transport.Family)
         {
             throw new VrrpConfigurationException([$"{Name}: VirtualAddresses are {family} but the transport carries {transport.Family}."]);
@@ -136,8 +140,9 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
         _requireIPv6LinkLocalFirst = options.RequireIPv6LinkLocalFirst;
         _source = options.SourceAddress is null ? default : PackedIPAddress.Parse(options.SourceAddress);
-        _virtualAddresses = ParseAddresses(options.VirtualAddresses, nameof(VirtualRouterOptions.VirtualAddresses));
-        _excludedAddresses = ParseExcluded(options.ExcludedAddresses);
+        _virtualAddresses = ParseAddresses(options.VirtualAddresses, nameof(VirtualRouterOptions.VirtualAddresses), out AddressPlacement[] placements);
+        _excludedAddresses = ParseExcluded(options.ExcludedAddresses, out AddressPlacement[] excludedPlacements);
+        _placements = Record(Record(null, [], _virtualAddresses, placements), _virtualAddresses, _excludedAddresses, excludedPlacements);
         _heldAddresses = [.. _virtualAddresses, .. _excludedAddresses];
         _addressBytes = EncodeAddresses(_virtualAddresses);
         _unicastPeers = ParsePeers(options.UnicastPeers, nameof(VirtualRouterOptions.UnicastPeers));
@@ -432,12 +437,22 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     public void SetVirtualAddresses(IEnumerable<string> virtualAddresses)
     {
         ArgumentNullException.ThrowIfNull(virtualAddresses);
-        VirtualAddress[] next = ParseAddresses([.. virtualAddresses], nameof(VirtualRouterOptions.VirtualAddresses));
+        VirtualAddress[] next = ParseAddresses([.. virtualAddresses], nameof(VirtualRouterOptions.VirtualAddresses), out AddressPlacement[] placements);
         byte[] encoded = EncodeAddresses(next);
         using (EnterEvent())
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             VirtualAddress[] previous = _virtualAddresses;
+            Dictionary<VirtualAddress, AddressPlacement>? recorded = Record(_placements, [.. previous, .. _excludedAddresses], next, placements);
+            for (int i = 0; recorded is not null && i < next.Length; i++)
+            {
+                if (recorded[next[i]] != placements[i])
+                {
+                    throw new VrrpConfigurationException([$"{Name}: {next[i]} had '{recorded[next[i]]}' and now has '{placements[i]}': an address's dev, label, scope, brd and no_track cannot change on a running router; restart it."]);
+                }
+            }
+
+            Volatile.Write(ref _placements, recorded);
             bool master = _running && _machine.State == VrrpState.Master;
             _addressBytes = encoded;
             _writtenLength = 0;
@@ -769,10 +784,59 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         return bytes;
     }
 
-    private VirtualAddress[] ParseAddresses(IList<string> texts, string field)
+    /// <summary>
+    /// Returns where and how <paramref name="address"/> goes on an interface (its <c>dev</c>, <c>label</c>, <c>scope</c>,
+    /// <c>brd</c>, <c>no_track</c>): what it was given with in <see cref="VirtualRouterOptions.VirtualAddresses"/> or
+    /// <see cref="VirtualRouterOptions.ExcludedAddresses"/>, or <see cref="AddressPlacement.Default"/>. An address keeps
+    /// one placement for the router's life (<see cref="SetVirtualAddresses"/> refuses another), so an address manager
+    /// removes an address from where it added it.
+    /// </summary>
+    /// <param name="address">An address of this router.</param>
+    /// <returns>The placement.</returns>
+    public AddressPlacement PlacementOf(VirtualAddress address) =>
+        Volatile.Read(ref _placements) is { } placements && placements.TryGetValue(address, out AddressPlacement? placement) ? placement : AddressPlacement.Default;
+
+    /// <summary>Tells whether <see cref="SetVirtualAddresses"/> would take these entries: no address with another placement than it had in this router's life.</summary>
+    internal bool CanTakeAddresses(IEnumerable<string> entries)
+    {
+        foreach (string entry in entries)
+        {
+            if (AddressPlacement.TryParse(entry, out VirtualAddress address, out AddressPlacement placement, out _) && PlacementOf(address) != placement)
+            {
+                bool seen = _placements?.ContainsKey(address) ?? (_virtualAddresses.Contains(address) || _excludedAddresses.Contains(address));
+                if (seen)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    // The placements with those of 'addresses' added: null while every address so far was given alone. On the first
+    // address given with more, every address seen before is recorded with the default placement it had.
+    private static Dictionary<VirtualAddress, AddressPlacement>? Record(Dictionary<VirtualAddress, AddressPlacement>? recorded, VirtualAddress[] before, VirtualAddress[] addresses, AddressPlacement[] placements)
+    {
+        if (recorded is null && placements.All(p => ReferenceEquals(p, AddressPlacement.Default)))
+        {
+            return null;
+        }
+
+        var next = recorded is null ? before.Distinct().ToDictionary(a => a, _ => AddressPlacement.Default) : new Dictionary<VirtualAddress, AddressPlacement>(recorded);
+        for (int i = 0; i < addresses.Length; i++)
+        {
+            next.TryAdd(addresses[i], placements[i]);
+        }
+
+        return next;
+    }
+
+    private VirtualAddress[] ParseAddresses(IList<string> texts, string field, out AddressPlacement[] placements)
     {
         var errors = new List<string>();
         var addresses = new VirtualAddress[texts.Count];
+        placements = new AddressPlacement[texts.Count];
         if (texts.Count == 0 && Version == VrrpVersion.V2)
         {
             errors.Add($"{Name}: {field} must hold 1 to 255 addresses for VRRPv2 (0 only for VRRPv3); got 0.");
@@ -784,7 +848,11 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
         for (int i = 0; i < texts.Count; i++)
         {
-            if (!VirtualAddress.TryParse(texts[i], out addresses[i]) || addresses[i].Address.Family != Family)
+            if (!AddressPlacement.TryParse(texts[i], out addresses[i], out placements[i], out string? error))
+            {
+                errors.Add($"{Name}: {field}[{i}] '{texts[i]}' {error}.");
+            }
+            else if (addresses[i].Address.Family != Family)
             {
                 errors.Add($"{Name}: {field}[{i}] must be an address/prefix of the router's family ({Family}); got '{texts[i]}'.");
             }
@@ -797,15 +865,16 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         return errors.Count > 0 ? throw new VrrpConfigurationException(errors) : addresses;
     }
 
-    private VirtualAddress[] ParseExcluded(IList<string> texts)
+    private VirtualAddress[] ParseExcluded(IList<string> texts, out AddressPlacement[] placements)
     {
         var errors = new List<string>();
         var addresses = new VirtualAddress[texts.Count];
+        placements = new AddressPlacement[texts.Count];
         for (int i = 0; i < texts.Count; i++)
         {
-            if (!VirtualAddress.TryParse(texts[i], out addresses[i]))
+            if (!AddressPlacement.TryParse(texts[i], out addresses[i], out placements[i], out string? error))
             {
-                errors.Add($"{Name}: ExcludedAddresses[{i}] must be an address/prefix; got '{texts[i]}'.");
+                errors.Add($"{Name}: ExcludedAddresses[{i}] '{texts[i]}' {error}.");
             }
         }
 

@@ -257,9 +257,9 @@ public sealed class VirtualRouterOptions
 
         for (int i = 0; i < VirtualAddresses.Count; i++)
         {
-            if (!VirtualAddress.TryParse(VirtualAddresses[i], out VirtualAddress address))
+            if (!AddressPlacement.TryParse(VirtualAddresses[i], out VirtualAddress address, out _, out string? error))
             {
-                Error($"VirtualAddresses[{i}] must be an IP address with an optional /prefix (0 to 32 for IPv4, 0 to 128 for IPv6); got '{VirtualAddresses[i]}'.");
+                Error($"VirtualAddresses[{i}] '{VirtualAddresses[i]}' {error}.");
                 continue;
             }
 
@@ -285,9 +285,9 @@ public sealed class VirtualRouterOptions
 
         for (int i = 0; i < ExcludedAddresses.Count; i++)
         {
-            if (!VirtualAddress.TryParse(ExcludedAddresses[i], out _))
+            if (!AddressPlacement.TryParse(ExcludedAddresses[i], out _, out _, out string? error))
             {
-                Error($"ExcludedAddresses[{i}] must be an IP address with an optional /prefix; got '{ExcludedAddresses[i]}'.");
+                Error($"ExcludedAddresses[{i}] '{ExcludedAddresses[i]}' {error}.");
             }
         }
 

@@ -298,7 +298,8 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
                         keep[index] = true;
                         kept.Add(_routers[index].Name);
                     }
-                    else if (running.TryGetValue(NameOf(wanted[i]), out index) && _applied![index].CanBecomeInPlace(wanted[i]))
+                    else if (running.TryGetValue(NameOf(wanted[i]), out index) && _applied![index].CanBecomeInPlace(wanted[i])
+                        && _routers[index].CanTakeAddresses(wanted[i].VirtualAddresses))
                     {
                         next[i] = _routers[index];
                         keep[index] = true;
@@ -602,7 +603,7 @@ public sealed class VrrpService : IHostedService, IAsyncDisposable
 
     internal static AddressFamily FamilyOf(VirtualRouterOptions options)
     {
-        if (options.VirtualAddresses.Count > 0 && VirtualAddress.TryParse(options.VirtualAddresses[0], out VirtualAddress address))
+        if (options.VirtualAddresses.Count > 0 && AddressPlacement.TryParse(options.VirtualAddresses[0], out VirtualAddress address, out _, out _))
         {
             return address.Address.Family;
         }

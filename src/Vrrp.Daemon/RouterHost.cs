@@ -50,6 +50,7 @@ internal sealed class RouterHost : IAsyncDisposable
         NetlinkAddressManager addresses = _services.GetRequiredService<NetlinkAddressManager>();
         addresses.AddressRestored += (_, address) => _log($"{address} was removed from outside while master: put back");
         addresses.AddressNotOwned += (_, report) => _log($"warning: {report}");
+        addresses.RequestFailed += (_, report) => _log($"error: {report}");
     }
 
     /// <summary>Gets the routers running now.</summary>

@@ -235,6 +235,11 @@ public static class KeepalivedConfigurationWriter
         Option(line, "label", a.Label);
         Option(line, "brd", a.Broadcast);
         Option(line, "scope", a.Scope);
+        if (a.NoTrack)
+        {
+            line.Append(" no_track");
+        }
+
         return line.ToString();
 
         static void Option(StringBuilder line, string name, string? value)

@@ -114,7 +114,11 @@ public sealed class OptionsValidationTests
 
     [Fact]
     public void A_malformed_address_names_its_index() =>
-        Assert.Equal("VI_51: VirtualAddresses[1] must be an IP address with an optional /prefix (0 to 32 for IPv4, 0 to 128 for IPv6); got '198.51.100.300'.", SingleError(o => o.VirtualAddresses.Add("198.51.100.300")));
+        Assert.Equal("VI_51: VirtualAddresses[1] '198.51.100.300' must be an IP address with an optional /prefix (0 to 32 for IPv4, 0 to 128 for IPv6), then any of dev IF, label L, scope S, brd B, no_track.", SingleError(o => o.VirtualAddresses.Add("198.51.100.300")));
+
+    [Fact]
+    public void A_bad_address_option_names_the_entry_and_what_is_allowed() =>
+        Assert.Equal("VI_51: VirtualAddresses[1] '198.51.100.30/24 scope far' has scope 'far': global, site, link, host, nowhere or 0 to 255.", SingleError(o => o.VirtualAddresses.Add("198.51.100.30/24 scope far")));
 
     [Fact]
     public void Every_error_is_listed_at_once_and_the_router_refuses_to_start()

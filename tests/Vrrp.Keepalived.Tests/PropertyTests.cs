@@ -174,7 +174,7 @@ public sealed class PropertyTests
                 SourceAddress = Maybe(ipv6 ? "fe80::2" : "192.0.2.2"),
                 UnicastPeers = r.Next(2) == 0 ? [] : ipv6 ? ["fe80::3", "2001:db8::3"] : ["192.0.2.3", "192.0.2.4"],
                 VirtualAddresses = ipv6
-                    ? [new("fe80::1/64", Scope: Maybe("link")), new("2001:db8::1/64", Device: Maybe("eth9"), Label: null)]
+                    ? [new("fe80::1/64", Scope: Maybe("global")), new("2001:db8::1/64", Device: Maybe("eth9"), Label: null)]
                     : [new("198.51.100.1/24", Device: Maybe("eth0"), Label: Maybe("eth0:1"), Broadcast: Maybe("198.51.100.255"), Scope: Maybe("global")), new("198.51.100.2/32")],
                 ExcludedVirtualAddresses = r.Next(2) == 0 ? [] : [new("203.0.113.9/24", Device: Maybe("eth3"))],
                 UseVirtualMac = r.Next(2) == 0,

@@ -83,7 +83,7 @@ public sealed class SeedConfigurationTests
         Assert.Equal(TimeSpan.FromSeconds(1), options.AdvertisementInterval);
         Assert.Equal(VrrpAuthenticationType.SimplePassword, options.AuthenticationType);
         Assert.Equal("s3cret", options.AuthenticationPassword);
-        Assert.Equal(["192.168.1.100/24"], options.VirtualAddresses);
+        Assert.Equal(["192.168.1.100/24 dev eth0 label eth0:vip"], options.VirtualAddresses);
         Assert.Empty(options.UnicastPeers);
         Assert.True(options.Preempt);
         Assert.Equal(TimeSpan.Zero, options.PreemptDelay);

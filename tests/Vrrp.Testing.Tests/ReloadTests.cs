@@ -342,6 +342,43 @@ public sealed class ReloadTests
         }
     }
 
+    [Fact]
+    public async Task A_reload_that_moves_an_address_to_another_interface_restarts_its_router()
+    {
+        // Input: a running master a holding .101 alone; a reload with .101 dev side0, then one that also adds .150
+        // with a label.
+        // Expected: the first restarts a (an address keeps its placement for a router's life, so that a queued removal
+        // finds it where it was added): a new router holding .101 on side0. The second is taken in place.
+        var clock = new VirtualClock();
+        using var network = new InMemoryNetwork(clock);
+        using IHost host = Host(network, Options("a", 1));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var service = host.Services.GetRequiredService<VrrpService>();
+        clock.Advance(TimeSpan.FromSeconds(5));
+        VirtualRouter a = service.GetRouter("a");
+
+        VirtualRouterOptions moved = Options("a", 1);
+        moved.VirtualAddresses[0] = "198.51.100.101/24 dev side0";
+        VrrpReloadResult first = await service.ApplyAsync([moved], TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(["a"], first.Restarted);
+        VirtualRouter a2 = service.GetRouter("a");
+        Assert.NotSame(a, a2);
+        Assert.Equal("side0", a2.PlacementOf(a2.VirtualAddresses[0]).Device);
+        Assert.Equal(VrrpState.Master, a2.State);
+
+        VirtualRouterOptions more = Options("a", 1);
+        more.VirtualAddresses[0] = "198.51.100.101/24 dev side0";
+        more.VirtualAddresses.Add("198.51.100.150/24 label node1:x");
+        VrrpReloadResult second = await service.ApplyAsync([more], TestContext.Current.CancellationToken);
+
+        Assert.Equal(["a"], second.Updated);
+        Assert.Same(a2, service.GetRouter("a"));
+        Assert.Equal("node1:x", a2.PlacementOf(Vrrp.Addressing.VirtualAddress.Parse("198.51.100.150/24")).Label);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
     private static VirtualRouterOptions Options(string name, int vrid, int priority = 100, int intervalMs = 100)
     {
         var options = new VirtualRouterOptions { Name = name, Interface = "node1", VirtualRouterId = vrid, Priority = priority, AdvertisementInterval = TimeSpan.FromMilliseconds(intervalMs) };

@@ -11,9 +11,6 @@ internal sealed partial class KeepalivedBinder
 {
     private static readonly string[] s_scopes = ["global", "site", "link", "host", "nowhere"];
 
-    // The dev of each address of the instance being bound, with where it was written.
-    private readonly List<(Token At, string Address, string Device)> _addressDevices = [];
-
     // Where each address of the instance being bound was written.
     private readonly Dictionary<KeepalivedVirtualAddress, Token> _addressTokens = [];
 
@@ -35,7 +32,6 @@ internal sealed partial class KeepalivedBinder
     {
         var set = new Explicit();
         Token? nopreemptAt = null, preemptDelayAt = null, authenticationAt = null, advertIntAt = null;
-        _addressDevices.Clear();
         _addressTokens.Clear();
         KeepalivedInstance i = new()
         {
@@ -127,12 +123,6 @@ internal sealed partial class KeepalivedBinder
             {
                 i = i with { VirtualAddresses = [.. i.VirtualAddresses.Except(other)] };
             }
-        }
-
-        // An address's dev differs from keepalived only when it names another interface than the instance's.
-        foreach ((Token at, string address, string device) in _addressDevices.Where(d => d.Device != i.Interface))
-        {
-            NotRun(at, "dev", $"{address} goes on {i.Interface}, the instance's interface, not on {device}");
         }
 
         // keepalived: an instance that starts as MASTER can neither refuse to preempt nor delay it; both are cleared,
@@ -338,7 +328,7 @@ internal sealed partial class KeepalivedBinder
         var addresses = new List<KeepalivedVirtualAddress>();
         foreach (List<Token> entry in Entries(section, static option => option switch
         {
-            "dev" or "label" or "brd" or "scope" or "peer" or "preferred_lft" => 1,
+            "dev" or "label" or "brd" or "broadcast" or "scope" or "peer" or "preferred_lft" => 1,
             "home" or "-nodad" or "mngtmpaddr" or "noprefixroute" or "autojoin" or "no_track" or "use_vmac" => 0,
             _ => -1,
         }))
@@ -353,11 +343,12 @@ internal sealed partial class KeepalivedBinder
             }
 
             var address = new KeepalivedVirtualAddress(string.Create(CultureInfo.InvariantCulture, $"{IPAddress.Parse(slash < 0 ? text : text[..slash])}/{parsed.PrefixLength}"));
+            bool v6 = parsed.Address.Family == System.Net.Sockets.AddressFamily.InterNetworkV6;
             bool valid = true;
             for (int k = 1; k < entry.Count; k++)
             {
                 Token option = entry[k];
-                bool hasValue = option.Text is "dev" or "label" or "brd" or "scope" or "peer" or "preferred_lft";
+                bool hasValue = option.Text is "dev" or "label" or "brd" or "broadcast" or "scope" or "peer" or "preferred_lft";
                 if (hasValue && k + 1 >= entry.Count)
                 {
                     _diagnostics.Error(option, $"{section.Name}: '{option.Text}' needs a value");
@@ -369,38 +360,55 @@ internal sealed partial class KeepalivedBinder
                 switch (option.Text)
                 {
                     case "dev":
-                        _addressDevices.Add((option, address.Address, value)); // warned once the instance's interface is known
                         address = address with { Device = value };
                         break;
+                    case "label" when v6:
+                        _diagnostics.Warning(option, $"{section.Name}: {address.Address}: an IPv6 address takes no label; the label is ignored, as keepalived does");
+                        break;
+                    case "label" when value.Length >= 16:
+                        _diagnostics.Warning(option, $"{section.Name}: label '{value}' is longer than 15 characters: {address.Address} is removed, as keepalived does");
+                        valid = false;
+                        break;
                     case "label":
-                        NotRun(option, "label", $"{address.Address} gets no label");
                         address = address with { Label = value };
                         break;
-                    case "brd":
-                        if (!TryParseAddress(value, out IPAddress broadcast) || broadcast.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+                    case "brd" or "broadcast" when v6:
+                        _diagnostics.Warning(option, $"{section.Name}: {address.Address}: an IPv6 address takes no broadcast address: the address is removed, as keepalived does");
+                        valid = false;
+                        break;
+                    case "brd" or "broadcast":
+                        if (value is "+" or "-" && parsed.PrefixLength > 30)
                         {
-                            _diagnostics.Error(entry[k], $"{section.Name}: brd must be an IPv4 address; got {value}");
+                            _diagnostics.Warning(entry[k], $"{section.Name}: {address.Address}: prefix /{parsed.PrefixLength} is too long for a broadcast address; none is set, as keepalived does");
+                        }
+                        else if (value is not ("+" or "-") && (!TryParseAddress(value, out IPAddress broadcast) || broadcast.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork))
+                        {
+                            _diagnostics.Warning(entry[k], $"{section.Name}: brd '{value}' is not an IPv4 address, + or -: {address.Address} is removed, as keepalived does");
                             valid = false;
                         }
                         else
                         {
-                            NotRun(option, "brd", $"{address.Address} gets no broadcast address");
-                            address = address with { Broadcast = broadcast.ToString() };
+                            address = address with { Broadcast = value };
                         }
 
                         break;
                     case "scope":
-                        if (Array.IndexOf(s_scopes, value) < 0 && !(byte.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+                        if (Array.IndexOf(s_scopes, value) < 0 && !byte.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _))
                         {
-                            _diagnostics.Error(entry[k], $"{section.Name}: scope must be global, site, link, host, nowhere or 0 to 255; got {value}");
-                            valid = false;
+                            _diagnostics.Warning(entry[k], $"{section.Name}: scope '{value}' is none of global, site, link, host, nowhere or 0 to 255: ignored, as keepalived does");
+                        }
+                        else if (v6 && value is not ("global" or "0"))
+                        {
+                            _diagnostics.Warning(option, $"{section.Name}: {address.Address}: an IPv6 address takes no scope; the scope is ignored, as keepalived does");
                         }
                         else
                         {
-                            NotRun(option, "scope", $"{address.Address} gets the global scope");
                             address = address with { Scope = value };
                         }
 
+                        break;
+                    case "no_track":
+                        address = address with { NoTrack = true };
                         break;
                     default:
                         _diagnostics.Warning(option, $"{section.Name}: '{option.Text}' is not supported here; ignored");

@@ -166,12 +166,12 @@ public sealed record KeepalivedInstance
         };
         foreach (KeepalivedVirtualAddress address in VirtualAddresses)
         {
-            options.VirtualAddresses.Add(address.Address);
+            options.VirtualAddresses.Add(address.ToOptionsEntry());
         }
 
         foreach (KeepalivedVirtualAddress address in ExcludedVirtualAddresses)
         {
-            options.ExcludedAddresses.Add(address.Address);
+            options.ExcludedAddresses.Add(address.ToOptionsEntry());
         }
 
         // An IPv6 source does not run (a warning said so where it was read).

@@ -62,6 +62,19 @@ public sealed record KeepalivedPlan(
                 tracks.Add(new KeepalivedTrackPlan(plan.Key, track.Weight ?? 0, track.Reverse ?? false));
             }
 
+            // keepalived tracks the interface of an address put on another interface than the instance's (dev), unless
+            // the address says no_track: with that interface down, the instance is in Fault.
+            foreach (string device in instance.VirtualAddresses.Concat(instance.ExcludedVirtualAddresses)
+                .Where(a => a.Device is not null && a.Device != instance.Interface && !a.NoTrack).Select(a => a.Device!).Distinct(StringComparer.Ordinal))
+            {
+                KeepalivedCheckPlan plan = InterfaceCheck(device);
+                if (!tracks.Any(t => t.CheckKey == plan.Key))
+                {
+                    checks[plan.Key] = plan;
+                    tracks.Add(new KeepalivedTrackPlan(plan.Key, 0, false));
+                }
+            }
+
             foreach (KeepalivedTrack track in instance.TrackFiles)
             {
                 KeepalivedTrackFile file = configuration.TrackFiles.Single(f => f.Name == track.Name);

@@ -16,7 +16,7 @@ internal sealed class LinuxRouterTracking(NetlinkAddressManager addresses, LinkM
     {
         foreach (VirtualAddress address in router.HeldAddresses)
         {
-            addresses.Remove(router.Interface, address);
+            addresses.Remove(router.PlacementOf(address).Device ?? router.Interface, address);
         }
     }
 

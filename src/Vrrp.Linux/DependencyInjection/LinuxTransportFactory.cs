@@ -59,7 +59,7 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
             // for an interface's primary either.
             foreach (string text in router.VirtualAddresses.Concat(router.ExcludedAddresses))
             {
-                if (VirtualAddress.TryParse(text, out VirtualAddress address))
+                if (AddressPlacement.TryParse(text, out VirtualAddress address, out _, out _))
                 {
                     _excluded.Add(address.Address);
                 }
@@ -79,7 +79,7 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
             // What a crashed run in either mode left on the parent: this router must not hold it there.
             foreach (string text in router.VirtualAddresses.Concat(router.ExcludedAddresses))
             {
-                if (VirtualAddress.TryParse(text, out VirtualAddress address))
+                if (AddressPlacement.TryParse(text, out VirtualAddress address, out _, out _))
                 {
                     _addresses.Remove(parent.Name, address);
                 }
@@ -201,7 +201,7 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
             {
                 foreach (string text in router.VirtualAddresses.Concat(router.ExcludedAddresses))
                 {
-                    if (VirtualAddress.TryParse(text, out VirtualAddress address))
+                    if (AddressPlacement.TryParse(text, out VirtualAddress address, out _, out _))
                     {
                         excluded.Add(address.Address);
                     }

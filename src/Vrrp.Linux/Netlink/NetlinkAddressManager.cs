@@ -24,7 +24,7 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     private readonly byte[] _response = new byte[32768]; // a dump's batches are at most what one receive offers
     // What a master holds, to put back what others remove: the key has the address already, so the value keeps only
     // what else a re-add needs (the whole VirtualAddress again made every entry 24 bytes larger, one per router).
-    private readonly Dictionary<(int Index, PackedIPAddress Address), (string Interface, byte PrefixLength)> _held = [];
+    private readonly Dictionary<(int Index, PackedIPAddress Address), (string Interface, byte PrefixLength, AddressPlacement Placement)> _held = [];
     private readonly Dictionary<string, string> _promoteSecondaries = new(StringComparer.Ordinal); // interface -> value before ours
     private readonly AddressWatcher _watcher;
     private uint _sequence;
@@ -50,6 +50,12 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     /// </summary>
     public event EventHandler<AddressNotOwnedEventArgs>? AddressNotOwned;
 
+    /// <summary>
+    /// Raised when the kernel refused to add or remove a router's address (<see cref="IVirtualAddressManager"/> calls
+    /// only; the router stays in its state, as keepalived's does). Raised on the thread that asked.
+    /// </summary>
+    public event EventHandler<AddressRequestFailedEventArgs>? RequestFailed;
+
     /// <summary>Gets how many times an address was found on its interface but not ours, and left alone.</summary>
     public long NotOwned => Interlocked.Read(ref _notOwned);
 
@@ -69,7 +75,13 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
         ArgumentNullException.ThrowIfNull(addresses);
         for (int i = 0; i < addresses.Count; i++)
         {
-            Add(router.Interface, addresses[i]);
+            AddressPlacement placement = router.PlacementOf(addresses[i]);
+            string interfaceName = placement.Device ?? router.Interface;
+            int errno = Add(interfaceName, addresses[i], placement);
+            if (errno is not (0 or Errno.EEXIST))
+            {
+                RequestFailed?.Invoke(this, new AddressRequestFailedEventArgs(interfaceName, addresses[i], adding: true, errno));
+            }
         }
     }
 
@@ -81,7 +93,12 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
         ArgumentNullException.ThrowIfNull(addresses);
         for (int i = 0; i < addresses.Count; i++)
         {
-            Remove(router.Interface, addresses[i], heldOnly: true);
+            string interfaceName = router.PlacementOf(addresses[i]).Device ?? router.Interface;
+            int errno = Remove(interfaceName, addresses[i], heldOnly: true);
+            if (errno is not (0 or Errno.EEXIST))
+            {
+                RequestFailed?.Invoke(this, new AddressRequestFailedEventArgs(interfaceName, addresses[i], adding: false, errno));
+            }
         }
     }
 
@@ -89,9 +106,17 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     /// <param name="interfaceName">The interface.</param>
     /// <param name="address">The address.</param>
     /// <returns>0 (added, or ours already), <c>EEXIST</c> (17) when the address is there but not ours, or the errno the kernel answered.</returns>
-    public int Add(string interfaceName, VirtualAddress address)
+    public int Add(string interfaceName, VirtualAddress address) => Add(interfaceName, address, AddressPlacement.Default);
+
+    /// <summary>Adds one address with its label, scope and broadcast address, marked ours; an address already there and not ours is left alone and reported.</summary>
+    /// <param name="interfaceName">The interface (the placement's <see cref="AddressPlacement.Device"/> is not read: the caller chose).</param>
+    /// <param name="address">The address.</param>
+    /// <param name="placement">Its label, scope and broadcast address.</param>
+    /// <returns>0 (added, or ours already), <c>EEXIST</c> (17) when the address is there but not ours, or the errno the kernel answered.</returns>
+    public int Add(string interfaceName, VirtualAddress address, AddressPlacement placement)
     {
         ArgumentNullException.ThrowIfNull(interfaceName);
+        ArgumentNullException.ThrowIfNull(placement);
         int result;
         lock (_gate)
         {
@@ -105,7 +130,7 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
             {
                 // Ours already: there it stays, and if someone took it away it is back. There, but put back by someone
                 // else before the watcher could (an administrator's now): no longer ours.
-                result = Request(NetlinkAddressMessage.RTM_NEWADDR, index, interfaceName, address);
+                result = Request(NetlinkAddressMessage.RTM_NEWADDR, index, interfaceName, address, placement);
                 if (result == Errno.EEXIST && OwnerOf(index, address) == Owner.Someone)
                 {
                     _held.Remove((index, address.Address));
@@ -118,7 +143,7 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
             else
             {
                 PromoteSecondaries(interfaceName, address);
-                result = Request(NetlinkAddressMessage.RTM_NEWADDR, index, interfaceName, address);
+                result = Request(NetlinkAddressMessage.RTM_NEWADDR, index, interfaceName, address, placement);
                 if (result == Errno.EEXIST)
                 {
                     // There already: ours if an earlier run marked it (a crash), else an administrator's.
@@ -128,7 +153,7 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
 
             if (result == 0)
             {
-                _held[(index, address.Address)] = (interfaceName, address.PrefixLength);
+                _held[(index, address.Address)] = (interfaceName, address.PrefixLength, placement);
                 return 0;
             }
 
@@ -181,7 +206,7 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
             }
 
             PromoteSecondaries(interfaceName, address);
-            int errno = Request(NetlinkAddressMessage.RTM_DELADDR, index, interfaceName, address);
+            int errno = Request(NetlinkAddressMessage.RTM_DELADDR, index, interfaceName, address, AddressPlacement.Default);
             return errno is 0 or Errno.EADDRNOTAVAIL or Errno.ENOENT ? 0 : Fail($"removing {address} on {interfaceName}", errno);
         }
 
@@ -222,7 +247,7 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     // flushed the interface. The master still owns it: put it back.
     private void OnRemoved(int index, PackedIPAddress address)
     {
-        (string Interface, byte PrefixLength) entry;
+        (string Interface, byte PrefixLength, AddressPlacement Placement) entry;
         lock (_gate)
         {
             if (!_held.TryGetValue((index, address), out entry))
@@ -239,7 +264,7 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
         int errno;
         lock (_gate)
         {
-            errno = _held.ContainsKey((index, address)) ? Request(NetlinkAddressMessage.RTM_NEWADDR, index, entry.Interface, restored) : -1;
+            errno = _held.ContainsKey((index, address)) ? Request(NetlinkAddressMessage.RTM_NEWADDR, index, entry.Interface, restored, entry.Placement) : -1;
         }
 
         if (errno == 0)
@@ -253,10 +278,10 @@ public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
     internal void OnBetweenSeenAndRestore(Action action) => _betweenSeenAndRestore = action;
 
     // One request and its acknowledgement: 0 or the errno. Called under _gate.
-    private int Request(ushort type, int index, string interfaceName, VirtualAddress address)
+    private int Request(ushort type, int index, string interfaceName, VirtualAddress address, AddressPlacement placement)
     {
         uint sequence = ++_sequence;
-        int length = NetlinkAddressMessage.Write(_request, type, sequence, index, address, null);
+        int length = NetlinkAddressMessage.Write(_request, type, sequence, index, address, placement);
         try
         {
             return NetlinkAddressMessage.Exchange(_socket, _request.AsSpan(0, length), _response, sequence);

@@ -12,7 +12,7 @@ namespace Vrrp.Linux.Netlink;
 /// <code>
 /// nlmsghdr (16): u32 length | u16 type | u16 flags | u32 sequence | u32 port id
 /// ifaddrmsg (8):  u8 family | u8 prefix length | u8 flags | u8 scope | u32 interface index
-/// rtattr:         u16 length | u16 type | payload, padded to 4 bytes   (IFA_LOCAL, IFA_ADDRESS, IFA_LABEL, IFA_PROTO)
+/// rtattr:         u16 length | u16 type | payload, padded to 4 bytes   (IFA_LOCAL, IFA_ADDRESS, IFA_BROADCAST, IFA_LABEL, IFA_PROTO)
 /// </code>
 /// An address we add carries <see cref="VrrpProtocol"/> in IFA_PROTO (Linux 5.18 and later keep it; older kernels
 /// ignore the attribute): that mark is how a restart tells what an earlier run left behind from what an administrator
@@ -37,6 +37,7 @@ internal static class NetlinkAddressMessage
     private const ushort IFA_ADDRESS = 1;
     private const ushort IFA_LOCAL = 2;
     private const ushort IFA_LABEL = 3;
+    private const ushort IFA_BROADCAST = 4;
     private const ushort IFA_PROTO = 11;
     private const byte IFA_F_NODAD = 0x02;
     private const byte AF_INET = 2;
@@ -46,19 +47,28 @@ internal static class NetlinkAddressMessage
     /// Writes a request. Adding never replaces an address that is there (NLM_F_EXCL: the kernel answers EEXIST), so an
     /// address configured by someone else is never taken over and marked ours.
     /// </summary>
-    public static int Write(Span<byte> destination, ushort type, uint sequence, int interfaceIndex, VirtualAddress address, string? label)
+    public static int Write(Span<byte> destination, ushort type, uint sequence, int interfaceIndex, VirtualAddress address, AddressPlacement placement)
     {
+        string? label = placement.Label;
         bool v6 = address.Address.Family == AddressFamily.InterNetworkV6;
         int offset = 16;
         destination[offset] = v6 ? AF_INET6 : AF_INET;
         destination[offset + 1] = address.PrefixLength;
         destination[offset + 2] = v6 ? IFA_F_NODAD : (byte)0; // a virtual IPv6 address is usable at once, as keepalived does
-        destination[offset + 3] = 0; // RT_SCOPE_UNIVERSE
+        destination[offset + 3] = v6 ? (byte)0 : (byte)placement.Scope; // IPv6 addresses are global (RT_SCOPE_UNIVERSE)
         BinaryPrimitives.WriteInt32LittleEndian(destination[(offset + 4)..], interfaceIndex);
         offset += 8;
         offset = WriteAddressAttribute(destination, offset, IFA_LOCAL, address);
         offset = WriteAddressAttribute(destination, offset, IFA_ADDRESS, address);
-        if (!v6 && !string.IsNullOrEmpty(label))
+        if (!v6 && type == RTM_NEWADDR && placement.Broadcast.Length == 4)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(destination[offset..], 8);
+            BinaryPrimitives.WriteUInt16LittleEndian(destination[(offset + 2)..], IFA_BROADCAST);
+            placement.Broadcast.WriteTo(destination[(offset + 4)..]);
+            offset += 8;
+        }
+
+        if (!v6 && type == RTM_NEWADDR && !string.IsNullOrEmpty(label))
         {
             int length = 4 + label.Length + 1;
             BinaryPrimitives.WriteUInt16LittleEndian(destination[offset..], (ushort)length);

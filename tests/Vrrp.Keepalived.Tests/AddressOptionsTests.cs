@@ -1,0 +1,96 @@
+using Vrrp.Addressing;
+using Vrrp.Keepalived.Plan;
+
+namespace Vrrp.Keepalived.Tests;
+
+/// <summary>
+/// A virtual address's dev, label, scope, brd and no_track run as keepalived runs them. Before: each was read, warned
+/// "not run", and the address went on the instance's interface, global, with no label and no broadcast address.
+/// </summary>
+public sealed class AddressOptionsTests
+{
+    private static KeepalivedCheckResult Check(string addresses, string excluded = "") =>
+        KeepalivedConfigurationReader.CheckText($$"""
+            vrrp_instance VI_1 {
+                interface lab0
+                virtual_router_id 51
+                priority 100
+                virtual_ipaddress {
+            {{addresses}}
+                }
+                virtual_ipaddress_excluded {
+            {{excluded}}
+                }
+            }
+            """, "keepalived.conf", new InMemoryKeepalivedFileSystem());
+
+    [Fact]
+    public void Each_option_reaches_the_routers_address_entry_without_a_warning()
+    {
+        KeepalivedCheckResult result = Check(
+            "198.51.100.100/24 dev lab0 label lab0:vip scope site brd +\n198.51.100.150/32 dev side0 no_track",
+            "203.0.113.5/32 dev side0 scope host broadcast 203.0.113.5");
+
+        Assert.Empty(result.Errors);
+        Assert.Empty(result.Warnings);
+        VirtualRouterOptions options = Assert.Single(result.Configuration!.Instances).CreateOptions();
+        Assert.Equal(["198.51.100.100/24 dev lab0 label lab0:vip scope site brd +", "198.51.100.150/32 dev side0 no_track"], options.VirtualAddresses);
+        Assert.Equal(["203.0.113.5/32 dev side0 scope host brd 203.0.113.5"], options.ExcludedAddresses);
+        Assert.Empty(options.Validate());
+        (_, AddressPlacement first) = AddressPlacement.Parse(options.VirtualAddresses[0]);
+        Assert.Equal(new AddressPlacement { Device = "lab0", Label = "lab0:vip", Scope = AddressScope.Site, Broadcast = Packets.PackedIPAddress.Parse("198.51.100.255") }, first);
+    }
+
+    [Theory]
+    [InlineData("2001:db8:51::100/64 label lab0:x", "takes no label; the label is ignored", "2001:db8:51::100/64")]
+    [InlineData("2001:db8:51::100/64 scope link", "takes no scope; the scope is ignored", "2001:db8:51::100/64")]
+    [InlineData("198.51.100.100/24 scope far", "ignored, as keepalived does", "198.51.100.100/24")]
+    [InlineData("198.51.100.100/31 brd +", "too long for a broadcast address", "198.51.100.100/31")]
+    public void What_keepalived_ignores_is_ignored_with_a_warning_at_its_line(string entry, string warning, string expected)
+    {
+        KeepalivedCheckResult result = Check(entry);
+
+        Assert.Empty(result.Errors);
+        KeepalivedDiagnostic said = Assert.Single(result.Warnings);
+        Assert.Contains(warning, said.Message, StringComparison.Ordinal);
+        Assert.Equal(6, said.Line);
+        Assert.Equal([expected], result.Configuration!.Instances[0].CreateOptions().VirtualAddresses);
+    }
+
+    [Theory]
+    [InlineData("198.51.100.101/24 label abcdefghijklmnop", "longer than 15 characters")]
+    [InlineData("198.51.100.101/24 brd x", "is removed, as keepalived does")]
+    [InlineData("2001:db8:51::101/64 brd +", "takes no broadcast address")]
+    public void An_address_keepalived_removes_is_removed_with_a_warning_at_its_line(string entry, string warning)
+    {
+        KeepalivedCheckResult result = Check($"198.51.100.100/24\n{entry}");
+
+        Assert.Empty(result.Errors);
+        Assert.Contains(result.Warnings, w => w.Line == 7 && w.Message.Contains(warning, StringComparison.Ordinal));
+        Assert.Equal(["198.51.100.100/24"], result.Configuration!.Instances[0].CreateOptions().VirtualAddresses);
+    }
+
+    [Fact]
+    public void An_address_on_another_interface_makes_the_instance_track_that_interface_unless_no_track()
+    {
+        // keepalived adds the interface of each such address to the instance's tracked interfaces (weight 0: down
+        // means Fault); no_track opts out, and the instance's own interface is never added.
+        KeepalivedCheckResult result = Check(
+            "198.51.100.100/24 dev lab0\n198.51.100.150/32 dev side0\n198.51.100.151/32 dev side0\n198.51.100.152/32 dev quiet0 no_track",
+            "203.0.113.5/32 dev extra0");
+
+        KeepalivedPlan plan = KeepalivedPlan.Create(result.Configuration!);
+        KeepalivedRouterPlan router = Assert.Single(plan.Routers);
+        Assert.Equal(["interface:side0", "interface:extra0"], router.Tracks.Select(t => t.CheckKey));
+        Assert.All(router.Tracks, t => Assert.Equal(0, t.Weight));
+    }
+
+    [Fact]
+    public void The_writer_keeps_every_option()
+    {
+        KeepalivedCheckResult result = Check("198.51.100.100/24 dev lab0 label lab0:vip scope site brd + no_track");
+        KeepalivedConfiguration again = KeepalivedConfigurationReader.Parse(KeepalivedConfigurationWriter.Write(result.Configuration!), "keepalived.conf", new InMemoryKeepalivedFileSystem());
+
+        Assert.Equal(result.Configuration!.Instances[0].VirtualAddresses, again.Instances[0].VirtualAddresses);
+    }
+}

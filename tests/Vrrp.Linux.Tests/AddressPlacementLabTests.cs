@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Vrrp.Linux.Tests;
+
+/// <summary>
+/// A keepalived.conf's address options on a real kernel: each address lands on its dev with its label, scope and
+/// broadcast address, and leaves from there; a dev other than the instance's interface is tracked unless no_track.
+/// Before: the options were read and warned "not run"; every address went on lab0, global, with no label or broadcast.
+/// </summary>
+public sealed class AddressPlacementLabTests
+{
+    private static LabProcess Start(NetnsLab lab, string host, string addresses, string excluded = "")
+    {
+        string directory = Path.Combine(Path.GetTempPath(), lab.Namespace("files"));
+        Directory.CreateDirectory(directory);
+        string conf = Path.Combine(directory, $"{host}.conf");
+        File.WriteAllText(conf, string.Create(CultureInfo.InvariantCulture, $$"""
+            vrrp_instance VI_1 {
+                interface lab0
+                virtual_router_id 51
+                priority 100
+                advert_int 0.1
+                virtual_ipaddress {
+                    {{addresses}}
+                }
+                virtual_ipaddress_excluded {
+                    {{excluded}}
+                }
+            }
+            """));
+        LabProcess process = lab.Start(host, "dotnet", Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), "-f", conf, "--require-netns", "--control", Daemon.ControlSocket(lab, host));
+        Assert.True(process.WaitFor("ready", TimeSpan.FromSeconds(20)) is not null, $"vrrpd in {host} did not start: {process.Output}");
+        return process;
+    }
+
+    // The IPv4 addresses on an interface as the kernel reports them: local -> (prefix, label, scope, broadcast).
+    private static Dictionary<string, (int Prefix, string? Label, string Scope, string? Broadcast)> Addresses(NetnsLab lab, string host, string device)
+    {
+        using JsonDocument json = JsonDocument.Parse(lab.Exec(host, $"ip -4 -j addr show dev {device}"));
+        var found = new Dictionary<string, (int, string?, string, string?)>(StringComparer.Ordinal);
+        foreach (JsonElement info in json.RootElement.EnumerateArray().Where(l => l.TryGetProperty("addr_info", out _)).SelectMany(l => l.GetProperty("addr_info").EnumerateArray()))
+        {
+            found[info.GetProperty("local").GetString()!] = (
+                info.GetProperty("prefixlen").GetInt32(),
+                info.TryGetProperty("label", out JsonElement label) ? label.GetString() : null,
+                info.GetProperty("scope").GetString()!,
+                info.TryGetProperty("broadcast", out JsonElement broadcast) ? broadcast.GetString() : null);
+        }
+
+        return found;
+    }
+
+    [Fact]
+    public void Each_address_goes_on_its_dev_with_its_label_scope_and_broadcast_and_leaves_from_there()
+    {
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        lab.Exec("n1", "ip link add side0 type veth peer name side1");
+        lab.Exec("n1", "ip link set side1 up");
+        lab.Exec("n1", "ip link set side0 up");
+        LabProcess n1 = Start(
+            lab,
+            "n1",
+            "198.51.100.100/24 label lab0:vip brd +\n        198.51.100.150/32 dev side0 label side0:b\n        198.51.100.160/24 scope site",
+            "203.0.113.5/24 dev side0 scope link brd -");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+
+        Assert.True(NetnsLab.WaitUntil(() => Addresses(lab, "n1", "side0").Count == 2), lab.Exec("n1", "ip addr"));
+        var lab0 = Addresses(lab, "n1", "lab0");
+        var side0 = Addresses(lab, "n1", "side0");
+        Assert.True(lab0.ContainsKey("198.51.100.100"), lab.Exec("n1", "ip addr show dev lab0") + n1.Output);
+        Assert.Equal((24, "lab0:vip", "global", "198.51.100.255"), lab0["198.51.100.100"]);
+
+        // The kernel refuses an IPv4 address whose scope differs from its subnet's primary address (lab0's own,
+        // global): said, not silent.
+        Assert.True(n1.WaitFor("error: adding 198.51.100.160/24 on lab0 failed: errno 22", TimeSpan.FromSeconds(2)) is not null, n1.Output);
+        Assert.False(lab0.ContainsKey("198.51.100.160"));
+        Assert.Equal((32, "side0:b", "global", (string?)null), side0["198.51.100.150"]);
+        Assert.Equal((24, "side0", "link", "203.0.113.0"), side0["203.0.113.5"]); // no label given: the kernel's, the interface name
+        Assert.False(lab0.ContainsKey("198.51.100.150"));
+
+        n1.Signal("TERM");
+        Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
+        Assert.False(Addresses(lab, "n1", "lab0").ContainsKey("198.51.100.100"), lab.Exec("n1", "ip addr"));
+        Assert.Empty(Addresses(lab, "n1", "side0"));
+    }
+
+    [Fact]
+    public void An_addresses_dev_going_down_puts_the_master_in_fault_unless_no_track()
+    {
+        // Input: n1 master with .150 on side0 (tracked, as keepalived tracks it) and .151 on quiet0 (no_track); quiet0
+        // goes down, then side0.
+        // Expected: quiet0 going down changes nothing; side0 going down puts n1 in Fault; back up, n1 is master again.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        foreach (string pair in new[] { "side0 type veth peer name side1", "quiet0 type veth peer name quiet1" })
+        {
+            lab.Exec("n1", $"ip link add {pair}");
+        }
+
+        foreach (string link in new[] { "side1", "side0", "quiet1", "quiet0" })
+        {
+            lab.Exec("n1", $"ip link set {link} up");
+        }
+
+        LabProcess n1 = Start(lab, "n1", "198.51.100.100/24\n        198.51.100.150/32 dev side0\n        198.51.100.151/32 dev quiet0 no_track");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+
+        DateTimeOffset quietDown = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip link set quiet0 down");
+        Assert.True(n1.WaitFor("Master -> Fault", TimeSpan.FromSeconds(2), quietDown) is null, n1.Output);
+
+        DateTimeOffset sideDown = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip link set side0 down");
+        Assert.True(n1.WaitFor("Master -> Fault", TimeSpan.FromSeconds(5), sideDown) is not null, n1.Output);
+
+        DateTimeOffset sideUp = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip link set side0 up");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5), sideUp) is not null, n1.Output);
+    }
+}
