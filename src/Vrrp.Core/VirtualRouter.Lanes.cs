@@ -10,6 +10,8 @@ public sealed partial class VirtualRouter
     {
         AddAddresses,
         RemoveAddresses,
+        AddRoutes,
+        RemoveRoutes,
         Announce,
         StateChanged, // not run on the seams' lane: handed to the notification lane once the work before it is done
     }

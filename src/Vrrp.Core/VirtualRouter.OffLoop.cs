@@ -2,6 +2,7 @@ using Vrrp.Addressing;
 using Vrrp.Notifications;
 using Vrrp.Packets;
 using Vrrp.Protocol;
+using Vrrp.Routing;
 
 namespace Vrrp;
 
@@ -83,6 +84,12 @@ public sealed partial class VirtualRouter
                 break;
             case ActionKind.RemoveAddresses:
                 _profile.AddressManager.RemoveAddresses(this, action.Addresses!);
+                break;
+            case ActionKind.AddRoutes:
+                ((IVirtualRouteManager)_profile.AddressManager).AddRoutes(this);
+                break;
+            case ActionKind.RemoveRoutes:
+                ((IVirtualRouteManager)_profile.AddressManager).RemoveRoutes(this);
                 break;
             case ActionKind.Announce:
                 _profile.Announcer.Announce(this, action.Repeat);
@@ -167,7 +174,7 @@ public sealed partial class VirtualRouter
         ReportActionFailure(action.Kind == ActionKind.Announce ? "announcer" : "address manager", exception);
         using (EnterEvent())
         {
-            if (!_running || action.Kind == ActionKind.RemoveAddresses && _machine.State != VrrpState.Master)
+            if (!_running || action.Kind is ActionKind.RemoveAddresses or ActionKind.RemoveRoutes && _machine.State != VrrpState.Master)
             {
                 // Taking the addresses off failed on the way out of Master: count it, but Fault would change nothing.
                 return;

@@ -5,6 +5,7 @@ using Vrrp.Health;
 using Vrrp.Notifications;
 using Vrrp.Packets;
 using Vrrp.Protocol;
+using Vrrp.Routing;
 using Vrrp.Transport;
 
 namespace Vrrp;
@@ -50,6 +51,8 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     // (null until then: most routers never do). Never changes for an address within a router's life, so a queued
     // removal finds the interface its address was added on however late it runs.
     private Dictionary<VirtualAddress, AddressPlacement>? _placements;
+    private readonly VirtualRoute[] _virtualRoutes;
+    private readonly VirtualRule[] _virtualRules;
     private readonly bool _skipCheckAdvertisedAddresses;
     private long _lastSent = Never; // TimeProvider timestamps (0 is a time like any other on a virtual clock)
     private long _lastReceived = Never;
@@ -143,6 +146,12 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         _virtualAddresses = ParseAddresses(options.VirtualAddresses, nameof(VirtualRouterOptions.VirtualAddresses), out AddressPlacement[] placements);
         _excludedAddresses = ParseExcluded(options.ExcludedAddresses, out AddressPlacement[] excludedPlacements);
         _placements = Record(Record(null, [], _virtualAddresses, placements), _virtualAddresses, _excludedAddresses, excludedPlacements);
+        _virtualRoutes = [.. options.VirtualRoutes.Select(VirtualRoute.Parse)];
+        _virtualRules = [.. options.VirtualRules.Select(VirtualRule.Parse)];
+        if (_virtualRoutes.Length + _virtualRules.Length > 0 && addressManager is not IVirtualRouteManager)
+        {
+            throw new VrrpConfigurationException([$"{Name}: VirtualRoutes and VirtualRules need an address manager that is also an {nameof(IVirtualRouteManager)}; {addressManager.GetType().Name} is not."]);
+        }
         _heldAddresses = [.. _virtualAddresses, .. _excludedAddresses];
         _addressBytes = EncodeAddresses(_virtualAddresses);
         _unicastPeers = ParsePeers(options.UnicastPeers, nameof(VirtualRouterOptions.UnicastPeers));
@@ -237,6 +246,12 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     /// <see cref="ExcludedAddresses"/>. Address managers and announcers act on these.
     /// </summary>
     public IReadOnlyList<VirtualAddress> HeldAddresses => Volatile.Read(ref _heldAddresses);
+
+    /// <summary>Gets the routes a master holds (<see cref="VirtualRouterOptions.VirtualRoutes"/>).</summary>
+    public IReadOnlyList<VirtualRoute> VirtualRoutes => _virtualRoutes;
+
+    /// <summary>Gets the policy routing rules a master holds (<see cref="VirtualRouterOptions.VirtualRules"/>).</summary>
+    public IReadOnlyList<VirtualRule> VirtualRules => _virtualRules;
 
     /// <summary>Gets the unicast peers; empty when the router advertises to the VRRP multicast group.</summary>
     public IReadOnlyList<PackedIPAddress> UnicastPeers => Volatile.Read(ref _unicastPeers);
@@ -718,9 +733,24 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         }
     }
 
-    void IVrrpActions.AddVirtualAddresses() => QueueAddressChange(add: true, _heldAddresses);
+    void IVrrpActions.AddVirtualAddresses()
+    {
+        QueueAddressChange(add: true, _heldAddresses);
+        if (_virtualRoutes.Length + _virtualRules.Length > 0)
+        {
+            Actions.Enqueue(new PendingAction(ActionKind.AddRoutes, null, 0, default)); // routes may need the addresses (src)
+        }
+    }
 
-    void IVrrpActions.RemoveVirtualAddresses() => QueueAddressChange(add: false, _heldAddresses);
+    void IVrrpActions.RemoveVirtualAddresses()
+    {
+        if (_virtualRoutes.Length + _virtualRules.Length > 0)
+        {
+            Actions.Enqueue(new PendingAction(ActionKind.RemoveRoutes, null, 0, default)); // before the addresses they may use
+        }
+
+        QueueAddressChange(add: false, _heldAddresses);
+    }
 
     void IVrrpActions.Announce(int repeat)
     {

@@ -54,6 +54,19 @@ public sealed class VirtualRouterOptions
     public IList<string> ExcludedAddresses { get; } = new List<string>();
 
     /// <summary>
+    /// Gets routes held with mastership (keepalived's <c>virtual_routes</c>), as <see cref="Routing.VirtualRoute"/>
+    /// reads them: added after the addresses on becoming master, removed before them on leaving it. Needs an address
+    /// manager that is also an <see cref="Routing.IVirtualRouteManager"/> (Linux's is).
+    /// </summary>
+    public IList<string> VirtualRoutes { get; } = new List<string>();
+
+    /// <summary>
+    /// Gets policy routing rules held with mastership (keepalived's <c>virtual_rules</c>), as
+    /// <see cref="Routing.VirtualRule"/> reads them, added and removed with <see cref="VirtualRoutes"/>.
+    /// </summary>
+    public IList<string> VirtualRules { get; } = new List<string>();
+
+    /// <summary>
     /// Gets or sets a value indicating whether an IPv6 <see cref="VirtualAddresses"/> list must start with a link-local
     /// address (fe80::/10), as RFC 9568 §5.2.9 says. Off by default: keepalived runs lists of global addresses alone,
     /// which is what nearly every real IPv6 configuration holds.
@@ -196,6 +209,8 @@ public sealed class VirtualRouterOptions
         && (VirtualAddresses.Count == 0) == (other.VirtualAddresses.Count == 0)
         && (UnicastPeers.Count == 0) == (other.UnicastPeers.Count == 0)
         && ExcludedAddresses.SequenceEqual(other.ExcludedAddresses, StringComparer.Ordinal)
+        && VirtualRoutes.SequenceEqual(other.VirtualRoutes, StringComparer.Ordinal)
+        && VirtualRules.SequenceEqual(other.VirtualRules, StringComparer.Ordinal)
         && SourceAddress == other.SourceAddress
         && UnicastMinimumHopLimit == other.UnicastMinimumHopLimit && UnicastMaximumHopLimit == other.UnicastMaximumHopLimit
         && Preempt == other.Preempt && PreemptDelay == other.PreemptDelay && AcceptMode == other.AcceptMode
@@ -288,6 +303,22 @@ public sealed class VirtualRouterOptions
             if (!AddressPlacement.TryParse(ExcludedAddresses[i], out _, out _, out string? error))
             {
                 Error($"ExcludedAddresses[{i}] '{ExcludedAddresses[i]}' {error}.");
+            }
+        }
+
+        for (int i = 0; i < VirtualRoutes.Count; i++)
+        {
+            if (!Routing.VirtualRoute.TryParse(VirtualRoutes[i], out _, out string? error))
+            {
+                Error($"VirtualRoutes[{i}] '{VirtualRoutes[i]}' {error}.");
+            }
+        }
+
+        for (int i = 0; i < VirtualRules.Count; i++)
+        {
+            if (!Routing.VirtualRule.TryParse(VirtualRules[i], out _, out string? error))
+            {
+                Error($"VirtualRules[{i}] '{VirtualRules[i]}' {error}.");
             }
         }
 

@@ -51,6 +51,7 @@ internal sealed class RouterHost : IAsyncDisposable
         addresses.AddressRestored += (_, address) => _log($"{address} was removed from outside while master: put back");
         addresses.AddressNotOwned += (_, report) => _log($"warning: {report}");
         addresses.RequestFailed += (_, report) => _log($"error: {report}");
+        addresses.RouteRequestFailed += (_, report) => _log(report.Errno == 17 ? $"warning: {report}" : $"error: {report}");
     }
 
     /// <summary>Gets the routers running now.</summary>

@@ -186,6 +186,8 @@ public static class KeepalivedConfigurationWriter
         List(text, "unicast_peer", i.UnicastPeers.Select(p => Quote(p) + ttl));
         List(text, "virtual_ipaddress", i.VirtualAddresses.Select(Address));
         List(text, "virtual_ipaddress_excluded", i.ExcludedVirtualAddresses.Select(Address));
+        List(text, "virtual_routes", i.VirtualRoutes);
+        List(text, "virtual_rules", i.VirtualRules);
         if (i.UseVirtualMac)
         {
             Line(text, 1, i.VirtualMacInterface is null ? "use_vmac" : "use_vmac " + QuoteAlways(i.VirtualMacInterface));

@@ -13,6 +13,12 @@ public enum AddressEventKind : byte
 
     /// <summary>Gratuitous ARPs or unsolicited neighbour advertisements were sent.</summary>
     Announced,
+
+    /// <summary>The router's virtual routes and rules were added (the event carries no addresses).</summary>
+    RoutesAdded,
+
+    /// <summary>The router's virtual routes and rules were removed (the event carries no addresses).</summary>
+    RoutesRemoved,
 }
 
 /// <summary>One call a <see cref="FakeAddressManager"/> recorded.</summary>

@@ -1,14 +1,19 @@
 using Vrrp.Addressing;
 using Vrrp.Packets;
+using Vrrp.Routing;
 
 namespace Vrrp.Testing;
 
 /// <summary>
 /// Stands in for the interface of one host: records which virtual addresses it holds, in what order they came and
-/// went, and every gratuitous ARP and unsolicited neighbour advertisement, instead of touching the kernel.
+/// went, the routes and rules it holds, and every gratuitous ARP and unsolicited neighbour advertisement, instead of
+/// touching the kernel.
 /// </summary>
-public sealed class FakeAddressManager : IVirtualAddressManager, IAddressAnnouncer
+public sealed class FakeAddressManager : IVirtualAddressManager, IAddressAnnouncer, IVirtualRouteManager
 {
+    private readonly HashSet<VirtualRoute> _routes = [];
+    private readonly HashSet<VirtualRule> _rules = [];
+
     private readonly object _gate = new();
     private readonly TimeProvider _time;
     private readonly HashSet<PackedIPAddress> _held = [];
@@ -60,6 +65,50 @@ public sealed class FakeAddressManager : IVirtualAddressManager, IAddressAnnounc
         }
     }
 
+    /// <summary>Returns the routes held now (<see cref="VirtualRouterOptions.VirtualRoutes"/> of the masters).</summary>
+    /// <returns>A copy.</returns>
+    public IReadOnlySet<VirtualRoute> GetHeldRoutes()
+    {
+        lock (_gate)
+        {
+            return new HashSet<VirtualRoute>(_routes);
+        }
+    }
+
+    /// <summary>Returns the rules held now (<see cref="VirtualRouterOptions.VirtualRules"/> of the masters).</summary>
+    /// <returns>A copy.</returns>
+    public IReadOnlySet<VirtualRule> GetHeldRules()
+    {
+        lock (_gate)
+        {
+            return new HashSet<VirtualRule>(_rules);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void AddRoutes(VirtualRouter router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        lock (_gate)
+        {
+            _routes.UnionWith(router.VirtualRoutes);
+            _rules.UnionWith(router.VirtualRules);
+            _events.Add(new AddressEvent(_time.GetUtcNow(), router.Name, router.VirtualRouterId, AddressEventKind.RoutesAdded, [], 0));
+        }
+    }
+
+    /// <inheritdoc/>
+    public void RemoveRoutes(VirtualRouter router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        lock (_gate)
+        {
+            _routes.ExceptWith(router.VirtualRoutes);
+            _rules.ExceptWith(router.VirtualRules);
+            _events.Add(new AddressEvent(_time.GetUtcNow(), router.Name, router.VirtualRouterId, AddressEventKind.RoutesRemoved, [], 0));
+        }
+    }
+
     /// <summary>Returns every recorded event, oldest first.</summary>
     /// <returns>A copy.</returns>
     public IReadOnlyList<AddressEvent> GetEvents()
@@ -82,12 +131,14 @@ public sealed class FakeAddressManager : IVirtualAddressManager, IAddressAnnounc
         }
     }
 
-    /// <summary>Removes every address, as a restarted host's cleanup of a crashed process's leftovers does.</summary>
+    /// <summary>Removes every address, route and rule, as a restarted host's cleanup of a crashed process's leftovers does.</summary>
     public void Clear()
     {
         lock (_gate)
         {
             _held.Clear();
+            _routes.Clear();
+            _rules.Clear();
         }
     }
 

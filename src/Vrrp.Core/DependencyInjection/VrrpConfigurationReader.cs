@@ -47,6 +47,8 @@ internal static class VrrpConfigurationReader
                 case "VIRTUALADDRESSES": List(field, o.VirtualAddresses); break;
                 case "UNICASTPEERS": List(field, o.UnicastPeers); break;
                 case "EXCLUDEDADDRESSES": List(field, o.ExcludedAddresses); break;
+                case "VIRTUALROUTES": List(field, o.VirtualRoutes); break;
+                case "VIRTUALRULES": List(field, o.VirtualRules); break;
                 case "SOURCEADDRESS": o.SourceAddress = value; break;
                 case "UNICASTMINIMUMHOPLIMIT": o.UnicastMinimumHopLimit = Int(field, "an integer from 0 to 255", o.UnicastMinimumHopLimit, errors); break;
                 case "UNICASTMAXIMUMHOPLIMIT": o.UnicastMaximumHopLimit = Int(field, "an integer from 0 to 255", o.UnicastMaximumHopLimit, errors); break;

@@ -11,6 +11,10 @@ internal sealed partial class KeepalivedBinder
 {
     private static readonly string[] s_scopes = ["global", "site", "link", "host", "nowhere"];
 
+    // keepalived's priorities for rules written without one, per family, counting down through the file.
+    private uint _nextRulePriority4 = 16384;
+    private uint _nextRulePriority6 = 16384;
+
     // Where each address of the instance being bound was written.
     private readonly Dictionary<KeepalivedVirtualAddress, Token> _addressTokens = [];
 
@@ -73,6 +77,8 @@ internal sealed partial class KeepalivedBinder
             ["unicast_peer"] = new(0, 0, s => i = BindPeers(s, i), Block: true),
             ["virtual_ipaddress"] = new(0, 0, s => i = i with { VirtualAddresses = [.. i.VirtualAddresses, .. BindAddresses(s)] }, Block: true),
             ["virtual_ipaddress_excluded"] = new(0, 0, s => i = i with { ExcludedVirtualAddresses = [.. i.ExcludedVirtualAddresses, .. BindAddresses(s)] }, Block: true),
+            ["virtual_routes"] = new(0, 0, s => i = i with { VirtualRoutes = [.. i.VirtualRoutes, .. BindRoutes(s)] }, Block: true),
+            ["virtual_rules"] = new(0, 0, s => i = i with { VirtualRules = [.. i.VirtualRules, .. BindRules(s)] }, Block: true),
             ["use_vmac"] = new(0, 2, s =>
             {
                 if (s.Arguments.Count > 1)
@@ -480,6 +486,60 @@ internal sealed partial class KeepalivedBinder
         }
 
         return tracks;
+    }
+
+    // One route per line, as keepalived reads virtual_routes: one it cannot hold is dropped with a warning, as keepalived
+    // drops it with a configuration error.
+    private List<string> BindRoutes(SyntaxNode section)
+    {
+        var routes = new List<string>();
+        foreach (SyntaxNode line in section.Block ?? [])
+        {
+            string text = string.Join(' ', new[] { line.Keyword }.Concat(line.Arguments).Select(static t => t.Text));
+            if (!Routing.VirtualRoute.TryParse(text, out Routing.VirtualRoute route, out string? error))
+            {
+                _diagnostics.Warning(line.Keyword, $"virtual_routes: route '{text}' {error}: the route is dropped");
+                continue;
+            }
+
+            if (route.Device is null && !route.NoTrack)
+            {
+                // keepalived's words: it says so and does not track the route.
+                _diagnostics.Warning(line.Keyword, $"virtual_routes: cannot track route {route} with no interface specified, not tracking (as keepalived)");
+            }
+
+            routes.Add(text);
+        }
+
+        return routes;
+    }
+
+    // One rule per line, as keepalived reads virtual_rules. A rule without a priority gets keepalived's: 16384 for the first
+    // of its family in the file, then one less for each next one, with keepalived's warning.
+    private List<string> BindRules(SyntaxNode section)
+    {
+        var rules = new List<string>();
+        foreach (SyntaxNode line in section.Block ?? [])
+        {
+            string text = string.Join(' ', new[] { line.Keyword }.Concat(line.Arguments).Select(static t => t.Text));
+            if (!Routing.VirtualRule.TryParse(text, out Routing.VirtualRule rule, out string? error))
+            {
+                _diagnostics.Warning(line.Keyword, $"virtual_rules: rule '{text}' {error}: the rule is dropped");
+                continue;
+            }
+
+            if (rule.Priority is null)
+            {
+                bool v6 = rule.Family == System.Net.Sockets.AddressFamily.InterNetworkV6;
+                uint priority = v6 ? _nextRulePriority6-- : _nextRulePriority4--;
+                _diagnostics.Warning(line.Keyword, string.Create(CultureInfo.InvariantCulture, $"virtual_rules: rule has no preference specified - setting to {priority}, as keepalived does. This is probably not what you want."));
+                text += string.Create(CultureInfo.InvariantCulture, $" priority {priority}");
+            }
+
+            rules.Add(text);
+        }
+
+        return rules;
     }
 
     // The entries of a list block: each line, and within a line each word that is not an option (or an option's value), starts an entry.

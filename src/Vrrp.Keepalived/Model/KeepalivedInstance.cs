@@ -102,6 +102,12 @@ public sealed record KeepalivedInstance
     /// <summary>Gets the startup delay; keepalived has no instance keyword for it, so it is always <c>vrrp_startup_delay</c> of <c>global_defs</c> (0 without).</summary>
     public TimeSpan StartupDelay { get; init; }
 
+    /// <summary>Gets the routes held with mastership (<c>virtual_routes</c>), one per line as <see cref="Routing.VirtualRoute"/> reads it.</summary>
+    public IReadOnlyList<string> VirtualRoutes { get; init => field = EquatableList<string>.From(value); } = EquatableList<string>.Empty;
+
+    /// <summary>Gets the policy routing rules held with mastership (<c>virtual_rules</c>), one per line as <see cref="Routing.VirtualRule"/> reads it.</summary>
+    public IReadOnlyList<string> VirtualRules { get; init => field = EquatableList<string>.From(value); } = EquatableList<string>.Empty;
+
     /// <summary>Gets the tracked scripts (<c>track_script { NAME [weight N] }</c>), each naming a <c>vrrp_script</c>.</summary>
     public IReadOnlyList<KeepalivedTrack> TrackScripts { get; init => field = EquatableList<KeepalivedTrack>.From(value); } = EquatableList<KeepalivedTrack>.Empty;
 
@@ -172,6 +178,16 @@ public sealed record KeepalivedInstance
         foreach (KeepalivedVirtualAddress address in ExcludedVirtualAddresses)
         {
             options.ExcludedAddresses.Add(address.ToOptionsEntry());
+        }
+
+        foreach (string route in VirtualRoutes)
+        {
+            options.VirtualRoutes.Add(route);
+        }
+
+        foreach (string rule in VirtualRules)
+        {
+            options.VirtualRules.Add(rule);
         }
 
         // An IPv6 source does not run (a warning said so where it was read).

@@ -64,8 +64,10 @@ public sealed record KeepalivedPlan(
 
             // keepalived tracks the interface of an address put on another interface than the instance's (dev), unless
             // the address says no_track: with that interface down, the instance is in Fault.
+            // So do a route's dev and a rule's iif and oif.
             foreach (string device in instance.VirtualAddresses.Concat(instance.ExcludedVirtualAddresses)
-                .Where(a => a.Device is not null && a.Device != instance.Interface && !a.NoTrack).Select(a => a.Device!).Distinct(StringComparer.Ordinal))
+                .Where(a => a.Device is not null && a.Device != instance.Interface && !a.NoTrack).Select(a => a.Device!)
+                .Concat(RouteDevices(instance)).Distinct(StringComparer.Ordinal))
             {
                 KeepalivedCheckPlan plan = InterfaceCheck(device);
                 if (!tracks.Any(t => t.CheckKey == plan.Key))
@@ -189,6 +191,31 @@ public sealed record KeepalivedPlan(
     }
 
     // The link monitor hears link changes from netlink at once; the schedule only reads the state it keeps.
+    private static IEnumerable<string> RouteDevices(KeepalivedInstance instance)
+    {
+        foreach (string text in instance.VirtualRoutes)
+        {
+            if (Routing.VirtualRoute.TryParse(text, out Routing.VirtualRoute route, out _) && !route.NoTrack && route.Device is { } device && device != instance.Interface)
+            {
+                yield return device;
+            }
+        }
+
+        foreach (string text in instance.VirtualRules)
+        {
+            if (Routing.VirtualRule.TryParse(text, out Routing.VirtualRule rule, out _) && !rule.NoTrack)
+            {
+                foreach (string? device in new[] { rule.InputInterface, rule.OutputInterface })
+                {
+                    if (device is not null && device != instance.Interface)
+                    {
+                        yield return device;
+                    }
+                }
+            }
+        }
+    }
+
     private static KeepalivedCheckPlan InterfaceCheck(string name) =>
         new($"interface:{name}", Fingerprint.Of($"interface {name}"), new ScheduledCheckOptions { Name = name, Interval = TimeSpan.FromMilliseconds(100) }, links => links.CreateInterfaceCheck(name));
 

@@ -18,6 +18,11 @@ internal sealed class LinuxRouterTracking(NetlinkAddressManager addresses, LinkM
         {
             addresses.Remove(router.PlacementOf(address).Device ?? router.Interface, address);
         }
+
+        if (router.VirtualRoutes.Count + router.VirtualRules.Count > 0)
+        {
+            addresses.RemoveLeftoverRoutes(router);
+        }
     }
 
     public void OnStarted(VirtualRouter router)

@@ -10,6 +10,7 @@ internal static class Errno
     public const int ENOENT = 2;
     public const int EIO = 5;
     public const int EACCES = 13;
+    public const int ESRCH = 3;
     public const int EEXIST = 17;
     public const int ENODEV = 19;
     public const int EADDRNOTAVAIL = 99;

@@ -16,7 +16,7 @@ namespace Vrrp.Linux.Netlink;
 /// first IPv4 address goes on an interface, <c>promote_secondaries</c> is set there (as keepalived does), so that
 /// removing a primary promotes a secondary instead of deleting it; the value is put back on dispose.
 /// </remarks>
-public sealed class NetlinkAddressManager : IVirtualAddressManager, IDisposable
+public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDisposable
 {
     private readonly object _gate = new();
     private readonly System.Net.Sockets.Socket _socket;

@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Net.Sockets;
+using Vrrp.Packets;
+
+namespace Vrrp.Routing;
+
+// The words virtual routes and rules share, read as iproute2 and keepalived read them.
+internal static class RouteWords
+{
+    public const uint MainTable = 254;
+
+    // main, local, default, or a number (not unspec, 0).
+    public static bool TryParseTable(string text, out uint table)
+    {
+        table = text switch { "main" => 254, "local" => 255, "default" => 253, _ => 0 };
+        return table != 0 || (uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out table) && table != 0);
+    }
+
+    public static string TableName(uint table) => table switch
+    {
+        254 => "main",
+        255 => "local",
+        253 => "default",
+        _ => table.ToString(CultureInfo.InvariantCulture),
+    };
+
+    // ADDRESS[/PREFIX], or default/all/any (the whole family, IPv4 unless the family is known to be IPv6).
+    public static bool TryParsePrefix(string text, AddressFamily family, out PackedIPAddress address, out byte prefixLength)
+    {
+        address = default;
+        prefixLength = 0;
+        if (text is "default" or "all" or "any")
+        {
+            address = family == AddressFamily.InterNetworkV6 ? PackedIPAddress.Parse("::") : PackedIPAddress.Parse("0.0.0.0");
+            return true;
+        }
+
+        int slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (!TryParseAddress(slash < 0 ? text : text[..slash], out address))
+        {
+            return false;
+        }
+
+        int max = address.Family == AddressFamily.InterNetworkV6 ? 128 : 32;
+        int prefix = max;
+        if (slash >= 0 && (!int.TryParse(text.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out prefix) || prefix > max))
+        {
+            return false;
+        }
+
+        prefixLength = (byte)prefix;
+        return true;
+    }
+
+    // A plain address: dotted quad for IPv4 (as inet_pton reads it), any IPv6 form.
+    public static bool TryParseAddress(string text, out PackedIPAddress address)
+    {
+        address = default;
+        if (!System.Net.IPAddress.TryParse(text, out System.Net.IPAddress? ip)
+            || (ip.AddressFamily == AddressFamily.InterNetwork && text.Count(c => c == '.') != 3)
+            || text.Contains('%', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        address = PackedIPAddress.FromIPAddress(ip);
+        return true;
+    }
+
+    public static bool IsInterfaceName(string text) => text.Length is > 0 and <= 15 && !text.Contains('/', StringComparison.Ordinal) && text is not ("." or "..");
+
+    public static string Prefix(PackedIPAddress address, byte prefixLength) =>
+        string.Create(CultureInfo.InvariantCulture, $"{address}/{prefixLength}");
+}

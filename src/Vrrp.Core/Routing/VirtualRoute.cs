@@ -1,0 +1,284 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Vrrp.Addressing;
+using Vrrp.Packets;
+
+namespace Vrrp.Routing;
+
+/// <summary>
+/// A route a master holds with its addresses (keepalived's <c>virtual_routes</c>): added after the addresses on becoming
+/// master, removed before them on leaving it. Written as keepalived and <c>ip route</c> write it:
+/// <c>[TYPE] DESTINATION [via GATEWAY] [dev IF] [src ADDRESS] [metric N] [table T] [scope S] [onlink] [no_track]</c>.
+/// </summary>
+public sealed record VirtualRoute
+{
+    /// <summary>Gets the family of the route.</summary>
+    public AddressFamily Family { get; init; } = AddressFamily.InterNetwork;
+
+    /// <summary>Gets the destination network's address.</summary>
+    public PackedIPAddress Destination { get; init; }
+
+    /// <summary>Gets the destination network's prefix length (0 for <c>default</c>).</summary>
+    public byte PrefixLength { get; init; }
+
+    /// <summary>Gets the route's type.</summary>
+    public RouteType Type { get; init; } = RouteType.Unicast;
+
+    /// <summary>Gets the gateway (<c>via</c>), or an empty address for a route to a link.</summary>
+    public PackedIPAddress Gateway { get; init; }
+
+    /// <summary>Gets the output interface (<c>dev</c>), or <see langword="null"/>.</summary>
+    public string? Device { get; init; }
+
+    /// <summary>Gets the preferred source address (<c>src</c>), or an empty address.</summary>
+    public PackedIPAddress Source { get; init; }
+
+    /// <summary>Gets the metric (<c>metric</c>, <c>priority</c> or <c>preference</c>), or <see langword="null"/> for the kernel's default.</summary>
+    public uint? Metric { get; init; }
+
+    /// <summary>Gets the routing table (<c>table</c>): 254, <c>main</c>, by default.</summary>
+    public uint Table { get; init; } = RouteWords.MainTable;
+
+    /// <summary>Gets the scope (<c>scope</c>): global (universe) by default, as keepalived has it.</summary>
+    public AddressScope Scope { get; init; } = AddressScope.Global;
+
+    /// <summary>Gets a value indicating whether the gateway is taken as on the link whatever the addresses say (<c>onlink</c>).</summary>
+    public bool OnLink { get; init; }
+
+    /// <summary>Gets a value indicating whether the router ignores the state of <see cref="Device"/> (<c>no_track</c>).</summary>
+    public bool NoTrack { get; init; }
+
+    /// <summary>Parses a route as keepalived's <c>virtual_routes</c> takes it.</summary>
+    /// <param name="text">The route, as <c>203.0.113.0/24 via 198.51.100.1 dev lab0 table 100</c> or <c>blackhole 203.0.113.0/24</c>.</param>
+    /// <param name="route">The route when the method returns <see langword="true"/>.</param>
+    /// <param name="error">What is wrong when the method returns <see langword="false"/>.</param>
+    /// <returns>Whether the text is a route this library can hold.</returns>
+    public static bool TryParse(string? text, out VirtualRoute route, out string? error)
+    {
+        route = new VirtualRoute();
+        string[] words = (text ?? string.Empty).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        AddressFamily family = AddressFamily.Unspecified;
+        string? destination = null;
+        var result = new VirtualRoute();
+        for (int i = 0; i < words.Length; i++)
+        {
+            string word = words[i];
+            string? value = i + 1 < words.Length ? words[i + 1] : null;
+            switch (word)
+            {
+                case "inet" or "inet6":
+                    if (!SameFamily(word == "inet6" ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork, ref family, out error))
+                    {
+                        return false;
+                    }
+
+                    continue;
+                case "via" or "gw" or "src" or "dev" or "oif" or "metric" or "priority" or "preference" or "table" or "scope" when value is null:
+                    error = $"has '{word}' without a value";
+                    return false;
+                case "via" or "gw":
+                    if (!RouteWords.TryParseAddress(value!, out PackedIPAddress gateway) || !SameFamily(gateway.Family, ref family, out error))
+                    {
+                        error = $"has via '{value}': an IP address of the route's family";
+                        return false;
+                    }
+
+                    result = result with { Gateway = gateway };
+                    break;
+                case "src":
+                    if (!RouteWords.TryParseAddress(value!, out PackedIPAddress source) || !SameFamily(source.Family, ref family, out error))
+                    {
+                        error = $"has src '{value}': an IP address of the route's family";
+                        return false;
+                    }
+
+                    result = result with { Source = source };
+                    break;
+                case "dev" or "oif":
+                    if (!RouteWords.IsInterfaceName(value!))
+                    {
+                        error = $"has dev '{value}': an interface name is 1 to 15 characters without '/'";
+                        return false;
+                    }
+
+                    result = result with { Device = value };
+                    break;
+                case "metric" or "priority" or "preference":
+                    if (!uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out uint metric))
+                    {
+                        error = $"has metric '{value}': 0 to 4294967295";
+                        return false;
+                    }
+
+                    result = result with { Metric = metric };
+                    break;
+                case "table":
+                    if (!RouteWords.TryParseTable(value!, out uint table))
+                    {
+                        error = $"has table '{value}': main, local, default or 1 to 4294967295";
+                        return false;
+                    }
+
+                    result = result with { Table = table };
+                    break;
+                case "scope":
+                    if (!TryParseScope(value!, out AddressScope scope))
+                    {
+                        error = $"has scope '{value}': global, site, link, host, nowhere or 0 to 255";
+                        return false;
+                    }
+
+                    result = result with { Scope = scope };
+                    break;
+                case "onlink":
+                    result = result with { OnLink = true };
+                    continue;
+                case "no_track":
+                    result = result with { NoTrack = true };
+                    continue;
+                default:
+                    if (destination is not null)
+                    {
+                        error = $"has '{word}' after its destination {destination}: a route takes via, dev, src, metric, table, scope, onlink and no_track";
+                        return false;
+                    }
+
+                    if (word == "to" && value is not null)
+                    {
+                        word = words[++i];
+                        value = i + 1 < words.Length ? words[i + 1] : null;
+                    }
+
+                    if (TryParseType(word, out RouteType type))
+                    {
+                        if (value is null)
+                        {
+                            error = $"has {word} without a destination";
+                            return false;
+                        }
+
+                        result = result with { Type = type };
+                        word = words[++i];
+                    }
+
+                    destination = word;
+                    continue;
+            }
+
+            i++; // the value
+        }
+
+        if (destination is null)
+        {
+            error = "has no destination: a route is [TYPE] DESTINATION [via GATEWAY] [dev IF] [src ADDRESS] [metric N] [table T] [scope S] [onlink] [no_track]";
+            return false;
+        }
+
+        if (!RouteWords.TryParsePrefix(destination, family, out PackedIPAddress address, out byte prefixLength) || !SameFamily(address.Family, ref family, out _))
+        {
+            error = $"has destination '{destination}': ADDRESS[/PREFIX] or default, of one family with its gateway and source";
+            return false;
+        }
+
+        if (result.Type != RouteType.Unicast && (result.Gateway.Length != 0 || result.Device is not null))
+        {
+            error = $"is a {result.Type.ToString().ToLowerInvariant()} route: it takes no via and no dev";
+            return false;
+        }
+
+        if (result.Type == RouteType.Unicast && result.Gateway.Length == 0 && result.Device is null)
+        {
+            error = "has neither via nor dev: a unicast route needs one";
+            return false;
+        }
+
+        route = result with { Family = family, Destination = address, PrefixLength = prefixLength };
+        error = null;
+        return true;
+    }
+
+    /// <summary>Parses a route, as <see cref="TryParse"/> does.</summary>
+    /// <param name="text">The route.</param>
+    /// <returns>The route.</returns>
+    /// <exception cref="FormatException">The text is not a valid route; the message says why.</exception>
+    public static VirtualRoute Parse(string text) =>
+        TryParse(text, out VirtualRoute route, out string? error) ? route : throw new FormatException($"route '{text}' {error}.");
+
+    /// <summary>Returns the route as <see cref="TryParse"/> reads it.</summary>
+    /// <returns>The route, as <c>203.0.113.0/24 via 198.51.100.1 dev lab0 table 100</c>.</returns>
+    public override string ToString()
+    {
+        var text = new StringBuilder();
+        if (Type != RouteType.Unicast)
+        {
+            text.Append(Type.ToString().ToLowerInvariant()).Append(' ');
+        }
+
+        text.Append(RouteWords.Prefix(Destination, PrefixLength));
+        Append("via", Gateway.Length == 0 ? null : Gateway.ToString());
+        Append("dev", Device);
+        Append("src", Source.Length == 0 ? null : Source.ToString());
+        Append("metric", Metric?.ToString(CultureInfo.InvariantCulture));
+        Append("table", Table == RouteWords.MainTable ? null : RouteWords.TableName(Table));
+        Append("scope", Scope == AddressScope.Global ? null : ((byte)Scope).ToString(CultureInfo.InvariantCulture));
+        text.Append(OnLink ? " onlink" : string.Empty).Append(NoTrack ? " no_track" : string.Empty);
+        return text.ToString();
+
+        void Append(string name, string? value)
+        {
+            if (value is not null)
+            {
+                text.Append(' ').Append(name).Append(' ').Append(value);
+            }
+        }
+    }
+
+    private static bool SameFamily(AddressFamily found, ref AddressFamily family, out string? error)
+    {
+        error = null;
+        if (family == AddressFamily.Unspecified)
+        {
+            family = found;
+            return true;
+        }
+
+        if (family == found)
+        {
+            return true;
+        }
+
+        error = "mixes IPv4 and IPv6";
+        return false;
+    }
+
+    private static bool TryParseType(string text, out RouteType type)
+    {
+        type = text switch
+        {
+            "unicast" => RouteType.Unicast,
+            "blackhole" => RouteType.Blackhole,
+            "unreachable" => RouteType.Unreachable,
+            "prohibit" => RouteType.Prohibit,
+            "throw" => RouteType.Throw,
+            _ => 0,
+        };
+        return type != 0;
+    }
+
+    internal static bool TryParseScope(string text, out AddressScope scope)
+    {
+        switch (text)
+        {
+            case "global" or "universe": scope = AddressScope.Global; return true;
+            case "site": scope = AddressScope.Site; return true;
+            case "link": scope = AddressScope.Link; return true;
+            case "host": scope = AddressScope.Host; return true;
+            case "nowhere": scope = AddressScope.Nowhere; return true;
+        }
+
+        bool number = byte.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out byte value);
+        scope = (AddressScope)value;
+        return number;
+    }
+}

@@ -1,0 +1,197 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using Vrrp.Packets;
+using Vrrp.Routing;
+
+namespace Vrrp.Linux.Netlink;
+
+/// <summary>
+/// Encodes RTM_NEWROUTE / RTM_DELROUTE and RTM_NEWRULE / RTM_DELRULE requests (rtnetlink(7)). The acknowledgement is
+/// read as an address request's is (<see cref="NetlinkAddressMessage.Exchange"/>).
+/// </summary>
+/// <remarks>
+/// <code>
+/// rtmsg (12):        u8 family | u8 dst len | u8 src len | u8 tos | u8 table | u8 protocol | u8 scope | u8 type | u32 flags
+/// fib_rule_hdr (12): u8 family | u8 dst len | u8 src len | u8 tos | u8 table | u8 res | u8 res | u8 action | u32 flags
+/// </code>
+/// Both carry <see cref="NetlinkAddressMessage.VrrpProtocol"/> (rtm_protocol, FRA_PROTOCOL), and a delete names it
+/// too: the kernel then removes only a route or rule of ours, never an administrator's equal one.
+/// </remarks>
+internal static class NetlinkRouteMessage
+{
+    public const ushort RTM_NEWROUTE = 24;
+    public const ushort RTM_DELROUTE = 25;
+    public const ushort RTM_NEWRULE = 32;
+    public const ushort RTM_DELRULE = 33;
+
+    private const ushort NLM_F_REQUEST = 0x1;
+    private const ushort NLM_F_ACK = 0x4;
+    private const ushort NLM_F_EXCL = 0x200;
+    private const ushort NLM_F_CREATE = 0x400;
+    private const ushort RTA_DST = 1;
+    private const ushort RTA_OIF = 4;
+    private const ushort RTA_GATEWAY = 5;
+    private const ushort RTA_PRIORITY = 6;
+    private const ushort RTA_PREFSRC = 7;
+    private const ushort RTA_TABLE = 15;
+    private const ushort FRA_DST = 1;
+    private const ushort FRA_SRC = 2;
+    private const ushort FRA_IIFNAME = 3;
+    private const ushort FRA_GOTO = 4;
+    private const ushort FRA_PRIORITY = 6;
+    private const ushort FRA_FWMARK = 10;
+    private const ushort FRA_TABLE = 15;
+    private const ushort FRA_FWMASK = 16;
+    private const ushort FRA_OIFNAME = 17;
+    private const ushort FRA_PROTOCOL = 21;
+    private const uint RTNH_F_ONLINK = 4;
+    private const uint FIB_RULE_INVERT = 2;
+    private const byte AF_INET = 2;
+    private const byte AF_INET6 = 10;
+
+    /// <summary>
+    /// Writes a route request. Adding never replaces a route that is there (NLM_F_EXCL: the kernel answers EEXIST), so
+    /// an administrator's equal route is never taken over.
+    /// </summary>
+    public static int WriteRoute(Span<byte> destination, ushort type, uint sequence, VirtualRoute route, int outputIndex)
+    {
+        int offset = 16;
+        destination[offset..(offset + 12)].Clear();
+        destination[offset] = Family(route.Family);
+        destination[offset + 1] = route.PrefixLength;
+        destination[offset + 4] = route.Table < 256 ? (byte)route.Table : (byte)252; // RT_TABLE_COMPAT: RTA_TABLE holds it
+        destination[offset + 5] = NetlinkAddressMessage.VrrpProtocol;
+        destination[offset + 6] = (byte)route.Scope;
+        destination[offset + 7] = (byte)route.Type;
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[(offset + 8)..], route.OnLink ? RTNH_F_ONLINK : 0);
+        offset += 12;
+        offset = Address(destination, offset, RTA_DST, route.Destination, route.Family);
+        offset = U32(destination, offset, RTA_TABLE, route.Table);
+        if (route.Gateway.Length != 0)
+        {
+            offset = Address(destination, offset, RTA_GATEWAY, route.Gateway, route.Family);
+        }
+
+        if (outputIndex > 0)
+        {
+            offset = U32(destination, offset, RTA_OIF, (uint)outputIndex);
+        }
+
+        if (route.Source.Length != 0)
+        {
+            offset = Address(destination, offset, RTA_PREFSRC, route.Source, route.Family);
+        }
+
+        if (route.Metric is { } metric)
+        {
+            offset = U32(destination, offset, RTA_PRIORITY, metric);
+        }
+
+        return Header(destination, offset, type, sequence, type == RTM_NEWROUTE);
+    }
+
+    /// <summary>Writes a rule request; adding never replaces a rule that is there.</summary>
+    public static int WriteRule(Span<byte> destination, ushort type, uint sequence, VirtualRule rule)
+    {
+        int offset = 16;
+        destination[offset..(offset + 12)].Clear();
+        destination[offset] = Family(rule.Family);
+        destination[offset + 1] = rule.To.Length == 0 ? (byte)0 : rule.ToPrefixLength;
+        destination[offset + 2] = rule.From.Length == 0 ? (byte)0 : rule.FromPrefixLength;
+        destination[offset + 4] = rule.Action == RuleAction.ToTable && rule.Table < 256 ? (byte)rule.Table : (byte)0;
+        destination[offset + 7] = (byte)rule.Action;
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[(offset + 8)..], rule.Invert ? FIB_RULE_INVERT : 0);
+        offset += 12;
+        if (rule.To.Length != 0 && rule.ToPrefixLength > 0)
+        {
+            offset = Address(destination, offset, FRA_DST, rule.To, rule.Family);
+        }
+
+        if (rule.From.Length != 0 && rule.FromPrefixLength > 0)
+        {
+            offset = Address(destination, offset, FRA_SRC, rule.From, rule.Family);
+        }
+
+        if (rule.InputInterface is { } iif)
+        {
+            offset = Name(destination, offset, FRA_IIFNAME, iif);
+        }
+
+        if (rule.OutputInterface is { } oif)
+        {
+            offset = Name(destination, offset, FRA_OIFNAME, oif);
+        }
+
+        if (rule.Priority is { } priority)
+        {
+            offset = U32(destination, offset, FRA_PRIORITY, priority);
+        }
+
+        if (rule.FirewallMark is { } mark)
+        {
+            offset = U32(destination, offset, FRA_FWMARK, mark);
+            if (rule.FirewallMask is { } mask)
+            {
+                offset = U32(destination, offset, FRA_FWMASK, mask);
+            }
+        }
+
+        if (rule.Action == RuleAction.ToTable)
+        {
+            offset = U32(destination, offset, FRA_TABLE, rule.Table);
+        }
+        else if (rule.Action == RuleAction.Goto)
+        {
+            offset = U32(destination, offset, FRA_GOTO, rule.GotoTarget);
+        }
+
+        // FRA_PROTOCOL: one byte, padded.
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[offset..], 5);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[(offset + 2)..], FRA_PROTOCOL);
+        destination[offset + 4] = NetlinkAddressMessage.VrrpProtocol;
+        destination[(offset + 5)..(offset + 8)].Clear();
+        offset += 8;
+        return Header(destination, offset, type, sequence, type == RTM_NEWRULE);
+    }
+
+    private static byte Family(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET;
+
+    private static int Header(Span<byte> destination, int length, ushort type, uint sequence, bool create)
+    {
+        ushort flags = create ? (ushort)(NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL) : (ushort)(NLM_F_REQUEST | NLM_F_ACK);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)length);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[4..], type);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[6..], flags);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[8..], sequence);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[12..], 0);
+        return length;
+    }
+
+    private static int Address(Span<byte> destination, int offset, ushort type, PackedIPAddress address, AddressFamily family)
+    {
+        int size = family == AddressFamily.InterNetworkV6 ? 16 : 4;
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[offset..], (ushort)(4 + size));
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[(offset + 2)..], type);
+        address.WriteTo(destination[(offset + 4)..]);
+        return offset + 4 + size;
+    }
+
+    private static int U32(Span<byte> destination, int offset, ushort type, uint value)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[offset..], 8);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[(offset + 2)..], type);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[(offset + 4)..], value);
+        return offset + 8;
+    }
+
+    private static int Name(Span<byte> destination, int offset, ushort type, string name)
+    {
+        int length = 4 + name.Length + 1;
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[offset..], (ushort)length);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[(offset + 2)..], type);
+        System.Text.Encoding.ASCII.GetBytes(name, destination[(offset + 4)..]);
+        int padded = (length + 3) & ~3;
+        destination[(offset + 4 + name.Length)..(offset + padded)].Clear();
+        return offset + padded;
+    }
+}

@@ -1,0 +1,123 @@
+using System.Net.Sockets;
+using FsCheck.Xunit;
+using Vrrp.Addressing;
+using Vrrp.Packets;
+using Vrrp.Routing;
+
+namespace Vrrp.Core.Tests.Routing;
+
+/// <summary>virtual_routes and virtual_rules lines, read as keepalived and iproute2 read them.</summary>
+public sealed class VirtualRouteTests
+{
+    [Fact]
+    public void A_route_reads_every_option()
+    {
+        VirtualRoute route = VirtualRoute.Parse("203.0.113.0/24 via 198.51.100.1 dev lab0 src 198.51.100.100 metric 10 table 100 scope link onlink no_track");
+
+        Assert.Equal(AddressFamily.InterNetwork, route.Family);
+        Assert.Equal((PackedIPAddress.Parse("203.0.113.0"), (byte)24), (route.Destination, route.PrefixLength));
+        Assert.Equal(PackedIPAddress.Parse("198.51.100.1"), route.Gateway);
+        Assert.Equal("lab0", route.Device);
+        Assert.Equal(PackedIPAddress.Parse("198.51.100.100"), route.Source);
+        Assert.Equal(10u, route.Metric);
+        Assert.Equal(100u, route.Table);
+        Assert.Equal(AddressScope.Link, route.Scope);
+        Assert.True(route.OnLink);
+        Assert.True(route.NoTrack);
+        Assert.Equal(route, VirtualRoute.Parse(route.ToString()));
+    }
+
+    [Theory]
+    [InlineData("blackhole 203.0.113.0/24", RouteType.Blackhole, 254u)]
+    [InlineData("to unreachable 203.0.113.0/24 table local", RouteType.Unreachable, 255u)]
+    [InlineData("prohibit 2001:db8:51::/64 table 7", RouteType.Prohibit, 7u)]
+    [InlineData("default via 198.51.100.1", RouteType.Unicast, 254u)]
+    [InlineData("inet6 default via 2001:db8:51::1", RouteType.Unicast, 254u)]
+    public void Types_tables_and_default_read_as_iproute2_reads_them(string text, RouteType type, uint table)
+    {
+        VirtualRoute route = VirtualRoute.Parse(text);
+
+        Assert.Equal(type, route.Type);
+        Assert.Equal(table, route.Table);
+        Assert.Equal(route, VirtualRoute.Parse(route.ToString()));
+    }
+
+    [Theory]
+    [InlineData("via 198.51.100.1", "no destination")]
+    [InlineData("203.0.113.0/24", "neither via nor dev")]
+    [InlineData("203.0.113.0/24 via 2001:db8:51::1", "of one family with its gateway")]
+    [InlineData("203.0.113.0/24 dev lab0 mtu 1400", "'mtu' after its destination")]
+    [InlineData("blackhole 203.0.113.0/24 dev lab0", "takes no via and no dev")]
+    [InlineData("203.0.113.0/24 dev lab0 table 0", "table '0'")]
+    [InlineData("203.0.113.0/33 dev lab0", "destination '203.0.113.0/33'")]
+    [InlineData("203.0.113.0/24 dev", "without a value")]
+    public void A_bad_route_is_refused_saying_why(string text, string expected)
+    {
+        Assert.False(VirtualRoute.TryParse(text, out _, out string? error));
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_rule_reads_every_option()
+    {
+        VirtualRule rule = VirtualRule.Parse("not from 198.51.100.100/32 to 203.0.113.0/24 iif lab0 oif side0 fwmark 0x10/0xff priority 100 lookup 7 no_track");
+
+        Assert.Equal(AddressFamily.InterNetwork, rule.Family);
+        Assert.True(rule.Invert);
+        Assert.Equal((PackedIPAddress.Parse("198.51.100.100"), (byte)32), (rule.From, rule.FromPrefixLength));
+        Assert.Equal((PackedIPAddress.Parse("203.0.113.0"), (byte)24), (rule.To, rule.ToPrefixLength));
+        Assert.Equal(("lab0", "side0"), (rule.InputInterface, rule.OutputInterface));
+        Assert.Equal((16u, 255u), (rule.FirewallMark, rule.FirewallMask));
+        Assert.Equal(100u, rule.Priority);
+        Assert.Equal((RuleAction.ToTable, 7u), (rule.Action, rule.Table));
+        Assert.True(rule.NoTrack);
+        Assert.Equal(rule, VirtualRule.Parse(rule.ToString()));
+    }
+
+    [Theory]
+    [InlineData("from all table 100", AddressFamily.InterNetwork, RuleAction.ToTable)]
+    [InlineData("inet6 iif lab0 blackhole", AddressFamily.InterNetworkV6, RuleAction.Blackhole)]
+    [InlineData("to 2001:db8:51::/64 type prohibit", AddressFamily.InterNetworkV6, RuleAction.Prohibit)]
+    [InlineData("priority 10 goto 20", AddressFamily.InterNetwork, RuleAction.Goto)]
+    [InlineData("fwmark 3 nop", AddressFamily.InterNetwork, RuleAction.Nop)]
+    public void A_rules_family_and_action_read_as_keepalived_reads_them(string text, AddressFamily family, RuleAction action)
+    {
+        VirtualRule rule = VirtualRule.Parse(text);
+
+        Assert.Equal((family, action), (rule.Family, rule.Action));
+        Assert.Equal(rule, VirtualRule.Parse(rule.ToString()));
+    }
+
+    [Theory]
+    [InlineData("from 198.51.100.100", "no action")]
+    [InlineData("from 198.51.100.100 table 5 blackhole", "more than one")]
+    [InlineData("goto 20", "goto without a priority")]
+    [InlineData("priority 30 goto 20", "goto without a priority below")]
+    [InlineData("inet6 from 198.51.100.100 table 5", "from '198.51.100.100'")]
+    [InlineData("from 198.51.100.100 table 5 sport 80", "'sport'")]
+    [InlineData("fwmark x table 5", "fwmark 'x'")]
+    public void A_bad_rule_is_refused_saying_why(string text, string expected)
+    {
+        Assert.False(VirtualRule.TryParse(text, out _, out string? error));
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Property(MaxTest = 300)]
+    public bool A_route_written_back_reads_the_same(byte prefix, uint? metric, uint table, byte scope, bool onLink, bool noTrack, bool viaGateway)
+    {
+        var route = new VirtualRoute
+        {
+            Destination = PackedIPAddress.Parse("203.0.113.0"),
+            PrefixLength = (byte)(prefix % 33),
+            Gateway = viaGateway ? PackedIPAddress.Parse("198.51.100.1") : default,
+            Device = viaGateway ? null : "lab0",
+            Metric = metric,
+            Table = table == 0 ? 1 : table,
+            Scope = (AddressScope)scope,
+            OnLink = onLink,
+            NoTrack = noTrack,
+        };
+
+        return VirtualRoute.Parse(route.ToString()) == route;
+    }
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Vrrp.Linux.Tests;
+
+/// <summary>
+/// keepalived's virtual_routes and virtual_rules on a real kernel: a master holds them, leaving Master takes them away,
+/// a restart removes what a crash left, and an administrator's equal route is never taken over or removed. Before: both
+/// blocks were warned "not run" and dropped.
+/// </summary>
+public sealed class VirtualRoutesLabTests
+{
+    private const string Routes = """
+                203.0.113.0/24 via 198.51.100.1 dev lab0 table 100
+                blackhole 203.0.114.0/24
+                203.0.115.0/24 via 198.51.100.1 dev lab0
+        """;
+
+    private static LabProcess Start(NetnsLab lab, string host, int priority)
+    {
+        string directory = Path.Combine(Path.GetTempPath(), lab.Namespace("files"));
+        Directory.CreateDirectory(directory);
+        string conf = Path.Combine(directory, $"{host}.conf");
+        File.WriteAllText(conf, string.Create(CultureInfo.InvariantCulture, $$"""
+            vrrp_instance VI_1 {
+                interface lab0
+                virtual_router_id 51
+                priority {{priority}}
+                advert_int 1
+                virtual_ipaddress {
+                    198.51.100.100/24
+                }
+                virtual_routes {
+            {{Routes}}
+                }
+                virtual_rules {
+                    from 198.51.100.100 table 100 priority 100
+                }
+            }
+            """));
+        LabProcess process = lab.Start(host, "dotnet", Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), "-f", conf, "--require-netns", "--control", Daemon.ControlSocket(lab, host));
+        Assert.True(process.WaitFor("ready", TimeSpan.FromSeconds(20)) is not null, $"vrrpd in {host} did not start: {process.Output}");
+        return process;
+    }
+
+    // "DESTINATION PROTOCOL" of each route of a table, as the kernel reports them.
+    private static string[] RoutesOf(NetnsLab lab, string host, string table)
+    {
+        using JsonDocument json = JsonDocument.Parse(lab.Exec(host, $"ip -4 -j route show table {table}"));
+        return [.. json.RootElement.EnumerateArray().Select(r => $"{(r.TryGetProperty("type", out JsonElement t) && t.GetString() != "unicast" ? t.GetString() + " " : string.Empty)}{r.GetProperty("dst").GetString()} {r.GetProperty("protocol").GetString()}").Order(StringComparer.Ordinal)];
+    }
+
+    private static bool HasOurRule(NetnsLab lab, string host) =>
+        lab.Exec(host, "ip rule show").Contains("100:\tfrom 198.51.100.100 lookup 100 proto 118", StringComparison.Ordinal);
+
+    [Fact]
+    public void A_master_holds_its_routes_and_rule_and_takes_only_those_away()
+    {
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        lab.Exec("n1", "ip route add 203.0.115.0/24 via 198.51.100.1 dev lab0 proto static"); // an administrator's, equal to one of ours
+
+        LabProcess n1 = Start(lab, "n1", 100);
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(6)) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => RoutesOf(lab, "n1", "100").Length == 1), lab.Exec("n1", "ip route show table all"));
+
+        Assert.Equal(["203.0.113.0/24 118"], RoutesOf(lab, "n1", "100"));
+        Assert.Contains("blackhole 203.0.114.0/24 118", RoutesOf(lab, "n1", "main"));
+        Assert.Contains("203.0.115.0/24 static", RoutesOf(lab, "n1", "main")); // left as it was, and said so
+        Assert.DoesNotContain("203.0.115.0/24 118", RoutesOf(lab, "n1", "main"));
+        Assert.True(n1.WaitFor("203.0.115.0/24 via 198.51.100.1 dev lab0 is there already and not ours", TimeSpan.FromSeconds(2)) is not null, n1.Output);
+        Assert.True(HasOurRule(lab, "n1"), lab.Exec("n1", "ip rule show"));
+
+        n1.Signal("TERM");
+        Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
+        Assert.Empty(RoutesOf(lab, "n1", "100"));
+        Assert.DoesNotContain("blackhole 203.0.114.0/24 118", RoutesOf(lab, "n1", "main"));
+        Assert.Contains("203.0.115.0/24 static", RoutesOf(lab, "n1", "main"));
+        Assert.False(HasOurRule(lab, "n1"), lab.Exec("n1", "ip rule show"));
+    }
+
+    [Fact]
+    public void A_restart_removes_the_routes_and_rule_a_crash_left_and_nothing_else()
+    {
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1", "n2");
+        lab.Exec("n1", "ip route add 203.0.116.0/24 via 198.51.100.1 dev lab0 table 100 proto static");
+        LabProcess n1 = Start(lab, "n1", 100);
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(6)) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => HasOurRule(lab, "n1")), lab.Exec("n1", "ip rule show"));
+
+        n1.Kill(); // a crash cleans nothing
+        Assert.True(HasOurRule(lab, "n1"));
+        Assert.Contains("203.0.113.0/24 118", RoutesOf(lab, "n1", "100"));
+
+        // Restarted beside a higher priority, n1 stays backup: at start it removes what its crashed run left.
+        LabProcess n2 = Start(lab, "n2", 200);
+        Assert.True(n2.WaitFor("-> Master", TimeSpan.FromSeconds(6)) is not null, n2.Output);
+        LabProcess again = Start(lab, "n1", 100);
+        Assert.True(again.WaitFor("Initialize -> Backup", TimeSpan.FromSeconds(5)) is not null, again.Output);
+        Assert.False(HasOurRule(lab, "n1"), lab.Exec("n1", "ip rule show"));
+        Assert.Equal(["203.0.116.0/24 static"], RoutesOf(lab, "n1", "100"));
+        Assert.DoesNotContain("blackhole 203.0.114.0/24 118", RoutesOf(lab, "n1", "main"));
+        Assert.True(HasOurRule(lab, "n2"), lab.Exec("n2", "ip rule show"));
+    }
+}
