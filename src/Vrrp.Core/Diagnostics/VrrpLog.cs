@@ -46,5 +46,9 @@ internal static partial class VrrpLog
         Message = "{Router}: notification hook '{Hook}' failed")]
     public static partial void HookFailed(ILogger logger, Exception exception, string router, string hook);
 
+    [LoggerMessage(EventId = 12, EventName = "HookLaneFull", Level = LogLevel.Warning,
+        Message = "{Router}: notification hook '{Hook}' is {Limit} changes behind; newer changes are merged into the latest until it catches up")]
+    public static partial void HookLaneFull(ILogger logger, string router, string hook, int limit);
+
     // Event ids 20-22 and 30-32 are keepalived's notify scripts, FIFO and state file: Vrrp.Keepalived logs them.
 }

@@ -22,9 +22,14 @@ namespace Vrrp.Notifications;
 /// <para>
 /// Each hook has its own lane per router or group: a queue and a loop that runs the hook for one
 /// change at a time, in order. A hook that runs past its budget is cancelled and counted, and its lane moves on
-/// even if the hook ignores the cancellation; a hook that throws is counted and logged. Lanes are unbounded:
-/// changes come from protocol timers (a handful per advertisement interval at the worst flapping), each
-/// lane drains one change per budget at most, and dropping a change would break the order hooks rely on.
+/// even if the hook ignores the cancellation; a hook that throws is counted and logged.
+/// </para>
+/// <para>
+/// A lane holds at most <see cref="LaneLimit"/> changes. Past that (a router flapping behind a slow hook, such as a
+/// notify script), the newer changes are merged into one, from the state the queue ends in to the latest: the hook
+/// still hears the latest state last, never a state the router has since left without what followed it. Merged changes
+/// are counted (<see cref="CoalescedChanges"/>) and logged once per episode. On dispose, a lane whose hook is still
+/// busy skips its queued changes but runs the last one, within <see cref="FinalHookBudget"/>.
 /// </para>
 /// <para>Add hooks and recorders before the first change; after it they are refused.</para>
 /// </remarks>
@@ -41,6 +46,7 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     private volatile bool _disposed;
     private long _hookOverruns;
     private long _hookFailures;
+    private long _coalesced;
 
     /// <summary>Initializes a dispatcher.</summary>
     /// <param name="timeProvider">The clock of budgets; <see cref="TimeProvider.System"/> by default.</param>
@@ -64,6 +70,19 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
 
     /// <summary>Gets how many hook runs threw.</summary>
     public long HookFailures => Interlocked.Read(ref _hookFailures);
+
+    /// <summary>Gets how many changes were merged into a later one because their lane was full.</summary>
+    public long CoalescedChanges => Interlocked.Read(ref _coalesced);
+
+    /// <summary>Gets or sets how many changes a lane holds before newer ones are merged: 64 by default, at least 1.</summary>
+    public int LaneLimit
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "LaneLimit must be at least 1.");
+    } = 64;
+
+    /// <summary>Gets or sets how long the last queued change of a lane may run on dispose: 5 s by default.</summary>
+    public TimeSpan FinalHookBudget { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets the clock of budgets.</summary>
     public TimeProvider TimeProvider => _time;
@@ -310,7 +329,7 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
 
         foreach (Lane lane in _lanes.GetOrAdd(source.Subject, CreateLanes, source))
         {
-            lane.Queue.Writer.TryWrite(new LaneItem(change, null));
+            lane.Write(change);
         }
     }
 
@@ -354,24 +373,58 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
         {
             while (reader.TryRead(out LaneItem item))
             {
+                StateChange? merged = lane.Read(item);
                 if (item.Flushed is { } flushed)
                 {
+                    if (merged is { } change)
+                    {
+                        await RunOrSkipAsync(lane, change).ConfigureAwait(false);
+                    }
+
                     flushed.TrySetResult();
+                    continue;
                 }
-                else if (!_stopping.IsCancellationRequested)
+
+                await RunOrSkipAsync(lane, item.Change).ConfigureAwait(false);
+                if (merged is { } next)
                 {
-                    await RunOneAsync(lane, item.Change).ConfigureAwait(false);
+                    await RunOrSkipAsync(lane, next).ConfigureAwait(false);
                 }
             }
         }
+
+        // The queue completed (the router is forgotten, or the dispatcher stops) with changes merged and not yet run.
+        if (lane.TakeMerged() is { } last)
+        {
+            await RunOrSkipAsync(lane, last).ConfigureAwait(false);
+        }
+
+        // Stopping: the changes queued behind a busy hook were skipped, but the hook hears the last state once.
+        if (lane.LastSkipped is { } final)
+        {
+            await RunOneAsync(lane, final, final: true).ConfigureAwait(false);
+        }
     }
 
-    private async Task RunOneAsync(Lane lane, StateChange change)
+    private Task RunOrSkipAsync(Lane lane, StateChange change)
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            lane.LastSkipped = change;
+            return Task.CompletedTask;
+        }
+
+        lane.LastSkipped = null;
+        return RunOneAsync(lane, change);
+    }
+
+    private async Task RunOneAsync(Lane lane, StateChange change, bool final = false)
     {
         Handler handler = lane.Handler;
         long start = _time.GetTimestamp();
-        using var budget = handler.Budget == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(handler.Budget, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(budget.Token, _stopping.Token);
+        TimeSpan limit = final && (handler.Budget == Timeout.InfiniteTimeSpan || handler.Budget > FinalHookBudget) ? FinalHookBudget : handler.Budget;
+        using var budget = limit == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(limit, _time);
+        using var linked = final ? CancellationTokenSource.CreateLinkedTokenSource(budget.Token) : CancellationTokenSource.CreateLinkedTokenSource(budget.Token, _stopping.Token);
         string outcome = "ok";
         Task? run = null;
         try
@@ -385,7 +438,7 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
         {
             outcome = "overrun";
             Interlocked.Increment(ref _hookOverruns);
-            VrrpLog.HookOverrun(_logger, lane.Name, handler.Name, handler.Budget);
+            VrrpLog.HookOverrun(_logger, lane.Name, handler.Name, limit);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -414,8 +467,15 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
 
     private sealed class Lane
     {
+        private readonly VrrpNotificationDispatcher _owner;
+        private readonly object _gate = new();
+        private int _pending; // changes written to the queue and not yet read
+        private StateChange? _merged; // the newer changes of a full lane, as one
+        private bool _episode; // merging since the queue was last drained: logged once
+
         public Lane(VrrpNotificationDispatcher owner, VrrpChangeSource source, Handler handler)
         {
+            _owner = owner;
             Source = source;
             Handler = handler;
             Loop = owner.RunAsync(this);
@@ -430,6 +490,75 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
         public Channel<LaneItem> Queue { get; } = Channel.CreateUnbounded<LaneItem>(new UnboundedChannelOptions { SingleReader = true });
 
         public Task Loop { get; }
+
+        // Read by the lane's loop alone.
+        public StateChange? LastSkipped { get; set; }
+
+        // Once merging, every newer change joins the merged one, so the order holds; it ends when the queue is drained.
+        public void Write(in StateChange change)
+        {
+            lock (_gate)
+            {
+                if (_merged is null && _pending < _owner.LaneLimit)
+                {
+                    _pending++;
+                    Queue.Writer.TryWrite(new LaneItem(change, null));
+                    return;
+                }
+
+                if (_merged is { } earlier)
+                {
+                    Interlocked.Increment(ref _owner._coalesced);
+                    _merged = change with { From = earlier.From };
+                }
+                else
+                {
+                    _merged = change;
+                }
+
+                if (!_episode)
+                {
+                    _episode = true;
+                    VrrpLog.HookLaneFull(_owner._logger, Name, Handler.Name, _owner.LaneLimit);
+                }
+            }
+        }
+
+        // Called for each item read: the merged change when it is next (the queue is drained), else null.
+        public StateChange? Read(in LaneItem item)
+        {
+            lock (_gate)
+            {
+                if (item.Flushed is null)
+                {
+                    _pending--;
+                }
+
+                return _pending == 0 ? TakeMergedLocked() : null;
+            }
+        }
+
+        public StateChange? TakeMerged()
+        {
+            lock (_gate)
+            {
+                return TakeMergedLocked();
+            }
+        }
+
+        private StateChange? TakeMergedLocked()
+        {
+            StateChange? merged = _merged;
+            _merged = null;
+            _episode = false;
+            if (merged is { } m && m.From == m.To)
+            {
+                Interlocked.Increment(ref _owner._coalesced); // flapped back to where it was: nothing to tell
+                return null;
+            }
+
+            return merged;
+        }
     }
 
     private sealed class Detacher(Action detach) : IDisposable
