@@ -20,7 +20,8 @@ const string Usage = """
                         a keepalived.conf (its VRRP part) or a JSON file (*.json) of VirtualRouterOptions entries;
                         default /etc/keepalived/keepalived.conf
       -t, --check       check the file and print its warnings and errors (file:line), like keepalived -t; run nothing;
-                        exit 0 when valid, 1 when not
+                        exit as keepalived -t would: 0 with nothing keepalived reports, 5 with findings keepalived
+                        reports too (6: scripts without enable_script_security); 1 when vrrpd refuses the file
       --require-netns   refuse to run outside a network namespace made with 'ip netns add' (for labs and tests)
       --control PATH    serve vrrpctl on this Unix socket (default: /run/vrrpd.sock in the host's network namespace,
                         /run/vrrpd.net-INODE.sock in any other)
@@ -263,7 +264,12 @@ int Check()
     Console.WriteLine(result.IsValid
         ? $"{configPath}: valid, {result.Configuration!.Instances.Count} instance(s), {result.Warnings.Count} warning(s)"
         : $"{configPath}: {result.Errors.Count} error(s), {result.Warnings.Count} warning(s)");
-    return result.IsValid ? 0 : 1;
+    if (result.IsValid && result.KeepalivedTestExitCode != 0)
+    {
+        Console.WriteLine($"{configPath}: keepalived -t would fail it (exit {result.KeepalivedTestExitCode}): {result.Warnings.Count(w => w.KeepalivedTest != KeepalivedTestOutcome.NotReported)} of the warnings are keepalived's own");
+    }
+
+    return result.KeepalivedTestExitCode;
 }
 
 static string Describe(Exception e) => e switch

@@ -8,4 +8,14 @@ public sealed record KeepalivedCheckResult(KeepalivedConfiguration? Configuratio
 {
     /// <summary>Gets a value indicating whether the configuration has no errors.</summary>
     public bool IsValid => Errors.Count == 0;
+
+    /// <summary>
+    /// Gets the exit code <c>keepalived -t</c> would give, as <c>vrrpd --check</c> gives it: 0 with nothing keepalived
+    /// reports, 6 for a security violation, 5 for any other finding; 1 when vrrpd refuses the file (errors).
+    /// </summary>
+    public int KeepalivedTestExitCode =>
+        Errors.Count > 0 ? 1
+        : Warnings.Any(static w => w.KeepalivedTest == KeepalivedTestOutcome.SecurityViolation) ? 6
+        : Warnings.Any(static w => w.KeepalivedTest == KeepalivedTestOutcome.Reported) ? 5
+        : 0;
 }

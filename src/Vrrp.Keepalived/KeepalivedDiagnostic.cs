@@ -8,6 +8,9 @@ namespace Vrrp.Keepalived;
 /// <param name="Message">What is wrong, naming the keyword and its allowed values.</param>
 public sealed record KeepalivedDiagnostic(string File, int Line, string Message)
 {
+    /// <summary>Gets how <c>keepalived -t</c> counts this finding (a warning; errors always fail).</summary>
+    public KeepalivedTestOutcome KeepalivedTest { get; init; }
+
     /// <summary>Formats as <c>file:line: message</c>.</summary>
     /// <returns>The text.</returns>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{File}:{Line}: {Message}");

@@ -182,9 +182,17 @@ public sealed class KeepalivedConfDaemonTests
         File.WriteAllText(good, "vrrp_instance VI_1 {\n  interface lab0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n    198.51.100.100/24\n  }\n}\n");
         File.WriteAllText(bad, "vrrp_instance VI_1 {\n  interface lab0\n  virtual_router_id 300\n  priority 100\n  virtual_ipaddress {\n    198.51.100.100/24\n  }\n}\n");
 
+        string scripted = Path.Combine(directory, "scripted.conf");
+        File.WriteAllText(scripted, "vrrp_script chk {\n  script \"/bin/true\"\n}\nvrrp_instance VI_1 {\n  interface lab0\n  virtual_router_id 51\n  priority 100\n  track_script {\n    chk\n  }\n  virtual_ipaddress {\n    198.51.100.100/24\n  }\n}\n");
+
         (int goodCode, string goodOutput) = Daemon.Check(good);
         (int badCode, string badOutput) = Daemon.Check(bad);
+        (int scriptedCode, string scriptedOutput) = Daemon.Check(scripted);
 
+        // keepalived -t's exit code: 6 for scripts run without enable_script_security; vrrpd runs the file all the same.
+        Assert.Equal(6, scriptedCode);
+        Assert.Contains("scripted.conf:1: SECURITY VIOLATION", scriptedOutput, StringComparison.Ordinal);
+        Assert.Contains("valid, 1 instance(s)", scriptedOutput, StringComparison.Ordinal);
         Assert.Equal(0, goodCode);
         Assert.Contains("valid, 1 instance(s)", goodOutput, StringComparison.Ordinal);
         Assert.Equal(1, badCode);

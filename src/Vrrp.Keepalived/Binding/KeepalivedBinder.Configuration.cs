@@ -87,6 +87,7 @@ internal sealed partial class KeepalivedBinder
         }
 
         CheckReferences(instances, scripts, trackFiles, syncGroups);
+        ReportAsKeepalived(global, instances, scripts, syncGroups);
         return new KeepalivedConfiguration
         {
             GlobalDefinitions = global,
@@ -97,6 +98,47 @@ internal sealed partial class KeepalivedBinder
             Warnings = _diagnostics.Warnings,
         };
     }
+
+    // What keepalived's configuration test reports about a whole configuration, in its words, so that --check gives
+    // its verdict; and what it changes on the way (a track_interface of the instance's own interface is dropped).
+    private void ReportAsKeepalived(KeepalivedGlobalDefinitions global, List<KeepalivedInstance> instances, List<KeepalivedScript> scripts, List<KeepalivedSyncGroup> syncGroups)
+    {
+        for (int k = 0; k < instances.Count; k++)
+        {
+            KeepalivedInstance instance = instances[k];
+            KeepalivedTrack[] own = [.. instance.TrackInterfaces.Where(t => t.Name == instance.Interface)];
+            foreach (KeepalivedTrack track in own)
+            {
+                Warning(instance.Source, $"({instance.Name}) Ignoring track_interface {track.Name} since own interface (as keepalived: its own interface is tracked anyway)");
+            }
+
+            if (own.Length > 0)
+            {
+                instances[k] = instance with { TrackInterfaces = [.. instance.TrackInterfaces.Where(t => t.Name != instance.Interface)] };
+            }
+        }
+
+        foreach (KeepalivedSyncGroup group in syncGroups.Where(static g => g.Group.Count == 1))
+        {
+            Warning(group.Source, $"Sync group {group.Name} has only 1 virtual router(s) - this probably isn't what you want (keepalived's words)");
+        }
+
+        // keepalived -t fails any configuration that runs scripts without enable_script_security (vrrpd runs them, as
+        // keepalived does).
+        KeepalivedSourceLocation? firstScript =
+            scripts.Select(static s => (KeepalivedSourceLocation?)s.Source).FirstOrDefault()
+            ?? instances.Where(static i => new[] { i.Notify, i.NotifyMaster, i.NotifyBackup, i.NotifyFault, i.NotifyStop, i.NotifyMasterRxLowerPriority }.Any(static n => n is not null))
+                .Select(static i => (KeepalivedSourceLocation?)i.Source).FirstOrDefault()
+            ?? syncGroups.Where(static g => new[] { g.Notify, g.NotifyMaster, g.NotifyBackup, g.NotifyFault, g.NotifyStop }.Any(static n => n is not null))
+                .Select(static g => (KeepalivedSourceLocation?)g.Source).FirstOrDefault()
+            ?? (global.NotifyFifoScript is not null || global.VrrpNotifyFifoScript is not null ? new KeepalivedSourceLocation(null, 0) : null);
+        if (!global.EnableScriptSecurity && firstScript is { } at)
+        {
+            _diagnostics.Warning(at.File ?? string.Empty, at.Line, "SECURITY VIOLATION - scripts are being executed but script_security not enabled (keepalived's words; add enable_script_security to global_defs)", KeepalivedTestOutcome.SecurityViolation);
+        }
+    }
+
+    private void Warning(KeepalivedSourceLocation at, string message) => _diagnostics.Warning(at.File ?? string.Empty, at.Line, message);
 
     private string? Named(SyntaxNode statement)
     {

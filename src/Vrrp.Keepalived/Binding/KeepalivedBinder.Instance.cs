@@ -35,7 +35,7 @@ internal sealed partial class KeepalivedBinder
     private KeepalivedInstance BindInstance(SyntaxNode section, string name, KeepalivedGlobalDefinitions global)
     {
         var set = new Explicit();
-        Token? nopreemptAt = null, preemptDelayAt = null, authenticationAt = null, advertIntAt = null;
+        Token? nopreemptAt = null, preemptDelayAt = null, authenticationAt = null, advertIntAt = null, promoteSecondariesAt = null;
         _addressTokens.Clear();
         KeepalivedInstance i = new()
         {
@@ -79,6 +79,8 @@ internal sealed partial class KeepalivedBinder
             ["virtual_ipaddress_excluded"] = new(0, 0, s => i = i with { ExcludedVirtualAddresses = [.. i.ExcludedVirtualAddresses, .. BindAddresses(s)] }, Block: true),
             ["virtual_routes"] = new(0, 0, s => i = i with { VirtualRoutes = [.. i.VirtualRoutes, .. BindRoutes(s)] }, Block: true),
             ["virtual_rules"] = new(0, 0, s => i = i with { VirtualRules = [.. i.VirtualRules, .. BindRules(s)] }, Block: true),
+            // vrrpd sets promote_secondaries on every interface it puts an IPv4 address on, as keepalived does with this.
+            ["promote_secondaries"] = new(0, 0, s => promoteSecondariesAt = s.Keyword),
             ["use_vmac"] = new(0, 2, s =>
             {
                 if (s.Arguments.Count > 1)
@@ -129,6 +131,11 @@ internal sealed partial class KeepalivedBinder
             {
                 i = i with { VirtualAddresses = [.. i.VirtualAddresses.Except(other)] };
             }
+        }
+
+        if (promoteSecondariesAt is { } promote && i.UseVirtualMac)
+        {
+            _diagnostics.Warning(promote, $"({name}) promote_secondaries is automatically set for vmacs - ignoring (keepalived's words)");
         }
 
         // keepalived: an instance that starts as MASTER can neither refuse to preempt nor delay it; both are cleared,
@@ -417,7 +424,7 @@ internal sealed partial class KeepalivedBinder
                         address = address with { NoTrack = true };
                         break;
                     default:
-                        _diagnostics.Warning(option, $"{section.Name}: '{option.Text}' is not supported here; ignored");
+                        _diagnostics.Difference(option, $"{section.Name}: '{option.Text}' is not supported here; ignored");
                         break;
                 }
             }

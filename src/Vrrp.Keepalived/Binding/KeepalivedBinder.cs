@@ -111,18 +111,23 @@ internal sealed partial class KeepalivedBinder
     // A keyword read into the model that the runtime (vrrpd, KeepalivedPlan, CreateOptions) does not run yet: never
     // dropped without a word, always with its line and what differs from keepalived.
     private void NotRun(Token at, string keyword, string consequence) =>
-        _diagnostics.Warning(at, $"'{keyword}' is read but not run yet: {consequence}");
+        _diagnostics.Difference(at, $"'{keyword}' is read but not run yet: {consequence}");
 
     private void WarnNotBound(SyntaxNode statement, string where)
     {
         string name = statement.Name;
         if (KeepalivedKeywords.IsNonVrrp(name))
         {
-            _diagnostics.Warning(statement.Keyword, $"'{name}' is not VRRP configuration and is not supported here; {(statement.Block is null ? "ignored" : "the whole block is skipped")}");
+            _diagnostics.Difference(statement.Keyword, $"'{name}' is not VRRP configuration and is not supported here; {(statement.Block is null ? "ignored" : "the whole block is skipped")}");
+        }
+        else if (name is "vrrp_iptables" or "vrrp_ipsets")
+        {
+            // keepalived as Debian builds it has no iptables: it reports these too, and uses nftables if configured.
+            _diagnostics.Warning(statement.Keyword, $"'{name}' is not supported here (nor by keepalived built without iptables, which reports it); ignored");
         }
         else if (KeepalivedKeywords.IsUnsupportedVrrp(name))
         {
-            _diagnostics.Warning(statement.Keyword, $"'{name}' is not supported here; ignored");
+            _diagnostics.Difference(statement.Keyword, $"'{name}' is not supported here; ignored");
         }
         else
         {

@@ -10,7 +10,11 @@ internal sealed class DiagnosticBag
 
     public void Error(Token at, string message) => Error(at.File, at.Line, message);
 
-    public void Warning(string file, int line, string message) => Warnings.Add(new KeepalivedDiagnostic(file, line, message));
+    public void Warning(string file, int line, string message, KeepalivedTestOutcome test = KeepalivedTestOutcome.Reported) =>
+        Warnings.Add(new KeepalivedDiagnostic(file, line, message) { KeepalivedTest = test });
 
-    public void Warning(Token at, string message) => Warning(at.File, at.Line, message);
+    public void Warning(Token at, string message, KeepalivedTestOutcome test = KeepalivedTestOutcome.Reported) => Warning(at.File, at.Line, message, test);
+
+    // A difference of vrrpd's own, which keepalived -t does not report.
+    public void Difference(Token at, string message) => Warning(at.File, at.Line, message, KeepalivedTestOutcome.NotReported);
 }
