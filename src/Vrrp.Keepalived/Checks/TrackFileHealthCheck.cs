@@ -137,10 +137,12 @@ public sealed class TrackFileHealthCheck : IVrrpHealthCheck
 
         try
         {
-            File.WriteAllText(Path, initial.ToString(CultureInfo.InvariantCulture) + "\n");
+            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = RegularFile.OpenWrite(Path);
+            RandomAccess.Write(handle, Encoding.ASCII.GetBytes(initial.ToString(CultureInfo.InvariantCulture) + "\n"), 0);
         }
         catch (IOException)
         {
+            // A link, a FIFO or a device at the path: left as it is; the check reads what it can.
         }
         catch (UnauthorizedAccessException)
         {
@@ -151,9 +153,9 @@ public sealed class TrackFileHealthCheck : IVrrpHealthCheck
     {
         try
         {
-            using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = RegularFile.OpenRead(Path);
             Span<byte> buffer = stackalloc byte[127];
-            int length = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            int length = RandomAccess.Read(handle, buffer, 0);
             return Encoding.Latin1.GetString(buffer[..length]);
         }
         catch (IOException)

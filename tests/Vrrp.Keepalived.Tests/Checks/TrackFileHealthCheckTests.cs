@@ -69,6 +69,37 @@ public sealed class TrackFileHealthCheckTests : IDisposable
     }
 
     [Fact]
+    public async Task Init_file_never_writes_through_a_planted_link_and_a_fifo_at_the_path_never_hangs_the_check()
+    {
+        // Before: init_file was written with File.WriteAllText, which followed a link planted at the path (root wrote
+        // its number into the link's target), and the value was read with a blocking open, so a FIFO there hung the
+        // check for ever.
+        string target = Path.Combine(_directory, "precious");
+        await File.WriteAllTextAsync(target, "keep me", TestContext.Current.CancellationToken);
+        string link = Path.Combine(_directory, "planted");
+        File.CreateSymbolicLink(link, target);
+        string dangling = Path.Combine(_directory, "dangling");
+        File.CreateSymbolicLink(dangling, Path.Combine(_directory, "would-be-created"));
+
+        await new TrackFileHealthCheck(link) { InitFile = 5, InitFileOverwrite = true }.CheckAsync(TestContext.Current.CancellationToken);
+        await new TrackFileHealthCheck(dangling) { InitFile = 5 }.CheckAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal("keep me", await File.ReadAllTextAsync(target, TestContext.Current.CancellationToken));
+        Assert.False(File.Exists(Path.Combine(_directory, "would-be-created")));
+
+        string fifo = Path.Combine(_directory, "fifo");
+        using (System.Diagnostics.Process mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)!)
+        {
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+
+        // On a thread of its own: a check that blocks in open() would block its caller.
+        VrrpCheckResult result = await Task.Run(() => new TrackFileHealthCheck(fifo).CheckAsync(CancellationToken.None).AsTask(), TestContext.Current.CancellationToken)
+            .WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Equal(0, result.Value);
+    }
+
+    [Fact]
     public async Task Scheduled_the_file_moves_the_priority_by_value_times_weight_and_faults_below_minus_253()
     {
         string path = Path.Combine(_directory, "load");
