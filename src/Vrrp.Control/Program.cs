@@ -70,7 +70,18 @@ catch (Exception e) when (e is SocketException or IOException)
     return 1;
 }
 
-using JsonDocument document = JsonDocument.Parse(answer);
+JsonDocument document;
+try
+{
+    document = JsonDocument.Parse(answer);
+}
+catch (JsonException)
+{
+    Console.Error.WriteLine($"vrrpctl: {socketPath}: the answer is not JSON: {answer[..Math.Min(answer.Length, 200)]}");
+    return 1;
+}
+
+using var disposeDocument = document;
 JsonElement root = document.RootElement;
 if (raw)
 {

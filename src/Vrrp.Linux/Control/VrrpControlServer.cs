@@ -421,18 +421,24 @@ public sealed class VrrpControlServer : IAsyncDisposable
                     idle.CancelAfter(IdleTimeout);
                     ReadResult result = await reader.ReadAsync(idle.Token).ConfigureAwait(false);
                     ReadOnlySequence<byte> buffer = result.Buffer;
-                    while (TryReadLine(ref buffer, out ReadOnlySequence<byte> line))
+                    bool tooLong = false;
+                    while (!tooLong && TryReadLine(ref buffer, out ReadOnlySequence<byte> line))
                     {
-                        ExecuteSafely(Encoding.UTF8.GetString(line).TrimEnd('\r'), answer);
-                        await stream.WriteAsync(answer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                        // A line that came whole with its newline is held to the cap too, not only one still arriving.
+                        tooLong = line.Length > MaxCommandLength;
+                        if (!tooLong)
+                        {
+                            ExecuteSafely(Encoding.UTF8.GetString(line).TrimEnd('\r'), answer);
+                            await WriteAsync(stream, answer, idle).ConfigureAwait(false);
+                        }
                     }
 
-                    if (buffer.Length > MaxCommandLength)
+                    if (tooLong || buffer.Length > MaxCommandLength)
                     {
                         answer.ResetWrittenCount();
                         Execute($"line longer than {MaxCommandLength} bytes", answer);
                         answer.Write("\n"u8);
-                        await stream.WriteAsync(answer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                        await WriteAsync(stream, answer, idle).ConfigureAwait(false);
                         break;
                     }
 
@@ -452,6 +458,14 @@ public sealed class VrrpControlServer : IAsyncDisposable
                 await reader.CompleteAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    // A client that reads nothing would hold its slot for ever once the socket's buffer is full: writing gets the same
+    // IdleTimeout as reading.
+    private async Task WriteAsync(NetworkStream stream, ArrayBufferWriter<byte> answer, CancellationTokenSource idle)
+    {
+        idle.CancelAfter(IdleTimeout);
+        await stream.WriteAsync(answer.WrittenMemory, idle.Token).ConfigureAwait(false);
     }
 
     // A command that fails (say, promote to a priority the router now refuses) answers with the error; it must never

@@ -131,11 +131,52 @@ public sealed class VrrpControlServerTests
             string[] refused = await SendAsync(path, new string('x', 2048), 1);
             Assert.Contains("longer than 1024", refused[0], StringComparison.Ordinal);
 
+            // Whole, with its newline, a long line is refused too (before: it was run; only a line still arriving was capped).
+            string[] wholeLine = await SendAsync(path, "status " + new string('r', 1500) + "\n", 1);
+            Assert.Contains("longer than 1024", wholeLine[0], StringComparison.Ordinal);
+
             string[] again = await SendAsync(path, "status r1\n", 1);
             Assert.Equal("Master", JsonDocument.Parse(again[0]).RootElement.GetProperty("routers")[0].GetProperty("state").GetString());
         }
 
         Assert.False(File.Exists(path), "the socket file is removed on dispose");
+    }
+
+    [Fact]
+    public async Task Vrrpctl_gives_up_on_a_server_that_accepts_and_never_answers()
+    {
+        // Input: a Unix socket that accepts and never answers; vrrpctl --timeout 1 status.
+        // Expected: vrrpctl exits 1 saying why, instead of waiting for ever.
+        string path = Path.Combine(Path.GetTempPath(), $"vrrpctl-mute-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        try
+        {
+            Task<System.Net.Sockets.Socket> accepted = listener.AcceptAsync(TestContext.Current.CancellationToken).AsTask();
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "vrrpctl.dll"), "--socket", path, "--timeout", "1", "status" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var vrrpctl = System.Diagnostics.Process.Start(start)!;
+            Task<string> error = vrrpctl.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            bool exited = vrrpctl.WaitForExit(TimeSpan.FromSeconds(60));
+            if (!exited)
+            {
+                vrrpctl.Kill();
+            }
+
+            Assert.True(exited, "vrrpctl did not give up");
+            Assert.Equal(1, vrrpctl.ExitCode);
+            Assert.Contains(path, await error, StringComparison.Ordinal);
+            (await accepted).Dispose();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
