@@ -172,6 +172,33 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void A_reload_that_includes_a_fifo_is_refused_at_once_and_sigterm_still_stops_the_daemon_cleanly()
+    {
+        // Input: a running master; its file gains 'include' of a FIFO that no one writes; SIGHUP, then SIGTERM.
+        // Expected: the reload is refused at once (the FIFO is never opened for a blocking read) and the routers keep
+        // running; SIGTERM then stops vrrpd, which removes its address. Before (issue 18): the reload blocked in the
+        // read and SIGTERM was never acted on.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        string directory = LabDirectory(lab);
+        LabProcess n1 = Start(lab, "n1", 100, directory);
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        string fifo = Path.Combine(directory, "fifo.conf");
+        NetnsLab.Run("mkfifo", fifo);
+        File.AppendAllText(Path.Combine(directory, "n1.conf"), $"\ninclude {fifo}\n");
+
+        DateTimeOffset hangup = DateTimeOffset.UtcNow;
+        n1.Signal("HUP");
+        Assert.True(n1.WaitFor("reload refused", TimeSpan.FromSeconds(5), hangup) is not null, n1.Output);
+        Assert.Contains("not a regular file", n1.Output, StringComparison.Ordinal);
+        Assert.True(lab.HasAddress("n1", Daemon.VirtualAddress));
+
+        n1.Signal("TERM");
+        Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
+        Assert.False(lab.HasAddress("n1", Daemon.VirtualAddress));
+    }
+
+    [Fact]
     public void Check_reports_a_broken_file_with_its_line_and_accepts_a_good_one_without_running_anything()
     {
         // --check needs no namespace and no privilege: it only reads the file.
