@@ -315,6 +315,32 @@ public sealed class HostingTests
         o.VirtualAddresses.Add("198.51.100.100/24");
     }
 
+    [Fact]
+    public void The_udp_transport_reads_its_settings_and_key_from_configuration_and_refuses_a_setting_it_does_not_know()
+    {
+        // Before: UseUdp took code alone, so the key had to be wired by hand from wherever secrets live.
+        IConfiguration good = Configuration(new()
+        {
+            ["Vrrp:Udp:LocalAddress"] = "127.0.0.2",
+            ["Vrrp:Udp:Port"] = "15798",
+            ["Vrrp:Udp:Peers:0"] = "127.0.0.3",
+            ["Vrrp:Udp:Peers:1"] = "127.0.0.4",
+            ["Vrrp:Udp:Key"] = "0123456789abcdef0123",
+        });
+        using IHost host = BuildHost(b => b.Services.AddVrrp().UseUdp(good.GetSection("Vrrp:Udp")));
+        Vrrp.Transport.UdpTransportOptions options = host.Services.GetRequiredService<IOptions<Vrrp.Transport.UdpTransportOptions>>().Value;
+
+        Assert.Equal(("127.0.0.2", 15798, "0123456789abcdef0123", false), (options.LocalAddress, options.Port, options.Key, options.AllowUnauthenticated));
+        Assert.Equal(["127.0.0.3", "127.0.0.4"], options.Peers);
+        Assert.Empty(options.Validate());
+
+        IConfiguration bad = Configuration(new() { ["Vrrp:Udp:Prot"] = "15798", ["Vrrp:Udp:Port"] = "many" });
+        using IHost refused = BuildHost(b => b.Services.AddVrrp().UseUdp(bad.GetSection("Vrrp:Udp")));
+        VrrpConfigurationException error = Assert.Throws<VrrpConfigurationException>(() => refused.Services.GetRequiredService<IOptions<Vrrp.Transport.UdpTransportOptions>>().Value);
+        Assert.Contains("Vrrp:Udp:Prot is not a UDP transport setting", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Vrrp:Udp:Port must be an integer from 1 to 65535; got 'many'", error.Message, StringComparison.Ordinal);
+    }
+
     private static IConfiguration Configuration(Dictionary<string, string?> settings) =>
         new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 

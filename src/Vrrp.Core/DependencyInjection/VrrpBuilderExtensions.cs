@@ -44,6 +44,28 @@ public static class VrrpBuilderExtensions
     }
 
     /// <summary>
+    /// Carries advertisements in UDP between listed peers, configured from a section such as <c>Vrrp:Udp</c>:
+    /// <c>LocalAddress</c>, <c>Port</c>, <c>Peers</c> (a list), <c>Key</c> (keep it in a secret store or an environment
+    /// variable, not in appsettings.json) and <c>AllowUnauthenticated</c>.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configuration">The section.</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>A key that is not a setting, or a value that cannot be read, fails the start with its path.</remarks>
+    public static IVrrpBuilder UseUdp(this IVrrpBuilder builder, Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return builder.UseUdp(options =>
+        {
+            List<string> errors = VrrpConfigurationReader.ReadUdp(configuration, options);
+            if (errors.Count > 0)
+            {
+                throw new VrrpConfigurationException(errors);
+            }
+        });
+    }
+
+    /// <summary>
     /// Registers the election named <paramref name="routerName"/> on the router of that name: inject
     /// <see cref="ILeaderElection"/> where work must run on one node only (keyed by the name when the host has several
     /// elections). A router for election alone needs no virtual address. The same as

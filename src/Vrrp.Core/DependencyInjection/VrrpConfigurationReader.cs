@@ -11,6 +11,7 @@ namespace Vrrp.DependencyInjection;
 /// </summary>
 internal static class VrrpConfigurationReader
 {
+
     public static void Read(IConfiguration configuration, VrrpOptions options)
     {
         foreach (IConfigurationSection child in configuration.GetChildren())
@@ -28,6 +29,29 @@ internal static class VrrpConfigurationReader
                 options.Routers.Add(router);
             }
         }
+    }
+
+    /// <summary>Reads the UDP transport's settings (<c>LocalAddress</c>, <c>Port</c>, <c>Peers</c>, <c>Key</c>, <c>AllowUnauthenticated</c>).</summary>
+    /// <returns>What cannot be read, each naming its path and what it must be.</returns>
+    public static List<string> ReadUdp(IConfiguration configuration, Transport.UdpTransportOptions o)
+    {
+        var errors = new List<string>();
+        foreach (IConfigurationSection field in configuration.GetChildren())
+        {
+            switch (field.Key.ToUpperInvariant())
+            {
+                case "LOCALADDRESS": o.LocalAddress = field.Value ?? string.Empty; break;
+                case "PORT": o.Port = Int(field, "an integer from 1 to 65535", o.Port, errors); break;
+                case "PEERS": List(field, o.Peers); break;
+                case "KEY": o.Key = field.Value; break; // never echoed: a wrong key is reported by length alone
+                case "ALLOWUNAUTHENTICATED": o.AllowUnauthenticated = Bool(field, o.AllowUnauthenticated, errors); break;
+                default:
+                    errors.Add($"{field.Path} is not a UDP transport setting: LocalAddress, Port, Peers, Key, AllowUnauthenticated.");
+                    break;
+            }
+        }
+
+        return errors;
     }
 
     private static void ReadRouter(IConfigurationSection entry, VirtualRouterOptions o, List<string> errors)
