@@ -6,6 +6,7 @@ using Vrrp.Health;
 using Vrrp.Keepalived.Notify;
 using Vrrp.Keepalived.Plan;
 using Vrrp.Linux.Netlink;
+using Vrrp.Linux.Timing;
 using Vrrp.Notifications;
 
 namespace VrrpDaemon;
@@ -51,6 +52,10 @@ internal sealed class RouterHost : IAsyncDisposable
         addresses.AddressRestored += (_, address) => _log($"{address} was removed from outside while master: put back");
         addresses.AddressNotOwned += (_, report) => _log($"warning: {report}");
         addresses.RequestFailed += (_, report) => _log($"error: {report}");
+
+        // Raised on the timer thread, which must never wait on the console: logged from the pool.
+        ProtocolThreadScheduling.PriorityRaised += (_, priority) => ThreadPool.QueueUserWorkItem(
+            p => _log($"a timer fired over {ProtocolThreadScheduling.MinAutoPriorityDelay.TotalMilliseconds} ms late: protocol threads now at real-time priority {p} (max_auto_priority)"), priority, preferLocal: false);
         addresses.RouteRequestFailed += (_, report) => _log(report.Errno == 17 ? $"warning: {report}" : $"error: {report}");
     }
 
@@ -61,6 +66,16 @@ internal sealed class RouterHost : IAsyncDisposable
     {
         // Everything that can refuse the plan is asked before anything running is touched: a bad reload changes nothing.
         Validate(plan);
+
+        // keepalived's vrrp_rt_priority, max_auto_priority and min_auto_priority_delay: the protocol threads' scheduling.
+        if (plan.RealTimePriority != ProtocolThreadScheduling.RealTimePriority)
+        {
+            ProtocolThreadScheduling.SetRealTimePriority(plan.RealTimePriority);
+            _log($"protocol threads: real-time priority {plan.RealTimePriority}");
+        }
+
+        ProtocolThreadScheduling.MaxAutoPriority = plan.MaxAutoPriority;
+        ProtocolThreadScheduling.MinAutoPriorityDelay = plan.MinAutoPriorityDelay;
         string notifyFingerprint = NotifyFingerprint(plan);
         DaemonNotifications? notify = notifyFingerprint == _notifyFingerprint ? null : DaemonNotifications.Create(plan, _loggers, _metrics);
 

@@ -127,6 +127,8 @@ public static class KeepalivedConfigurationWriter
         Optional(body, 1, "vrrp_notify_fifo", g.VrrpNotifyFifo);
         Optional(body, 1, "vrrp_notify_fifo_script", g.VrrpNotifyFifoScript);
         Optional(body, 1, "max_auto_priority", Number(g.MaxAutoPriority));
+        Optional(body, 1, "vrrp_rt_priority", Number(g.RealTimePriority));
+        Optional(body, 1, "min_auto_priority_delay", g.MinAutoPriorityDelay is { } delay ? ((long)delay.TotalMicroseconds).ToString(CultureInfo.InvariantCulture) : null);
         if (body.Length > 0)
         {
             text.Append("global_defs {\n").Append(body).Append("}\n\n");

@@ -85,4 +85,10 @@ public sealed record KeepalivedGlobalDefinitions
 
     /// <summary>Gets <c>max_auto_priority</c>, −1 to 99 (without a value, 99: the largest).</summary>
     public int? MaxAutoPriority { get; init; }
+
+    /// <summary>Gets <c>vrrp_rt_priority</c>, 1 to 99: the real-time priority of the protocol threads.</summary>
+    public int? RealTimePriority { get; init; }
+
+    /// <summary>Gets <c>min_auto_priority_delay</c> (written in microseconds, 1 to 10,000,000): how late a timer must be before <see cref="MaxAutoPriority"/> raises the priority.</summary>
+    public TimeSpan? MinAutoPriorityDelay { get; init; }
 }

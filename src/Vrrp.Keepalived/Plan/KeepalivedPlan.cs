@@ -23,6 +23,15 @@ public sealed record KeepalivedPlan(
     /// <summary>Gets the file keepalived-style state lines are kept in (<c>INSTANCE "VI_1" MASTER 100</c>), or null; keepalived has no keyword for it.</summary>
     public string? StateFile { get; init; }
 
+    /// <summary>Gets the real-time priority of the protocol threads (<c>vrrp_rt_priority</c>), 0 for normal scheduling.</summary>
+    public int RealTimePriority { get; init; }
+
+    /// <summary>Gets how high a late timer may raise that priority (<c>max_auto_priority</c>), 0 for never.</summary>
+    public int MaxAutoPriority { get; init; }
+
+    /// <summary>Gets how late a timer must be before the priority is raised (<c>min_auto_priority_delay</c>).</summary>
+    public TimeSpan MinAutoPriorityDelay { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Makes the plan; with <c>enable_script_security</c>, scripts unsafe to run are left out, each with a warning.</summary>
     /// <param name="configuration">The configuration read.</param>
     /// <param name="warnings">Receives a <c>file:line: message</c> for each script left out.</param>
@@ -140,7 +149,13 @@ public sealed record KeepalivedPlan(
                 security.Safe(g.NotifyStop, g.Source, $"vrrp_sync_group {g.Name}", "notify_stop"))))
             .ToList();
         string? fifo = configuration.GlobalDefinitions.VrrpNotifyFifo ?? configuration.GlobalDefinitions.NotifyFifo;
-        return new KeepalivedPlan(routers, checks, groups, fifo);
+        KeepalivedGlobalDefinitions global = configuration.GlobalDefinitions;
+        return new KeepalivedPlan(routers, checks, groups, fifo)
+        {
+            RealTimePriority = global.RealTimePriority ?? 0,
+            MaxAutoPriority = Math.Max(global.MaxAutoPriority ?? 0, 0), // -1 disables, as 0 does
+            MinAutoPriorityDelay = global.MinAutoPriorityDelay ?? TimeSpan.FromSeconds(1),
+        };
     }
 
     // keepalived disables a script that is unsafe under enable_script_security; without it, every script runs as before.

@@ -156,7 +156,7 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
 
     private Thread StartReceiver(Socket socket, string name)
     {
-        var thread = new Thread(() => ReceiveLoop(socket)) { IsBackground = true, Name = $"vrrp-rx-{_interface.Name}-{name}" };
+        var thread = new Thread(() => Timing.ProtocolThreadScheduling.Run(() => ReceiveLoop(socket))) { IsBackground = true, Name = $"vrrp-rx-{_interface.Name}-{name}" };
         thread.Start();
         return thread;
     }

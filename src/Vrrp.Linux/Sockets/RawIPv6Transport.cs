@@ -51,7 +51,7 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
             throw;
         }
 
-        _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = $"vrrp-rx6-{networkInterface.Name}" };
+        _receiver = new Thread(() => Timing.ProtocolThreadScheduling.Run(ReceiveLoop)) { IsBackground = true, Name = $"vrrp-rx6-{networkInterface.Name}" };
         _receiver.Start();
 
         // The first send of a backup that becomes master must not pay for resolving the group or compiling the path.

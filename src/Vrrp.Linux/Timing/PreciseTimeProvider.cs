@@ -125,12 +125,15 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
 
     private int* WakeWord => (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_wakeWord));
 
-    private void Run()
+    private void Run() => ProtocolThreadScheduling.Run(RunTimers);
+
+    private void RunTimers()
     {
         while (!_disposed)
         {
             PreciseTimer? timer = null;
             long sleep = -1;
+            long late = 0; // when the timer taken was due
             int woken;
             lock (_gate)
             {
@@ -153,6 +156,7 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
 
                     // Due: take it in the same hold of the lock that found it, so one expiry costs one lock.
                     _queue.Dequeue();
+                    late = due;
                     timer = head.Timer;
                     timer.Due = 0;
                     if (timer.PeriodTicks > 0)
@@ -168,6 +172,7 @@ public sealed unsafe partial class PreciseTimeProvider : TimeProvider, IDisposab
 
             if (timer is not null)
             {
+                ProtocolThreadScheduling.ReportLateness(Stopwatch.GetTimestamp() - late);
                 timer.Invoke();
             }
             else if (!Sleep(sleep, woken))

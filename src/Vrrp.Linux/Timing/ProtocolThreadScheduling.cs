@@ -1,0 +1,148 @@
+using System.Runtime.InteropServices;
+
+namespace Vrrp.Linux.Timing;
+
+/// <summary>
+/// The scheduling of the threads that run the protocol: the precise timer's and the raw sockets' receive loops.
+/// keepalived's <c>vrrp_rt_priority</c> (<see cref="SetRealTimePriority"/>) and <c>max_auto_priority</c> with
+/// <c>min_auto_priority_delay</c> (<see cref="MaxAutoPriority"/>, <see cref="MinAutoPriorityDelay"/>): real-time
+/// round-robin scheduling, set at once or raised a step each time a timer fires later than the delay.
+/// </summary>
+/// <remarks>
+/// Process-wide, as keepalived's is: the protocol threads of every router share it. Only those threads are changed,
+/// never the thread pool that runs handlers and seams, and children never inherit it (<c>SCHED_RESET_ON_FORK</c>).
+/// Needs CAP_SYS_NICE (root has it).
+/// </remarks>
+public static partial class ProtocolThreadScheduling
+{
+    private const int SCHED_OTHER = 0;
+    private const int SCHED_RR = 2;
+    private const int SCHED_RESET_ON_FORK = 0x40000000;
+    private static readonly object s_gate = new();
+    private static readonly HashSet<int> s_threads = [];
+    private static int s_priority;
+    private static long s_autoRaises;
+
+    /// <summary>Gets the real-time priority the protocol threads run at: 0 for normal scheduling, else 1 to 99 (SCHED_RR).</summary>
+    public static int RealTimePriority => Volatile.Read(ref s_priority);
+
+    /// <summary>
+    /// Gets or sets the highest real-time priority a late timer may raise the protocol threads to (keepalived's
+    /// <c>max_auto_priority</c>): 0, the default, never raises.
+    /// </summary>
+    public static int MaxAutoPriority
+    {
+        get;
+        set => field = value is >= 0 and <= 99 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxAutoPriority must be 0 (off) to 99.");
+    }
+
+    /// <summary>Gets or sets how late a timer must fire before the priority is raised a step (keepalived's <c>min_auto_priority_delay</c>): 1 s by default.</summary>
+    public static TimeSpan MinAutoPriorityDelay
+    {
+        get;
+        set => field = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MinAutoPriorityDelay must be positive.");
+    } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets how many times a late timer raised the priority.</summary>
+    public static long AutoRaises => Interlocked.Read(ref s_autoRaises);
+
+    /// <summary>Raised (on the late timer's thread) when a late timer raised the priority: the new priority.</summary>
+    public static event EventHandler<int>? PriorityRaised;
+
+    /// <summary>Runs the protocol threads, those running and those to come, at a real-time priority (keepalived's <c>vrrp_rt_priority</c>), or back at normal scheduling with 0.</summary>
+    /// <param name="priority">0 (normal scheduling) to 99.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The priority is out of range.</exception>
+    /// <exception cref="UnauthorizedAccessException">The process lacks CAP_SYS_NICE.</exception>
+    public static void SetRealTimePriority(int priority)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(priority);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(priority, 99);
+        lock (s_gate)
+        {
+            foreach (int thread in s_threads)
+            {
+                Apply(thread, priority, throwOnFailure: true);
+            }
+
+            Volatile.Write(ref s_priority, priority);
+        }
+    }
+
+    /// <summary>Runs a protocol thread's body enlisted: at the current priority, and at every later one.</summary>
+    internal static void Run(Action body)
+    {
+        Enlist();
+        try
+        {
+            body();
+        }
+        finally
+        {
+            Delist();
+        }
+    }
+
+    /// <summary>Called by a protocol thread as it starts: runs it at the current priority from now on.</summary>
+    internal static void Enlist()
+    {
+        int thread = gettid();
+        lock (s_gate)
+        {
+            s_threads.Add(thread);
+            if (s_priority > 0)
+            {
+                Apply(thread, s_priority, throwOnFailure: false);
+            }
+        }
+    }
+
+    /// <summary>Called by a protocol thread as it ends.</summary>
+    internal static void Delist()
+    {
+        int thread = gettid();
+        lock (s_gate)
+        {
+            s_threads.Remove(thread);
+        }
+    }
+
+    /// <summary>Called by the timer thread when a timer fired <paramref name="lateTicks"/> Stopwatch ticks after its time.</summary>
+    internal static void ReportLateness(long lateTicks)
+    {
+        int max = MaxAutoPriority;
+        if (max == 0 || lateTicks <= MinAutoPriorityDelay.Ticks * (System.Diagnostics.Stopwatch.Frequency / (double)TimeSpan.TicksPerSecond) || Volatile.Read(ref s_priority) >= max)
+        {
+            return;
+        }
+
+        int raised;
+        lock (s_gate)
+        {
+            raised = s_priority + 1; // from normal scheduling to SCHED_RR's lowest, 1, as keepalived does
+            foreach (int thread in s_threads)
+            {
+                Apply(thread, raised, throwOnFailure: false);
+            }
+
+            Volatile.Write(ref s_priority, raised);
+        }
+
+        Interlocked.Increment(ref s_autoRaises);
+        PriorityRaised?.Invoke(null, raised);
+    }
+
+    private static unsafe void Apply(int thread, int priority, bool throwOnFailure)
+    {
+        int parameter = priority;
+        if (sched_setscheduler(thread, priority == 0 ? SCHED_OTHER : SCHED_RR | SCHED_RESET_ON_FORK, &parameter) != 0 && throwOnFailure)
+        {
+            throw Interop.Errno.Failure($"sched_setscheduler(SCHED_RR, {priority})", Marshal.GetLastPInvokeError(), "CAP_SYS_NICE");
+        }
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int sched_setscheduler(int pid, int policy, int* parameter);
+
+    [LibraryImport("libc")]
+    private static partial int gettid();
+}
