@@ -164,6 +164,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
 
         DownTimerAdverts = options.DownTimerAdverts;
         _skipCheckAdvertisedAddresses = options.SkipCheckAdvertisedAddresses;
+        TracksInterface = options.TrackInterface;
         var settings = new StateMachineSettings
         {
             Version = options.Version,
@@ -246,6 +247,9 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     /// <see cref="ExcludedAddresses"/>. Address managers and announcers act on these.
     /// </summary>
     public IReadOnlyList<VirtualAddress> HeldAddresses => Volatile.Read(ref _heldAddresses);
+
+    /// <summary>Gets a value indicating whether the router's interface going down puts it in Fault (<see cref="VirtualRouterOptions.TrackInterface"/>).</summary>
+    public bool TracksInterface { get; }
 
     /// <summary>Gets the routes a master holds (<see cref="VirtualRouterOptions.VirtualRoutes"/>).</summary>
     public IReadOnlyList<VirtualRoute> VirtualRoutes => _virtualRoutes;

@@ -119,6 +119,12 @@ public sealed class VirtualRouterOptions
     /// </summary>
     public bool SkipCheckAdvertisedAddresses { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the router's interface going down puts it in Fault (on by default).
+    /// Off, a link monitor leaves the router as it is (keepalived's <c>dont_track_primary</c>).
+    /// </summary>
+    public bool TrackInterface { get; set; } = true;
+
     /// <summary>Gets or sets a delay before the Startup event (<c>vrrp_startup_delay</c>), 0 to 3600 s.</summary>
     public TimeSpan StartupDelay { get; set; }
 
@@ -216,7 +222,7 @@ public sealed class VirtualRouterOptions
         && Preempt == other.Preempt && PreemptDelay == other.PreemptDelay && AcceptMode == other.AcceptMode
         && AdvertiseOnLowerPriority == other.AdvertiseOnLowerPriority && AdvertiseOnHigherPriority == other.AdvertiseOnHigherPriority
         && DownTimerAdverts == other.DownTimerAdverts && StartupDelay == other.StartupDelay
-        && SkipCheckAdvertisedAddresses == other.SkipCheckAdvertisedAddresses
+        && SkipCheckAdvertisedAddresses == other.SkipCheckAdvertisedAddresses && TrackInterface == other.TrackInterface
         && GarpMasterRepeat == other.GarpMasterRepeat && GarpMasterDelay == other.GarpMasterDelay
         && GarpMasterRefresh == other.GarpMasterRefresh && GarpMasterRefreshRepeat == other.GarpMasterRefreshRepeat
         && GarpLowerPriorityRepeat == other.GarpLowerPriorityRepeat && GarpLowerPriorityDelay == other.GarpLowerPriorityDelay

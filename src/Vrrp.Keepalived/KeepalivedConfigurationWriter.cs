@@ -204,6 +204,10 @@ public static class KeepalivedConfigurationWriter
         Line(text, 1, "lower_prio_no_advert " + Bool(i.LowerPriorityNoAdvert));
         Line(text, 1, "higher_prio_send_advert " + Bool(i.HigherPrioritySendAdvert));
         Line(text, 1, "skip_check_adv_addr " + Bool(i.SkipCheckAdvertAddress));
+        if (i.DontTrackPrimary)
+        {
+            Line(text, 1, "dont_track_primary");
+        }
         Line(text, 1, "down_timer_adverts " + Number(i.DownTimerAdverts));
         List(text, "track_script", i.TrackScripts.Select(Track));
         List(text, "track_interface", i.TrackInterfaces.Select(Track));

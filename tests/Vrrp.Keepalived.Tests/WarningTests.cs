@@ -59,7 +59,7 @@ public sealed class WarningTests
                 interface eth0
                 virtual_router_id 51
                 priorty 100
-                dont_track_primary
+                vmac_xmit_base
                 virtual_ipaddress {
                     192.0.2.1/24 dev eth0 home
                 }
@@ -71,7 +71,7 @@ public sealed class WarningTests
                 $"{Conf.File}:2: unknown keyword 'router_idd' in global_defs; ignored",
                 $"{Conf.File}:4: unknown keyword 'frobnicate' in the top level; ignored",
                 $"{Conf.File}:8: unknown keyword 'priorty' in vrrp_instance VI_1; ignored",
-                $"{Conf.File}:9: 'dont_track_primary' is not supported here; ignored",
+                $"{Conf.File}:9: 'vmac_xmit_base' is not supported here; ignored",
                 $"{Conf.File}:11: virtual_ipaddress: 'home' is not supported here; ignored",
             ],
             configuration.Warnings.Select(static w => w.ToString()));

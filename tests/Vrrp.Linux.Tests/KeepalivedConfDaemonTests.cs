@@ -145,6 +145,23 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void With_dont_track_primary_the_interface_going_down_leaves_the_master_as_it_is()
+    {
+        // Input: n1 alone, master, with dont_track_primary; lab0 goes down for 2 s, then up. Before: the keyword was
+        // warned "not supported" and dropped, so n1 entered Fault. Expected: no Fault; n1 stays master throughout.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab), extraInstance: "dont_track_primary");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+
+        DateTimeOffset down = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip link set lab0 down");
+        Assert.True(n1.WaitFor("-> Fault", TimeSpan.FromSeconds(2), down) is null, n1.Output);
+        lab.Exec("n1", "ip link set lab0 up");
+        Assert.True(n1.WaitFor("Master ->", TimeSpan.FromSeconds(1), down) is null, n1.Output);
+    }
+
+    [Fact]
     public void A_script_vrrpd_starts_holds_no_descriptor_but_its_standard_streams()
     {
         // Input: vrrpd (root, with raw IPv4, AH, packet and netlink sockets open) runs a vrrp_script that sleeps.

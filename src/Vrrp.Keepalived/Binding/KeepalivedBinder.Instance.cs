@@ -98,6 +98,7 @@ internal sealed partial class KeepalivedBinder
             ["garp_lower_prio_repeat"] = new(1, 1, s => { set.GarpLowerPriorityRepeat = true; if (Int(s, 0, 0, 255, out int v)) { i = i with { GarpLowerPriorityRepeat = v }; } }, Allowed: "0 to 255"),
             ["lower_prio_no_advert"] = new(0, 1, s => { set.LowerPriorityNoAdvert = true; if (OptionalBool(s, out bool v)) { i = i with { LowerPriorityNoAdvert = v }; } }),
             ["higher_prio_send_advert"] = new(0, 1, s => { set.HigherPrioritySendAdvert = true; if (OptionalBool(s, out bool v)) { i = i with { HigherPrioritySendAdvert = v }; } }),
+            ["dont_track_primary"] = new(0, 0, _ => i = i with { DontTrackPrimary = true }),
             ["skip_check_adv_addr"] = new(0, 1, s => { set.SkipCheckAdvertAddress = true; if (OptionalBool(s, out bool v)) { i = i with { SkipCheckAdvertAddress = v }; } }),
             ["down_timer_adverts"] = new(1, 1, s => { if (Int(s, 0, 1, 100, out int v)) { i = i with { DownTimerAdverts = v }; } }, Allowed: "1 to 100"),
             ["track_script"] = new(0, 0, s => i = i with { TrackScripts = [.. i.TrackScripts, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, _scriptNames, "vrrp_script")] }, Block: true),

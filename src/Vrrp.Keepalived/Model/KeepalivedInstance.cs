@@ -96,6 +96,9 @@ public sealed record KeepalivedInstance
     /// <summary>Gets <c>skip_check_adv_addr</c> (or <c>vrrp_skip_check_adv_addr</c> of <c>global_defs</c>): a VRRPv2 advert from the master last heard is not checked against the addresses.</summary>
     public bool SkipCheckAdvertAddress { get; init; }
 
+    /// <summary>Gets <c>dont_track_primary</c>: the instance's interface going down does not put it in Fault.</summary>
+    public bool DontTrackPrimary { get; init; }
+
     /// <summary>Gets <c>down_timer_adverts</c>, 1 to 100. Default 3.</summary>
     public int DownTimerAdverts { get; init; } = 3;
 
@@ -158,6 +161,7 @@ public sealed record KeepalivedInstance
             AdvertiseOnHigherPriority = HigherPrioritySendAdvert,
             DownTimerAdverts = DownTimerAdverts,
             SkipCheckAdvertisedAddresses = SkipCheckAdvertAddress,
+            TrackInterface = !DontTrackPrimary,
             StartupDelay = StartupDelay,
             GarpMasterRepeat = GarpMasterRepeat,
             GarpMasterDelay = GarpMasterDelay,

@@ -28,7 +28,10 @@ internal sealed class LinuxRouterTracking(NetlinkAddressManager addresses, LinkM
     public void OnStarted(VirtualRouter router)
     {
         int index = transports.TrackedIndexOf(router.Interface);
-        links.Track(index, router);
+        if (router.TracksInterface)
+        {
+            links.Track(index, router);
+        }
         announcements.Watch(index, router);
     }
 
