@@ -23,6 +23,7 @@ public sealed partial class VirtualRouter
         StateChanged,
         ActionFailed,
         Discarded, // a run of coalesced discards and failed sends
+        LowerPriorityHeard, // Change carries the other router's priority and address
     }
 
     private readonly record struct Notification(NotificationKind Kind, StateChange Change = default, string? Seam = null, Exception? Failure = null, uint Discards = 0, bool SendFailed = false);

@@ -126,6 +126,15 @@ public sealed partial class VirtualRouter
 
         try
         {
+            if (notification.Kind == NotificationKind.LowerPriorityHeard)
+            {
+                StateChange heard = notification.Change;
+                var advert = new LowerPriorityAdvert(heard.MasterAddress, heard.Priority, Priority, heard.Timestamp);
+                _profile.Notifier?.OnLowerPriorityHeard(this, advert);
+                LowerPriorityHeard?.Invoke(this, advert);
+                return;
+            }
+
             _profile.Notifier?.OnStateChanged(this, notification.Change);
             StateChanged?.Invoke(this, notification.Change);
         }

@@ -197,6 +197,13 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     /// </summary>
     public event EventHandler<StateChange>? StateChanged;
 
+    /// <summary>
+    /// Raised when this master heard a lower priority and answered it (keepalived's <c>notify_master_rx_lower_pri</c>),
+    /// at most once per advertisement interval, on the router's listeners' lane (never on its protocol loop), in order
+    /// with <see cref="StateChanged"/>. An exception is caught and counted as a state-change handler's is.
+    /// </summary>
+    public event EventHandler<LowerPriorityAdvert>? LowerPriorityHeard;
+
     // Observers of routers built elsewhere (VirtualRouterLogger.Attach): one shared delegate for all routers.
     internal event Action<VirtualRouter, VrrpPacketStatus>? PacketDiscarded;
 
@@ -767,6 +774,10 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     bool IVrrpActions.MayBecomeMaster() => SyncGroup?.MayBecomeMaster(this) ?? true;
 
     void IVrrpActions.LowerPriorityAnswerWithheld() => Statistics.OnLowerPriorityAnswerWithheld();
+
+    // Told on the listeners' lane, like a state change; the loop only queues it.
+    void IVrrpActions.LowerPriorityAnswered(byte priority, PackedIPAddress source) =>
+        Notifications.Enqueue(new Notification(NotificationKind.LowerPriorityHeard, new StateChange(VrrpState.Master, VrrpState.Master, default, priority, source, _profile.Time.GetUtcNow())));
 
     void IVrrpActions.StateChanged(VrrpState from, VrrpState to, StateChangeReason reason)
     {

@@ -364,6 +364,12 @@ internal sealed class RouterHost : IAsyncDisposable
             Dispatcher?.OnStateChanged(router, change);
         }
 
+        public void OnLowerPriorityHeard(VirtualRouter router, in LowerPriorityAdvert advert)
+        {
+            log($"{router.Name}: master heard {advert.Source} at lower priority {advert.Priority} and answered");
+            Dispatcher?.OnLowerPriorityHeard(router, advert);
+        }
+
         public void OnPacketDiscarded(VirtualRouter router, Vrrp.Packets.VrrpPacketStatus reason) => routerLog.OnPacketDiscarded(router, reason);
 
         public void OnSendFailed(VirtualRouter router) => routerLog.OnSendFailed(router);

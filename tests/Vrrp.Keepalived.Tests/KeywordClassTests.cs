@@ -23,7 +23,7 @@ public sealed class KeywordClassTests
             ["interface"] = "lab0", ["virtual_router_id"] = "51", ["priority"] = "100", ["advert_int"] = "1", ["use_vmac"] = "",
             ["preempt_delay"] = "10", ["down_timer_adverts"] = "3",
             ["notify"] = "\"/bin/true\"", ["notify_backup"] = "\"/bin/true\"", ["notify_fault"] = "\"/bin/true\"",
-            ["notify_master"] = "\"/bin/true\"", ["notify_stop"] = "\"/bin/true\"",
+            ["notify_master"] = "\"/bin/true\"", ["notify_stop"] = "\"/bin/true\"", ["notify_master_rx_lower_pri"] = "\"/bin/true\"",
             ["garp_master_delay"] = "5", ["garp_master_repeat"] = "5", ["garp_master_refresh"] = "60", ["garp_master_refresh_repeat"] = "2",
             ["garp_lower_prio_delay"] = "5", ["garp_lower_prio_repeat"] = "2", ["skip_check_adv_addr"] = "",
             ["promote_secondaries"] = "", ["dont_track_primary"] = "", ["virtual_routes"] = "{\n        203.0.113.0/24 dev lab0\n    }", ["virtual_rules"] = "{\n        from 198.51.100.100 table 100 priority 100\n    }",

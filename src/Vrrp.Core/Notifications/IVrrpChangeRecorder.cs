@@ -22,4 +22,11 @@ public interface IVrrpChangeRecorder
     /// <param name="state">Its state now.</param>
     /// <param name="priority">Its priority now; 0 for a group.</param>
     void RecordRunning(VrrpChangeSource source, VrrpState state, int priority);
+
+    /// <summary>Records that a master heard a lower priority and answered it.</summary>
+    /// <param name="source">The router.</param>
+    /// <param name="advert">What it heard.</param>
+    void RecordLowerPriorityHeard(VrrpChangeSource source, in LowerPriorityAdvert advert)
+    {
+    }
 }

@@ -30,6 +30,13 @@ public interface IVrrpNotifier
     {
     }
 
+    /// <summary>A master heard a lower priority and answered it (keepalived's <c>notify_master_rx_lower_pri</c>).</summary>
+    /// <param name="router">The router.</param>
+    /// <param name="advert">What it heard.</param>
+    void OnLowerPriorityHeard(VirtualRouter router, in LowerPriorityAdvert advert)
+    {
+    }
+
     /// <summary>A router's transport could not send an advertisement.</summary>
     /// <param name="router">The router.</param>
     void OnSendFailed(VirtualRouter router)

@@ -41,6 +41,8 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     private readonly List<Handler> _handlers = [];
     private readonly ConcurrentDictionary<object, Lane[]> _lanes = new();
     private readonly List<IVrrpChangeRecorder> _recorders = [];
+    private readonly List<LowerPriorityHook> _lowerPriorityHooks = [];
+    private long _lowerPrioritySkipped;
     private readonly CancellationTokenSource _stopping = new();
     private volatile bool _frozen;
     private volatile bool _disposed;
@@ -83,6 +85,9 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
 
     /// <summary>Gets or sets how long the last queued change of a lane may run on dispose: 5 s by default.</summary>
     public TimeSpan FinalHookBudget { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets how many runs of lower-priority hooks were skipped because the hook still ran for that router.</summary>
+    public long LowerPriorityRunsSkipped => Interlocked.Read(ref _lowerPrioritySkipped);
 
     /// <summary>Gets the clock of budgets.</summary>
     public TimeProvider TimeProvider => _time;
@@ -141,6 +146,34 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     }
 
     /// <summary>
+    /// Adds a hook run when a master hears a lower priority and answers it (<see cref="VirtualRouter.LowerPriorityHeard"/>,
+    /// keepalived's <c>notify_master_rx_lower_pri</c>), at most once per advertisement interval per router. A run that
+    /// comes while the hook still runs for that router is skipped and counted (<see cref="LowerPriorityRunsSkipped"/>):
+    /// each run only says it happened again.
+    /// </summary>
+    /// <param name="name">Names the hook in logs.</param>
+    /// <param name="hook">The hook; its token is cancelled when the budget runs out or the dispatcher stops.</param>
+    /// <param name="budget">How long one run may take; <see cref="DefaultHookBudget"/> when <see langword="null"/>; <see cref="Timeout.InfiniteTimeSpan"/> for a hook that keeps its own time.</param>
+    /// <param name="routerName">The one router whose events the hook hears, or <see langword="null"/> for all.</param>
+    /// <exception cref="InvalidOperationException">A change was already dispatched.</exception>
+    public void AddLowerPriorityHook(string name, Func<VirtualRouter, LowerPriorityAdvert, CancellationToken, ValueTask> hook, TimeSpan? budget = null, string? routerName = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(hook);
+        TimeSpan limit = budget ?? DefaultHookBudget;
+        if (limit != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(limit, TimeSpan.Zero, nameof(budget));
+        }
+
+        lock (_handlers)
+        {
+            ThrowIfFrozen();
+            _lowerPriorityHooks.Add(new LowerPriorityHook(name, hook, limit, routerName));
+        }
+    }
+
+    /// <summary>
     /// Adds a recorder: it hears every change this dispatcher dispatches, where it hears it, in one order across
     /// routers and groups, before any hook; and the state of routers and groups that already run.
     /// </summary>
@@ -163,11 +196,14 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(router);
         EventHandler<StateChange> handler = (_, change) => OnStateChanged(router, change);
+        EventHandler<LowerPriorityAdvert> lower = (_, advert) => OnLowerPriorityHeard(router, advert);
         router.StateChanged += handler;
+        router.LowerPriorityHeard += lower;
         RecordState(router);
         return new Detacher(() =>
         {
             router.StateChanged -= handler;
+            router.LowerPriorityHeard -= lower;
             Forget(router);
         });
     }
@@ -248,6 +284,45 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(router);
         Dispatch(VrrpChangeSource.Of(router), change);
+    }
+
+    /// <inheritdoc/>
+    public void OnLowerPriorityHeard(VirtualRouter router, in LowerPriorityAdvert advert)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        if (!_frozen)
+        {
+            lock (_handlers)
+            {
+                _frozen = true;
+            }
+        }
+
+        if (_disposed)
+        {
+            return;
+        }
+
+        var source = VrrpChangeSource.Of(router);
+        foreach (IVrrpChangeRecorder recorder in _recorders)
+        {
+            recorder.RecordLowerPriorityHeard(source, advert);
+        }
+
+        foreach (LowerPriorityHook hook in _lowerPriorityHooks)
+        {
+            if (hook.RouterName is null || hook.RouterName == router.Name)
+            {
+                if (hook.Running.TryAdd(router, 0))
+                {
+                    _ = RunLowerPriorityAsync(hook, router, advert);
+                }
+                else
+                {
+                    Interlocked.Increment(ref _lowerPrioritySkipped);
+                }
+            }
+        }
     }
 
     /// <summary>Waits until every change dispatched so far has been through every hook.</summary>
@@ -459,6 +534,42 @@ public sealed class VrrpNotificationDispatcher : IVrrpNotifier, IAsyncDisposable
         }
 
         _metrics?.RecordHook(lane.Name, handler.Name, _time.GetElapsedTime(start), outcome);
+    }
+
+    private async Task RunLowerPriorityAsync(LowerPriorityHook hook, VirtualRouter router, LowerPriorityAdvert advert)
+    {
+        await Task.Yield(); // off the listeners' lane before the hook runs
+        using var budget = hook.Budget == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(hook.Budget, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(budget.Token, _stopping.Token);
+        try
+        {
+            await hook.Run(router, advert, linked.Token).AsTask().WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref _hookOverruns);
+            VrrpLog.HookOverrun(_logger, router.Name, hook.Name, hook.Budget);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // a hook's failure is counted and logged; it never reaches the router
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Interlocked.Increment(ref _hookFailures);
+            VrrpLog.HookFailed(_logger, ex, router.Name, hook.Name);
+        }
+        finally
+        {
+            hook.Running.TryRemove(router, out _);
+        }
+    }
+
+    private sealed record LowerPriorityHook(string Name, Func<VirtualRouter, LowerPriorityAdvert, CancellationToken, ValueTask> Run, TimeSpan Budget, string? RouterName)
+    {
+        // The routers it runs for now: one run per router at a time.
+        public ConcurrentDictionary<VirtualRouter, byte> Running { get; } = new(ReferenceEqualityComparer.Instance);
     }
 
     private sealed record Handler(string Name, Func<VrrpChangeSource, StateChange, CancellationToken, ValueTask> Run, TimeSpan Budget, bool ForGroups, string? SourceName);

@@ -33,6 +33,11 @@ internal interface IVrrpActions
     /// <summary>Report a state change, after the actions that belong to it were asked for.</summary>
     void StateChanged(VrrpState from, VrrpState to, StateChangeReason reason);
 
+    /// <summary>A master answered a lower-priority advert (at most once per interval): tell the listeners.</summary>
+    void LowerPriorityAnswered(byte priority, Packets.PackedIPAddress source)
+    {
+    }
+
     /// <summary>A master heard another lower-priority advert in the interval it already answered one: counted, not answered.</summary>
     void LowerPriorityAnswerWithheld()
     {

@@ -416,6 +416,7 @@ internal sealed class VrrpStateMachine
         }
 
         _answeredLowerPriorityThisInterval = true;
+        _actions.LowerPriorityAnswered(priority, source);
 
         // RFC 9568 §6.4.3: discard, "then Send an ADVERTISEMENT immediately to assert the Active state to the sending
         // VRRP Router and to update any learning bridges"; keepalived's garp_lower_prio_repeat re-announces too.

@@ -109,7 +109,7 @@ internal sealed partial class KeepalivedBinder
             ["notify_backup"] = new(1, 3, s => i = i with { NotifyBackup = Notify(s) }, Allowed: "a script"),
             ["notify_fault"] = new(1, 3, s => i = i with { NotifyFault = Notify(s) }, Allowed: "a script"),
             ["notify_stop"] = new(1, 3, s => i = i with { NotifyStop = Notify(s) }, Allowed: "a script"),
-            ["notify_master_rx_lower_pri"] = new(1, 3, s => { NotRun(s.Keyword, s.Name, "the script never runs"); i = i with { NotifyMasterRxLowerPriority = Notify(s) }; }, Allowed: "a script"),
+            ["notify_master_rx_lower_pri"] = new(1, 3, s => i = i with { NotifyMasterRxLowerPriority = Notify(s) }, Allowed: "a script"),
         };
         Bind(section, rules, $"vrrp_instance {name}");
 

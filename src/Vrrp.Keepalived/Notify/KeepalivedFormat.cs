@@ -16,6 +16,10 @@ internal static class KeepalivedFormat
     };
 
     /// <summary>keepalived's notify_fifo line: <c>TYPE "NAME" STATE PRIORITY</c> and a newline (notify.c, notify_fifo).</summary>
+    // keepalived's event lines: INSTANCE "VI_1" MASTER_RX_LOWER_PRI 100.
+    public static string FifoEventLine(string type, string name, string @event, int priority) =>
+        string.Create(CultureInfo.InvariantCulture, $"{type} \"{name}\" {@event} {priority}\n");
+
     public static string FifoLine(string type, string name, VrrpState state, int priority) =>
         string.Create(CultureInfo.InvariantCulture, $"{type} \"{name}\" {StateName(state)} {priority}\n");
 }

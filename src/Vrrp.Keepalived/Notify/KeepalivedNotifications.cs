@@ -81,6 +81,12 @@ public sealed class KeepalivedNotifications : IVrrpChangeRecorder, IDisposable
             Timeout.InfiniteTimeSpan, // scripts keep their own timeout, and kill what overruns it
             sourceName: name,
             includeSyncGroups: true);
+
+        if (scripts.NotifyMasterRxLowerPriority is { } lowerPriority)
+        {
+            NotifyScriptRunner runner = new(name, "INSTANCE", scripts, _dispatcher.TimeProvider, _logger, this);
+            _dispatcher.AddLowerPriorityHook("notify-master-rx-lower-pri", (_, _, token) => runner.RunAsync(lowerPriority, token), Timeout.InfiniteTimeSpan, routerName: name);
+        }
     }
 
     /// <summary>Writes keepalived's notify lines (<c>INSTANCE "VI_1" MASTER 100</c>) to an existing FIFO (keepalived's <c>notify_fifo</c>).</summary>
@@ -157,6 +163,9 @@ public sealed class KeepalivedNotifications : IVrrpChangeRecorder, IDisposable
     }
 
     /// <inheritdoc/>
+    void IVrrpChangeRecorder.RecordLowerPriorityHeard(VrrpChangeSource source, in LowerPriorityAdvert advert) =>
+        _fifo?.Write(KeepalivedFormat.FifoEventLine("INSTANCE", source.Name, "MASTER_RX_LOWER_PRI", advert.OurPriority));
+
     void IVrrpChangeRecorder.RecordRunning(VrrpChangeSource source, VrrpState state, int priority)
     {
         if (_stateFile is { } stateFile && stateFile.RecordIfAbsent(source.IsSyncGroup ? "GROUP" : "INSTANCE", source.Name, state, priority))

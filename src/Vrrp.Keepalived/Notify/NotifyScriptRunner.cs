@@ -47,6 +47,10 @@ internal sealed class NotifyScriptRunner
         }
     }
 
+    /// <summary>Runs a script as configured, with no arguments appended (keepalived's notify_master_rx_lower_pri).</summary>
+    public async ValueTask RunAsync(string commandLine, CancellationToken cancellationToken) =>
+        await RunOneAsync(NotifyScripts.Split(commandLine), cancellationToken).ConfigureAwait(false);
+
     private async Task RunOneAsync(List<string> words, CancellationToken cancellationToken)
     {
         // By absolute path (validated), as the configured user (script_user) through runuser when one is given.

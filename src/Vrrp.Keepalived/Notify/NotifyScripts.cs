@@ -30,6 +30,9 @@ public sealed class NotifyScripts
     /// <summary>Gets or sets keepalived's <c>notify_stop</c>: run when the router stops.</summary>
     public string? NotifyStop { get; set; }
 
+    /// <summary>Gets or sets the script run, without arguments, when a master hears a lower priority and answers it (<c>notify_master_rx_lower_pri</c>).</summary>
+    public string? NotifyMasterRxLowerPriority { get; set; }
+
     /// <summary>
     /// Gets or sets who the scripts run as, keepalived's <c>script_user USER [GROUP]</c>; vrrpd's own user when
     /// <see langword="null"/>. Switching user needs root and runs through <c>runuser</c>.
@@ -50,6 +53,7 @@ public sealed class NotifyScripts
         Check(errors, owner, "notify_backup", NotifyBackup);
         Check(errors, owner, "notify_fault", NotifyFault);
         Check(errors, owner, "notify_stop", NotifyStop);
+        Check(errors, owner, "notify_master_rx_lower_pri", NotifyMasterRxLowerPriority);
         if (Timeout <= TimeSpan.Zero)
         {
             errors.Add($"{owner}: Timeout must be more than zero; got {Timeout}.");

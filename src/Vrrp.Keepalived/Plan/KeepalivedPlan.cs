@@ -135,7 +135,8 @@ public sealed record KeepalivedPlan(
                 security.Safe(instance.NotifyMaster, instance.Source, owner, "notify_master"),
                 security.Safe(instance.NotifyBackup, instance.Source, owner, "notify_backup"),
                 security.Safe(instance.NotifyFault, instance.Source, owner, "notify_fault"),
-                security.Safe(instance.NotifyStop, instance.Source, owner, "notify_stop"));
+                security.Safe(instance.NotifyStop, instance.Source, owner, "notify_stop"),
+                security.Safe(instance.NotifyMasterRxLowerPriority, instance.Source, owner, "notify_master_rx_lower_pri"));
             routers.Add(new KeepalivedRouterPlan(instance.Name, options, tracks, notify));
         }
 
@@ -178,10 +179,10 @@ public sealed record KeepalivedPlan(
     }
 
     // keepalived runs notify scripts as global_defs' script_user, as it runs vrrp_script.
-    private static NotifyScripts? Notify(string? user, string? notify, string? master, string? backup, string? fault, string? stop) =>
-        (notify ?? master ?? backup ?? fault ?? stop) is null
+    private static NotifyScripts? Notify(string? user, string? notify, string? master, string? backup, string? fault, string? stop, string? masterRxLowerPriority = null) =>
+        (notify ?? master ?? backup ?? fault ?? stop ?? masterRxLowerPriority) is null
             ? null
-            : new NotifyScripts { Notify = notify, NotifyMaster = master, NotifyBackup = backup, NotifyFault = fault, NotifyStop = stop, User = user };
+            : new NotifyScripts { Notify = notify, NotifyMaster = master, NotifyBackup = backup, NotifyFault = fault, NotifyStop = stop, NotifyMasterRxLowerPriority = masterRxLowerPriority, User = user };
 
     // keepalived's 'user USER [GROUP]' (or global_defs' script_user as the default) runs the script as that user.
     private static KeepalivedCheckPlan ScriptCheck(KeepalivedScript script, string? scriptUser)

@@ -54,6 +54,60 @@ public sealed class NotifyScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task Notify_master_rx_lower_pri_runs_without_arguments_once_per_interval_a_lower_priority_is_answered()
+    {
+        // Input: r1 alone, master, with notify_master_rx_lower_pri; a rogue sends ten adverts of priority 50 within one
+        // advert interval, then another a second later. Before: the script was read, warned "not run" and never ran.
+        // Expected: the script runs twice (the answers are once per interval), with no arguments.
+        string output = _files.PathOf("out.txt");
+        var scripts = new NotifyScripts { NotifyMasterRxLowerPriority = _files.Recorder("lower.sh", output) };
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100).Build();
+        InMemoryHost rogue = sim.Network.AddHost("rogue");
+        await using var dispatcher = new VrrpNotificationDispatcher(sim.Time);
+        using var keepalived = new KeepalivedNotifications(dispatcher);
+        keepalived.AddNotifyScripts("r1", scripts);
+        dispatcher.Attach(sim["r1"].Router);
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        Assert.True(sim["r1"].Router.IsMaster);
+
+        byte[] lower = LowerPriorityAdvert(rogue.IPv4Address);
+        for (int i = 0; i < 10; i++)
+        {
+            rogue.GetTransport(System.Net.Sockets.AddressFamily.InterNetwork).Send(lower, Vrrp.Packets.PackedIPAddress.Parse("224.0.0.18"));
+            sim.RunFor(TimeSpan.FromMilliseconds(1));
+        }
+
+        await WaitForLinesAsync(output, 1);
+        sim.RunFor(TimeSpan.FromSeconds(1));
+        rogue.GetTransport(System.Net.Sockets.AddressFamily.InterNetwork).Send(lower, Vrrp.Packets.PackedIPAddress.Parse("224.0.0.18"));
+        sim.RunFor(TimeSpan.FromMilliseconds(1));
+        await WaitForLinesAsync(output, 2);
+
+        Assert.Equal(["lower.sh|", "lower.sh|"], await File.ReadAllLinesAsync(output, TestContext.Current.CancellationToken));
+        Assert.Equal(10 - 1, sim["r1"].Router.Statistics.LowerPriorityAnswersWithheld);
+    }
+
+    // The script runs off the dispatcher's lanes (each run is its own): wait for its line rather than a flush.
+    private static async Task WaitForLinesAsync(string path, int count)
+    {
+        for (int i = 0; i < 200 && (!File.Exists(path) || (await File.ReadAllLinesAsync(path, TestContext.Current.CancellationToken)).Length < count); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static byte[] LowerPriorityAdvert(Vrrp.Packets.PackedIPAddress source)
+    {
+        byte[] list = new byte[4];
+        Vrrp.Packets.PackedIPAddress.Parse("198.51.100.100").WriteTo(list);
+        var packet = new Vrrp.Packets.VrrpPacket(Vrrp.Packets.VrrpVersion.V3, 51, 50, 100, System.Net.Sockets.AddressFamily.InterNetwork, list);
+        byte[] buffer = new byte[128];
+        Assert.True(Vrrp.Packets.VrrpDatagram.TryWriteIPv4(buffer, packet, source, Vrrp.Packets.PackedIPAddress.Parse("224.0.0.18"), 1, Vrrp.Packets.VrrpChecksumForm.PseudoHeader, null, 1, out int length));
+        return buffer[..length];
+    }
+
+    [Fact]
     public async Task A_script_that_hangs_is_killed_at_its_timeout_and_the_next_change_still_runs_its_script()
     {
         // Input: notify_backup records then sleeps for ten minutes; timeout 3 s on a real clock; r1 goes Backup then Master.
