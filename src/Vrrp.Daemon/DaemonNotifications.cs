@@ -42,7 +42,7 @@ internal sealed class DaemonNotifications : IAsyncDisposable
 
             if (plan.NotifyFifo is not null)
             {
-                keepalived.AddNotifyFifo(plan.NotifyFifo);
+                keepalived.AddNotifyFifo(plan.NotifyFifo, plan.NotifyFifoScript, plan.NotifyFifoScriptUser);
             }
 
             if (plan.StateFile is not null)

@@ -244,7 +244,7 @@ internal sealed class RouterHost : IAsyncDisposable
     // What the notifications are made from: a change of it makes them again. One string per daemon.
     private static string NotifyFingerprint(KeepalivedPlan plan)
     {
-        var text = new System.Text.StringBuilder($"fifo {plan.NotifyFifo}|state {plan.StateFile}");
+        var text = new System.Text.StringBuilder($"fifo {plan.NotifyFifo}|{plan.NotifyFifoScript}|{plan.NotifyFifoScriptUser}|state {plan.StateFile}");
         foreach (KeepalivedRouterPlan router in plan.Routers)
         {
             text.Append($"|{router.Name}:{Describe(router.Notify)}");

@@ -114,8 +114,6 @@ public sealed class WarningTests
     [InlineData("global_defs {\n vrrp_mcast_group4 224.0.0.19\n}\n", 2, "vrrp_mcast_group4")]
     [InlineData("global_defs {\n vrrp_mcast_group6 ff02::13\n}\n", 2, "vrrp_mcast_group6")]
     [InlineData("global_defs {\n vrrp_check_unicast_src\n}\n", 2, "vrrp_check_unicast_src")]
-    [InlineData("global_defs {\n notify_fifo_script /bin/true\n}\n", 2, "notify_fifo_script")]
-    [InlineData("global_defs {\n vrrp_notify_fifo_script /bin/true\n}\n", 2, "vrrp_notify_fifo_script")]
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n unicast_src_ip 2001:db8::1\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "unicast_src_ip")]
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n mcast_src_ip 2001:db8::1\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "mcast_src_ip")]
     public void A_keyword_read_but_not_run_says_so_at_its_line(string text, int line, string keyword)

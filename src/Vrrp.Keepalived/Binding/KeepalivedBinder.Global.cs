@@ -15,8 +15,6 @@ internal sealed partial class KeepalivedBinder
         ("vrrp_mcast_group4", "adverts go to 224.0.0.18"),
         ("vrrp_mcast_group6", "adverts go to ff02::12"),
         ("vrrp_check_unicast_src", "a unicast advert's source is checked against the peers anyway"),
-        ("notify_fifo_script", "the script never runs"),
-        ("vrrp_notify_fifo_script", "the script never runs"),
     ];
 
     private KeepalivedGlobalDefinitions BindGlobal(SyntaxNode section, KeepalivedGlobalDefinitions global)

@@ -262,7 +262,7 @@ internal sealed partial class KeepalivedBinder
     {
         if (statement.Arguments.Count > 1)
         {
-            _diagnostics.Warning(statement.Arguments[1], $"{statement.Name}: a user and group for the script are not supported here; '{statement.Arguments[1].Text}' and after are ignored");
+            _diagnostics.Difference(statement.Arguments[1], $"{statement.Name}: a user and group of its own are not supported here (script_user applies); '{statement.Arguments[1].Text}' and after are ignored");
         }
 
         return Text(statement, 0);

@@ -23,6 +23,8 @@ public sealed class KeepalivedNotifications : IVrrpChangeRecorder, IDisposable
     private readonly ILogger _logger;
     private readonly HashSet<string> _scripted = new(StringComparer.Ordinal);
     private NotifyFifoWriter? _fifo;
+    private NotifyFifoScript? _fifoScript;
+    private string? _madeFifo; // made by us: removed on dispose, as keepalived removes the FIFO it made
     private StateFileWriter? _stateFile;
     private bool _recording;
     private long _scriptTimeouts;
@@ -89,11 +91,16 @@ public sealed class KeepalivedNotifications : IVrrpChangeRecorder, IDisposable
         }
     }
 
-    /// <summary>Writes keepalived's notify lines (<c>INSTANCE "VI_1" MASTER 100</c>) to an existing FIFO (keepalived's <c>notify_fifo</c>).</summary>
-    /// <param name="path">A full path to a FIFO made with <c>mkfifo</c>.</param>
-    /// <exception cref="VrrpConfigurationException">The path is relative, does not exist or is not a FIFO, or a FIFO was already given.</exception>
-    /// <exception cref="InvalidOperationException">A change was already dispatched.</exception>
-    public void AddNotifyFifo(string path)
+    /// <summary>
+    /// Writes keepalived's notify lines (<c>INSTANCE "VI_1" MASTER 100</c>) to the FIFO at <paramref name="path"/>, made
+    /// (mode 0644) when nothing is there and removed on dispose, as keepalived does; with <paramref name="script"/>
+    /// (<c>notify_fifo_script</c>), starts it once with the FIFO's path as its last argument, as <paramref name="user"/>.
+    /// </summary>
+    /// <param name="path">The FIFO's full path.</param>
+    /// <param name="script">The script that reads the FIFO, or <see langword="null"/>.</param>
+    /// <param name="user">The script's user and group (<c>USER [GROUP]</c>), or <see langword="null"/> for vrrpd's own.</param>
+    /// <exception cref="VrrpConfigurationException">The path is relative, is not a FIFO, or a FIFO was already given; or the script did not start.</exception>
+    public void AddNotifyFifo(string path, string? script = null, string? user = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!Path.IsPathFullyQualified(path))
@@ -101,19 +108,46 @@ public sealed class KeepalivedNotifications : IVrrpChangeRecorder, IDisposable
             throw new VrrpConfigurationException([$"notify_fifo '{path}' is a relative path; give a full path (starting with '/')."]);
         }
 
-        if (!File.Exists(path))
-        {
-            throw new VrrpConfigurationException([$"notify_fifo '{path}' does not exist; create it with mkfifo."]);
-        }
-
         if (_fifo is not null)
         {
             throw new VrrpConfigurationException([$"notify_fifo was already given ('{_fifo.Path}')."]);
         }
 
-        StartRecording();
-        _fifo = new NotifyFifoWriter(path, _logger);
+        // keepalived makes a missing FIFO; what is there already is used only if it is a FIFO (checked on open).
+        bool made = !File.Exists(path) && Vrrp.Linux.Interop.FileDescriptors.TryMakeFifo(path);
+        if (!made && !File.Exists(path))
+        {
+            throw new VrrpConfigurationException([$"notify_fifo '{path}' does not exist and cannot be made; does its directory exist?"]);
+        }
+
+        try
+        {
+            StartRecording();
+            _fifo = new NotifyFifoWriter(path, _logger);
+            _madeFifo = made ? path : null;
+            if (script is not null)
+            {
+                if (NotifyScripts.Split(script) is not [{ } program, ..] || !Path.IsPathFullyQualified(program))
+                {
+                    throw new VrrpConfigurationException([$"notify_fifo_script '{script}' must start with a full path."]);
+                }
+
+                _fifoScript = NotifyFifoScript.Start(script, user, path, _logger);
+            }
+        }
+        catch
+        {
+            if (made)
+            {
+                File.Delete(path);
+            }
+
+            throw;
+        }
     }
+
+    /// <summary>Gets the process id of the running <c>notify_fifo_script</c>, or null.</summary>
+    public int? NotifyFifoScriptProcessId => _fifoScript?.ProcessId;
 
     /// <summary>Keeps a file with one keepalived notify line per router and group: its current state, rewritten atomically on each change.</summary>
     /// <param name="path">A full path in a writable directory.</param>
@@ -174,8 +208,18 @@ public sealed class KeepalivedNotifications : IVrrpChangeRecorder, IDisposable
         }
     }
 
-    /// <summary>Closes the FIFO.</summary>
-    public void Dispose() => _fifo?.Dispose();
+    /// <summary>Closes the FIFO (removing it if it was made here) and stops the <c>notify_fifo_script</c>.</summary>
+    public void Dispose()
+    {
+        // Removed first, so that a script that reopens the FIFO when it closes cannot find it again (keepalived's order).
+        if (_madeFifo is not null)
+        {
+            File.Delete(_madeFifo);
+        }
+
+        _fifo?.Dispose();
+        _fifoScript?.Dispose();
+    }
 
     internal void OnScriptExited(int exitCode)
     {

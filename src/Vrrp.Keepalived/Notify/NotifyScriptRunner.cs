@@ -51,11 +51,14 @@ internal sealed class NotifyScriptRunner
     public async ValueTask RunAsync(string commandLine, CancellationToken cancellationToken) =>
         await RunOneAsync(NotifyScripts.Split(commandLine), cancellationToken).ConfigureAwait(false);
 
-    private async Task RunOneAsync(List<string> words, CancellationToken cancellationToken)
+    /// <summary>
+    /// How a script starts: by absolute path (validated), as the configured user (script_user) through runuser when
+    /// one is given, as the leader of a process group of its own.
+    /// </summary>
+    internal static ProcessStartInfo StartInfo(List<string> words, string? userAndGroup)
     {
-        // By absolute path (validated), as the configured user (script_user) through runuser when one is given.
         var start = new ProcessStartInfo { UseShellExecute = false };
-        string[] user = _scripts.User?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        string[] user = userAndGroup?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
         if (user.Length > 0)
         {
             start.FileName = SafeProgramPath.Resolve("runuser") ?? "/usr/sbin/runuser";
@@ -81,7 +84,12 @@ internal sealed class NotifyScriptRunner
         }
 
         ProcessGroupLeader.Wrap(start);
+        return start;
+    }
 
+    private async Task RunOneAsync(List<string> words, CancellationToken cancellationToken)
+    {
+        ProcessStartInfo start = StartInfo(words, _scripts.User);
         // The timeout runs from before the start, so that a clock advanced by a test once the script runs always fires it.
         using var timeout = new CancellationTokenSource(_scripts.Timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);

@@ -23,6 +23,12 @@ public sealed record KeepalivedPlan(
     /// <summary>Gets the file keepalived-style state lines are kept in (<c>INSTANCE "VI_1" MASTER 100</c>), or null; keepalived has no keyword for it.</summary>
     public string? StateFile { get; init; }
 
+    /// <summary>Gets the script that reads <see cref="NotifyFifo"/> (<c>vrrp_notify_fifo_script</c>, else <c>notify_fifo_script</c>), or null.</summary>
+    public string? NotifyFifoScript { get; init; }
+
+    /// <summary>Gets the user (and group) <see cref="NotifyFifoScript"/> runs as (<c>script_user</c>), or null for vrrpd's own.</summary>
+    public string? NotifyFifoScriptUser { get; init; }
+
     /// <summary>Gets the real-time priority of the protocol threads (<c>vrrp_rt_priority</c>), 0 for normal scheduling.</summary>
     public int RealTimePriority { get; init; }
 
@@ -151,8 +157,12 @@ public sealed record KeepalivedPlan(
             .ToList();
         string? fifo = configuration.GlobalDefinitions.VrrpNotifyFifo ?? configuration.GlobalDefinitions.NotifyFifo;
         KeepalivedGlobalDefinitions global = configuration.GlobalDefinitions;
+        string? fifoScript = security.Safe(
+            global.VrrpNotifyFifo is not null ? global.VrrpNotifyFifoScript : global.NotifyFifoScript, default, "global_defs", "notify_fifo_script");
         return new KeepalivedPlan(routers, checks, groups, fifo)
         {
+            NotifyFifoScript = fifo is null ? null : fifoScript,
+            NotifyFifoScriptUser = global.ScriptUser,
             RealTimePriority = global.RealTimePriority ?? 0,
             MaxAutoPriority = Math.Max(global.MaxAutoPriority ?? 0, 0), // -1 disables, as 0 does
             MinAutoPriorityDelay = global.MinAutoPriorityDelay ?? TimeSpan.FromSeconds(1),

@@ -16,6 +16,16 @@ internal static unsafe class FileDescriptors
     private const int S_IFIFO = 0x1000; // 0010000
     private const int S_IFSOCK = 0xC000; // 0140000
 
+    /// <summary>Makes a FIFO, mode 0644, as keepalived makes a missing notify FIFO; false when something is at the path already.</summary>
+    public static bool TryMakeFifo(string path)
+    {
+        byte[] name = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = name)
+        {
+            return LibC.mkfifo(p, 420 /* 0644 */) == 0;
+        }
+    }
+
     /// <summary>
     /// Opens a FIFO as keepalived opens its notify FIFO, <c>O_RDWR | O_NONBLOCK</c>, and <c>O_NOFOLLOW | O_CLOEXEC</c>:
     /// never through a symbolic link, and only a FIFO.

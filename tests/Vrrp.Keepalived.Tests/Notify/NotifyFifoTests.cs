@@ -153,16 +153,51 @@ public sealed class NotifyFifoTests : IDisposable
     [Fact]
     public async Task A_relative_missing_or_regular_file_fifo_is_rejected_at_configuration_time()
     {
-        // Input: a relative path, a full path that does not exist, a regular file. Expected: messages naming the fix; the file untouched.
+        // Input: a relative path, a path in a folder that does not exist, a regular file. Expected: messages naming the
+        // fix; the file untouched.
         await using var dispatcher = new VrrpNotificationDispatcher();
         using var keepalived = new KeepalivedNotifications(dispatcher);
 
         Assert.Contains("relative path", Assert.Throws<VrrpConfigurationException>(() => keepalived.AddNotifyFifo("notify.fifo")).Message, StringComparison.Ordinal);
-        Assert.Contains("create it with mkfifo", Assert.Throws<VrrpConfigurationException>(() => keepalived.AddNotifyFifo(_files.PathOf("none"))).Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be made", Assert.Throws<VrrpConfigurationException>(() => keepalived.AddNotifyFifo(_files.PathOf("no-such-folder/none"))).Message, StringComparison.Ordinal);
         string regular = _files.PathOf("regular");
         await File.WriteAllTextAsync(regular, "keep me", TestContext.Current.CancellationToken);
         Assert.Contains("not a FIFO", Assert.Throws<VrrpConfigurationException>(() => keepalived.AddNotifyFifo(regular)).Message, StringComparison.Ordinal);
         Assert.Equal("keep me", await File.ReadAllTextAsync(regular, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task A_missing_fifo_is_made_read_by_the_notify_fifo_script_and_removed_with_the_script_stopped_on_dispose()
+    {
+        // Input: notify_fifo at a path where nothing is, and notify_fifo_script, a script that writes its arguments and
+        // then every line it reads from the FIFO to a file. r1 goes Backup then Master; then everything is disposed.
+        // Before: a missing FIFO was refused, and notify_fifo_script was read, warned "not run" and never started.
+        // Expected (keepalived's behaviour): the FIFO is made; the script gets its path as its last argument and reads
+        // the two lines; on dispose the FIFO is removed and the script is gone.
+        string fifo = _files.PathOf("made.fifo");
+        string output = _files.PathOf("read.txt");
+        string script = _files.Script("reader.sh", $"echo \"args: $*\" >> '{output}'\nwhile read -r line; do echo \"$line\" >> '{output}'; done < \"$1\"");
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100).Build();
+        var dispatcher = new VrrpNotificationDispatcher(sim.Time);
+        var keepalived = new KeepalivedNotifications(dispatcher);
+        keepalived.AddNotifyFifo(fifo, script);
+        int pid = keepalived.NotifyFifoScriptProcessId!.Value;
+        dispatcher.Attach(sim["r1"].Router);
+
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(5));
+        await dispatcher.FlushAsync(TestContext.Current.CancellationToken);
+        for (int i = 0; i < 200 && (!File.Exists(output) || File.ReadAllLines(output).Length < 3); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal([$"args: {fifo}", "INSTANCE \"r1\" BACKUP 100", "INSTANCE \"r1\" MASTER 100"], await File.ReadAllLinesAsync(output, TestContext.Current.CancellationToken));
+        await dispatcher.DisposeAsync();
+        keepalived.Dispose();
+
+        Assert.False(File.Exists(fifo), "the FIFO vrrpd made is removed");
+        Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal), "the script is stopped");
     }
 
     [Fact]
