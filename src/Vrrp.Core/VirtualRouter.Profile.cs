@@ -48,9 +48,13 @@ public sealed partial class VirtualRouter
         bool UseVirtualMac,
         VrrpAuthentication Authentication,
         int AnnounceRepeat,
-        ushort IntervalField)
+        ushort IntervalField,
+        PackedIPAddress MulticastGroup)
     {
-        public PackedIPAddress[] MulticastDestination => Family == AddressFamily.InterNetworkV6 ? s_ipv6Multicast : s_ipv4Multicast;
+        // The RFC's group unless another was configured (keepalived's vrrp_mcast_group4/6); asked at start and when the
+        // peers change, never per advert.
+        public PackedIPAddress[] MulticastDestination =>
+            MulticastGroup.Length != 0 ? [MulticastGroup] : Family == AddressFamily.InterNetworkV6 ? s_ipv6Multicast : s_ipv4Multicast;
 
         // Two fields on the stack, made per packet: cheaper than a copy in every router.
         public VrrpReceivePolicy MulticastPolicy => new(Version, Authentication);

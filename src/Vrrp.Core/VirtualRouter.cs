@@ -139,7 +139,12 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             options.UseVirtualMac,
             authentication,
             options.GarpMasterRepeat,
-            intervalField));
+            intervalField,
+            ParseGroup(options.MulticastGroup, family)));
+        if (_profile.MulticastGroup.Length != 0)
+        {
+            transport.JoinMulticastGroup(_profile.MulticastGroup);
+        }
 
         _requireIPv6LinkLocalFirst = options.RequireIPv6LinkLocalFirst;
         _source = options.SourceAddress is null ? default : PackedIPAddress.Parse(options.SourceAddress);
@@ -924,6 +929,21 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         }
 
         return errors.Count > 0 ? throw new VrrpConfigurationException(errors) : addresses;
+    }
+
+    private PackedIPAddress ParseGroup(string? text, AddressFamily family)
+    {
+        if (text is null)
+        {
+            return default;
+        }
+
+        if (!System.Net.IPAddress.TryParse(text, out System.Net.IPAddress? group) || group.AddressFamily != family || !PackedIPAddress.FromIPAddress(group).IsMulticast)
+        {
+            throw new VrrpConfigurationException([$"{Name}: MulticastGroup must be a multicast address of the router's family ({family}); got '{text}'."]);
+        }
+
+        return PackedIPAddress.FromIPAddress(group);
     }
 
     private PackedIPAddress[] ParsePeers(IList<string> texts, string field)

@@ -125,6 +125,13 @@ public sealed class VirtualRouterOptions
     /// </summary>
     public bool TrackInterface { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets the multicast group adverts go to and are heard on, or <see langword="null"/> (the default) for the
+    /// RFC's: 224.0.0.18, ff02::12 (keepalived's <c>vrrp_mcast_group4</c> and <c>vrrp_mcast_group6</c>). Every router
+    /// of the virtual router must use the same one; a transport that cannot join another group hears only the RFC's.
+    /// </summary>
+    public string? MulticastGroup { get; set; }
+
     /// <summary>Gets or sets a delay before the Startup event (<c>vrrp_startup_delay</c>), 0 to 3600 s.</summary>
     public TimeSpan StartupDelay { get; set; }
 
@@ -223,6 +230,7 @@ public sealed class VirtualRouterOptions
         && AdvertiseOnLowerPriority == other.AdvertiseOnLowerPriority && AdvertiseOnHigherPriority == other.AdvertiseOnHigherPriority
         && DownTimerAdverts == other.DownTimerAdverts && StartupDelay == other.StartupDelay
         && SkipCheckAdvertisedAddresses == other.SkipCheckAdvertisedAddresses && TrackInterface == other.TrackInterface
+        && MulticastGroup == other.MulticastGroup
         && GarpMasterRepeat == other.GarpMasterRepeat && GarpMasterDelay == other.GarpMasterDelay
         && GarpMasterRefresh == other.GarpMasterRefresh && GarpMasterRefreshRepeat == other.GarpMasterRefreshRepeat
         && GarpLowerPriorityRepeat == other.GarpLowerPriorityRepeat && GarpLowerPriorityDelay == other.GarpLowerPriorityDelay
@@ -310,6 +318,12 @@ public sealed class VirtualRouterOptions
             {
                 Error($"ExcludedAddresses[{i}] '{ExcludedAddresses[i]}' {error}.");
             }
+        }
+
+        if (MulticastGroup is not null && (!System.Net.IPAddress.TryParse(MulticastGroup, out System.Net.IPAddress? group)
+            || !PackedIPAddress.FromIPAddress(group).IsMulticast || (family != AddressFamily.Unspecified && group.AddressFamily != family)))
+        {
+            Error($"MulticastGroup must be a multicast address of the router's family (224.0.0.0/4 for IPv4, ff00::/8 for IPv6); got '{MulticastGroup}'.");
         }
 
         for (int i = 0; i < VirtualRoutes.Count; i++)

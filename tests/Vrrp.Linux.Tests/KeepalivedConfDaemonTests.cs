@@ -162,6 +162,26 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void Vrrp_mcast_group4_moves_the_adverts_to_that_group_and_only_its_members_hear_them()
+    {
+        // Input: n1 (100) and n2 (90) with vrrp_mcast_group4 224.0.0.99; n3 (80) with the RFC's group.
+        // Before: the keyword was read, warned "not run", and every advert went to 224.0.0.18 (n3 heard n1 and stayed
+        // backup). Expected: n2 hears n1 on 224.0.0.99 and stays backup; n3, on 224.0.0.18, hears nobody and becomes
+        // master too.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1", "n2", "n3");
+        string directory = LabDirectory(lab);
+        LabProcess n1 = Start(lab, "n1", 100, directory, extraGlobal: "vrrp_mcast_group4 224.0.0.99");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        LabProcess n2 = Start(lab, "n2", 90, directory, extraGlobal: "vrrp_mcast_group4 224.0.0.99");
+        LabProcess n3 = Start(lab, "n3", 80, directory);
+
+        Assert.True(n3.WaitFor("Backup -> Master", TimeSpan.FromSeconds(5)) is not null, n3.Output);
+        Assert.True(n2.WaitFor("Initialize -> Backup", TimeSpan.FromSeconds(5)) is not null, n2.Output);
+        Assert.True(n2.WaitFor("-> Master", TimeSpan.FromSeconds(2)) is null, n2.Output);
+    }
+
+    [Fact]
     public void A_script_vrrpd_starts_holds_no_descriptor_but_its_standard_streams()
     {
         // Input: vrrpd (root, with raw IPv4, AH, packet and netlink sockets open) runs a vrrp_script that sleeps.

@@ -81,6 +81,7 @@ internal static class VrrpConfigurationReader
                 case "ACCEPTMODE": o.AcceptMode = Bool(field, o.AcceptMode, errors); break;
                 case "ADVERTISEONLOWERPRIORITY": o.AdvertiseOnLowerPriority = Bool(field, o.AdvertiseOnLowerPriority, errors); break;
                 case "ADVERTISEONHIGHERPRIORITY": o.AdvertiseOnHigherPriority = Bool(field, o.AdvertiseOnHigherPriority, errors); break;
+                case "MULTICASTGROUP": o.MulticastGroup = value; break;
                 case "TRACKINTERFACE": o.TrackInterface = Bool(field, o.TrackInterface, errors); break;
                 case "SKIPCHECKADVERTISEDADDRESSES": o.SkipCheckAdvertisedAddresses = Bool(field, o.SkipCheckAdvertisedAddresses, errors); break;
                 case "DOWNTIMERADVERTS": o.DownTimerAdverts = Int(field, "an integer from 1 to 100", o.DownTimerAdverts, errors); break;

@@ -34,6 +34,16 @@ public interface IVrrpTransport
     /// <returns><see langword="false"/> when the packet could not be sent (the interface is down, say).</returns>
     bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination);
 
+    /// <summary>
+    /// Joins another VRRP multicast group on the interface (<see cref="VirtualRouterOptions.MulticastGroup"/>), so that
+    /// adverts sent to it are heard; joining a group twice is harmless. The default does nothing: a transport that
+    /// hears every multicast (the in-memory one) needs nothing more.
+    /// </summary>
+    /// <param name="group">The group.</param>
+    void JoinMulticastGroup(PackedIPAddress group)
+    {
+    }
+
     /// <summary>Directs packets for <paramref name="virtualRouterId"/> to <paramref name="receiver"/>.</summary>
     /// <param name="virtualRouterId">The VRID.</param>
     /// <param name="receiver">The receiver.</param>

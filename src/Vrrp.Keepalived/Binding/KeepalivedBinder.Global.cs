@@ -12,8 +12,6 @@ internal sealed partial class KeepalivedBinder
     [
         ("vrrp_garp_interval", "gratuitous ARPs are not spaced"),
         ("vrrp_gna_interval", "unsolicited neighbour advertisements are not spaced"),
-        ("vrrp_mcast_group4", "adverts go to 224.0.0.18"),
-        ("vrrp_mcast_group6", "adverts go to ff02::12"),
         ("vrrp_check_unicast_src", "a unicast advert's source is checked against the peers anyway"),
     ];
 

@@ -61,6 +61,11 @@ public sealed record KeepalivedPlan(
         {
             VirtualRouterOptions options = instance.CreateOptions();
             options.Name = instance.Name;
+
+            // global_defs' vrrp_mcast_group4/6: the group of the router's family.
+            options.MulticastGroup = options.GetAddressFamily() == System.Net.Sockets.AddressFamily.InterNetworkV6
+                ? configuration.GlobalDefinitions.MulticastGroup6
+                : configuration.GlobalDefinitions.MulticastGroup4;
             var tracks = new List<KeepalivedTrackPlan>();
             foreach (KeepalivedTrack track in instance.TrackScripts.Where(t => !refused.Contains(t.Name)))
             {

@@ -135,6 +135,23 @@ public sealed class RawIPv4Transport : IVrrpTransport, IDisposable
         _stop.Dispose();
     }
 
+    /// <inheritdoc/>
+    public void JoinMulticastGroup(PackedIPAddress group)
+    {
+        IPAddress address = group.ToIPAddress();
+        foreach (Socket socket in new[] { _vrrp, _ah })
+        {
+            try
+            {
+                socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(address, _interface.Index));
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                // joined already, by another router of this interface
+            }
+        }
+    }
+
     private Socket OpenSocket(byte protocol)
     {
         Socket socket = RawSockets.Open(RawSockets.AF_INET, protocol, "CAP_NET_RAW");

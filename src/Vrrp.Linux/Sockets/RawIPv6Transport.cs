@@ -145,6 +145,19 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
         return bytes;
     }
 
+    /// <inheritdoc/>
+    public void JoinMulticastGroup(PackedIPAddress group)
+    {
+        try
+        {
+            _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(group.ToIPAddress(), _interface.Index));
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            // joined already, by another router of this interface
+        }
+    }
+
     private void ReceiveLoop()
     {
         byte[] buffer = GC.AllocateArray<byte>(65536, pinned: true);
