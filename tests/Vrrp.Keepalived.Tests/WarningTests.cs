@@ -111,7 +111,6 @@ public sealed class WarningTests
     [Theory]
     [InlineData("global_defs {\n vrrp_garp_interval 0.001\n}\n", 2, "vrrp_garp_interval")]
     [InlineData("global_defs {\n vrrp_gna_interval 0.001\n}\n", 2, "vrrp_gna_interval")]
-    [InlineData("global_defs {\n vrrp_check_unicast_src\n}\n", 2, "vrrp_check_unicast_src")]
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n unicast_src_ip 2001:db8::1\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "unicast_src_ip")]
     [InlineData("vrrp_instance V {\n interface eth0\n virtual_router_id 9\n mcast_src_ip 2001:db8::1\n virtual_ipaddress {\n 192.0.2.9/24\n }\n}\n", 4, "mcast_src_ip")]
     public void A_keyword_read_but_not_run_says_so_at_its_line(string text, int line, string keyword)

@@ -12,7 +12,6 @@ internal sealed partial class KeepalivedBinder
     [
         ("vrrp_garp_interval", "gratuitous ARPs are not spaced"),
         ("vrrp_gna_interval", "unsolicited neighbour advertisements are not spaced"),
-        ("vrrp_check_unicast_src", "a unicast advert's source is checked against the peers anyway"),
     ];
 
     private KeepalivedGlobalDefinitions BindGlobal(SyntaxNode section, KeepalivedGlobalDefinitions global)

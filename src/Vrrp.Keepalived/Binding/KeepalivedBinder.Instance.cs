@@ -99,6 +99,10 @@ internal sealed partial class KeepalivedBinder
             ["lower_prio_no_advert"] = new(0, 1, s => { set.LowerPriorityNoAdvert = true; if (OptionalBool(s, out bool v)) { i = i with { LowerPriorityNoAdvert = v }; } }),
             ["higher_prio_send_advert"] = new(0, 1, s => { set.HigherPrioritySendAdvert = true; if (OptionalBool(s, out bool v)) { i = i with { HigherPrioritySendAdvert = v }; } }),
             ["dont_track_primary"] = new(0, 0, _ => i = i with { DontTrackPrimary = true }),
+
+            // A unicast router always refuses adverts from a source that is not one of its peers (counted as
+            // UnknownPeer): what this asks for. Without it keepalived accepts any source; vrrpd never does.
+            ["check_unicast_src"] = new(0, 0, _ => { }),
             ["skip_check_adv_addr"] = new(0, 1, s => { set.SkipCheckAdvertAddress = true; if (OptionalBool(s, out bool v)) { i = i with { SkipCheckAdvertAddress = v }; } }),
             ["down_timer_adverts"] = new(1, 1, s => { if (Int(s, 0, 1, 100, out int v)) { i = i with { DownTimerAdverts = v }; } }, Allowed: "1 to 100"),
             ["track_script"] = new(0, 0, s => i = i with { TrackScripts = [.. i.TrackScripts, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, _scriptNames, "vrrp_script")] }, Block: true),
