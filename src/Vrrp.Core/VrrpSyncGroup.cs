@@ -24,18 +24,18 @@ public sealed class VrrpSyncGroup : IDisposable
 
     /// <summary>Initializes a group and starts following its members' changes.</summary>
     /// <param name="name">A name for logs.</param>
-    /// <param name="members">Two or more routers.</param>
+    /// <param name="members">One or more routers (keepalived runs a group of one, with a warning the reader gives).</param>
     /// <param name="timeProvider">The clock the members use.</param>
-    /// <exception cref="VrrpConfigurationException">Fewer than two members.</exception>
+    /// <exception cref="VrrpConfigurationException">No member.</exception>
     public VrrpSyncGroup(string name, IEnumerable<VirtualRouter> members, TimeProvider? timeProvider = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(members);
         Name = name;
         _members = [.. members];
-        if (_members.Length < 2)
+        if (_members.Length < 1)
         {
-            throw new VrrpConfigurationException([$"Sync group '{name}': Members must hold at least 2 routers; got {_members.Length}."]);
+            throw new VrrpConfigurationException([$"Sync group '{name}': Members must hold at least 1 router; got 0."]);
         }
 
         _timer = (timeProvider ?? TimeProvider.System).CreateTimer(s_propagate, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);

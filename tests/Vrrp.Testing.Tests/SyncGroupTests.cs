@@ -159,4 +159,22 @@ public sealed class SyncGroupTests
         Assert.Equal("r2", sim.AssertExactlyOneMaster(52).Name);
         Assert.Empty(sim.CheckAddressInvariant());
     }
+
+    [Fact]
+    public void A_group_of_one_runs_as_keepalived_runs_it()
+    {
+        // Input: r1 (100) and r2 (90), each router in a sync group of its own one router (keepalived warns and runs
+        // it; before, the group was refused and vrrpd did not start). r1's router stops.
+        // Expected: r1 is master, then r2 takes over, as without groups.
+        using VrrpSimulation sim = VrrpSimulation.CreateBuilder().AddNodes(100, 90).Build();
+        using var g1 = new VrrpSyncGroup("g1", [sim["r1"].Router], sim.Time);
+        using var g2 = new VrrpSyncGroup("g2", [sim["r2"].Router], sim.Time);
+        sim.Start();
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal("r1", sim.AssertExactlyOneMaster().Name);
+
+        sim["r1"].Router.Stop();
+        sim.RunFor(TimeSpan.FromSeconds(10));
+        Assert.Equal("r2", sim.AssertExactlyOneMaster().Name);
+    }
 }
