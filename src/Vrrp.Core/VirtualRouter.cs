@@ -887,11 +887,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         var errors = new List<string>();
         var addresses = new VirtualAddress[texts.Count];
         placements = new AddressPlacement[texts.Count];
-        if (texts.Count == 0 && Version == VrrpVersion.V2)
-        {
-            errors.Add($"{Name}: {field} must hold 1 to 255 addresses for VRRPv2 (0 only for VRRPv3); got 0.");
-        }
-        else if (texts.Count > 255)
+        if (texts.Count > 255)
         {
             errors.Add($"{Name}: {field} must hold 0 to 255 addresses; got {texts.Count}.");
         }

@@ -279,9 +279,10 @@ public sealed class VirtualRouterOptions
         }
 
         AddressFamily family = AddressFamily.Unspecified;
-        if (VirtualAddresses.Count > 255 || (VirtualAddresses.Count == 0 && Version == VrrpVersion.V2))
+        // No address at all runs, as keepalived runs it (with its warning): a router for leader election alone.
+        if (VirtualAddresses.Count > 255)
         {
-            Error($"VirtualAddresses must hold 1 to 255 addresses for VRRPv2, 0 to 255 for VRRPv3 (0: a router for leader election alone); got {VirtualAddresses.Count}.");
+            Error($"VirtualAddresses must hold 0 to 255 addresses; got {VirtualAddresses.Count}.");
         }
 
         for (int i = 0; i < VirtualAddresses.Count; i++)

@@ -105,12 +105,12 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
-    public void No_address_for_VRRPv2() =>
-        Assert.Equal("VI_51: VirtualAddresses must hold 1 to 255 addresses for VRRPv2, 0 to 255 for VRRPv3 (0: a router for leader election alone); got 0.", SingleError(o =>
-        {
-            o.VirtualAddresses.Clear();
-            o.Version = VrrpVersion.V2;
-        }));
+    public void No_address_runs_for_VRRPv2_too_as_keepalived_runs_it()
+    {
+        // Before: refused ("1 to 255 addresses for VRRPv2"), so vrrpd did not start where keepalived warns and runs.
+        var options = new VirtualRouterOptions { Name = "VI_51", Interface = "eth0", VirtualRouterId = 51, Version = VrrpVersion.V2 };
+        Assert.Empty(options.Validate());
+    }
 
     [Fact]
     public void A_malformed_address_names_its_index() =>

@@ -63,8 +63,6 @@ public sealed class InstanceKeywordTests
         { "advert_int 300", "advert_int must be 0.01 to 255 seconds; got 300" },
         { "version 4", "version must be 2 to 3; got 4" },
         { "preempt_delay 1001", "preempt_delay must be 0 to 1000 seconds; got 1001" },
-        { "unicast_src_ip 10.1", "unicast_src_ip must be an IPv4 or IPv6 address; got 10.1" },
-        { "unicast_peer {\n 300.1.1.1\n}", "unicast_peer must be an IPv4 or IPv6 address; got 300.1.1.1" },
         { "garp_master_delay 256", "garp_master_delay must be 0 to 255 seconds; got 256" },
         { "garp_master_repeat 256", "garp_master_repeat must be 0 to 255; got 256" },
         { "garp_master_refresh 86401", "garp_master_refresh must be 0 to 86400 seconds; got 86401" },

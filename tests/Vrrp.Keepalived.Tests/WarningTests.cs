@@ -77,6 +77,20 @@ public sealed class WarningTests
             configuration.Warnings.Select(static w => w.ToString()));
     }
 
+    [Theory]
+    [InlineData("unicast_src_ip 198.51.100.11/32", "is not an IPv4 or IPv6 address: ignored, as keepalived ignores it")]
+    [InlineData("unicast_peer {\n 198.51.100.12/32\n 198.51.100.13\n }", "is not an IPv4 or IPv6 address: the peer is skipped, as keepalived skips it")]
+    public void An_address_keepalived_cannot_read_is_skipped_with_a_warning_and_the_instance_runs(string line, string warning)
+    {
+        // Before: an error, so vrrpd refused a file keepalived runs (seen in a real AWS configuration: peers with /32).
+        KeepalivedCheckResult result = KeepalivedConfigurationReader.CheckText(Conf.Instance("    " + line), Conf.File, new InMemoryKeepalivedFileSystem());
+
+        Assert.Empty(result.Errors);
+        Assert.Contains(result.Warnings, w => w.Message.Contains(warning, StringComparison.Ordinal));
+        KeepalivedInstance instance = Assert.Single(result.Configuration!.Instances);
+        Assert.True(instance.SourceAddress is null && instance.UnicastPeers.All(p => p == "198.51.100.13"));
+    }
+
     [Fact]
     public void Extra_values_on_a_line_warn()
     {

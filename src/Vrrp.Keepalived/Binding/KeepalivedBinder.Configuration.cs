@@ -118,6 +118,11 @@ internal sealed partial class KeepalivedBinder
             }
         }
 
+        foreach (KeepalivedInstance instance in instances.Where(static i => i.VirtualAddresses.Count == 0))
+        {
+            Warning(instance.Source, $"({instance.Name}) No VIP specified; at least one is sensible (keepalived's words; the instance runs without one)");
+        }
+
         foreach (KeepalivedSyncGroup group in syncGroups.Where(static g => g.Group.Count == 1))
         {
             Warning(group.Source, $"Sync group {group.Name} has only 1 virtual router(s) - this probably isn't what you want (keepalived's words)");

@@ -279,9 +279,14 @@ internal sealed partial class KeepalivedBinder
         var ranges = new List<(int Min, int Max, Token At)>();
         foreach (List<Token> entry in Entries(section, static option => option is "min_ttl" or "max_ttl" ? 1 : -1))
         {
-            if (Address(entry[0], section.Name, out IPAddress address))
+            // keepalived skips a peer it cannot read ("VRRP parsed invalid IP ... skipping IP"), and runs on.
+            if (TryParseAddress(entry[0].Text, out IPAddress address))
             {
                 peers.Add(address.ToString());
+            }
+            else
+            {
+                _diagnostics.Warning(entry[0], $"{section.Name}: '{entry[0].Text}' is not an IPv4 or IPv6 address: the peer is skipped, as keepalived skips it");
             }
 
             int min = 0, max = 255;
@@ -328,8 +333,9 @@ internal sealed partial class KeepalivedBinder
     // An IPv4 source runs (VirtualRouterOptions.SourceAddress); an IPv6 advert leaves from the link-local address.
     private void BindSource(SyntaxNode s, ref KeepalivedInstance i)
     {
-        if (!Address(s.Arguments[0], s.Name, out IPAddress address))
+        if (!TryParseAddress(s.Arguments[0].Text, out IPAddress address))
         {
+            _diagnostics.Warning(s.Arguments[0], $"{s.Name} '{s.Arguments[0].Text}' is not an IPv4 or IPv6 address: ignored, as keepalived ignores it");
             return;
         }
 
