@@ -24,7 +24,7 @@ public sealed partial class VirtualRouter
                 IPv4Header.RewriteIdentification(_sendBuffer, ++_ipIdentification);
             }
 
-            Send(_sendBuffer.AsSpan(0, _writtenLength), _destinations[0], priority);
+            Send(_sendBuffer.AsSpan(0, _writtenLength), _destinations[0], source, priority);
             return;
         }
 
@@ -44,7 +44,7 @@ public sealed partial class VirtualRouter
                 continue;
             }
 
-            Send(_sendBuffer.AsSpan(0, length), destination, priority);
+            Send(_sendBuffer.AsSpan(0, length), destination, source, priority);
             if (_destinations.Length == 1 && !SignsWithAuthenticationHeader)
             {
                 (_writtenLength, _writtenPriority, _writtenSource) = ((ushort)length, priority, source);
@@ -56,9 +56,12 @@ public sealed partial class VirtualRouter
     private bool SignsWithAuthenticationHeader =>
         Version == VrrpVersion.V2 && _profile.Authentication?.Type == VrrpAuthenticationType.IPAuthenticationHeader;
 
-    private void Send(ReadOnlySpan<byte> datagram, PackedIPAddress destination, byte priority)
+    private void Send(ReadOnlySpan<byte> datagram, PackedIPAddress destination, PackedIPAddress source, byte priority)
     {
-        bool sent = _profile.Transport.Send(datagram, destination);
+        // An IPv4 datagram names its source in its header; an IPv6 message is sent from the address its checksum covers.
+        bool sent = Family == AddressFamily.InterNetworkV6 && _source.Length != 0
+            ? _profile.Transport.Send(datagram, destination, source)
+            : _profile.Transport.Send(datagram, destination);
         Statistics.OnSent(priority, sent);
         if (sent)
         {

@@ -78,9 +78,9 @@ public sealed class VirtualRouterOptions
 
     /// <summary>
     /// Gets or sets the source address of the advertisements (keepalived's <c>unicast_src_ip</c> / <c>mcast_src_ip</c>),
-    /// an IPv4 address the interface holds; null for the interface's primary address. Peers that list their unicast
-    /// peers must list this one. It is also the address compared on a tie of priorities (RFC 9568 §6.4.3). IPv4 only:
-    /// an IPv6 advert's source is the interface's link-local address.
+    /// an address of the router's family that the interface holds; null for the interface's primary address (for IPv6,
+    /// its link-local address). Peers that list their unicast peers must list this one. It is also the address compared
+    /// on a tie of priorities (RFC 9568 §6.4.3).
     /// </summary>
     public string? SourceAddress { get; set; }
 
@@ -308,9 +308,9 @@ public sealed class VirtualRouterOptions
         }
 
         if (SourceAddress is not null && (!System.Net.IPAddress.TryParse(SourceAddress, out System.Net.IPAddress? source)
-            || source.AddressFamily != AddressFamily.InterNetwork || (family != AddressFamily.Unspecified && family != AddressFamily.InterNetwork)))
+            || source.AddressFamily != GetAddressFamily() || source.IsIPv6Multicast || PackedIPAddress.FromIPAddress(source).IsMulticast))
         {
-            Error($"SourceAddress must be an IPv4 address, for a router of IPv4 addresses (IPv6 adverts leave from the link-local address); got '{SourceAddress}'.");
+            Error($"SourceAddress must be a unicast address of the router's family ({GetAddressFamily()}); got '{SourceAddress}'.");
         }
 
         for (int i = 0; i < ExcludedAddresses.Count; i++)

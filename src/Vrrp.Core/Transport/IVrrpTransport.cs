@@ -35,6 +35,18 @@ public interface IVrrpTransport
     bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination);
 
     /// <summary>
+    /// Sends one packet from <paramref name="source"/>: for IPv6, the address the router computed the checksum over
+    /// (its configured <see cref="VirtualRouterOptions.SourceAddress"/>, else <see cref="PrimaryAddress"/>). The default
+    /// sends from <see cref="PrimaryAddress"/>, as <see cref="Send(ReadOnlySpan{byte}, PackedIPAddress)"/> does; an IPv4
+    /// datagram carries its source in its header.
+    /// </summary>
+    /// <param name="packet">The bytes.</param>
+    /// <param name="destination">The VRRP group or a unicast peer.</param>
+    /// <param name="source">The source address.</param>
+    /// <returns><see langword="false"/> when the packet could not be sent.</returns>
+    bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination, PackedIPAddress source) => Send(packet, destination);
+
+    /// <summary>
     /// Joins another VRRP multicast group on the interface (<see cref="VirtualRouterOptions.MulticastGroup"/>), so that
     /// adverts sent to it are heard; joining a group twice is harmless. The default does nothing: a transport that
     /// hears every multicast (the in-memory one) needs nothing more.

@@ -122,6 +122,14 @@ internal sealed partial class KeepalivedBinder
             _diagnostics.Error(section.Keyword, $"vrrp_instance {name}: interface is missing");
         }
 
+        // A source of the other family than the instance's addresses cannot send its adverts: ignored, with a warning.
+        if (i.SourceAddress is { } src && i.VirtualAddresses.Count > 0
+            && src.Contains(':', StringComparison.Ordinal) != i.VirtualAddresses[0].Address.Contains(':', StringComparison.Ordinal))
+        {
+            _diagnostics.Warning(section.Keyword, $"vrrp_instance {name}: unicast_src_ip/mcast_src_ip {src} is not of the family of the instance's addresses: ignored");
+            i = i with { SourceAddress = null };
+        }
+
         // keepalived runs an instance in the family of its first address and ignores the others, with a warning.
         if (i.VirtualAddresses.Count > 1)
         {
@@ -330,7 +338,7 @@ internal sealed partial class KeepalivedBinder
         return i with { UnicastPeers = peers, UnicastMinimumTtl = widestMin, UnicastMaximumTtl = widestMax };
     }
 
-    // An IPv4 source runs (VirtualRouterOptions.SourceAddress); an IPv6 advert leaves from the link-local address.
+    // The source runs (VirtualRouterOptions.SourceAddress), IPv4 or IPv6.
     private void BindSource(SyntaxNode s, ref KeepalivedInstance i)
     {
         if (!TryParseAddress(s.Arguments[0].Text, out IPAddress address))
@@ -339,10 +347,6 @@ internal sealed partial class KeepalivedBinder
             return;
         }
 
-        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
-        {
-            NotRun(s.Keyword, s.Name, "an IPv6 advert leaves from the interface's link-local address, and peers that check the source may refuse it");
-        }
 
         i = i with { SourceAddress = address.ToString() };
     }

@@ -194,8 +194,7 @@ public sealed record KeepalivedInstance
             options.VirtualRules.Add(rule);
         }
 
-        // An IPv6 source does not run (a warning said so where it was read).
-        options.SourceAddress = SourceAddress is { } source && !source.Contains(':', StringComparison.Ordinal) ? source : null;
+        options.SourceAddress = SourceAddress;
         options.UnicastMinimumHopLimit = UnicastMinimumTtl;
         options.UnicastMaximumHopLimit = UnicastMaximumTtl;
         foreach (string peer in UnicastPeers)

@@ -17,6 +17,36 @@ internal static unsafe partial class MessageHeader
     [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
     public static partial nint RecvMsg(int socket, msghdr* message, int flags);
 
+    [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
+    public static partial nint SendMsg(int socket, msghdr* message, int flags);
+
+    /// <summary>The size of one control message holding a struct in6_pktinfo (16-byte address, then the interface index).</summary>
+    public static int PacketInfoSpace => Align(sizeof(nuint) + 8) + Align(20);
+
+    /// <summary>Writes an IPV6_PKTINFO control message: the source address and the interface a packet leaves from.</summary>
+    public static int WritePacketInfo(Span<byte> control, PackedIPAddress source, int interfaceIndex)
+    {
+        int headerLength = sizeof(nuint) + 8;
+        int length = headerLength + 20;
+        control[..PacketInfoSpace].Clear();
+        if (sizeof(nuint) == 8)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(control, (ulong)length);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(control, (uint)length);
+        }
+
+        BinaryPrimitives.WriteInt32LittleEndian(control[sizeof(nuint)..], IPPROTO_IPV6);
+        BinaryPrimitives.WriteInt32LittleEndian(control[(sizeof(nuint) + 4)..], IPV6_PKTINFO);
+        source.WriteTo(control[headerLength..]);
+        BinaryPrimitives.WriteInt32LittleEndian(control[(headerLength + 16)..], interfaceIndex);
+        return PacketInfoSpace;
+    }
+
+    private static int Align(int length) => (length + sizeof(nuint) - 1) & ~(sizeof(nuint) - 1);
+
     /// <summary>
     /// Reads IPV6_HOPLIMIT and IPV6_PKTINFO (struct in6_pktinfo: the destination, then the interface index) from the
     /// control data of a received message; what is absent stays 0.

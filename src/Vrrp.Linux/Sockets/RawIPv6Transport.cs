@@ -34,8 +34,10 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
         _socket = RawSockets.Open(RawSockets.AF_INET6, VrrpPacket.IPProtocol, "CAP_NET_RAW");
         try
         {
+            // Bound to the device, not to an address: adverts sent to any address of the interface are heard (a unicast
+            // peer names the global one); each send names its source (IPV6_PKTINFO), the link-local one unless the
+            // router was given another.
             RawSockets.BindToDevice(_socket, networkInterface.Name);
-            _socket.Bind(new IPEndPoint(new IPAddress(AddressBytes(networkInterface.IPv6LinkLocal), networkInterface.Index), 0));
             _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(IPAddress.Parse("ff02::12"), networkInterface.Index));
             _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastInterface, networkInterface.Index);
             _socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastLoopback, false);
@@ -97,7 +99,10 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
     }
 
     /// <inheritdoc/>
-    public bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination)
+    public bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination) => Send(packet, destination, _interface.IPv6LinkLocal);
+
+    /// <inheritdoc/>
+    public unsafe bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination, PackedIPAddress source)
     {
         if (_disposed)
         {
@@ -105,13 +110,35 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
         }
 
         SocketAddress address = AddressOf(destination);
-        try
+        Span<byte> control = stackalloc byte[MessageHeader.PacketInfoSpace];
+        int controlLength = MessageHeader.WritePacketInfo(control, source, _interface.Index);
+        fixed (byte* data = packet)
+        fixed (byte* name = address.Buffer.Span)
+        fixed (byte* controlData = control)
         {
-            return _socket.SendTo(packet, SocketFlags.None, address) == packet.Length;
-        }
-        catch (SocketException)
-        {
-            return false;
+            var vector = new MessageHeader.iovec { iov_base = data, iov_len = (nuint)packet.Length };
+            var message = new MessageHeader.msghdr
+            {
+                msg_name = name,
+                msg_namelen = (uint)address.Size,
+                msg_iov = &vector,
+                msg_iovlen = 1,
+                msg_control = controlData,
+                msg_controllen = (nuint)controlLength,
+            };
+            bool added = false;
+            try
+            {
+                _socket.SafeHandle.DangerousAddRef(ref added);
+                return MessageHeader.SendMsg((int)_socket.SafeHandle.DangerousGetHandle(), &message, 0) == packet.Length;
+            }
+            finally
+            {
+                if (added)
+                {
+                    _socket.SafeHandle.DangerousRelease();
+                }
+            }
         }
     }
 
