@@ -119,4 +119,22 @@ public sealed class AddressPlacementLabTests
         lab.Exec("n1", "ip link set side0 up");
         Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5), sideUp) is not null, n1.Output);
     }
+
+    [Fact]
+    public void An_ipv6_slash_128_virtual_address_is_deprecated_as_keepalived_makes_it_and_a_slash_64_is_not()
+    {
+        // keepalived gives an IPv6 /128 virtual address a preferred lifetime of 0 unless told otherwise, so that the
+        // host does not use it as the source of its own connections. Before: both were preferred.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        LabProcess n1 = Daemon.Start(lab, "n1", 100, addresses: "\"2001:db8:51::100/128\", \"2001:db8:51::101/64\"");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => lab.Exec("n1", "ip -6 addr show dev lab0").Contains("2001:db8:51::101/64", StringComparison.Ordinal)));
+
+        string shown = lab.Exec("n1", "ip -6 addr show dev lab0");
+        string slash128 = shown[shown.IndexOf("2001:db8:51::100/128", StringComparison.Ordinal)..];
+        string slash64 = shown[shown.IndexOf("2001:db8:51::101/64", StringComparison.Ordinal)..];
+        Assert.Contains("preferred_lft 0sec", slash128.Split('\n')[1], StringComparison.Ordinal);
+        Assert.Contains("preferred_lft forever", slash64.Split('\n')[1], StringComparison.Ordinal);
+    }
 }

@@ -38,6 +38,7 @@ internal static class NetlinkAddressMessage
     private const ushort IFA_LOCAL = 2;
     private const ushort IFA_LABEL = 3;
     private const ushort IFA_BROADCAST = 4;
+    private const ushort IFA_CACHEINFO = 6;
     private const ushort IFA_PROTO = 11;
     private const byte IFA_F_NODAD = 0x02;
     private const byte AF_INET = 2;
@@ -76,6 +77,18 @@ internal static class NetlinkAddressMessage
             System.Text.Encoding.ASCII.GetBytes(label, destination[(offset + 4)..]);
             destination[offset + 4 + label.Length] = 0;
             offset += Align(length);
+        }
+
+        // keepalived's default for an IPv6 /128 virtual address: preferred lifetime 0 (deprecated), so that the host
+        // never picks the address that moves with mastership as the source of its own connections (RFC 3484).
+        if (v6 && type == RTM_NEWADDR && address.PrefixLength == 128)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(destination[offset..], 20);
+            BinaryPrimitives.WriteUInt16LittleEndian(destination[(offset + 2)..], IFA_CACHEINFO);
+            BinaryPrimitives.WriteUInt32LittleEndian(destination[(offset + 4)..], 0); // ifa_prefered
+            BinaryPrimitives.WriteUInt32LittleEndian(destination[(offset + 8)..], uint.MaxValue); // ifa_valid: forever
+            destination[(offset + 12)..(offset + 20)].Clear(); // cstamp, tstamp
+            offset += 20;
         }
 
         if (type == RTM_NEWADDR)
