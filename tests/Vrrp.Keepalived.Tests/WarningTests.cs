@@ -79,6 +79,7 @@ public sealed class WarningTests
 
     [Theory]
     [InlineData("unicast_src_ip 198.51.100.11/32", "is not an IPv4 or IPv6 address: ignored, as keepalived ignores it")]
+    [InlineData("mcast_src_ip 224.0.0.1", "is a multicast address, which no advert can be sent from: ignored")]
     [InlineData("unicast_peer {\n 198.51.100.12/32\n 198.51.100.13\n }", "is not an IPv4 or IPv6 address: the peer is skipped, as keepalived skips it")]
     public void An_address_keepalived_cannot_read_is_skipped_with_a_warning_and_the_instance_runs(string line, string warning)
     {

@@ -347,6 +347,13 @@ internal sealed partial class KeepalivedBinder
             return;
         }
 
+        // No advert can leave from a multicast address: keepalived runs such a file; vrrpd sends from the interface's.
+        if (Packets.PackedIPAddress.FromIPAddress(address).IsMulticast)
+        {
+            _diagnostics.Warning(s.Arguments[0], $"{s.Name} {address} is a multicast address, which no advert can be sent from: ignored, the interface's address is the source");
+            return;
+        }
+
 
         i = i with { SourceAddress = address.ToString() };
     }
