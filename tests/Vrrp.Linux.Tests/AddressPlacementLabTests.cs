@@ -137,4 +137,26 @@ public sealed class AddressPlacementLabTests
         Assert.Contains("preferred_lft 0sec", slash128.Split('\n')[1], StringComparison.Ordinal);
         Assert.Contains("preferred_lft forever", slash64.Split('\n')[1], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_address_on_another_interface_is_announced_there_from_that_interface_s_mac()
+    {
+        // Input: n1 master with 198.51.100.150 dev side0; a capture on side0's peer. Before (seen by the differential
+        // harness): the gratuitous ARPs left from lab0, with lab0's MAC, where no neighbour of that address is.
+        // Expected: they arrive on side0's link, from side0's MAC, as keepalived sends them.
+        NetnsLab.RequireRoot("tcpdump");
+        using NetnsLab lab = NetnsLab.Create("n1");
+        lab.Exec("n1", "ip link add side0 type veth peer name side1");
+        lab.Exec("n1", "ip link set side1 up");
+        lab.Exec("n1", "ip link set side0 up");
+        string mac = lab.Exec("n1", "cat /sys/class/net/side0/address").Trim();
+        LabProcess capture = lab.Start("n1", "tcpdump", "-i", "side1", "-n", "-e", "-c", "1", "-l", "arp and host 198.51.100.150");
+        Assert.True(capture.WaitFor("listening on", TimeSpan.FromSeconds(10)) is not null, capture.Output);
+
+        LabProcess n1 = Start(lab, "n1", "198.51.100.100/24\n        198.51.100.150/32 dev side0");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+
+        Assert.True(capture.WaitForExit(TimeSpan.FromSeconds(10)), "no gratuitous ARP on side0's link: " + capture.Output);
+        Assert.Contains(mac, capture.Output, StringComparison.OrdinalIgnoreCase);
+    }
 }

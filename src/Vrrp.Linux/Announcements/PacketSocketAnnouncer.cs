@@ -46,11 +46,17 @@ public sealed unsafe class PacketSocketAnnouncer : IAddressAnnouncer, IDisposabl
                 for (int i = 0; i < addresses.Count; i++)
                 {
                     VirtualAddress address = addresses[i];
+
+                    // An address put on another interface (its dev) is announced there, from that interface's MAC, as
+                    // keepalived announces it: the neighbours that reach it are on that link.
+                    (int Index, MacAddress Mac, PackedIPAddress LinkLocal) from = router.PlacementOf(address).Device is { } device && device != router.Interface
+                        ? Other(device)
+                        : (index, router.AnnouncementMac, linkLocal);
                     int length;
                     bool written = address.Address.Family == AddressFamily.InterNetwork
-                        ? GratuitousArp.TryWrite(_frame, router.AnnouncementMac, address.Address, out length)
-                        : UnsolicitedNeighborAdvertisement.TryWrite(_frame, router.AnnouncementMac, linkLocal.Length == 16 ? linkLocal : address.Address, address.Address, UnsolicitedNeighborAdvertisement.RfcFlags, out length);
-                    if (!written || !Send(index, _frame.AsSpan(0, length)))
+                        ? GratuitousArp.TryWrite(_frame, from.Mac, address.Address, out length)
+                        : UnsolicitedNeighborAdvertisement.TryWrite(_frame, from.Mac, from.LinkLocal.Length == 16 ? from.LinkLocal : address.Address, address.Address, UnsolicitedNeighborAdvertisement.RfcFlags, out length);
+                    if (from.Index <= 0 || !written || !Send(from.Index, _frame.AsSpan(0, length)))
                     {
                         Interlocked.Increment(ref _sendFailures);
                     }
@@ -61,6 +67,26 @@ public sealed unsafe class PacketSocketAnnouncer : IAddressAnnouncer, IDisposabl
 
     /// <inheritdoc/>
     public void Dispose() => _socket.Dispose();
+
+    // An interface no transport was opened on: its index and MAC, asked each time (it may have been made again since);
+    // the NA's source is then the address itself. Under _gate.
+    private static (int Index, MacAddress Mac, PackedIPAddress LinkLocal) Other(string device)
+    {
+        int index = InterfaceIndex.Of(device);
+        if (index <= 0 || device.Contains('/', StringComparison.Ordinal) || device is "." or "..")
+        {
+            return (0, default, default);
+        }
+
+        try
+        {
+            return (index, MacAddress.Parse(File.ReadAllText($"/sys/class/net/{device}/address").Trim()), default);
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return (0, default, default);
+        }
+    }
 
     private bool Send(int interfaceIndex, ReadOnlySpan<byte> frame)
     {
