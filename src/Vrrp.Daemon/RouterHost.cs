@@ -75,6 +75,9 @@ internal sealed class RouterHost : IAsyncDisposable
         }
 
         ProtocolThreadScheduling.MaxAutoPriority = plan.MaxAutoPriority;
+        Vrrp.Linux.Announcements.PacketSocketAnnouncer announcer = _services.GetRequiredService<Vrrp.Linux.Announcements.PacketSocketAnnouncer>();
+        announcer.GarpInterval = plan.GarpInterval;
+        announcer.GnaInterval = plan.GnaInterval;
         ProtocolThreadScheduling.MinAutoPriorityDelay = plan.MinAutoPriorityDelay;
         string notifyFingerprint = NotifyFingerprint(plan);
         DaemonNotifications? notify = notifyFingerprint == _notifyFingerprint ? null : DaemonNotifications.Create(plan, _loggers, _metrics);

@@ -144,18 +144,6 @@ public sealed class WarningTests
         Assert.Contains(configuration.Warnings, w => w.Line == 4 && w.Message.Contains("the widest, 200 to 255", StringComparison.Ordinal));
     }
 
-    [Theory]
-    [InlineData("global_defs {\n vrrp_garp_interval 0.001\n}\n", 2, "vrrp_garp_interval")]
-    [InlineData("global_defs {\n vrrp_gna_interval 0.001\n}\n", 2, "vrrp_gna_interval")]
-    public void A_keyword_read_but_not_run_says_so_at_its_line(string text, int line, string keyword)
-    {
-        // Before: each of these was read into the model and dropped without a word: the configuration ran otherwise
-        // than keepalived runs it, and nothing said so.
-        KeepalivedConfiguration configuration = Conf.Parse(text);
-
-        Assert.Contains(configuration.Warnings, w => w.Line == line && w.Message.StartsWith($"'{keyword}' is read but not run yet: ", StringComparison.Ordinal));
-    }
-
     [Fact]
     public void State_master_clears_nopreempt_and_preempt_delay_as_keepalived_does()
     {

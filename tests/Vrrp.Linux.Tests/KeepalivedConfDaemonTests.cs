@@ -182,6 +182,27 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void Vrrp_garp_interval_spaces_the_gratuitous_arps()
+    {
+        // Input: n1 alone with vrrp_garp_interval 0.2 becomes master (five gratuitous ARPs, garp_master_repeat's
+        // default); n2 captures them. Before: read, warned "not run", the five left back to back within a few
+        // milliseconds. Expected: at least four gaps of 0.15 s between the first and the fifth.
+        NetnsLab.RequireRoot("tcpdump");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2");
+        LabProcess capture = lab.Start("n2", "tcpdump", "-i", "lab0", "-n", "-tt", "-c", "5", "-l", $"arp and host {Daemon.VirtualAddress}");
+        Assert.True(capture.WaitFor("listening on", TimeSpan.FromSeconds(10)) is not null, capture.Output);
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab), extraGlobal: "vrrp_garp_interval 0.2");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+
+        Assert.True(capture.WaitForExit(TimeSpan.FromSeconds(15)), capture.Output);
+        double[] times = [.. capture.Output.Split('\n')
+            .Where(l => l.Contains("ARP", StringComparison.Ordinal) && char.IsAsciiDigit(l.FirstOrDefault()))
+            .Select(l => double.Parse(l.Split(' ')[0], CultureInfo.InvariantCulture))];
+        Assert.Equal(5, times.Length);
+        Assert.True(times[^1] - times[0] >= 4 * 0.15, $"the five gratuitous ARPs spanned {times[^1] - times[0]:F3} s: {capture.Output}");
+    }
+
+    [Fact]
     public void A_script_vrrpd_starts_holds_no_descriptor_but_its_standard_streams()
     {
         // Input: vrrpd (root, with raw IPv4, AH, packet and netlink sockets open) runs a vrrp_script that sleeps.

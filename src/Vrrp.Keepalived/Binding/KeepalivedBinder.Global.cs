@@ -7,13 +7,6 @@ namespace Vrrp.Keepalived.Binding;
 
 internal sealed partial class KeepalivedBinder
 {
-    // global_defs keys read into the model that nothing runs yet, and what differs from keepalived.
-    private static readonly (string Keyword, string Consequence)[] s_globalNotRun =
-    [
-        ("vrrp_garp_interval", "gratuitous ARPs are not spaced"),
-        ("vrrp_gna_interval", "unsolicited neighbour advertisements are not spaced"),
-    ];
-
     private KeepalivedGlobalDefinitions BindGlobal(SyntaxNode section, KeepalivedGlobalDefinitions global)
     {
         KeepalivedGlobalDefinitions g = global;
@@ -55,12 +48,6 @@ internal sealed partial class KeepalivedBinder
                 }
             }),
         };
-        foreach ((string keyword, string consequence) in s_globalNotRun)
-        {
-            Rule rule = rules[keyword];
-            rules[keyword] = rule with { Apply = s => { NotRun(s.Keyword, keyword, consequence); rule.Apply(s); } };
-        }
-
         Bind(section, rules, "global_defs");
         return g;
     }

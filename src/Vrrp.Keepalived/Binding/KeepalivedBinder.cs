@@ -108,11 +108,6 @@ internal sealed partial class KeepalivedBinder
 
     private static bool IsKeyword(Token token, Dictionary<string, Rule> rules) => !token.Quoted && rules.ContainsKey(token.Text);
 
-    // A keyword read into the model that the runtime (vrrpd, KeepalivedPlan, CreateOptions) does not run yet: never
-    // dropped without a word, always with its line and what differs from keepalived.
-    private void NotRun(Token at, string keyword, string consequence) =>
-        _diagnostics.Difference(at, $"'{keyword}' is read but not run yet: {consequence}");
-
     private void WarnNotBound(SyntaxNode statement, string where)
     {
         string name = statement.Name;

@@ -29,6 +29,12 @@ public sealed record KeepalivedPlan(
     /// <summary>Gets the user (and group) <see cref="NotifyFifoScript"/> runs as (<c>script_user</c>), or null for vrrpd's own.</summary>
     public string? NotifyFifoScriptUser { get; init; }
 
+    /// <summary>Gets the pause between two gratuitous ARPs (<c>vrrp_garp_interval</c>); zero for none.</summary>
+    public TimeSpan GarpInterval { get; init; }
+
+    /// <summary>Gets the pause between two unsolicited neighbour advertisements (<c>vrrp_gna_interval</c>); zero for none.</summary>
+    public TimeSpan GnaInterval { get; init; }
+
     /// <summary>Gets the real-time priority of the protocol threads (<c>vrrp_rt_priority</c>), 0 for normal scheduling.</summary>
     public int RealTimePriority { get; init; }
 
@@ -168,6 +174,8 @@ public sealed record KeepalivedPlan(
         {
             NotifyFifoScript = fifo is null ? null : fifoScript,
             NotifyFifoScriptUser = global.ScriptUser,
+            GarpInterval = global.GarpInterval ?? TimeSpan.Zero,
+            GnaInterval = global.GnaInterval ?? TimeSpan.Zero,
             RealTimePriority = global.RealTimePriority ?? 0,
             MaxAutoPriority = Math.Max(global.MaxAutoPriority ?? 0, 0), // -1 disables, as 0 does
             MinAutoPriorityDelay = global.MinAutoPriorityDelay ?? TimeSpan.FromSeconds(1),

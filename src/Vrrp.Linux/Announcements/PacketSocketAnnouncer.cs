@@ -30,6 +30,16 @@ public sealed unsafe class PacketSocketAnnouncer : IAddressAnnouncer, IDisposabl
         _socket = RawSockets.Open(RawSockets.AF_PACKET, 0, "CAP_NET_RAW");
     }
 
+    /// <summary>
+    /// Gets or sets the pause between two gratuitous ARPs (keepalived's <c>vrrp_garp_interval</c>): zero, the default,
+    /// sends them back to back. Paced across every router, as keepalived paces them per interface; the pause is taken
+    /// on the routers' action lanes, never on the protocol loop.
+    /// </summary>
+    public TimeSpan GarpInterval { get; set; }
+
+    /// <summary>Gets or sets the pause between two unsolicited neighbour advertisements (keepalived's <c>vrrp_gna_interval</c>).</summary>
+    public TimeSpan GnaInterval { get; set; }
+
     /// <summary>Gets the number of frames the kernel refused.</summary>
     public long SendFailures => Interlocked.Read(ref _sendFailures);
 
@@ -59,6 +69,12 @@ public sealed unsafe class PacketSocketAnnouncer : IAddressAnnouncer, IDisposabl
                     if (from.Index <= 0 || !written || !Send(from.Index, _frame.AsSpan(0, length)))
                     {
                         Interlocked.Increment(ref _sendFailures);
+                    }
+
+                    TimeSpan pause = address.Address.Family == AddressFamily.InterNetwork ? GarpInterval : GnaInterval;
+                    if (pause > TimeSpan.Zero)
+                    {
+                        Thread.Sleep(pause);
                     }
                 }
             }
