@@ -174,7 +174,8 @@ public sealed record AddressPlacement
         }
     }
 
-    private static bool TryParseScope(string text, out AddressScope scope)
+    // global, site, link, host, nowhere (the kernel's rt_scopes names), or a number.
+    internal static bool TryParseScope(string text, out AddressScope scope)
     {
         switch (text)
         {

@@ -266,19 +266,15 @@ public sealed record VirtualRoute
         return type != 0;
     }
 
-    internal static bool TryParseScope(string text, out AddressScope scope)
+    // An address's names, and iproute2's "universe" for global.
+    private static bool TryParseScope(string text, out AddressScope scope)
     {
-        switch (text)
+        if (text == "universe")
         {
-            case "global" or "universe": scope = AddressScope.Global; return true;
-            case "site": scope = AddressScope.Site; return true;
-            case "link": scope = AddressScope.Link; return true;
-            case "host": scope = AddressScope.Host; return true;
-            case "nowhere": scope = AddressScope.Nowhere; return true;
+            scope = AddressScope.Global;
+            return true;
         }
 
-        bool number = byte.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out byte value);
-        scope = (AddressScope)value;
-        return number;
+        return AddressPlacement.TryParseScope(text, out scope);
     }
 }
