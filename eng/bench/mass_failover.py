@@ -89,7 +89,10 @@ class Ours:
                                     "priority": PRIORITY[host],
                                     "advertisementInterval": f"00:00:{INTERVAL:09.6f}",
                                     "virtualAddresses": [f"{address(k)}/24"]} for k in range(1, size + 1)]}, f)
-        return lab.start(host, "dotnet", VRRPD, config, "--require-netns", "--no-control")
+        # VRRPD names either the JIT build's vrrpd.dll or a published binary (NativeAOT: `dotnet publish
+        # src/Vrrp.Daemon -c Release -r linux-x64 -p:PublishAot=true -o DIR`, then VRRPD=DIR/vrrpd).
+        program = ["dotnet", VRRPD] if VRRPD.endswith(".dll") else [VRRPD]
+        return lab.start(host, *program, config, "--require-netns", "--no-control")
 
     def pids(self, process):
         return [process.popen.pid]
