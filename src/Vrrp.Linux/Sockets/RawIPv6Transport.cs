@@ -56,9 +56,7 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
         _receiver = new Thread(() => Timing.ProtocolThreadScheduling.Run(ReceiveLoop)) { IsBackground = true, Name = $"vrrp-rx6-{networkInterface.Name}" };
         _receiver.Start();
 
-        // The first send of a backup that becomes master must not pay for resolving the group or compiling the path.
-        _ = AddressOf(PackedIPAddress.Parse("ff02::12"));
-        SendPathWarmup.Run(AddressFamily.InterNetworkV6);
+        RehearseSend();
     }
 
     /// <inheritdoc/>
@@ -102,16 +100,35 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
     public bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination) => Send(packet, destination, _interface.IPv6LinkLocal);
 
     /// <inheritdoc/>
-    public unsafe bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination, PackedIPAddress source)
+    public bool Send(ReadOnlySpan<byte> packet, PackedIPAddress destination, PackedIPAddress source)
     {
-        if (_disposed)
+        if (_disposed || destination.Family != AddressFamily.InterNetworkV6)
         {
             return false;
         }
 
         SocketAddress address = AddressOf(destination);
+        bool added = false;
+        try
+        {
+            _socket.SafeHandle.DangerousAddRef(ref added);
+            return SendMessage((int)_socket.SafeHandle.DangerousGetHandle(), packet, address, source, _interface.Index);
+        }
+        finally
+        {
+            if (added)
+            {
+                _socket.SafeHandle.DangerousRelease();
+            }
+        }
+    }
+
+    // sendmsg(2) with the source and interface in an IPV6_PKTINFO message. Outside any try block, so the JIT calls
+    // libc inline rather than through a stub built at first use.
+    private static unsafe bool SendMessage(int fd, ReadOnlySpan<byte> packet, SocketAddress address, PackedIPAddress source, int interfaceIndex)
+    {
         Span<byte> control = stackalloc byte[MessageHeader.PacketInfoSpace];
-        int controlLength = MessageHeader.WritePacketInfo(control, source, _interface.Index);
+        int controlLength = MessageHeader.WritePacketInfo(control, source, interfaceIndex);
         fixed (byte* data = packet)
         fixed (byte* name = address.Buffer.Span)
         fixed (byte* controlData = control)
@@ -126,20 +143,17 @@ public sealed unsafe class RawIPv6Transport : IVrrpTransport, IDisposable
                 msg_control = controlData,
                 msg_controllen = (nuint)controlLength,
             };
-            bool added = false;
-            try
-            {
-                _socket.SafeHandle.DangerousAddRef(ref added);
-                return MessageHeader.SendMsg((int)_socket.SafeHandle.DangerousGetHandle(), &message, 0) == packet.Length;
-            }
-            finally
-            {
-                if (added)
-                {
-                    _socket.SafeHandle.DangerousRelease();
-                }
-            }
+            return MessageHeader.SendMsg(fd, &message, 0) == packet.Length;
         }
+    }
+
+    // A backup may run for months before its first advertisement as master: resolve the group and compile the path
+    // now, sending nothing. SendMessage gets a descriptor that cannot exist (EBADF).
+    private void RehearseSend()
+    {
+        PackedIPAddress group = PackedIPAddress.Parse("ff02::12");
+        _ = SendMessage(-1, ReadOnlySpan<byte>.Empty, AddressOf(group), _interface.IPv6LinkLocal, _interface.Index);
+        _ = Send(ReadOnlySpan<byte>.Empty, default, default); // returns at the family check, and is compiled
     }
 
     private SocketAddress AddressOf(PackedIPAddress destination) =>
