@@ -54,7 +54,9 @@ class Ours:
         with open(config, "w") as f:
             json.dump({"routers": [{"name": "VI_51", "interface": "lab0", "virtualRouterId": 51, "priority": priority,
                                     "advertisementInterval": f"00:00:{interval:09.6f}", "virtualAddresses": [f"{VIP}/24"]}]}, f)
-        return lab.start(host, "dotnet", VRRPD, config, "--require-netns", "--no-control")
+        # VRRPD names the JIT build's vrrpd.dll or a published binary (NativeAOT).
+        program = ["dotnet", VRRPD] if VRRPD.endswith(".dll") else [VRRPD]
+        return lab.start(host, *program, config, "--require-netns", "--no-control")
 
     def processes_to_kill(self, process):
         return [process.popen.pid]

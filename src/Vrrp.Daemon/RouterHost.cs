@@ -5,6 +5,7 @@ using Vrrp.Diagnostics;
 using Vrrp.Health;
 using Vrrp.Keepalived.Notify;
 using Vrrp.Keepalived.Plan;
+using Vrrp.Linux.Firewall;
 using Vrrp.Linux.Netlink;
 using Vrrp.Linux.Timing;
 using Vrrp.Notifications;
@@ -66,6 +67,7 @@ internal sealed class RouterHost : IAsyncDisposable
     {
         // Everything that can refuse the plan is asked before anything running is touched: a bad reload changes nothing.
         Validate(plan);
+        ApplyAcceptModeFirewall(plan);
 
         // keepalived's vrrp_rt_priority, max_auto_priority and min_auto_priority_delay: the protocol threads' scheduling.
         if (plan.RealTimePriority != ProtocolThreadScheduling.RealTimePriority)
@@ -182,6 +184,31 @@ internal sealed class RouterHost : IAsyncDisposable
         }
     }
 
+    // keepalived's no_accept (and vrrp_strict's default): a master that is not the owner drops packets to its addresses.
+    // Made once, at the first plan that needs it (nothing touches nftables before a router becomes master); a reload
+    // that names another table or priority keeps the one running, with a word.
+    private void ApplyAcceptModeFirewall(KeepalivedPlan plan)
+    {
+        if (plan.AcceptModeFirewallTable is not { } table || !plan.Routers.Any(static r => !r.Options.AcceptMode && r.Options.Priority != 255))
+        {
+            return;
+        }
+
+        NetlinkAddressManager addresses = _services.GetRequiredService<NetlinkAddressManager>();
+        if (addresses.AcceptModeFirewall is { } running)
+        {
+            if (running.Table != table || running.ChainPriority != plan.AcceptModeFirewallPriority)
+            {
+                _log($"warning: vrrp_nftables or vrrp_nftables_priority changed: the firewall keeps table {running.Table}, priority {running.ChainPriority} until vrrpd restarts");
+            }
+
+            return;
+        }
+
+        addresses.AcceptModeFirewall = new AcceptModeFirewall(table, plan.AcceptModeFirewallPriority);
+        _log($"accept mode off (no_accept or vrrp_strict): a master that is not the owner drops packets to its addresses (nftables table ip/ip6 {table})");
+    }
+
     private static void Validate(KeepalivedPlan plan)
     {
         var errors = new List<string>();
@@ -216,6 +243,7 @@ internal sealed class RouterHost : IAsyncDisposable
     {
         // Graceful: a master sends priority 0 and removes its addresses; macvlans go with their routers.
         await _service.StopAsync(CancellationToken.None);
+        _services.GetRequiredService<NetlinkAddressManager>().AcceptModeFirewall?.Dispose(); // its tables go too
         foreach (VrrpSyncGroup group in _groups)
         {
             group.Dispose();

@@ -200,9 +200,10 @@ public sealed class PropertyTests
             };
         }).Select(i => i with { VirtualMacInterface = i.UseVirtualMac ? Maybe("vrrp." + i.VirtualRouterId) : null })
             // What keepalived itself normalizes (and the reader with it, with a warning): state MASTER preempts at once,
-            // and vrrp_strict has no authentication.
+            // vrrp_strict has no authentication, and no accept mode for a VRRPv2 instance that is not the owner.
             .Select(i => i.State == KeepalivedState.Master ? i with { Preempt = true, PreemptDelay = TimeSpan.Zero } : i)
             .Select(i => global.Strict ? i with { AuthenticationType = VrrpAuthenticationType.None, AuthenticationPassword = null } : i)
+            .Select(i => global.Strict && i.Version == VrrpVersion.V2 && i.Priority != 255 ? i with { AcceptMode = false } : i)
             .ToList();
 
         // One VRID per interface and family is the rule, so make them distinct.

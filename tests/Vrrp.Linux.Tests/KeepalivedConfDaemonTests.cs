@@ -230,6 +230,59 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void No_accept_makes_the_master_drop_packets_to_its_address_in_a_table_of_its_own_removed_at_stop()
+    {
+        // Input: n1 master with no_accept; in n1's namespace beforehand, an administrator's table 'ip admin' and a
+        // table 'ip vrrpd' with an element 198.51.100.77, as a crashed run would leave it. n2 pings the virtual address.
+        // Before: accept mode was carried and never enforced; n1 answered. Expected: no answer while n1 is master, the
+        // set holds the virtual address alone; SIGTERM removes vrrpd's table and leaves the administrator's.
+        NetnsLab.RequireRoot("nft", "ping");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2");
+        lab.Exec("n1", "nft add table ip admin");
+        lab.Exec("n1", "nft add chain ip admin keep");
+        lab.Exec("n1", "nft add table ip vrrpd");
+        lab.Exec("n1", "nft add set ip vrrpd vips { type ipv4_addr; }");
+        lab.Exec("n1", "nft add element ip vrrpd vips { 198.51.100.77 }");
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab), extraInstance: "no_accept");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n1", Daemon.VirtualAddress)), n1.Output);
+
+        Assert.False(lab.Ping("n2", Daemon.VirtualAddress), "the master answered a ping to its address with no_accept");
+        Assert.True(lab.Ping("n2", NetnsLab.HostAddress(0)), "n1's own address must still answer");
+        string table = lab.Exec("n1", "nft list table ip vrrpd");
+        Assert.Contains(Daemon.VirtualAddress, table, StringComparison.Ordinal);
+        Assert.DoesNotContain("198.51.100.77", table, StringComparison.Ordinal);
+        Assert.Contains("ip daddr @vips drop", table, StringComparison.Ordinal);
+
+        n1.Signal("TERM");
+        Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
+        string tables = lab.Exec("n1", "nft list tables");
+        Assert.DoesNotContain("vrrpd", tables, StringComparison.Ordinal);
+        Assert.Contains("table ip admin", tables, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Vrrp_strict_drops_packets_to_a_non_owner_masters_address_and_an_owner_or_accept_takes_them()
+    {
+        // Input: vrrp_strict, as keepalived's own sample configuration has it; n1 alone, master, in three runs: priority
+        // 100; priority 255 (the owner); priority 100 with 'accept'. Before: vrrpd answered pings in all three.
+        // Expected, as keepalived 2.2: no answer in the first; answers in the second and third, with no table made.
+        NetnsLab.RequireRoot("nft", "ping");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2");
+        string directory = LabDirectory(lab);
+        foreach ((int priority, string extra, bool answers) in new[] { (100, "", false), (255, "", true), (100, "accept", true) })
+        {
+            LabProcess n1 = Start(lab, "n1", priority, directory, extraGlobal: "vrrp_strict", extraInstance: extra);
+            Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+            Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n1", Daemon.VirtualAddress)), n1.Output);
+            Assert.True(answers == lab.Ping("n2", Daemon.VirtualAddress), $"priority {priority} {extra}: expected {(answers ? "an answer" : "none")}; {n1.Output}");
+            Assert.Equal(!answers, lab.Exec("n1", "nft list tables").Contains("vrrpd", StringComparison.Ordinal));
+            n1.Signal("TERM");
+            Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
+        }
+    }
+
+    [Fact]
     public void A_reload_that_includes_a_fifo_is_refused_at_once_and_sigterm_still_stops_the_daemon_cleanly()
     {
         // Input: a running master; its file gains 'include' of a FIFO that no one writes; SIGHUP, then SIGTERM.

@@ -204,6 +204,11 @@ internal sealed partial class KeepalivedBinder
         {
             i = i with { AcceptMode = !global.Strict || i.Priority == 255 };
         }
+        else if (i.AcceptMode && i.Priority != 255 && global.Strict && i.Version == VrrpVersion.V2)
+        {
+            _diagnostics.Warning(section.Keyword, $"({name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting (keepalived's words)");
+            i = i with { AcceptMode = false };
+        }
 
         if (!set.LowerPriorityNoAdvert)
         {

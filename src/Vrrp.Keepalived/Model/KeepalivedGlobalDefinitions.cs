@@ -56,6 +56,15 @@ public sealed record KeepalivedGlobalDefinitions
     /// <summary>Gets a value indicating whether <c>vrrp_strict</c> is set: RFC behaviour (no_accept unless owner, lower_prio_no_advert).</summary>
     public bool Strict { get; init; }
 
+    /// <summary>
+    /// Gets <c>vrrp_nftables</c>: null when absent, "" when given without a name, else the table's name. vrrpd's
+    /// firewall for no_accept and vrrp_strict uses nftables in any case; without a name, its table is <c>vrrpd</c>.
+    /// </summary>
+    public string? Nftables { get; init; }
+
+    /// <summary>Gets <c>vrrp_nftables_priority</c>, the priority of the firewall's chains (-1 when absent).</summary>
+    public int? NftablesPriority { get; init; }
+
     /// <summary>Gets <c>vrrp_startup_delay</c>, 0 to 3600 s.</summary>
     public TimeSpan? StartupDelay { get; init; }
 

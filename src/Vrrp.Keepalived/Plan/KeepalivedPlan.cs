@@ -44,6 +44,15 @@ public sealed record KeepalivedPlan(
     /// <summary>Gets how late a timer must be before the priority is raised (<c>min_auto_priority_delay</c>).</summary>
     public TimeSpan MinAutoPriorityDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Gets the nftables table that enforces accept mode off (<c>no_accept</c>, and <c>vrrp_strict</c>'s default), as
+    /// keepalived does, or null to leave it unenforced (a plan that is not from a keepalived.conf).
+    /// </summary>
+    public string? AcceptModeFirewallTable { get; init; }
+
+    /// <summary>Gets the priority of that firewall's chains (<c>vrrp_nftables_priority</c>), -1 by default.</summary>
+    public int AcceptModeFirewallPriority { get; init; } = -1;
+
     /// <summary>Makes the plan; with <c>enable_script_security</c>, scripts unsafe to run are left out, each with a warning.</summary>
     /// <param name="configuration">The configuration read.</param>
     /// <param name="warnings">Receives a <c>file:line: message</c> for each script left out.</param>
@@ -179,6 +188,8 @@ public sealed record KeepalivedPlan(
             RealTimePriority = global.RealTimePriority ?? 0,
             MaxAutoPriority = Math.Max(global.MaxAutoPriority ?? 0, 0), // -1 disables, as 0 does
             MinAutoPriorityDelay = global.MinAutoPriorityDelay ?? TimeSpan.FromSeconds(1),
+            AcceptModeFirewallTable = global.Nftables is { Length: > 0 } table ? table : "vrrpd",
+            AcceptModeFirewallPriority = global.NftablesPriority ?? -1,
         };
     }
 

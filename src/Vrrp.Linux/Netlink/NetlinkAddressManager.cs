@@ -68,11 +68,26 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
     /// <summary>Gets the last refusal, for status and logs.</summary>
     public string? LastError { get; private set; }
 
+    /// <summary>
+    /// Gets or sets the firewall that enforces <see cref="VirtualRouterOptions.AcceptMode"/> = false, or null (the
+    /// default) to leave the kernel accepting packets to the virtual addresses, as keepalived does unless told
+    /// <c>no_accept</c> or <c>vrrp_strict</c>. With one, a router that is not the address owner (base priority 255)
+    /// and has accept mode off blocks its addresses before adding them and unblocks them after removing them.
+    /// </summary>
+    public Firewall.AcceptModeFirewall? AcceptModeFirewall { get; set; }
+
+    private bool Enforces(VirtualRouter router) => AcceptModeFirewall is not null && !router.AcceptMode && router.BasePriority != 255;
+
     /// <inheritdoc/>
     public void AddAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
     {
         ArgumentNullException.ThrowIfNull(router);
         ArgumentNullException.ThrowIfNull(addresses);
+        if (Enforces(router))
+        {
+            AcceptModeFirewall!.Block(router.Interface, addresses); // before the addresses: no packet to them is ever taken in
+        }
+
         for (int i = 0; i < addresses.Count; i++)
         {
             AddressPlacement placement = router.PlacementOf(addresses[i]);
@@ -99,6 +114,11 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
             {
                 RequestFailed?.Invoke(this, new AddressRequestFailedEventArgs(interfaceName, addresses[i], adding: false, errno));
             }
+        }
+
+        if (Enforces(router))
+        {
+            AcceptModeFirewall!.Unblock(router.Interface, addresses);
         }
     }
 

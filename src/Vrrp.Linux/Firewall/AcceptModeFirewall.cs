@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Vrrp.Addressing;
+
+namespace Vrrp.Linux.Firewall;
+
+/// <summary>
+/// Enforces <see cref="VirtualRouterOptions.AcceptMode"/> = false (RFC 9568 §6.1: a master that is not the address
+/// owner does not accept packets addressed to the virtual addresses) as keepalived does with <c>no_accept</c> or
+/// <c>vrrp_strict</c>: an nftables table of its own per family whose <c>vips</c> set the input and output hooks drop,
+/// each router's addresses put in the set as it becomes master and taken out as it leaves.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The rules are keepalived 2.2's: <c>ip daddr @vips drop</c> on input and <c>ip saddr @vips drop</c> on output, at
+/// priority -1. For IPv6, neighbour solicitations and advertisements pass (the address must stay resolvable), and a
+/// link-local virtual address is matched with its interface. Gratuitous ARPs and unsolicited NAs leave through packet
+/// sockets, which these hooks never see.
+/// </para>
+/// <para>
+/// Only its own tables are touched: <c>vrrpd</c> by default (never keepalived's <c>keepalived</c>, so the two can run on
+/// one host while moving from one to the other), or the name given. A table left by a crashed run is replaced when
+/// first needed, and both are deleted on dispose. The rules are written by nftables' own <c>nft</c> program, found only
+/// at its absolute paths; it runs with a timeout and inherits no descriptor of ours.
+/// </para>
+/// </remarks>
+public sealed class AcceptModeFirewall : IDisposable
+{
+    private static readonly string[] s_nftPaths = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"];
+    private readonly object _gate = new();
+    private readonly string _nft;
+    private bool _ipv4Ready;
+    private bool _ipv6Ready;
+    private bool _disposed;
+
+    /// <summary>Initializes a firewall writing its rules in a table of the given name.</summary>
+    /// <param name="table">The table's name in both families (keepalived's <c>vrrp_nftables</c>): letters, digits, '_' and '-', at most 64.</param>
+    /// <param name="chainPriority">The hooks' priority (keepalived's <c>vrrp_nftables_priority</c>), -1 by default.</param>
+    /// <exception cref="ArgumentException">The table's name is not a plain nftables name.</exception>
+    /// <exception cref="VrrpConfigurationException">nftables' <c>nft</c> program is not installed.</exception>
+    public AcceptModeFirewall(string table = DefaultTable, int chainPriority = -1)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(table);
+        if (table.Length > 64 || !table.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') || !char.IsAsciiLetter(table[0]))
+        {
+            throw new ArgumentException($"'{table}' is not a plain nftables table name (a letter, then letters, digits, '_' or '-'; at most 64).", nameof(table));
+        }
+
+        Table = table;
+        ChainPriority = chainPriority;
+        _nft = s_nftPaths.FirstOrDefault(File.Exists)
+            ?? throw new VrrpConfigurationException([$"AcceptMode = false (no_accept, vrrp_strict) is enforced with nftables, and its program 'nft' is not in {string.Join(", ", s_nftPaths)}: install nftables, or set accept"]);
+    }
+
+    /// <summary>The table's name when none is given.</summary>
+    public const string DefaultTable = "vrrpd";
+
+    /// <summary>Gets the table's name (in the <c>ip</c> and <c>ip6</c> families).</summary>
+    public string Table { get; }
+
+    /// <summary>Gets the priority of the input and output chains.</summary>
+    public int ChainPriority { get; }
+
+    /// <summary>Gets how many times <c>nft</c> failed or timed out.</summary>
+    public long Failures { get; private set; }
+
+    /// <summary>Drops traffic to and from the addresses: called as their router becomes master, before they are added.</summary>
+    /// <param name="interfaceName">The interface a link-local address is on.</param>
+    /// <param name="addresses">The addresses.</param>
+    /// <exception cref="InvalidOperationException"><c>nft</c> failed (the router then goes to Fault, as for an address failure).</exception>
+    public void Block(string interfaceName, IReadOnlyList<VirtualAddress> addresses) => Change("add", interfaceName, addresses);
+
+    /// <summary>Lets traffic to and from the addresses through again: called as their router leaves the master state, after they are removed.</summary>
+    /// <param name="interfaceName">The interface a link-local address is on.</param>
+    /// <param name="addresses">The addresses.</param>
+    /// <exception cref="InvalidOperationException"><c>nft</c> failed.</exception>
+    public void Unblock(string interfaceName, IReadOnlyList<VirtualAddress> addresses) => Change("delete", interfaceName, addresses);
+
+    /// <summary>Deletes the tables this firewall made.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            var script = new StringBuilder();
+            if (_ipv4Ready)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"delete table ip {Table}\n");
+            }
+
+            if (_ipv6Ready)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"delete table ip6 {Table}\n");
+            }
+
+            if (script.Length > 0)
+            {
+                try
+                {
+                    Run(script.ToString());
+                }
+                catch (InvalidOperationException)
+                {
+                    // counted; a table left behind is replaced at the next start
+                }
+            }
+        }
+    }
+
+    private void Change(string verb, string interfaceName, IReadOnlyList<VirtualAddress> addresses)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(interfaceName);
+        ArgumentNullException.ThrowIfNull(addresses);
+        var script = new StringBuilder();
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            bool ipv4 = false, ipv6 = false;
+            foreach (VirtualAddress address in addresses)
+            {
+                bool v6 = address.Address.Family == AddressFamily.InterNetworkV6;
+                ipv4 |= !v6;
+                ipv6 |= v6;
+            }
+
+            if (verb == "delete")
+            {
+                // Deleting from a table that was never made has nothing to undo.
+                ipv4 &= _ipv4Ready;
+                ipv6 &= _ipv6Ready;
+            }
+
+            bool makeIPv4 = verb == "add" && ipv4 && !_ipv4Ready;
+            bool makeIPv6 = verb == "add" && ipv6 && !_ipv6Ready;
+            if (makeIPv4)
+            {
+                AppendTable(script, ipv6: false);
+            }
+
+            if (makeIPv6)
+            {
+                AppendTable(script, ipv6: true);
+            }
+
+            foreach (VirtualAddress address in addresses)
+            {
+                bool v6 = address.Address.Family == AddressFamily.InterNetworkV6;
+                if (v6 ? !ipv6 : !ipv4)
+                {
+                    continue;
+                }
+
+                string element = v6 && address.Address.IsIPv6LinkLocal
+                    ? $"vips_link_local {{ {address.Address} . \"{interfaceName}\" }}"
+                    : $"vips {{ {address.Address} }}";
+                // An add before each delete, in the same transaction: deleting an element that is not there (a second
+                // router with the same address took it out already) would fail the whole change.
+                script.Append(CultureInfo.InvariantCulture, $"add element {(v6 ? "ip6" : "ip")} {Table} {element}\n");
+                if (verb == "delete")
+                {
+                    script.Append(CultureInfo.InvariantCulture, $"delete element {(v6 ? "ip6" : "ip")} {Table} {element}\n");
+                }
+            }
+
+            if (script.Length == 0)
+            {
+                return;
+            }
+
+            Run(script.ToString());
+            _ipv4Ready |= makeIPv4;
+            _ipv6Ready |= makeIPv6;
+        }
+    }
+
+    // The whole table at once, replacing one a crashed run left: declaring it first makes the delete never fail.
+    private void AppendTable(StringBuilder script, bool ipv6)
+    {
+        string family = ipv6 ? "ip6" : "ip";
+        string ip = ipv6 ? "ip6" : "ip";
+        string type = ipv6 ? "ipv6_addr" : "ipv4_addr";
+        string neighbourDiscovery = ipv6 ? "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept; " : "";
+        string linkLocalSet = ipv6 ? " set vips_link_local { type ipv6_addr . ifname; }" : "";
+        string linkLocalIn = ipv6 ? "ip6 daddr . iifname @vips_link_local drop; " : "";
+        string linkLocalOut = ipv6 ? "ip6 saddr . oifname @vips_link_local drop; " : "";
+        string priority = ChainPriority.ToString(CultureInfo.InvariantCulture);
+        script.Append(CultureInfo.InvariantCulture, $"table {family} {Table}\ndelete table {family} {Table}\n");
+        script.Append(CultureInfo.InvariantCulture, $"table {family} {Table} {{ set vips {{ type {type}; }}{linkLocalSet}\n");
+        script.Append(CultureInfo.InvariantCulture, $"  chain in {{ type filter hook input priority {priority}; policy accept; {neighbourDiscovery}{linkLocalIn}{ip} daddr @vips drop; }}\n");
+        script.Append(CultureInfo.InvariantCulture, $"  chain out {{ type filter hook output priority {priority}; policy accept; {neighbourDiscovery}{linkLocalOut}{ip} saddr @vips drop; }}\n}}\n");
+    }
+
+    private void Run(string script)
+    {
+        var start = new ProcessStartInfo(_nft, ["-f", "-"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.Environment.Clear();
+        start.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"{_nft} did not start");
+        process.StandardInput.Write(script);
+        process.StandardInput.Close();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(5000))
+        {
+            process.Kill();
+            Failures++;
+            throw new InvalidOperationException($"nft did not finish within 5 s; killed");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            Failures++;
+            string reason = error.Wait(1000) ? error.Result.Trim() : "";
+            throw new InvalidOperationException($"nft exited with {process.ExitCode}: {(reason.Length > 500 ? reason[..500] : reason)}");
+        }
+    }
+}
