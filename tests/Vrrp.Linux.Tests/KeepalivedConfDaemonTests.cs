@@ -9,7 +9,7 @@ namespace Vrrp.Linux.Tests;
 /// </summary>
 public sealed class KeepalivedConfDaemonTests
 {
-    private static LabProcess Start(NetnsLab lab, string host, int priority, string directory, string extraGlobal = "", string extraInstance = "", string scripts = "")
+    private static LabProcess Start(NetnsLab lab, string host, int priority, string directory, string extraGlobal = "", string extraInstance = "", string scripts = "", string virtualAddress = Daemon.VirtualAddress + "/24 dev lab0")
     {
         string conf = Path.Combine(directory, $"{host}.conf");
         File.WriteAllText(conf, string.Create(CultureInfo.InvariantCulture, $$"""
@@ -26,7 +26,7 @@ public sealed class KeepalivedConfDaemonTests
                 priority {{priority}}
                 advert_int 0.1
                 virtual_ipaddress {
-                    {{Daemon.VirtualAddress}}/24 dev lab0
+                    {{virtualAddress}}
                 }
                 {{extraInstance}}
             }
@@ -259,6 +259,28 @@ public sealed class KeepalivedConfDaemonTests
         string tables = lab.Exec("n1", "nft list tables");
         Assert.DoesNotContain("vrrpd", tables, StringComparison.Ordinal);
         Assert.Contains("table ip admin", tables, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_accept_over_ipv6_drops_packets_to_the_address_but_lets_neighbour_discovery_resolve_it()
+    {
+        // Input: n1 master of an IPv6 instance (2001:db8:51::100) with no_accept; n2 pings it. Expected: n2 resolves
+        // the address (neighbour solicitation and advertisement pass, as in keepalived's rules) but gets no echo
+        // reply; the ip6 table holds the address; it is gone after SIGTERM.
+        NetnsLab.RequireRoot("nft", "ping");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2");
+        const string address = "2001:db8:51::100";
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab), extraInstance: "no_accept", virtualAddress: $"{address}/64 dev lab0");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n1", address)), n1.Output);
+
+        Assert.False(lab.Ping("n2", address), "the master answered a ping to its IPv6 address with no_accept");
+        Assert.Contains("lladdr", lab.Exec("n2", $"ip -6 neigh show {address}"), StringComparison.Ordinal);
+        Assert.Contains(address, lab.Exec("n1", "nft list table ip6 vrrpd"), StringComparison.Ordinal);
+
+        n1.Signal("TERM");
+        Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
+        Assert.DoesNotContain("vrrpd", lab.Exec("n1", "nft list tables"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -187,12 +187,16 @@ public sealed class AcceptModeFirewall : IDisposable
         string ip = ipv6 ? "ip6" : "ip";
         string type = ipv6 ? "ipv6_addr" : "ipv4_addr";
         string neighbourDiscovery = ipv6 ? "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept; " : "";
-        string linkLocalSet = ipv6 ? " set vips_link_local { type ipv6_addr . ifname; }" : "";
         string linkLocalIn = ipv6 ? "ip6 daddr . iifname @vips_link_local drop; " : "";
         string linkLocalOut = ipv6 ? "ip6 saddr . oifname @vips_link_local drop; " : "";
         string priority = ChainPriority.ToString(CultureInfo.InvariantCulture);
         script.Append(CultureInfo.InvariantCulture, $"table {family} {Table}\ndelete table {family} {Table}\n");
-        script.Append(CultureInfo.InvariantCulture, $"table {family} {Table} {{ set vips {{ type {type}; }}{linkLocalSet}\n");
+        script.Append(CultureInfo.InvariantCulture, $"table {family} {Table} {{\n  set vips {{ type {type}; }}\n");
+        if (ipv6)
+        {
+            script.Append("  set vips_link_local { type ipv6_addr . ifname; }\n");
+        }
+
         script.Append(CultureInfo.InvariantCulture, $"  chain in {{ type filter hook input priority {priority}; policy accept; {neighbourDiscovery}{linkLocalIn}{ip} daddr @vips drop; }}\n");
         script.Append(CultureInfo.InvariantCulture, $"  chain out {{ type filter hook output priority {priority}; policy accept; {neighbourDiscovery}{linkLocalOut}{ip} saddr @vips drop; }}\n}}\n");
     }
