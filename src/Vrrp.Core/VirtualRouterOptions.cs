@@ -184,6 +184,13 @@ public sealed class VirtualRouterOptions
     /// </summary>
     public string? VirtualMacInterface { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether a router in virtual MAC mode sends and hears its advertisements on the
+    /// parent interface, from the parent's addresses and MAC, while its addresses stay on its own interface (keepalived's
+    /// <c>vmac_xmit_base</c>, for switches that must not see the virtual MAC as a source of VRRP). Default off.
+    /// </summary>
+    public bool VirtualMacTransmitOnParent { get; set; }
+
     /// <summary>Gets the tracked checks whose weights move the priority (<c>track_script</c>, <c>track_interface</c>, <c>track_file</c>).</summary>
     public IList<TrackedCheck> TrackedChecks { get; } = new List<TrackedCheck>();
 
@@ -236,7 +243,7 @@ public sealed class VirtualRouterOptions
         && GarpLowerPriorityRepeat == other.GarpLowerPriorityRepeat && GarpLowerPriorityDelay == other.GarpLowerPriorityDelay
         && AnswerConflictingAnnouncements == other.AnswerConflictingAnnouncements && ChecksumForm == other.ChecksumForm
         && AuthenticationType == other.AuthenticationType && AuthenticationPassword == other.AuthenticationPassword
-        && UseVirtualMac == other.UseVirtualMac && VirtualMacInterface == other.VirtualMacInterface
+        && UseVirtualMac == other.UseVirtualMac && VirtualMacInterface == other.VirtualMacInterface && VirtualMacTransmitOnParent == other.VirtualMacTransmitOnParent
         && RequireIPv6LinkLocalFirst == other.RequireIPv6LinkLocalFirst
         && TrackedChecks.SequenceEqual(other.TrackedChecks, ReferenceEqualityComparer.Instance);
 

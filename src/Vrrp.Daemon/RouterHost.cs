@@ -7,6 +7,7 @@ using Vrrp.Keepalived.Notify;
 using Vrrp.Keepalived.Plan;
 using Vrrp.Linux.Firewall;
 using Vrrp.Linux.Netlink;
+using Vrrp.Linux.Processes;
 using Vrrp.Linux.Timing;
 using Vrrp.Notifications;
 
@@ -24,6 +25,7 @@ internal sealed class RouterHost : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly VrrpService _service;
     private readonly LinkMonitor _links;
+    private ProcessMonitor? _processes;
     private readonly TimeProvider _time; // the precise timer UseLinux() registers
     private readonly VrrpMetrics _metrics; // AddVrrp's: it reports every router the service runs
     private readonly HostNotifier _notifier;
@@ -92,7 +94,14 @@ internal sealed class RouterHost : IAsyncDisposable
             if (!_checks.TryGetValue(key, out RunningCheck? running) || running.Plan.Fingerprint != wanted.Fingerprint)
             {
                 // Checks run on the system clock's pool, never on the precise timer thread that paces the adverts.
-                IVrrpHealthCheck inner = wanted.Create(_links);
+                // The one process monitor, made when a check first counts processes (it listens to the kernel's
+                // process events, or walks /proc where it cannot).
+                if (wanted.UsesProcesses)
+                {
+                    _processes ??= new ProcessMonitor();
+                }
+
+                IVrrpHealthCheck inner = wanted.Create(_links, _processes);
                 made[key] = new RunningCheck(wanted, new ScheduledHealthCheck(wanted.Options, inner, TimeProvider.System, _loggers.CreateLogger("Vrrp.Health")), inner);
             }
         }
@@ -269,6 +278,7 @@ internal sealed class RouterHost : IAsyncDisposable
             await check.StopAsync();
         }
 
+        _processes?.Dispose();
         await _services.DisposeAsync(); // the routers, their macvlans, sockets, the timer and the meter
     }
 

@@ -31,6 +31,11 @@ public static class KeepalivedConfigurationWriter
             WriteTrackFile(text, trackFile);
         }
 
+        foreach (KeepalivedTrackProcess process in configuration.TrackProcesses)
+        {
+            WriteTrackProcess(text, process);
+        }
+
         foreach (KeepalivedInstance instance in configuration.Instances)
         {
             WriteInstance(text, instance);
@@ -116,6 +121,7 @@ public static class KeepalivedConfigurationWriter
         Optional(body, 1, "vrrp_higher_prio_send_advert", Bool(g.HigherPrioritySendAdvert));
         Flag(body, 1, "vrrp_check_unicast_src", g.CheckUnicastSource);
         Flag(body, 1, "vrrp_skip_check_adv_addr", g.SkipCheckAdvertAddress);
+        Flag(body, 1, "vrrp_min_garp", g.MinGarp);
         Flag(body, 1, "vrrp_strict", g.Strict);
         if (g.Nftables is not null)
         {
@@ -168,6 +174,36 @@ public static class KeepalivedConfigurationWriter
         text.Append("}\n\n");
     }
 
+    private static void WriteTrackProcess(StringBuilder text, KeepalivedTrackProcess p)
+    {
+        text.Append("vrrp_track_process ").Append(Quote(p.Name)).Append(" {\n");
+        Line(text, 1, "process " + string.Join(' ', new[] { p.Process }.Concat(p.Parameters).Select(QuoteAlways)));
+        if (p.ParameterMatch is KeepalivedParameterMatch.Partial or KeepalivedParameterMatch.Initial)
+        {
+            Line(text, 1, p.ParameterMatch == KeepalivedParameterMatch.Partial ? "param_match partial" : "param_match initial");
+        }
+        else if (p.ParameterMatch == KeepalivedParameterMatch.Exact && p.Parameters.Count == 0)
+        {
+            Line(text, 1, "param_match");
+        }
+
+        Flag(text, 1, "full_command", p.FullCommand && p.Parameters.Count == 0 && p.ParameterMatch == KeepalivedParameterMatch.None);
+        Line(text, 1, "weight " + Number(p.Weight) + (p.WeightReverse ? " reverse" : string.Empty));
+        if (p.QuorumMaximum != int.MaxValue)
+        {
+            Line(text, 1, "quorum_max " + Number(p.QuorumMaximum));
+        }
+
+        if (p.QuorumMaximum != 0)
+        {
+            Line(text, 1, "quorum " + Number(p.Quorum));
+        }
+
+        Optional(text, 1, "fork_delay", p.ForkDelay > TimeSpan.Zero ? Seconds(p.ForkDelay) : null);
+        Optional(text, 1, "terminate_delay", p.TerminateDelay > TimeSpan.Zero ? Seconds(p.TerminateDelay) : null);
+        text.Append("}\n\n");
+    }
+
     private static void WriteInstance(StringBuilder text, KeepalivedInstance i)
     {
         text.Append("vrrp_instance ").Append(Quote(i.Name)).Append(" {\n");
@@ -201,6 +237,8 @@ public static class KeepalivedConfigurationWriter
             Line(text, 1, i.VirtualMacInterface is null ? "use_vmac" : "use_vmac " + QuoteAlways(i.VirtualMacInterface));
         }
 
+        Flag(text, 1, "vmac_xmit_base", i.VirtualMacTransmitBase);
+
         Line(text, 1, "garp_master_delay " + Seconds(i.GarpMasterDelay));
         Line(text, 1, "garp_master_repeat " + Number(i.GarpMasterRepeat));
         Line(text, 1, "garp_master_refresh " + Seconds(i.GarpMasterRefresh));
@@ -218,6 +256,7 @@ public static class KeepalivedConfigurationWriter
         List(text, "track_script", i.TrackScripts.Select(Track));
         List(text, "track_interface", i.TrackInterfaces.Select(Track));
         List(text, "track_file", i.TrackFiles.Select(Track));
+        List(text, "track_process", i.TrackProcesses.Select(Track));
         Optional(text, 1, "notify", i.Notify);
         Optional(text, 1, "notify_master", i.NotifyMaster);
         Optional(text, 1, "notify_backup", i.NotifyBackup);
@@ -234,6 +273,7 @@ public static class KeepalivedConfigurationWriter
         List(text, "track_script", g.TrackScripts.Select(Track));
         List(text, "track_interface", g.TrackInterfaces.Select(Track));
         List(text, "track_file", g.TrackFiles.Select(Track));
+        List(text, "track_process", g.TrackProcesses.Select(Track));
         Optional(text, 1, "notify", g.Notify);
         Optional(text, 1, "notify_master", g.NotifyMaster);
         Optional(text, 1, "notify_backup", g.NotifyBackup);

@@ -40,7 +40,7 @@ public sealed class KeepalivedVerdictTests
     public void Differences_of_vrrpd_s_own_do_not_fail_keepalived_s_test()
     {
         // Read but not run, or not supported here: vrrpd says so, but keepalived -t would pass the file.
-        KeepalivedCheckResult result = Check("global_defs {\n smtp_server 198.51.100.1\n vrrp_min_garp\n}\n" + Instance);
+        KeepalivedCheckResult result = Check("global_defs {\n smtp_server 198.51.100.1\n vrrp_garp_extra_if 5\n}\n" + Instance);
 
         Assert.Equal(2, result.Warnings.Count);
         Assert.All(result.Warnings, static w => Assert.Equal(KeepalivedTestOutcome.NotReported, w.KeepalivedTest));

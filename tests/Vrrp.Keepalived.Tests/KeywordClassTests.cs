@@ -16,11 +16,11 @@ public sealed class KeywordClassTests
     {
         ["(root)"] = new(StringComparer.Ordinal)
         {
-            ["global_defs"] = "", ["vrrp_instance"] = "", ["vrrp_sync_group"] = "", ["vrrp_script"] = "", ["track_file"] = "", ["vrrp_track_file"] = "",
+            ["global_defs"] = "", ["vrrp_instance"] = "", ["vrrp_sync_group"] = "", ["vrrp_script"] = "", ["track_file"] = "", ["vrrp_track_file"] = "", ["vrrp_track_process"] = "",
         },
         ["vrrp_instance"] = new(StringComparer.Ordinal)
         {
-            ["interface"] = "lab0", ["virtual_router_id"] = "51", ["priority"] = "100", ["advert_int"] = "1", ["use_vmac"] = "",
+            ["interface"] = "lab0", ["virtual_router_id"] = "51", ["priority"] = "100", ["advert_int"] = "1", ["use_vmac"] = "", ["vmac_xmit_base"] = "", ["track_process"] = "{\n        tp\n    }",
             ["preempt_delay"] = "10", ["down_timer_adverts"] = "3",
             ["notify"] = "\"/bin/true\"", ["notify_backup"] = "\"/bin/true\"", ["notify_fault"] = "\"/bin/true\"",
             ["notify_master"] = "\"/bin/true\"", ["notify_stop"] = "\"/bin/true\"", ["notify_master_rx_lower_pri"] = "\"/bin/true\"",
@@ -29,8 +29,14 @@ public sealed class KeywordClassTests
             ["promote_secondaries"] = "", ["dont_track_primary"] = "", ["check_unicast_src"] = "", ["virtual_routes"] = "{\n        203.0.113.0/24 dev lab0\n    }", ["virtual_rules"] = "{\n        from 198.51.100.100 table 100 priority 100\n    }",
         },
         ["vrrp_instance/authentication"] = new(StringComparer.Ordinal) { ["auth_pass"] = "secret" },
+        ["vrrp_track_process"] = new(StringComparer.Ordinal)
+        {
+            ["process"] = "haproxy", ["param_match"] = "partial", ["weight"] = "-10", ["quorum"] = "1", ["quorum_max"] = "3",
+            ["delay"] = "1", ["terminate_delay"] = "1", ["fork_delay"] = "1", ["full_command"] = "",
+        },
         ["vrrp_sync_group"] = new(StringComparer.Ordinal)
         {
+            ["track_process"] = "{\n        tp\n    }",
             ["notify"] = "\"/bin/true\"", ["notify_backup"] = "\"/bin/true\"", ["notify_fault"] = "\"/bin/true\"",
             ["notify_master"] = "\"/bin/true\"", ["notify_stop"] = "\"/bin/true\"",
         },
@@ -48,7 +54,7 @@ public sealed class KeywordClassTests
             ["vrrp_garp_master_delay"] = "5", ["vrrp_garp_master_repeat"] = "5", ["vrrp_garp_master_refresh"] = "60", ["vrrp_garp_master_refresh_repeat"] = "2",
             ["vrrp_garp_lower_prio_delay"] = "5", ["vrrp_garp_lower_prio_repeat"] = "2", ["vrrp_skip_check_adv_addr"] = "",
             ["vrrp_check_unicast_src"] = "", ["vrrp_garp_interval"] = "0.01", ["vrrp_gna_interval"] = "0.01", ["vrrp_mcast_group4"] = "224.0.0.99", ["vrrp_mcast_group6"] = "ff02::99", ["notify_fifo_script"] = "/bin/true", ["vrrp_notify_fifo_script"] = "/bin/true", ["vrrp_rt_priority"] = "10", ["max_auto_priority"] = "20", ["min_auto_priority_delay"] = "500000",
-            ["vrrp_nftables"] = "vrrp_t", ["vrrp_nftables_priority"] = "-2",
+            ["vrrp_nftables"] = "vrrp_t", ["vrrp_min_garp"] = "", ["vrrp_nftables_priority"] = "-2",
         },
     };
 
@@ -80,7 +86,7 @@ public sealed class KeywordClassTests
         // The sections the reader skips whole (not VRRP, or not run) say so once, at their first line: that covers
         // every keyword inside them.
         int header = line - 1;
-        bool sectionSkipped = section is "garp_group" or "vrrp_track_process" or "track_group" && result.Warnings.Any(d => d.Line == header);
+        bool sectionSkipped = section is "garp_group" or "track_group" && result.Warnings.Any(d => d.Line == header);
         if (run)
         {
             // Run: no word at its line that it is not (a warning about the sample value would be a test mistake).
@@ -98,7 +104,7 @@ public sealed class KeywordClassTests
     private static (string Text, int Line) Config(string section, string keyword, string value)
     {
         var text = new StringBuilder();
-        text.Append("vrrp_script chk {\n    script \"/bin/true\"\n}\ntrack_file tf {\n    file \"/tmp/vrrp-keyword-test\"\n}\n");
+        text.Append("vrrp_script chk {\n    script \"/bin/true\"\n}\ntrack_file tf {\n    file \"/tmp/vrrp-keyword-test\"\n}\nvrrp_track_process tp {\n    process x\n}\n");
         string statement = value.Length == 0 ? keyword : $"{keyword} {value}";
         int line;
         switch (section)
@@ -112,7 +118,8 @@ public sealed class KeywordClassTests
                     "vrrp_sync_group" => $"{keyword} G_R {{\n    group {{\n        VI_T\n    }}\n}}\n",
                     "vrrp_script" => $"{keyword} chk_r {{\n    script \"/bin/true\"\n}}\n",
                     "track_file" or "vrrp_track_file" => $"{keyword} tf_r {{\n    file \"/tmp/vrrp-keyword-test\"\n}}\n",
-                    "vrrp_track_process" or "track_group" => $"{keyword} T_R {{\n}}\n",
+                    "vrrp_track_process" => $"{keyword} T_R {{\n    process x\n}}\n",
+                    "track_group" => $"{keyword} T_R {{\n}}\n",
                     _ => $"{keyword} 1\n",
                 });
                 text.Append(BaseInstance());
@@ -138,7 +145,11 @@ public sealed class KeywordClassTests
                 line = Lines(text) + 2;
                 text.Append(CultureInfo.InvariantCulture, $"{section} tf2 {{\n    {statement}\n").Append(keyword == "file" ? string.Empty : "    file \"/tmp/vrrp-keyword-test\"\n").Append("}\n").Append(BaseInstance());
                 return (text.ToString(), line);
-            default: // vrrp_track_process, garp_group, track_group: sections read as a whole
+            case "vrrp_track_process":
+                line = Lines(text) + 2;
+                text.Append(CultureInfo.InvariantCulture, $"{section} tp2 {{\n    {statement}\n").Append(keyword == "process" ? string.Empty : "    process x\n").Append("}\n").Append(BaseInstance());
+                return (text.ToString(), line);
+            default: // garp_group, track_group: sections read as a whole
                 line = Lines(text) + 2;
                 text.Append(CultureInfo.InvariantCulture, $"{section} S {{\n    {statement}\n}}\n").Append(BaseInstance());
                 return (text.ToString(), line);

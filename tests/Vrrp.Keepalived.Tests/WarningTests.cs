@@ -28,8 +28,8 @@ public sealed class WarningTests
                     }
                 }
             }
-            vrrp_track_process haproxy {
-                process haproxy
+            bfd_instance b1 {
+                neighbor_ip 198.51.100.1
             }
             """);
 
@@ -42,7 +42,7 @@ public sealed class WarningTests
                 "8: 'smtp_connect_timeout' is not VRRP configuration and is not supported here; ignored",
                 "9: 'lvs_flush' is not VRRP configuration and is not supported here; ignored",
                 "12: 'virtual_server' is not VRRP configuration and is not supported here; the whole block is skipped",
-                "22: 'vrrp_track_process' is not VRRP configuration and is not supported here; the whole block is skipped",
+                "22: 'bfd_instance' is not VRRP configuration and is not supported here; the whole block is skipped",
             ],
             configuration.Warnings.Select(static w => $"{w.Line}: {w.Message}"));
     }
@@ -59,7 +59,7 @@ public sealed class WarningTests
                 interface eth0
                 virtual_router_id 51
                 priorty 100
-                vmac_xmit_base
+                use_ipvlan
                 virtual_ipaddress {
                     192.0.2.1/24 dev eth0 home
                 }
@@ -71,7 +71,7 @@ public sealed class WarningTests
                 $"{Conf.File}:2: unknown keyword 'router_idd' in global_defs; ignored",
                 $"{Conf.File}:4: unknown keyword 'frobnicate' in the top level; ignored",
                 $"{Conf.File}:8: unknown keyword 'priorty' in vrrp_instance VI_1; ignored",
-                $"{Conf.File}:9: 'vmac_xmit_base' is not supported here; ignored",
+                $"{Conf.File}:9: 'use_ipvlan' is not supported here; ignored",
                 $"{Conf.File}:11: virtual_ipaddress: 'home' is not supported here; ignored",
             ],
             configuration.Warnings.Select(static w => w.ToString()));

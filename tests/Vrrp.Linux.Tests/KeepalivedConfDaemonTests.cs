@@ -284,6 +284,71 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void Vmac_xmit_base_sends_the_adverts_from_the_parent_while_the_address_goes_on_the_routers_macvlan()
+    {
+        // Input: n1 alone, master, 'use_vmac' with 'vmac_xmit_base'; n2 captures the adverts. Before: vmac_xmit_base
+        // was warned "not supported" and the adverts left from the virtual MAC 00:00:5e:00:01:33 over the macvlan.
+        // Expected, as keepalived: the adverts leave from n1's own MAC and address, and the virtual address is on
+        // vrrp.51, the router's macvlan, though written 'dev lab0' (before, a dev equal to the instance's interface put
+        // the address on lab0 in virtual MAC mode; keepalived puts it on the macvlan).
+        NetnsLab.RequireRoot("tcpdump");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2");
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab), extraInstance: "use_vmac\n vmac_xmit_base");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => lab.Exec("n1", "ip addr show dev vrrp.51").Contains($" {Daemon.VirtualAddress}/", StringComparison.Ordinal)), n1.Output);
+
+        LabProcess capture = lab.Start("n2", "tcpdump", "-i", "lab0", "-n", "-l", "-e", "-c", "3", "ip proto 112");
+        Assert.True(capture.WaitForExit(TimeSpan.FromSeconds(10)), "no adverts: " + capture.Output);
+        Assert.Equal(3, capture.Output.Split('\n').Count(l => l.Contains($"02:00:00:00:00:0b > 01:00:5e:00:00:12", StringComparison.Ordinal) && l.Contains($"{NetnsLab.HostAddress(0)} > 224.0.0.18", StringComparison.Ordinal)));
+        Assert.DoesNotContain("00:00:5e:00:01:33", capture.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tracked_process_that_ends_puts_the_master_in_fault_and_its_return_brings_the_router_back()
+    {
+        // Input: n1 alone with 'vrrp_track_process' on a program of a name of its own (weight 0), which runs; the
+        // program is killed, then started again. Before: the section was warned "not VRRP configuration" and dropped,
+        // and n1 stayed master without its process. Expected, as keepalived: Fault once it ends, master again once it
+        // runs (vrrpd in a namespace walks /proc, the kernel sending process events to the first namespace only).
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        string directory = LabDirectory(lab);
+        string program = Path.Combine(directory, "vrrpt" + Guid.NewGuid().ToString("N")[..8]);
+        File.Copy("/bin/sleep", program);
+        Process first = Process.Start(program, "120");
+        try
+        {
+            LabProcess n1 = Start(lab, "n1", 100, directory, extraInstance: "track_process {\n        tp\n    }", scripts: $"vrrp_track_process tp {{\n    process {Path.GetFileName(program)}\n}}");
+            Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+
+            DateTimeOffset killed = DateTimeOffset.UtcNow;
+            first.Kill();
+            Assert.True(n1.WaitFor("Master -> Fault", TimeSpan.FromSeconds(5), killed) is not null, n1.Output);
+            Assert.True(NetnsLab.WaitUntil(() => !lab.HasAddress("n1", Daemon.VirtualAddress)), n1.Output);
+
+            DateTimeOffset restarted = DateTimeOffset.UtcNow;
+            using Process second = Process.Start(program, "120");
+            try
+            {
+                Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(10), restarted) is not null, n1.Output);
+            }
+            finally
+            {
+                second.Kill();
+            }
+        }
+        finally
+        {
+            if (!first.HasExited)
+            {
+                first.Kill();
+            }
+
+            first.Dispose();
+        }
+    }
+
+    [Fact]
     public void Vrrp_strict_drops_packets_to_a_non_owner_masters_address_and_an_owner_or_accept_takes_them()
     {
         // Input: vrrp_strict, as keepalived's own sample configuration has it; n1 alone, master, in three runs: priority

@@ -97,6 +97,7 @@ internal static class VrrpConfigurationReader
                 case "AUTHENTICATIONTYPE": o.AuthenticationType = Enum(field, "None, SimplePassword or IPAuthenticationHeader", o.AuthenticationType, errors); break;
                 case "AUTHENTICATIONPASSWORD": o.AuthenticationPassword = value; break;
                 case "USEVIRTUALMAC": o.UseVirtualMac = Bool(field, o.UseVirtualMac, errors); break;
+                case "VIRTUALMACTRANSMITONPARENT": o.VirtualMacTransmitOnParent = Bool(field, o.VirtualMacTransmitOnParent, errors); break;
                 case "VIRTUALMACINTERFACE": o.VirtualMacInterface = value; break;
                 case "REQUIREIPV6LINKLOCALFIRST": o.RequireIPv6LinkLocalFirst = Bool(field, o.RequireIPv6LinkLocalFirst, errors); break;
                 case "CHECKS": ReadChecks(field, o.Checks, errors); break;

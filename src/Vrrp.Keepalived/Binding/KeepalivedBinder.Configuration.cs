@@ -26,6 +26,7 @@ internal sealed partial class KeepalivedBinder
                 {
                     "vrrp_script" => _scriptNames.Add(statement.Arguments[0].Text),
                     "vrrp_track_file" or "track_file" => _trackFileNames.Add(statement.Arguments[0].Text),
+                    "vrrp_track_process" => _trackProcessNames.Add(statement.Arguments[0].Text),
                     _ => false,
                 };
             }
@@ -34,6 +35,7 @@ internal sealed partial class KeepalivedBinder
         var instances = new List<KeepalivedInstance>();
         var scripts = new List<KeepalivedScript>();
         var trackFiles = new List<KeepalivedTrackFile>();
+        var trackProcesses = new List<KeepalivedTrackProcess>();
         var syncGroups = new List<KeepalivedSyncGroup>();
         foreach (SyntaxNode statement in statements)
         {
@@ -73,6 +75,13 @@ internal sealed partial class KeepalivedBinder
                     }
 
                     break;
+                case "vrrp_track_process":
+                    if (Named(statement) is { } trackProcessName)
+                    {
+                        trackProcesses.Add(BindTrackProcess(statement, trackProcessName));
+                    }
+
+                    break;
                 case "vrrp_sync_group":
                     if (Named(statement) is { } groupName)
                     {
@@ -87,6 +96,7 @@ internal sealed partial class KeepalivedBinder
         }
 
         CheckReferences(instances, scripts, trackFiles, syncGroups);
+        Unique(trackProcesses, static t => t.Name, static t => t.Source, "vrrp_track_process");
         ReportAsKeepalived(global, instances, scripts, syncGroups);
         return new KeepalivedConfiguration
         {
@@ -94,6 +104,7 @@ internal sealed partial class KeepalivedBinder
             Instances = instances,
             Scripts = scripts,
             TrackFiles = trackFiles,
+            TrackProcesses = trackProcesses,
             SyncGroups = syncGroups,
             Warnings = _diagnostics.Warnings,
         };

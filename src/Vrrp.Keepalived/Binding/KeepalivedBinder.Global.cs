@@ -23,6 +23,7 @@ internal sealed partial class KeepalivedBinder
             ["vrrp_garp_interval"] = new(1, 1, s => { if (Seconds(s, 0, 0, 1, out TimeSpan v)) { g = g with { GarpInterval = v }; } }, Allowed: "0 to 1 seconds"),
             ["vrrp_gna_interval"] = new(1, 1, s => { if (Seconds(s, 0, 0, 1, out TimeSpan v)) { g = g with { GnaInterval = v }; } }, Allowed: "0 to 1 seconds"),
             ["vrrp_down_timer_adverts"] = new(1, 1, s => { if (Int(s, 0, 1, 100, out int v)) { g = g with { DownTimerAdverts = v }; } }, Allowed: "1 to 100"),
+            ["vrrp_min_garp"] = new(0, 1, s => { if (OptionalBool(s, out bool v)) { g = g with { MinGarp = v }; } }),
             ["vrrp_lower_prio_no_advert"] = new(0, 1, s => { if (OptionalBool(s, out bool v)) { g = g with { LowerPriorityNoAdvert = v }; } }),
             ["vrrp_higher_prio_send_advert"] = new(0, 1, s => { if (OptionalBool(s, out bool v)) { g = g with { HigherPrioritySendAdvert = v }; } }),
             ["vrrp_check_unicast_src"] = new(0, 0, _ => g = g with { CheckUnicastSource = true }),

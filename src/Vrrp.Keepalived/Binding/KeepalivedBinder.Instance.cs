@@ -42,8 +42,9 @@ internal sealed partial class KeepalivedBinder
             Name = name,
             Source = Location(section),
             Version = global.VrrpVersion ?? VrrpVersion.V2,
-            GarpMasterDelay = global.GarpMasterDelay ?? TimeSpan.FromSeconds(5),
-            GarpMasterRepeat = global.GarpMasterRepeat ?? 5,
+            // vrrp_min_garp changes only what the file leaves at keepalived's defaults: delay 5 s and 5 repeats.
+            GarpMasterDelay = global.GarpMasterDelay ?? (global.MinGarp ? TimeSpan.Zero : TimeSpan.FromSeconds(5)),
+            GarpMasterRepeat = global.GarpMasterRepeat ?? (global.MinGarp ? 1 : 5),
             GarpMasterRefresh = global.GarpMasterRefresh ?? TimeSpan.Zero,
             GarpMasterRefreshRepeat = global.GarpMasterRefreshRepeat ?? 1,
             DownTimerAdverts = global.DownTimerAdverts ?? 3,
@@ -90,6 +91,7 @@ internal sealed partial class KeepalivedBinder
 
                 i = i with { UseVirtualMac = true, VirtualMacInterface = s.Arguments.Count > 0 ? Text(s, 0) : null };
             }),
+            ["vmac_xmit_base"] = new(0, 0, _ => i = i with { VirtualMacTransmitBase = true }),
             ["garp_master_delay"] = new(1, 1, s => { if (Seconds(s, 0, 0, 255, out TimeSpan v)) { i = i with { GarpMasterDelay = v }; } }, Allowed: "0 to 255 seconds"),
             ["garp_master_repeat"] = new(1, 1, s => { if (Int(s, 0, 0, 255, out int v)) { i = i with { GarpMasterRepeat = v }; } }, Allowed: "0 to 255"),
             ["garp_master_refresh"] = new(1, 1, s => { if (Seconds(s, 0, 0, 86400, out TimeSpan v)) { i = i with { GarpMasterRefresh = v }; } }, Allowed: "0 to 86400 seconds"),
@@ -108,6 +110,7 @@ internal sealed partial class KeepalivedBinder
             ["track_script"] = new(0, 0, s => i = i with { TrackScripts = [.. i.TrackScripts, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, _scriptNames, "vrrp_script")] }, Block: true),
             ["track_interface"] = new(0, 0, s => i = i with { TrackInterfaces = [.. i.TrackInterfaces, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, null, null)] }, Block: true),
             ["track_file"] = new(0, 0, s => i = i with { TrackFiles = [.. i.TrackFiles, .. BindTracks(s, KeepalivedTrackFile.MinWeight, KeepalivedTrackFile.MaxWeight, _trackFileNames, "vrrp_track_file")] }, Block: true),
+            ["track_process"] = new(0, 0, s => i = i with { TrackProcesses = [.. i.TrackProcesses, .. BindTracks(s, -254, 254, _trackProcessNames, "vrrp_track_process")] }, Block: true),
             ["notify"] = new(1, 3, s => i = i with { Notify = Notify(s) }, Allowed: "a script"),
             ["notify_master"] = new(1, 3, s => i = i with { NotifyMaster = Notify(s) }, Allowed: "a script"),
             ["notify_backup"] = new(1, 3, s => i = i with { NotifyBackup = Notify(s) }, Allowed: "a script"),

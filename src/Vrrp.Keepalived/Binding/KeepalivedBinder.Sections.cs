@@ -86,6 +86,108 @@ internal sealed partial class KeepalivedBinder
         return trackFile;
     }
 
+    // keepalived's vrrp_track_process: its parser's words and ranges; a value it ignores with a report, so does this.
+    private KeepalivedTrackProcess BindTrackProcess(SyntaxNode section, string name)
+    {
+        KeepalivedTrackProcess process = new() { Name = name, Source = Location(section) };
+        bool hasProcess = false;
+        bool weightSet = false;
+        string owner = $"vrrp_track_process {name}";
+        var rules = new Dictionary<string, Rule>(StringComparer.Ordinal)
+        {
+            ["process"] = new(1, int.MaxValue, s =>
+            {
+                if (hasProcess)
+                {
+                    _diagnostics.Warning(s.Arguments[0], $"Process already set for track process {name} - ignoring {Text(s, 0)} (keepalived's words)");
+                    return;
+                }
+
+                hasProcess = true;
+                string[] parameters = [.. s.Arguments.Skip(1).Select(static t => t.Text)];
+                process = process with
+                {
+                    Process = Text(s, 0),
+                    Parameters = parameters,
+                    ParameterMatch = parameters.Length > 0 && process.ParameterMatch == KeepalivedParameterMatch.None ? KeepalivedParameterMatch.Exact : process.ParameterMatch,
+                    FullCommand = process.FullCommand || parameters.Length > 0,
+                };
+            }, Allowed: "NAME [PARAMETER ...]"),
+            ["param_match"] = new(0, 1, s =>
+            {
+                KeepalivedParameterMatch? match = s.Arguments.Count == 0 ? KeepalivedParameterMatch.Exact : Text(s, 0) switch
+                {
+                    "initial" => KeepalivedParameterMatch.Initial,
+                    "partial" => KeepalivedParameterMatch.Partial,
+                    _ => null,
+                };
+                if (match is null)
+                {
+                    _diagnostics.Warning(s.Arguments[0], $"Invalid param_match type {Text(s, 0)} - ignoring (keepalived's words)");
+                    return;
+                }
+
+                process = process with { ParameterMatch = match.Value, FullCommand = true };
+            }, Allowed: "[initial|partial]"),
+            ["weight"] = new(1, 2, s =>
+            {
+                if (weightSet && process.Weight != 0)
+                {
+                    _diagnostics.Warning(s.Arguments[0], $"Weight already set for track process {name} - ignoring {Text(s, 0)} (keepalived's words)");
+                    return;
+                }
+
+                if (Int(s, 0, -254, 254, out int v) && Reverse(s))
+                {
+                    weightSet = true;
+                    process = process with { Weight = v, WeightReverse = s.Arguments.Count > 1 && Text(s, 1) == "reverse" };
+                }
+            }, Allowed: "-254 to 254 [reverse]"),
+            ["quorum"] = new(1, 1, s =>
+            {
+                if (!Int(s, 0, 1, 65535, out int v))
+                {
+                    return;
+                }
+
+                if (v > process.QuorumMaximum)
+                {
+                    _diagnostics.Warning(s.Arguments[0], "Quorum is greater than quorum_max - ignoring (keepalived's words)");
+                    return;
+                }
+
+                process = process with { Quorum = v };
+            }, Allowed: "1 to 65535"),
+            ["quorum_max"] = new(1, 1, s =>
+            {
+                if (!Int(s, 0, 0, 65535, out int v))
+                {
+                    return;
+                }
+
+                if ((v > 0 || process.Quorum > 1) && v < process.Quorum)
+                {
+                    _diagnostics.Warning(s.Arguments[0], "quorum_max is less than quorum - ignoring (keepalived's words)");
+                    return;
+                }
+
+                // quorum_max 0 means "up while none runs"; keepalived's quorum follows it.
+                process = process with { QuorumMaximum = v, Quorum = v == 0 ? 0 : process.Quorum == 0 ? 1 : process.Quorum };
+            }, Allowed: "0 to 65535"),
+            ["delay"] = new(1, 1, s => { if (Seconds(s, 0, 0.000001m, 3600, out TimeSpan v)) { process = process with { ForkDelay = v, TerminateDelay = v }; } }, Allowed: "0.000001 to 3600 seconds"),
+            ["fork_delay"] = new(1, 1, s => { if (Seconds(s, 0, 0.000001m, 3600, out TimeSpan v)) { process = process with { ForkDelay = v }; } }, Allowed: "0.000001 to 3600 seconds"),
+            ["terminate_delay"] = new(1, 1, s => { if (Seconds(s, 0, 0.000001m, 3600, out TimeSpan v)) { process = process with { TerminateDelay = v }; } }, Allowed: "0.000001 to 3600 seconds"),
+            ["full_command"] = new(0, 0, _ => process = process with { FullCommand = true }),
+        };
+        Bind(section, rules, owner);
+        if (!hasProcess)
+        {
+            _diagnostics.Error(section.Keyword, $"{owner}: process is missing (the process to track)");
+        }
+
+        return process;
+    }
+
     private KeepalivedSyncGroup BindSyncGroup(SyntaxNode section, string name)
     {
         KeepalivedSyncGroup group = new() { Name = name, Source = Location(section) };
@@ -95,6 +197,7 @@ internal sealed partial class KeepalivedBinder
             ["track_script"] = new(0, 0, s => { group = group with { TrackScripts = [.. group.TrackScripts, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, _scriptNames, "vrrp_script")] }; }, Block: true),
             ["track_interface"] = new(0, 0, s => { group = group with { TrackInterfaces = [.. group.TrackInterfaces, .. BindTracks(s, KeepalivedScript.MinWeight, KeepalivedScript.MaxWeight, null, null)] }; }, Block: true),
             ["track_file"] = new(0, 0, s => { group = group with { TrackFiles = [.. group.TrackFiles, .. BindTracks(s, KeepalivedTrackFile.MinWeight, KeepalivedTrackFile.MaxWeight, _trackFileNames, "vrrp_track_file")] }; }, Block: true),
+            ["track_process"] = new(0, 0, s => { group = group with { TrackProcesses = [.. group.TrackProcesses, .. BindTracks(s, -254, 254, _trackProcessNames, "vrrp_track_process")] }; }, Block: true),
             ["notify"] = new(1, 3, s => group = group with { Notify = Notify(s) }, Allowed: "a script"),
             ["notify_master"] = new(1, 3, s => group = group with { NotifyMaster = Notify(s) }, Allowed: "a script"),
             ["notify_backup"] = new(1, 3, s => group = group with { NotifyBackup = Notify(s) }, Allowed: "a script"),

@@ -19,6 +19,7 @@ internal sealed partial class KeepalivedBinder
     private readonly DiagnosticBag _diagnostics;
     private readonly HashSet<string> _scriptNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _trackFileNames = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _trackProcessNames = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _unknownPerFile = new(StringComparer.Ordinal);
 
     // A file that is not configuration (an 'include /etc/shadow') is all unknown keywords: after this many in one file,

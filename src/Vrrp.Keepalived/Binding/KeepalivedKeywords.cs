@@ -5,7 +5,7 @@ internal static class KeepalivedKeywords
 {
     private static readonly HashSet<string> s_nonVrrp = new(StringComparer.Ordinal)
     {
-        "virtual_server", "virtual_server_group", "real_server", "sorry_server", "vrrp_track_process", "track_process",
+        "virtual_server", "virtual_server_group", "real_server", "sorry_server",
         "bfd_instance", "static_ipaddress", "static_routes", "static_rules", "linkbeat_interfaces", "garp_group",
         "net_namespace", "net_namespace_ipvs", "instance", "use_pid_dir", "interface_up_down_delays", "SSL", "ssl",
         "notification_email", "notification_email_from", "enable_traps", "dynamic_interfaces", "process_names",
@@ -18,11 +18,11 @@ internal static class KeepalivedKeywords
 
     private static readonly HashSet<string> s_unsupportedVrrp = new(StringComparer.Ordinal)
     {
-        "debug", "smtp_alert", "native_ipv6", "use_vmac_addr", "vmac_xmit_base", "use_ipvlan", "vrf",
+        "debug", "smtp_alert", "native_ipv6", "use_vmac_addr", "use_ipvlan", "vrf",
         "mcast_dst_ip", "track_src_ip", "unicast_fault_no_peer", "unicast_ttl", "old_unicast_checksum",
         "garp_extra_if", "track_bfd", "notify_priority_changes",
         "kernel_rx_buf_size", "linkbeat_use_polling", "strict_mode", "notify_deleted",
-        "global_tracking", "sync_group_tracking_weight", "vrrp_min_garp", "vrrp_garp_extra_if", "vrrp_iptables",
+        "global_tracking", "sync_group_tracking_weight", "vrrp_garp_extra_if", "vrrp_iptables",
         "vrrp_ipsets", "vrrp_nftables_ifindex", "vrrp_nftables_counters",
         "vrrp_priority", "vrrp_no_swap", "vrrp_cpu_affinity", "vrrp_rlimit_rtime", "vrrp_netlink_cmd_rcv_bufs",
         "vrrp_netlink_cmd_rcv_bufs_force", "vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force",

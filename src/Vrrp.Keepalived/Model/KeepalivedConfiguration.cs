@@ -19,6 +19,9 @@ public sealed record KeepalivedConfiguration
     /// <summary>Gets the <c>vrrp_track_file</c> sections, in file order.</summary>
     public IReadOnlyList<KeepalivedTrackFile> TrackFiles { get; init => field = EquatableList<KeepalivedTrackFile>.From(value); } = EquatableList<KeepalivedTrackFile>.Empty;
 
+    /// <summary>Gets the <c>vrrp_track_process</c> sections.</summary>
+    public IReadOnlyList<KeepalivedTrackProcess> TrackProcesses { get; init => field = EquatableList<KeepalivedTrackProcess>.From(value); } = EquatableList<KeepalivedTrackProcess>.Empty;
+
     /// <summary>Gets the <c>vrrp_sync_group</c> sections, in file order.</summary>
     public IReadOnlyList<KeepalivedSyncGroup> SyncGroups { get; init => field = EquatableList<KeepalivedSyncGroup>.From(value); } = EquatableList<KeepalivedSyncGroup>.Empty;
 

@@ -20,6 +20,12 @@ public sealed record KeepalivedGlobalDefinitions
     /// <summary>Gets <c>vrrp_garp_master_repeat</c>, 0 to 255 (keepalived's default 5).</summary>
     public int? GarpMasterRepeat { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether <c>vrrp_min_garp</c> is set: one gratuitous ARP (or NA) on becoming master, at
+    /// once, and no refresh, for what the file leaves at keepalived's defaults.
+    /// </summary>
+    public bool MinGarp { get; init; }
+
     /// <summary>Gets <c>vrrp_garp_master_refresh</c>, 0 (none, the default) to 86400 s.</summary>
     public TimeSpan? GarpMasterRefresh { get; init; }
 

@@ -69,6 +69,9 @@ public sealed record KeepalivedInstance
     /// <summary>Gets the name of the VMAC interface (<c>use_vmac NAME</c>); <see langword="null"/> for keepalived's <c>vrrp.VRID</c>.</summary>
     public string? VirtualMacInterface { get; init; }
 
+    /// <summary>Gets a value indicating whether a VMAC instance sends and hears its adverts on the base interface (<c>vmac_xmit_base</c>).</summary>
+    public bool VirtualMacTransmitBase { get; init; }
+
     /// <summary>Gets <c>garp_master_delay</c>, 0 to 255 s (default <c>vrrp_garp_master_delay</c>, else 5 s).</summary>
     public TimeSpan GarpMasterDelay { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -119,6 +122,9 @@ public sealed record KeepalivedInstance
 
     /// <summary>Gets the tracked files (<c>track_file { NAME [weight N] }</c>), each naming a <c>vrrp_track_file</c>.</summary>
     public IReadOnlyList<KeepalivedTrack> TrackFiles { get; init => field = EquatableList<KeepalivedTrack>.From(value); } = EquatableList<KeepalivedTrack>.Empty;
+
+    /// <summary>Gets the tracked processes (<c>track_process</c>), by <c>vrrp_track_process</c> name.</summary>
+    public IReadOnlyList<KeepalivedTrack> TrackProcesses { get; init => field = EquatableList<KeepalivedTrack>.From(value); } = EquatableList<KeepalivedTrack>.Empty;
 
     /// <summary>Gets the script run on every state change with <c>INSTANCE NAME STATE PRIORITY</c> appended (<c>notify</c>).</summary>
     public string? Notify { get; init; }
@@ -173,15 +179,19 @@ public sealed record KeepalivedInstance
             AuthenticationPassword = AuthenticationPassword,
             UseVirtualMac = UseVirtualMac,
             VirtualMacInterface = VirtualMacInterface,
+            VirtualMacTransmitOnParent = UseVirtualMac && VirtualMacTransmitBase,
         };
+        // keepalived puts an address whose dev is the instance's own interface where it puts one without a dev: on the
+        // router's macvlan in virtual MAC mode.
+        KeepalivedVirtualAddress Placed(KeepalivedVirtualAddress a) => UseVirtualMac && a.Device == Interface ? a with { Device = null } : a;
         foreach (KeepalivedVirtualAddress address in VirtualAddresses)
         {
-            options.VirtualAddresses.Add(address.ToOptionsEntry());
+            options.VirtualAddresses.Add(Placed(address).ToOptionsEntry());
         }
 
         foreach (KeepalivedVirtualAddress address in ExcludedVirtualAddresses)
         {
-            options.ExcludedAddresses.Add(address.ToOptionsEntry());
+            options.ExcludedAddresses.Add(Placed(address).ToOptionsEntry());
         }
 
         foreach (string route in VirtualRoutes)

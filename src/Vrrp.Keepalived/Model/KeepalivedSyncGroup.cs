@@ -18,6 +18,9 @@ public sealed record KeepalivedSyncGroup
     /// <summary>Gets the tracked files (<c>track_file</c>).</summary>
     public IReadOnlyList<KeepalivedTrack> TrackFiles { get; init => field = EquatableList<KeepalivedTrack>.From(value); } = EquatableList<KeepalivedTrack>.Empty;
 
+    /// <summary>Gets the tracked processes (<c>track_process</c>), by <c>vrrp_track_process</c> name.</summary>
+    public IReadOnlyList<KeepalivedTrack> TrackProcesses { get; init => field = EquatableList<KeepalivedTrack>.From(value); } = EquatableList<KeepalivedTrack>.Empty;
+
     /// <summary>Gets the script run on every state change with <c>GROUP NAME STATE</c> appended (<c>notify</c>).</summary>
     public string? Notify { get; init; }
 

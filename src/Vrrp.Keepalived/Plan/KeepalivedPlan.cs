@@ -120,6 +120,14 @@ public sealed record KeepalivedPlan(
                 tracks.Add(new KeepalivedTrackPlan(plan.Key, track.Weight ?? file.Weight, track.Reverse ?? file.WeightReverse));
             }
 
+            foreach (KeepalivedTrack track in instance.TrackProcesses)
+            {
+                KeepalivedTrackProcess process = configuration.TrackProcesses.Single(p => p.Name == track.Name);
+                KeepalivedCheckPlan plan = ProcessCheck(process);
+                checks[plan.Key] = plan;
+                tracks.Add(new KeepalivedTrackPlan(plan.Key, track.Weight ?? process.Weight, track.Reverse ?? process.WeightReverse));
+            }
+
             // keepalived copies a sync group's tracked scripts, interfaces and files into each of its members, with the
             // same weights (none: a failure is a Fault, which the group then spreads).
             foreach (KeepalivedSyncGroup group in configuration.SyncGroups.Where(g => g.Group.Contains(instance.Name)))
@@ -139,6 +147,12 @@ public sealed record KeepalivedPlan(
                 {
                     KeepalivedTrackFile file = configuration.TrackFiles.Single(f => f.Name == track.Name);
                     AddGroupTrack(FileCheck(file), track.Weight ?? file.Weight, track.Reverse ?? file.WeightReverse);
+                }
+
+                foreach (KeepalivedTrack track in group.TrackProcesses)
+                {
+                    KeepalivedTrackProcess process = configuration.TrackProcesses.Single(p => p.Name == track.Name);
+                    AddGroupTrack(ProcessCheck(process), track.Weight ?? process.Weight, track.Reverse ?? process.WeightReverse);
                 }
 
                 void AddGroupTrack(KeepalivedCheckPlan plan, int weight, bool reverse)
@@ -268,6 +282,28 @@ public sealed record KeepalivedPlan(
 
     private static KeepalivedCheckPlan InterfaceCheck(string name) =>
         new($"interface:{name}", Fingerprint.Of($"interface {name}"), new ScheduledCheckOptions { Name = name, Interval = TimeSpan.FromMilliseconds(100) }, links => links.CreateInterfaceCheck(name));
+
+    // The monitor keeps the count from process events; the schedule reads it, as it reads a link's state.
+    private static KeepalivedCheckPlan ProcessCheck(KeepalivedTrackProcess process)
+    {
+        var options = new ScheduledCheckOptions { Name = process.Name, Interval = TimeSpan.FromMilliseconds(100), Weight = process.Weight };
+        string fingerprint = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"process {process.Name}\u0001{process.Process}\u0001{string.Join('\u0002', process.Parameters)}\u0001{process.ParameterMatch} {process.FullCommand} {process.Weight} {process.WeightReverse} {process.Quorum} {process.QuorumMaximum} {process.ForkDelay.Ticks} {process.TerminateDelay.Ticks}");
+        return new KeepalivedCheckPlan(
+            $"process:{process.Name}",
+            Fingerprint.Of(fingerprint),
+            options,
+            (_, processes) => processes!.CreateCheck(MatchOf(process), process.Quorum, process.QuorumMaximum, process.ForkDelay, process.TerminateDelay),
+            usesProcesses: true);
+    }
+
+    private static Linux.Processes.ProcessMatch MatchOf(KeepalivedTrackProcess process) =>
+        new(process.Process, process.Parameters, process.ParameterMatch switch
+        {
+            KeepalivedParameterMatch.Exact => Linux.Processes.ParameterMatch.Exact,
+            KeepalivedParameterMatch.Partial => Linux.Processes.ParameterMatch.Partial,
+            KeepalivedParameterMatch.Initial => Linux.Processes.ParameterMatch.Initial,
+            _ => Linux.Processes.ParameterMatch.None,
+        }, process.FullCommand);
 
     private static KeepalivedCheckPlan FileCheck(KeepalivedTrackFile file)
     {

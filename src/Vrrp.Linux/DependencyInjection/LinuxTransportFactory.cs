@@ -89,7 +89,9 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
             IVrrpTransport transport;
             try
             {
-                transport = Open(macvlan, family, dedicated: true);
+                transport = router.VirtualMacTransmitOnParent
+                    ? new ParentInterfaceTransport(GetTransport(parent.Name, family), link)
+                    : Open(macvlan, family, dedicated: true);
             }
             catch
             {

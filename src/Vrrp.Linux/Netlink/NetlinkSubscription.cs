@@ -6,21 +6,35 @@ using Vrrp.Linux.Interop;
 namespace Vrrp.Linux.Netlink;
 
 /// <summary>
-/// A route netlink socket bound to multicast groups, read on a thread of its own that hands each message (its type
-/// and its bytes after the 16-byte header) to a handler. Shared by the link and address watchers.
+/// A netlink socket bound to multicast groups, read on a thread of its own that hands each message (its type and its
+/// bytes after the 16-byte header) to a handler. Route netlink for the link and address watchers; the connector's
+/// process events for the process monitor.
 /// </summary>
 internal sealed unsafe class NetlinkSubscription : IDisposable
 {
     private readonly Socket _socket;
     private readonly Thread _thread;
     private readonly MessageHandler _handler;
+    private readonly Action? _overflowed;
     private readonly StopSignal _stop = new();
     private volatile bool _disposed;
 
     public NetlinkSubscription(uint groups, string name, MessageHandler handler)
+        : this(0 /* NETLINK_ROUTE */, groups, name, handler, overflowed: null, start: true)
+    {
+    }
+
+    /// <param name="protocol">The netlink family (NETLINK_ROUTE 0, NETLINK_CONNECTOR 11).</param>
+    /// <param name="groups">The multicast groups.</param>
+    /// <param name="name">The listening thread's name.</param>
+    /// <param name="handler">Takes each message.</param>
+    /// <param name="overflowed">Told when the kernel dropped messages (ENOBUFS): what they said must be read again.</param>
+    /// <param name="start">Whether to listen at once; else <see cref="Start"/> does, after a <see cref="Send"/>.</param>
+    public NetlinkSubscription(int protocol, uint groups, string name, MessageHandler handler, Action? overflowed, bool start)
     {
         _handler = handler;
-        _socket = RawSockets.Open(RawSockets.AF_NETLINK, 0 /* NETLINK_ROUTE */, "CAP_NET_ADMIN");
+        _overflowed = overflowed;
+        _socket = RawSockets.Open(RawSockets.AF_NETLINK, protocol, "CAP_NET_ADMIN");
         SocketAddressNetlink address = default;
         address.Family = RawSockets.AF_NETLINK;
         address.Groups = groups;
@@ -33,7 +47,25 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
         }
 
         _thread = new Thread(Listen) { IsBackground = true, Name = name };
-        _thread.Start();
+        if (start)
+        {
+            _thread.Start();
+        }
+    }
+
+    /// <summary>Starts listening (when made with start: false).</summary>
+    public void Start() => _thread.Start();
+
+    /// <summary>Sends one message to the kernel.</summary>
+    /// <returns>0, or the errno of the failure (ECONNREFUSED: no kernel side here, as for the connector outside the first network namespace).</returns>
+    public int Send(ReadOnlySpan<byte> message)
+    {
+        fixed (byte* data = message)
+        {
+            SocketAddressNetlink kernel = default;
+            kernel.Family = RawSockets.AF_NETLINK;
+            return LibC.sendto((int)_socket.SafeHandle.DangerousGetHandle(), data, message.Length, 0, (sockaddr*)&kernel, sizeof(SocketAddressNetlink)) == message.Length ? 0 : Errno.Last;
+        }
     }
 
     public delegate void MessageHandler(ushort type, ReadOnlySpan<byte> payload);
@@ -43,7 +75,10 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
         // Closing a netlink socket does not wake a thread blocked on it: the loop waits on the stop signal as well.
         _disposed = true;
         _stop.Set();
-        _thread.Join(TimeSpan.FromSeconds(2));
+        if ((_thread.ThreadState & ThreadState.Unstarted) == 0)
+        {
+            _thread.Join(TimeSpan.FromSeconds(2));
+        }
         _socket.Dispose();
         _stop.Dispose();
     }
@@ -65,7 +100,9 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
             }
             catch (SocketException) when (!_disposed)
             {
-                continue; // ENOBUFS after a burst: later events carry the state again
+                // ENOBUFS after a burst: later events carry the state again, or the owner reads it afresh.
+                _overflowed?.Invoke();
+                continue;
             }
             catch (Exception) when (_disposed)
             {
