@@ -198,11 +198,12 @@ internal sealed class RouterHost : IAsyncDisposable
     // that names another table or priority keeps the one running, with a word.
     private void ApplyAcceptModeFirewall(KeepalivedPlan plan)
     {
-        if (plan.AcceptModeFirewallTable is not { } table || !plan.Routers.Any(static r => !r.Options.AcceptMode && r.Options.Priority != 255))
+        if (plan.AcceptModeFirewallTable is not { } table)
         {
             return;
         }
 
+        bool needed = plan.Routers.Any(static r => !r.Options.AcceptMode && r.Options.Priority != 255);
         NetlinkAddressManager addresses = _services.GetRequiredService<NetlinkAddressManager>();
         if (addresses.AcceptModeFirewall is { } running)
         {
@@ -214,8 +215,28 @@ internal sealed class RouterHost : IAsyncDisposable
             return;
         }
 
-        addresses.AcceptModeFirewall = new AcceptModeFirewall(table, plan.AcceptModeFirewallPriority);
-        _log($"accept mode off (no_accept or vrrp_strict): a master that is not the owner drops packets to its addresses (nftables table ip/ip6 {table})");
+        if (!needed && !AcceptModeFirewall.IsInstalled)
+        {
+            return; // nothing to enforce, and no nft to have left a table with
+        }
+
+        // A crashed run's tables go first, whether or not a router needs them now: they would drop traffic to
+        // addresses no router here holds.
+        var firewall = new AcceptModeFirewall(table, plan.AcceptModeFirewallPriority);
+        try
+        {
+            firewall.RemoveLeftovers();
+        }
+        catch (InvalidOperationException e)
+        {
+            _log($"warning: could not remove nftables tables '{table}' a previous run may have left: {e.Message}");
+        }
+
+        addresses.AcceptModeFirewall = firewall;
+        if (needed)
+        {
+            _log($"accept mode off (no_accept or vrrp_strict): a master that is not the owner drops packets to its addresses (nftables table ip/ip6 {table})");
+        }
     }
 
     private static void Validate(KeepalivedPlan plan)

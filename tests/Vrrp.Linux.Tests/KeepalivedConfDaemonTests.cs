@@ -262,6 +262,53 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void After_an_nftables_restart_flushed_the_ruleset_no_accept_makes_its_table_again_and_the_router_stays_master()
+    {
+        // Input: n1 master with no_accept; 'nft flush ruleset' in its namespace (what an nftables restart does); the
+        // link goes down and up, so n1 leaves master and takes its address again. Before (review finding): the firewall
+        // thought its table was there, every later change failed, and n1 went round Fault for good. Expected: n1 is
+        // master again with its address, the table is back with the address in it, and a ping to it gets no answer.
+        NetnsLab.RequireRoot("nft", "ping");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2");
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab), extraInstance: "no_accept");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+
+        lab.Exec("n1", "nft flush ruleset");
+        DateTimeOffset flushed = DateTimeOffset.UtcNow;
+        lab.SetLink("n1", up: false);
+        Assert.True(n1.WaitFor("Master -> Fault", TimeSpan.FromSeconds(5), flushed) is not null, n1.Output);
+        lab.SetLink("n1", up: true);
+        Assert.True(n1.WaitFor("Backup -> Master", TimeSpan.FromSeconds(5), flushed) is not null, n1.Output);
+
+        Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n1", Daemon.VirtualAddress)), n1.Output);
+        Assert.Contains(Daemon.VirtualAddress, lab.Exec("n1", "nft list table ip vrrpd"), StringComparison.Ordinal);
+        Assert.False(lab.Ping("n2", Daemon.VirtualAddress), "the master answered a ping to its address with no_accept");
+        Assert.True(n1.WaitFor("-> Fault", TimeSpan.FromSeconds(2), DateTimeOffset.UtcNow) is null, n1.Output);
+    }
+
+    [Fact]
+    public void A_crashed_runs_table_is_removed_at_start_even_when_no_router_needs_the_firewall()
+    {
+        // Input: in n1's namespace, a table 'ip vrrpd' as a crashed no_accept run leaves it (its vips set holding the
+        // virtual address, its input chain dropping it); vrrpd starts with a configuration that now accepts. Before
+        // (review finding): the table stayed, and the new master's address answered nothing. Expected: the table is
+        // gone and the address answers.
+        NetnsLab.RequireRoot("nft", "ping");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2");
+        lab.Exec("n1", "nft add table ip vrrpd");
+        lab.Exec("n1", "nft add set ip vrrpd vips { type ipv4_addr; }");
+        lab.Exec("n1", $"nft add element ip vrrpd vips {{ {Daemon.VirtualAddress} }}");
+        lab.Exec("n1", "nft add chain ip vrrpd in { type filter hook input priority -1; policy accept; }");
+        lab.Exec("n1", "nft add rule ip vrrpd in ip daddr @vips drop");
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab));
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n1", Daemon.VirtualAddress)), n1.Output);
+
+        Assert.DoesNotContain("vrrpd", lab.Exec("n1", "nft list tables"), StringComparison.Ordinal);
+        Assert.True(lab.Ping("n2", Daemon.VirtualAddress), "the address did not answer: a leftover table still drops it");
+    }
+
+    [Fact]
     public void No_accept_over_ipv6_drops_packets_to_the_address_but_lets_neighbour_discovery_resolve_it()
     {
         // Input: n1 master of an IPv6 instance (2001:db8:51::100) with no_accept; n2 pings it. Expected: n2 resolves

@@ -17,23 +17,31 @@ public sealed class ProtocolThreadSchedulingTests
         return (int.Parse(fields[38], CultureInfo.InvariantCulture), int.Parse(fields[37], CultureInfo.InvariantCulture)); // fields 3.. after the name
     }
 
+    // The newest precise timer thread: an earlier test's may still be ending.
     private static int TimerThread()
     {
+        int newest = 0;
         foreach (string task in Directory.GetDirectories("/proc/self/task"))
         {
             if (File.ReadAllText(Path.Combine(task, "comm")).Trim() == "vrrp-precise-ti")
             {
-                return int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture);
+                newest = Math.Max(newest, int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture));
             }
         }
 
-        throw new InvalidOperationException("no precise timer thread");
+        return newest > 0 ? newest : throw new InvalidOperationException("no precise timer thread");
     }
 
     // The fair scheduler's slice of a thread in ns, from /proc's scheduler statistics; null where the kernel shows none.
     private static long? SliceOf(string task)
     {
-        foreach (string line in File.ReadLines(Path.Combine(task, "sched")))
+        string path = Path.Combine(task, "sched");
+        if (!File.Exists(path))
+        {
+            return null; // a kernel without CONFIG_SCHED_DEBUG
+        }
+
+        foreach (string line in File.ReadLines(path))
         {
             if (line.StartsWith("se.slice", StringComparison.Ordinal))
             {
@@ -66,6 +74,40 @@ public sealed class ProtocolThreadSchedulingTests
         Assert.Equal(100_000, SliceOf($"/proc/self/task/{TimerThread()}"));
         Assert.NotEqual(100_000, SliceOf("/proc/thread-self"));
         Assert.Equal((0, 0), SchedulingOf(TimerThread()));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int sched_setscheduler(int pid, int policy, ref int parameter);
+
+    [Fact]
+    public void An_administrators_sched_batch_is_kept_with_the_short_slice()
+    {
+        // Input: the timer thread runs SCHED_BATCH (an administrator's choice, as systemd's CPUSchedulingPolicy=batch
+        // makes it); the protocol threads are set back to normal scheduling (vrrp_rt_priority gone on a reload).
+        // Expected: the thread keeps SCHED_BATCH and has the short slice. Before the review's fix: it was forced to
+        // SCHED_OTHER.
+        if (SliceOf("/proc/thread-self") is null || Environment.OSVersion.Version < new Version(6, 12))
+        {
+            Assert.Skip($"this kernel ({Environment.OSVersion.Version}) shows or honours no fair slice per thread");
+        }
+
+        using var time = new PreciseTimeProvider();
+        using var fired = new ManualResetEventSlim();
+        using ITimer first = time.CreateTimer(_ => fired.Set(), null, TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+        Assert.True(fired.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        int tid = TimerThread();
+        int none = 0;
+        Assert.Equal(0, sched_setscheduler(tid, 3 /* SCHED_BATCH */, ref none));
+        try
+        {
+            ProtocolThreadScheduling.SetRealTimePriority(0);
+            Assert.Equal((3, 0), SchedulingOf(tid));
+            Assert.Equal(100_000, SliceOf($"/proc/self/task/{tid}"));
+        }
+        finally
+        {
+            _ = sched_setscheduler(tid, 0, ref none);
+        }
     }
 
     [Fact]

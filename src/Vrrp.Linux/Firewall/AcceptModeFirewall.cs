@@ -21,9 +21,12 @@ namespace Vrrp.Linux.Firewall;
 /// </para>
 /// <para>
 /// Only its own tables are touched: <c>vrrpd</c> by default (never keepalived's <c>keepalived</c>, so the two can run on
-/// one host while moving from one to the other), or the name given. A table left by a crashed run is replaced when
-/// first needed, and both are deleted on dispose. The rules are written by nftables' own <c>nft</c> program, found only
-/// at its absolute paths; it runs with a timeout and inherits no descriptor of ours.
+/// one host while moving from one to the other), or the name given. <see cref="RemoveLeftovers"/> deletes what a
+/// crashed run left, and both tables go on dispose. The firewall keeps what it blocks, counted per address (two routers
+/// may hold one): when a change fails because the table went (an nftables restart flushes the ruleset), the table is
+/// made again with all of it. The rules are written by nftables' own <c>nft</c> program, found only at its absolute
+/// paths; it runs with a timeout and inherits no descriptor of ours. An interface name is written into its input only
+/// when it is a plain name.
 /// </para>
 /// </remarks>
 public sealed class AcceptModeFirewall : IDisposable
@@ -31,6 +34,7 @@ public sealed class AcceptModeFirewall : IDisposable
     private static readonly string[] s_nftPaths = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"];
     private readonly object _gate = new();
     private readonly string _nft;
+    private readonly Dictionary<(bool IPv6, string Element), int> _held = [];
     private bool _ipv4Ready;
     private bool _ipv6Ready;
     private bool _disposed;
@@ -50,9 +54,14 @@ public sealed class AcceptModeFirewall : IDisposable
 
         Table = table;
         ChainPriority = chainPriority;
-        _nft = s_nftPaths.FirstOrDefault(File.Exists)
+        _nft = Program
             ?? throw new VrrpConfigurationException([$"AcceptMode = false (no_accept, vrrp_strict) is enforced with nftables, and its program 'nft' is not in {string.Join(", ", s_nftPaths)}: install nftables, or set accept"]);
     }
+
+    /// <summary>Gets a value indicating whether nftables' <c>nft</c> program is installed.</summary>
+    public static bool IsInstalled => Program is not null;
+
+    private static string? Program => s_nftPaths.FirstOrDefault(File.Exists);
 
     /// <summary>The table's name when none is given.</summary>
     public const string DefaultTable = "vrrpd";
@@ -70,13 +79,28 @@ public sealed class AcceptModeFirewall : IDisposable
     /// <param name="interfaceName">The interface a link-local address is on.</param>
     /// <param name="addresses">The addresses.</param>
     /// <exception cref="InvalidOperationException"><c>nft</c> failed (the router then goes to Fault, as for an address failure).</exception>
-    public void Block(string interfaceName, IReadOnlyList<VirtualAddress> addresses) => Change("add", interfaceName, addresses);
+    public void Block(string interfaceName, IReadOnlyList<VirtualAddress> addresses) => Change(block: true, interfaceName, addresses);
 
     /// <summary>Lets traffic to and from the addresses through again: called as their router leaves the master state, after they are removed.</summary>
     /// <param name="interfaceName">The interface a link-local address is on.</param>
     /// <param name="addresses">The addresses.</param>
     /// <exception cref="InvalidOperationException"><c>nft</c> failed.</exception>
-    public void Unblock(string interfaceName, IReadOnlyList<VirtualAddress> addresses) => Change("delete", interfaceName, addresses);
+    public void Unblock(string interfaceName, IReadOnlyList<VirtualAddress> addresses) => Change(block: false, interfaceName, addresses);
+
+    /// <summary>Deletes the tables of this name a crashed run left, before any router blocks anything.</summary>
+    /// <exception cref="InvalidOperationException"><c>nft</c> failed.</exception>
+    public void RemoveLeftovers()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_ipv4Ready && !_ipv6Ready)
+            {
+                // Declaring a table first makes its delete never fail.
+                Run($"table ip {Table}\ndelete table ip {Table}\ntable ip6 {Table}\ndelete table ip6 {Table}\n");
+            }
+        }
+    }
 
     /// <summary>Deletes the tables this firewall made.</summary>
     public void Dispose()
@@ -114,73 +138,132 @@ public sealed class AcceptModeFirewall : IDisposable
         }
     }
 
-    private void Change(string verb, string interfaceName, IReadOnlyList<VirtualAddress> addresses)
+    private void Change(bool block, string interfaceName, IReadOnlyList<VirtualAddress> addresses)
     {
         ArgumentException.ThrowIfNullOrEmpty(interfaceName);
         ArgumentNullException.ThrowIfNull(addresses);
-        var script = new StringBuilder();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            bool ipv4 = false, ipv6 = false;
-            foreach (VirtualAddress address in addresses)
+            var before = new Dictionary<(bool IPv6, string Element), int>(_held);
+            try
             {
-                bool v6 = address.Address.Family == AddressFamily.InterNetworkV6;
-                ipv4 |= !v6;
-                ipv6 |= v6;
+                Apply(block, interfaceName, addresses);
             }
-
-            if (verb == "delete")
+            catch
             {
-                // Deleting from a table that was never made has nothing to undo.
-                ipv4 &= _ipv4Ready;
-                ipv6 &= _ipv6Ready;
-            }
-
-            bool makeIPv4 = verb == "add" && ipv4 && !_ipv4Ready;
-            bool makeIPv6 = verb == "add" && ipv6 && !_ipv6Ready;
-            if (makeIPv4)
-            {
-                AppendTable(script, ipv6: false);
-            }
-
-            if (makeIPv6)
-            {
-                AppendTable(script, ipv6: true);
-            }
-
-            foreach (VirtualAddress address in addresses)
-            {
-                bool v6 = address.Address.Family == AddressFamily.InterNetworkV6;
-                if (v6 ? !ipv6 : !ipv4)
+                // What failed is not held: a later table must not carry it.
+                _held.Clear();
+                foreach (KeyValuePair<(bool IPv6, string Element), int> entry in before)
                 {
-                    continue;
+                    _held.Add(entry.Key, entry.Value);
                 }
 
-                string element = v6 && address.Address.IsIPv6LinkLocal
-                    ? $"vips_link_local {{ {address.Address} . \"{interfaceName}\" }}"
-                    : $"vips {{ {address.Address} }}";
-                // An add before each delete, in the same transaction: deleting an element that is not there (a second
-                // router with the same address took it out already) would fail the whole change.
-                script.Append(CultureInfo.InvariantCulture, $"add element {(v6 ? "ip6" : "ip")} {Table} {element}\n");
-                if (verb == "delete")
-                {
-                    script.Append(CultureInfo.InvariantCulture, $"delete element {(v6 ? "ip6" : "ip")} {Table} {element}\n");
-                }
+                throw;
             }
-
-            if (script.Length == 0)
-            {
-                return;
-            }
-
-            Run(script.ToString());
-            _ipv4Ready |= makeIPv4;
-            _ipv6Ready |= makeIPv6;
         }
     }
 
-    // The whole table at once, replacing one a crashed run left: declaring it first makes the delete never fail.
+    private void Apply(bool block, string interfaceName, IReadOnlyList<VirtualAddress> addresses)
+    {
+        var changed = new List<(bool IPv6, string Element)>();
+        foreach (VirtualAddress address in addresses)
+        {
+            (bool IPv6, string Element) key = Element(address, interfaceName);
+            int count = _held.GetValueOrDefault(key);
+            if (block)
+            {
+                _held[key] = count + 1;
+                if (count == 0)
+                {
+                    changed.Add(key);
+                }
+            }
+            else if (count == 1)
+            {
+                _held.Remove(key);
+                changed.Add(key);
+            }
+            else if (count > 1)
+            {
+                _held[key] = count - 1; // another router holds it still
+            }
+        }
+
+        var script = new StringBuilder();
+        foreach ((bool ipv6, string element) in changed)
+        {
+            bool ready = ipv6 ? _ipv6Ready : _ipv4Ready;
+            if (!ready)
+            {
+                continue; // a block makes the table below, with it in; an unblock has nothing to undo
+            }
+
+            // An add before each delete, in the same transaction: a delete of an element that is not there would
+            // fail the whole change.
+            script.Append(CultureInfo.InvariantCulture, $"add element {(ipv6 ? "ip6" : "ip")} {Table} {element}\n");
+            if (!block)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"delete element {(ipv6 ? "ip6" : "ip")} {Table} {element}\n");
+            }
+        }
+
+        bool makeIPv4 = block && !_ipv4Ready && changed.Exists(static c => !c.IPv6);
+        bool makeIPv6 = block && !_ipv6Ready && changed.Exists(static c => c.IPv6);
+        if (makeIPv4)
+        {
+            AppendTable(script, ipv6: false);
+        }
+
+        if (makeIPv6)
+        {
+            AppendTable(script, ipv6: true);
+        }
+
+        if (script.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Run(script.ToString());
+        }
+        catch (InvalidOperationException) when (_ipv4Ready || _ipv6Ready)
+        {
+            // The table went from outside (an nftables restart flushes the ruleset): make it again, with
+            // everything held. A second failure is the caller's (the router goes to Fault, and tries again).
+            var again = new StringBuilder();
+            AppendTable(again, ipv6: false);
+            AppendTable(again, ipv6: true);
+            Run(again.ToString());
+            _ipv4Ready = _ipv6Ready = true;
+            return;
+        }
+
+        _ipv4Ready |= makeIPv4;
+        _ipv6Ready |= makeIPv6;
+    }
+
+    // The set element of an address: a link-local one with its interface, which must then be a plain name.
+    private static (bool IPv6, string Element) Element(VirtualAddress address, string interfaceName)
+    {
+        bool ipv6 = address.Address.Family == AddressFamily.InterNetworkV6;
+        if (!ipv6 || !address.Address.IsIPv6LinkLocal)
+        {
+            return (ipv6, $"vips {{ {address.Address} }}");
+        }
+
+        if (interfaceName.Length > 15 || !interfaceName.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '@' or ':'))
+        {
+            throw new ArgumentException($"'{interfaceName}' is not a plain interface name: the link-local address {address.Address} on it is not blocked.", nameof(interfaceName));
+        }
+
+        return (ipv6, $"vips_link_local {{ {address.Address} . \"{interfaceName}\" }}");
+    }
+
+    // The whole table at once, with every element held, replacing one that is there: declaring it first makes the
+    // delete never fail.
     private void AppendTable(StringBuilder script, bool ipv6)
     {
         string family = ipv6 ? "ip6" : "ip";
@@ -199,6 +282,13 @@ public sealed class AcceptModeFirewall : IDisposable
 
         script.Append(CultureInfo.InvariantCulture, $"  chain in {{ type filter hook input priority {priority}; policy accept; {neighbourDiscovery}{linkLocalIn}{ip} daddr @vips drop; }}\n");
         script.Append(CultureInfo.InvariantCulture, $"  chain out {{ type filter hook output priority {priority}; policy accept; {neighbourDiscovery}{linkLocalOut}{ip} saddr @vips drop; }}\n}}\n");
+        foreach ((bool held6, string element) in _held.Keys)
+        {
+            if (held6 == ipv6)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"add element {family} {Table} {element}\n");
+            }
+        }
     }
 
     private void Run(string script)

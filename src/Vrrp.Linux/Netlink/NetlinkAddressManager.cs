@@ -85,7 +85,11 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
         ArgumentNullException.ThrowIfNull(addresses);
         if (Enforces(router))
         {
-            AcceptModeFirewall!.Block(router.Interface, addresses); // before the addresses: no packet to them is ever taken in
+            // Before the addresses: no packet to them is ever taken in. A link-local one is matched on its own interface.
+            foreach (IGrouping<string, VirtualAddress> onDevice in addresses.GroupBy(a => router.PlacementOf(a).Device ?? router.Interface, StringComparer.Ordinal))
+            {
+                AcceptModeFirewall!.Block(onDevice.Key, [.. onDevice]);
+            }
         }
 
         for (int i = 0; i < addresses.Count; i++)
@@ -118,7 +122,10 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
 
         if (Enforces(router))
         {
-            AcceptModeFirewall!.Unblock(router.Interface, addresses);
+            foreach (IGrouping<string, VirtualAddress> onDevice in addresses.GroupBy(a => router.PlacementOf(a).Device ?? router.Interface, StringComparer.Ordinal))
+            {
+                AcceptModeFirewall!.Unblock(onDevice.Key, [.. onDevice]);
+            }
         }
     }
 

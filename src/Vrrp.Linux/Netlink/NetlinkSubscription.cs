@@ -101,7 +101,16 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
             catch (SocketException) when (!_disposed)
             {
                 // ENOBUFS after a burst: later events carry the state again, or the owner reads it afresh.
-                _overflowed?.Invoke();
+                try
+                {
+                    _overflowed?.Invoke();
+                }
+#pragma warning disable CA1031 // a failing owner must not stop the subscription
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+
                 continue;
             }
             catch (Exception) when (_disposed)

@@ -11,9 +11,13 @@ namespace Vrrp.Linux.Processes;
 /// name change and exit) update the counts, so nothing polls. One monitor for a process.
 /// </summary>
 /// <remarks>
-/// The kernel sends process events only to sockets of the first network namespace. In another (a vrrpd in a namespace
-/// of its own, or without CAP_NET_ADMIN) the monitor walks <c>/proc</c> every <see cref="PollInterval"/> instead, and
-/// <see cref="UsesProcessEvents"/> says so. Reads of <c>/proc</c> are bounded (a command line is read up to 4 KiB).
+/// The kernel sends process events only to sockets of the first network namespace, and enables them only for a
+/// process of the first user and pid namespaces (it acknowledges the request then). Elsewhere (a vrrpd in a network
+/// namespace of its own, a container with its own pids, no CAP_NET_ADMIN) the monitor walks <c>/proc</c> every
+/// <see cref="PollInterval"/> instead, and <see cref="UsesProcessEvents"/> says so. A new process inherits its parent's
+/// count without a read (it has the parent's name until it execs); reads of <c>/proc</c> go through buffers of the
+/// monitor's, bounded (a command line is read up to 4 KiB). When the kernel drops events, counts are taken afresh a
+/// second later.
 /// </remarks>
 public sealed class ProcessMonitor : IDisposable
 {
@@ -22,6 +26,8 @@ public sealed class ProcessMonitor : IDisposable
     private const uint CN_VAL_PROC = 1;
     private const ushort NLMSG_DONE = 3;
     private const uint PROC_CN_MCAST_LISTEN = 1;
+    private const uint PROC_CN_MCAST_IGNORE = 2;
+    private const uint PROC_EVENT_NONE = 0x00000000;
     private const uint PROC_EVENT_FORK = 0x00000001;
     private const uint PROC_EVENT_EXEC = 0x00000002;
     private const uint PROC_EVENT_COMM = 0x00000200;
@@ -33,6 +39,11 @@ public sealed class ProcessMonitor : IDisposable
     private readonly List<Watched> _checks = [];
     private readonly NetlinkSubscription? _events;
     private readonly ITimer? _poll;
+    private readonly ITimer? _rescanLater;
+    private readonly ManualResetEventSlim _acknowledged = new();
+    private readonly uint _sequence = (uint)Random.Shared.Next(1, 0xFFFF);
+    private readonly byte[] _stat = new byte[1024];
+    private readonly byte[] _commandLine = new byte[CommandLineLimit];
     private bool _disposed;
 
     /// <summary>Starts listening to process events, or polling where they are not to be had.</summary>
@@ -40,22 +51,28 @@ public sealed class ProcessMonitor : IDisposable
     public ProcessMonitor(TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
-        try
+        if (!InNestedPidNamespace())
         {
-            _events = new NetlinkSubscription(NETLINK_CONNECTOR, CN_IDX_PROC, "vrrp-process-events", OnMessage, Rescan, start: false);
-            if (_events.Send(ListenRequest()) == 0)
+            try
             {
+                _events = new NetlinkSubscription(NETLINK_CONNECTOR, CN_IDX_PROC, "vrrp-process-events", OnMessage, RescanSoon, start: false);
                 _events.Start();
-                UsesProcessEvents = true;
-                return;
-            }
 
-            _events.Dispose();
-            _events = null;
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            _events = null; // no CAP_NET_ADMIN (bind to the connector's group needs it): poll
+                // Only the kernel's acknowledgement says the events are on: a send succeeds even where they stay off.
+                if (_events.Send(Request(PROC_CN_MCAST_LISTEN)) == 0 && _acknowledged.Wait(TimeSpan.FromSeconds(1)))
+                {
+                    UsesProcessEvents = true;
+                    _rescanLater = _time.CreateTimer(static state => ((ProcessMonitor)state!).Rescan(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                    return;
+                }
+
+                _events.Dispose();
+                _events = null;
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                _events = null; // no CAP_NET_ADMIN (bind to the connector's group needs it): poll
+            }
         }
 
         _poll = _time.CreateTimer(static state => ((ProcessMonitor)state!).Rescan(), this, PollInterval, PollInterval);
@@ -107,7 +124,15 @@ public sealed class ProcessMonitor : IDisposable
         }
 
         _poll?.Dispose();
-        _events?.Dispose();
+        _rescanLater?.Dispose();
+        if (_events is not null)
+        {
+            // The kernel counts its listeners: without this, it would go on making events for every fork and exit.
+            _ = _events.Send(Request(PROC_CN_MCAST_IGNORE));
+            _events.Dispose();
+        }
+
+        _acknowledged.Dispose();
     }
 
     internal void Forget(ProcessHealthCheck check)
@@ -118,8 +143,30 @@ public sealed class ProcessMonitor : IDisposable
         }
     }
 
-    // struct nlmsghdr, struct cn_msg { cb_id { idx, val }, seq, ack, len, flags }, then the operation.
-    private static byte[] ListenRequest()
+    // A process in a pid namespace other than the first gets no process events (and /proc's pids would not be the
+    // kernel's): NSpid lists more than one pid there.
+    private static bool InNestedPidNamespace()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("NSpid:", StringComparison.Ordinal))
+                {
+                    return line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length > 2;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return false;
+    }
+
+    // struct nlmsghdr, struct cn_msg { cb_id { idx, val }, seq, ack, len, flags }, then the operation. The kernel
+    // answers LISTEN with PROC_EVENT_NONE carrying our ack + 1.
+    private byte[] Request(uint operation)
     {
         byte[] message = new byte[16 + 20 + 4];
         BinaryPrimitives.WriteUInt32LittleEndian(message, (uint)message.Length);
@@ -127,8 +174,10 @@ public sealed class ProcessMonitor : IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(12), (uint)Environment.ProcessId);
         BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(16), CN_IDX_PROC);
         BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(20), CN_VAL_PROC);
+        BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(24), _sequence);
+        BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(28), _sequence);
         BinaryPrimitives.WriteUInt16LittleEndian(message.AsSpan(32), 4);
-        BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(36), PROC_CN_MCAST_LISTEN);
+        BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(36), operation);
         return message;
     }
 
@@ -145,12 +194,22 @@ public sealed class ProcessMonitor : IDisposable
         ReadOnlySpan<byte> data = evt[16..];
         switch (what)
         {
+            case PROC_EVENT_NONE when data.Length >= 4:
+                // The answer to our LISTEN: cn_msg's ack is ours + 1 (its seq is the kernel's own); err 0.
+                if (BinaryPrimitives.ReadUInt32LittleEndian(payload[12..]) == _sequence + 1
+                    && BinaryPrimitives.ReadUInt32LittleEndian(data) == 0)
+                {
+                    _acknowledged.Set();
+                }
+
+                break;
             case PROC_EVENT_FORK when data.Length >= 16:
-                // parent pid, parent tgid, child pid, child tgid: a new process (not a thread) is a copy of its parent.
+                // parent pid, parent tgid, child pid, child tgid: a new process (not a thread) has its parent's name
+                // and command line until it execs, so it counts where its parent counts, without a read.
                 int childPid = BinaryPrimitives.ReadInt32LittleEndian(data[8..]);
                 if (childPid == BinaryPrimitives.ReadInt32LittleEndian(data[12..]))
                 {
-                    Update(childPid);
+                    Inherit(BinaryPrimitives.ReadInt32LittleEndian(data[4..]), childPid);
                 }
 
                 break;
@@ -195,6 +254,23 @@ public sealed class ProcessMonitor : IDisposable
             }
         }
     }
+
+    private void Inherit(int parent, int child)
+    {
+        lock (_gate)
+        {
+            foreach (Watched watched in _checks)
+            {
+                if (watched.Pids.Contains(parent) && watched.Pids.Add(child))
+                {
+                    watched.Check.Set(watched.Pids.Count);
+                }
+            }
+        }
+    }
+
+    // The kernel dropped events: take the counts afresh, once, a second later (a burst of forks is not over at once).
+    private void RescanSoon() => _rescanLater?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
 
     private void Remove(int pid)
     {
@@ -267,39 +343,34 @@ public sealed class ProcessMonitor : IDisposable
     }
 
     // The process's name from /proc/PID/stat (between the first '(' and the last ')', since a name may hold either),
-    // null for a zombie or a process gone; and its command line's words when asked.
-    private static (string Comm, List<string> CommandLine)? Read(int pid, bool commandLine)
+    // null for a zombie or a process gone; and its command line's words when asked. Under the lock: the buffers are
+    // the monitor's, so a walk of /proc makes no garbage but the strings it keeps.
+    private (string Comm, List<string> CommandLine)? Read(int pid, bool commandLine)
     {
         try
         {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            int open = stat.IndexOf('(', StringComparison.Ordinal);
-            int close = stat.LastIndexOf(')');
-            if (open < 0 || close < open || close + 2 >= stat.Length || stat[close + 2] == 'Z')
+            int length = ReadAll(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/stat"), _stat);
+            ReadOnlySpan<byte> stat = _stat.AsSpan(0, length);
+            int open = stat.IndexOf((byte)'(');
+            int close = stat.LastIndexOf((byte)')');
+            if (open < 0 || close < open || close + 2 >= stat.Length || stat[close + 2] == (byte)'Z')
             {
                 return null;
             }
 
-            string comm = stat[(open + 1)..close];
+            string comm = Encoding.UTF8.GetString(stat[(open + 1)..close]);
             var words = new List<string>();
             if (commandLine)
             {
-                using var file = new FileStream($"/proc/{pid}/cmdline", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
-                byte[] buffer = new byte[CommandLineLimit];
-                int length = 0;
-                int read;
-                while (length < buffer.Length && (read = file.Read(buffer, length, buffer.Length - length)) > 0)
-                {
-                    length += read;
-                }
+                length = ReadAll(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/cmdline"), _commandLine);
 
                 // Words end with a NUL each: the last split, after the final NUL, is not a word.
-                int end = length > 0 && buffer[length - 1] == 0 ? length - 1 : length;
-                if (end > 0 || length > 0)
+                int end = length > 0 && _commandLine[length - 1] == 0 ? length - 1 : length;
+                if (length > 0)
                 {
-                    foreach (Range word in buffer.AsSpan(0, end).Split((byte)0))
+                    foreach (Range word in _commandLine.AsSpan(0, end).Split((byte)0))
                     {
-                        words.Add(Encoding.UTF8.GetString(buffer.AsSpan()[word]));
+                        words.Add(Encoding.UTF8.GetString(_commandLine.AsSpan()[word]));
                     }
                 }
             }
@@ -310,6 +381,20 @@ public sealed class ProcessMonitor : IDisposable
         {
             return null; // gone meanwhile, or not ours to read
         }
+    }
+
+    // At most the buffer's length: /proc's files say their size only by being read.
+    private static int ReadAll(string path, byte[] buffer)
+    {
+        using Microsoft.Win32.SafeHandles.SafeFileHandle file = File.OpenHandle(path);
+        int length = 0;
+        int read;
+        while (length < buffer.Length && (read = RandomAccess.Read(file, buffer.AsSpan(length), length)) > 0)
+        {
+            length += read;
+        }
+
+        return length;
     }
 
     private sealed class Watched(ProcessHealthCheck check)

@@ -18,6 +18,7 @@ namespace Vrrp.Linux.Timing;
 public static partial class ProtocolThreadScheduling
 {
     private const int SCHED_OTHER = 0;
+    private const int SCHED_FIFO = 1;
     private const int SCHED_RR = 2;
     private const int SCHED_RESET_ON_FORK = 0x40000000;
     private static readonly object s_gate = new();
@@ -132,15 +133,16 @@ public static partial class ProtocolThreadScheduling
 
     private static unsafe void Apply(int thread, int priority, bool throwOnFailure)
     {
+        // Back to normal scheduling (and a short slice) in one call where the kernel has sched_setattr; else as before.
+        if (priority == 0 && RequestShortSlice(thread))
+        {
+            return;
+        }
+
         int parameter = priority;
         if (sched_setscheduler(thread, priority == 0 ? SCHED_OTHER : SCHED_RR | SCHED_RESET_ON_FORK, &parameter) != 0 && throwOnFailure)
         {
             throw Interop.Errno.Failure($"sched_setscheduler(SCHED_RR, {priority})", Marshal.GetLastPInvokeError(), "CAP_SYS_NICE");
-        }
-
-        if (priority == 0)
-        {
-            RequestShortSlice(thread);
         }
     }
 
@@ -149,25 +151,34 @@ public static partial class ProtocolThreadScheduling
     /// kernels ignore it). A protocol thread that wakes then preempts a thread pool thread mid-slice instead of waiting
     /// up to a whole base slice (1.4 ms on a 2-core machine) for a core. Needs no privilege, keeps the thread's nice.
     /// </summary>
-    private static unsafe void RequestShortSlice(int thread)
+    /// <returns>False when the kernel has no sched_getattr/sched_setattr for us.</returns>
+    /// <remarks>
+    /// A policy an administrator chose for the process (SCHED_BATCH, SCHED_IDLE: systemd's CPUSchedulingPolicy=) is
+    /// kept; only a real-time one of ours goes back to SCHED_OTHER.
+    /// </remarks>
+    private static unsafe bool RequestShortSlice(int thread)
     {
         if (SchedSetattr == 0)
         {
-            return;
+            return false;
         }
 
         SchedAttr attr = default;
         if (Syscall(SchedGetattr, thread, &attr, sizeof(SchedAttr), 0) != 0)
         {
-            return;
+            return false;
         }
 
         attr.Size = (uint)sizeof(SchedAttr);
-        attr.Policy = SCHED_OTHER;
+        if (attr.Policy is SCHED_FIFO or SCHED_RR)
+        {
+            attr.Policy = SCHED_OTHER;
+            attr.Priority = 0;
+        }
+
         attr.Flags = SCHED_FLAG_RESET_ON_FORK;
-        attr.Priority = 0;
         attr.Runtime = ShortestSliceNanoseconds;
-        _ = Syscall(SchedSetattr, thread, &attr, 0, 0);
+        return Syscall(SchedSetattr, thread, &attr, 0, 0) == 0;
     }
 
     private const ulong SCHED_FLAG_RESET_ON_FORK = 0x01;
