@@ -97,7 +97,8 @@ public sealed class ProtocolThreadSchedulingTests
         Assert.True(fired.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
         int tid = TimerThread();
         int none = 0;
-        Assert.Equal(0, sched_setscheduler(tid, 3 /* SCHED_BATCH */, ref none));
+        // SCHED_RESET_ON_FORK kept: the protocol threads have it, and only a privileged process may clear it.
+        Assert.Equal(0, sched_setscheduler(tid, 3 /* SCHED_BATCH */ | 0x40000000 /* SCHED_RESET_ON_FORK */, ref none));
         try
         {
             ProtocolThreadScheduling.SetRealTimePriority(0);
@@ -106,7 +107,7 @@ public sealed class ProtocolThreadSchedulingTests
         }
         finally
         {
-            _ = sched_setscheduler(tid, 0, ref none);
+            _ = sched_setscheduler(tid, 0x40000000 /* SCHED_OTHER, SCHED_RESET_ON_FORK */, ref none);
         }
     }
 
