@@ -36,6 +36,20 @@ public sealed class KeepalivedConfDaemonTests
         return process;
     }
 
+    // In n1's namespace, a table 'ip vrrpd' as a crashed no_accept run leaves it: its vips set holding an address, and
+    // with 'dropping' its input chain dropping it.
+    private static void PlantLeftoverTable(NetnsLab lab, string address, bool dropping)
+    {
+        lab.Exec("n1", "nft add table ip vrrpd");
+        lab.Exec("n1", "nft add set ip vrrpd vips { type ipv4_addr; }");
+        lab.Exec("n1", $"nft add element ip vrrpd vips {{ {address} }}");
+        if (dropping)
+        {
+            lab.Exec("n1", "nft add chain ip vrrpd in { type filter hook input priority -1; policy accept; }");
+            lab.Exec("n1", "nft add rule ip vrrpd in ip daddr @vips drop");
+        }
+    }
+
     private static string LabDirectory(NetnsLab lab)
     {
         string directory = Path.Combine(Path.GetTempPath(), lab.Namespace("files"));
@@ -240,9 +254,7 @@ public sealed class KeepalivedConfDaemonTests
         using NetnsLab lab = NetnsLab.Create("n1", "n2");
         lab.Exec("n1", "nft add table ip admin");
         lab.Exec("n1", "nft add chain ip admin keep");
-        lab.Exec("n1", "nft add table ip vrrpd");
-        lab.Exec("n1", "nft add set ip vrrpd vips { type ipv4_addr; }");
-        lab.Exec("n1", "nft add element ip vrrpd vips { 198.51.100.77 }");
+        PlantLeftoverTable(lab, "198.51.100.77", dropping: false);
         LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab), extraInstance: "no_accept");
         Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
         Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n1", Daemon.VirtualAddress)), n1.Output);
@@ -295,11 +307,7 @@ public sealed class KeepalivedConfDaemonTests
         // gone and the address answers.
         NetnsLab.RequireRoot("nft", "ping");
         using NetnsLab lab = NetnsLab.Create("n1", "n2");
-        lab.Exec("n1", "nft add table ip vrrpd");
-        lab.Exec("n1", "nft add set ip vrrpd vips { type ipv4_addr; }");
-        lab.Exec("n1", $"nft add element ip vrrpd vips {{ {Daemon.VirtualAddress} }}");
-        lab.Exec("n1", "nft add chain ip vrrpd in { type filter hook input priority -1; policy accept; }");
-        lab.Exec("n1", "nft add rule ip vrrpd in ip daddr @vips drop");
+        PlantLeftoverTable(lab, Daemon.VirtualAddress, dropping: true);
         LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab));
         Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
         Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n1", Daemon.VirtualAddress)), n1.Output);

@@ -78,6 +78,10 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
 
     private bool Enforces(VirtualRouter router) => AcceptModeFirewall is not null && !router.AcceptMode && router.BasePriority != 255;
 
+    // A router's addresses by the interface each goes on (its dev, else the router's): a transition's few, off the loop.
+    private static IEnumerable<(string Device, VirtualAddress[] Addresses)> ByDevice(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses) =>
+        addresses.GroupBy(a => router.PlacementOf(a).Device ?? router.Interface, StringComparer.Ordinal).Select(static g => (g.Key, g.ToArray()));
+
     /// <inheritdoc/>
     public void AddAddresses(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
     {
@@ -86,9 +90,9 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
         if (Enforces(router))
         {
             // Before the addresses: no packet to them is ever taken in. A link-local one is matched on its own interface.
-            foreach (IGrouping<string, VirtualAddress> onDevice in addresses.GroupBy(a => router.PlacementOf(a).Device ?? router.Interface, StringComparer.Ordinal))
+            foreach ((string device, VirtualAddress[] onDevice) in ByDevice(router, addresses))
             {
-                AcceptModeFirewall!.Block(onDevice.Key, [.. onDevice]);
+                AcceptModeFirewall!.Block(device, onDevice);
             }
         }
 
@@ -122,9 +126,9 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
 
         if (Enforces(router))
         {
-            foreach (IGrouping<string, VirtualAddress> onDevice in addresses.GroupBy(a => router.PlacementOf(a).Device ?? router.Interface, StringComparer.Ordinal))
+            foreach ((string device, VirtualAddress[] onDevice) in ByDevice(router, addresses))
             {
-                AcceptModeFirewall!.Unblock(onDevice.Key, [.. onDevice]);
+                AcceptModeFirewall!.Unblock(device, onDevice);
             }
         }
     }
