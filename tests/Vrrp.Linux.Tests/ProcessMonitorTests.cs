@@ -1,6 +1,9 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Net.Sockets;
 using Tmds.Linux;
 using Vrrp.Health;
+using Vrrp.Linux.Interop;
 using Vrrp.Linux.Processes;
 using Vrrp.Testing;
 
@@ -51,6 +54,18 @@ public sealed class ProcessMonitorTests : IDisposable
         return process;
     }
 
+    private static unsafe int SendToPort(Socket netlink, byte[] message, uint portId)
+    {
+        uint* address = stackalloc uint[3]; // struct sockaddr_nl: family and padding, port id, groups
+        address[0] = RawSockets.AF_NETLINK;
+        address[1] = portId;
+        address[2] = 0;
+        fixed (byte* data = message)
+        {
+            return (int)RawSockets.SendTo((int)netlink.SafeHandle.DangerousGetHandle(), data, (nuint)message.Length, 0, address, 12);
+        }
+    }
+
     private static bool Healthy(ProcessHealthCheck check) => check.CheckAsync(TestContext.Current.CancellationToken).AsTask().GetAwaiter().GetResult().IsHealthy;
 
     [Fact]
@@ -71,6 +86,39 @@ public sealed class ProcessMonitorTests : IDisposable
         first.Kill();
         second.Kill();
         Assert.True(NetnsLab.WaitUntil(() => check.Count == 0 && !Healthy(check)), $"count {check.Count}");
+    }
+
+    [Fact]
+    public void A_forged_exit_event_sent_by_a_process_is_dropped_and_counted()
+    {
+        // Input: a counted process; a PROC_EVENT_EXIT for its pid, well formed, unicast to the monitor's socket from
+        // another connector socket (what any process with CAP_NET_ADMIN can send). Before: the monitor read it as the
+        // kernel's and counted the process gone (a tracked service "down" at a forger's word). Expected: dropped as not
+        // from the kernel (port id 0), counted, the count unchanged.
+        NetnsLab.RequireRoot();
+        string program = UniqueProgram();
+        using var monitor = new ProcessMonitor();
+        Assert.True(monitor.UsesProcessEvents);
+        using ProcessHealthCheck check = monitor.CreateCheck(new ProcessMatch(Path.GetFileName(program)));
+        Process running = Run(program, "60");
+        Assert.True(NetnsLab.WaitUntil(() => check.Count == 1), $"count {check.Count}");
+
+        byte[] exit = new byte[16 + 20 + 16 + 16];
+        BinaryPrimitives.WriteUInt32LittleEndian(exit, (uint)exit.Length);
+        BinaryPrimitives.WriteUInt16LittleEndian(exit.AsSpan(4), 3); // NLMSG_DONE
+        BinaryPrimitives.WriteUInt32LittleEndian(exit.AsSpan(16), 1); // CN_IDX_PROC
+        BinaryPrimitives.WriteUInt32LittleEndian(exit.AsSpan(20), 1); // CN_VAL_PROC
+        BinaryPrimitives.WriteUInt16LittleEndian(exit.AsSpan(32), 32); // cn_msg.len
+        BinaryPrimitives.WriteUInt32LittleEndian(exit.AsSpan(36), 0x80000000); // PROC_EVENT_EXIT
+        BinaryPrimitives.WriteInt32LittleEndian(exit.AsSpan(52), running.Id); // process pid
+        BinaryPrimitives.WriteInt32LittleEndian(exit.AsSpan(56), running.Id); // process tgid
+        using Socket forger = RawSockets.Open(RawSockets.AF_NETLINK, 11 /* NETLINK_CONNECTOR */, "CAP_NET_ADMIN");
+        Assert.Equal(exit.Length, SendToPort(forger, exit, monitor.Events!.PortId));
+
+        Assert.True(NetnsLab.WaitUntil(() => monitor.Events.NotFromKernel == 1), $"dropped {monitor.Events.NotFromKernel}");
+        Assert.Equal(1, check.Count);
+        running.Kill();
+        Assert.True(NetnsLab.WaitUntil(() => check.Count == 0), $"count {check.Count}"); // the kernel's own exit still counts
     }
 
     [Fact]

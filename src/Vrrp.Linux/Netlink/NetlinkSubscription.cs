@@ -8,16 +8,23 @@ namespace Vrrp.Linux.Netlink;
 /// <summary>
 /// A netlink socket bound to multicast groups, read on a thread of its own that hands each message (its type and its
 /// bytes after the 16-byte header) to a handler. Route netlink for the link and address watchers; the connector's
-/// process events for the process monitor.
+/// process events for the process monitor. Only the kernel's messages are handed on: a message from another socket
+/// (a process with CAP_NET_ADMIN may unicast to ours) is dropped and counted in <see cref="NotFromKernel"/>.
 /// </summary>
 internal sealed unsafe class NetlinkSubscription : IDisposable
 {
+    private const int NotFromKernelDatagram = -1;
+    private const int NothingRead = -2;
+    private const int EINTR = 4;
+    private const int EAGAIN = 11;
+
     private readonly Socket _socket;
     private readonly Thread _thread;
     private readonly MessageHandler _handler;
     private readonly Action? _overflowed;
     private readonly StopSignal _stop = new();
     private volatile bool _disposed;
+    private long _notFromKernel;
 
     public NetlinkSubscription(uint groups, string name, MessageHandler handler)
         : this(0 /* NETLINK_ROUTE */, groups, name, handler, overflowed: null, start: true)
@@ -68,6 +75,20 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
         }
     }
 
+    /// <summary>Datagrams dropped because their sender was not the kernel (port id 0).</summary>
+    public long NotFromKernel => Interlocked.Read(ref _notFromKernel);
+
+    /// <summary>The port id the kernel gave this socket: where a unicast to it goes.</summary>
+    public uint PortId
+    {
+        get
+        {
+            SocketAddressNetlink address = default;
+            socklen_t length = sizeof(SocketAddressNetlink);
+            return LibC.getsockname((int)_socket.SafeHandle.DangerousGetHandle(), (sockaddr*)&address, &length) == 0 ? address.PortId : 0;
+        }
+    }
+
     public delegate void MessageHandler(ushort type, ReadOnlySpan<byte> payload);
 
     public void Dispose()
@@ -96,7 +117,7 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
                     continue; // stopped: the loop condition ends it
                 }
 
-                length = _socket.Receive(buffer);
+                length = ReceiveFromKernel(buffer);
             }
             catch (SocketException) when (!_disposed)
             {
@@ -118,6 +139,17 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
                 return;
             }
 
+            if (length == NotFromKernelDatagram)
+            {
+                Interlocked.Increment(ref _notFromKernel);
+                continue;
+            }
+
+            if (length == NothingRead)
+            {
+                continue;
+            }
+
             var reader = new NetlinkMessageReader(buffer.AsSpan(0, length));
             while (reader.TryRead(out ushort type, out ReadOnlySpan<byte> payload))
             {
@@ -130,6 +162,38 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
 #pragma warning restore CA1031
                 {
                 }
+            }
+        }
+    }
+
+    // The datagram's length; NotFromKernelDatagram when its sender is not the kernel, whose word alone event readers may
+    // act on (the process monitor would count a forged exit; the watchers would restore or give up an address);
+    // NothingRead on EINTR or EAGAIN. Other errors (ENOBUFS) throw, as Socket.Receive did.
+    private int ReceiveFromKernel(byte[] buffer)
+    {
+        bool added = false;
+        try
+        {
+            _socket.SafeHandle.DangerousAddRef(ref added);
+            SocketAddressNetlink sender = default;
+            socklen_t senderLength = sizeof(SocketAddressNetlink);
+            fixed (byte* data = buffer)
+            {
+                int length = (int)LibC.recvfrom((int)_socket.SafeHandle.DangerousGetHandle(), data, buffer.Length, 0, (sockaddr*)&sender, &senderLength);
+                if (length >= 0)
+                {
+                    return sender.PortId == 0 ? length : NotFromKernelDatagram;
+                }
+            }
+
+            int errno = Errno.Last;
+            return errno is EINTR or EAGAIN ? NothingRead : throw new SocketException(errno);
+        }
+        finally
+        {
+            if (added)
+            {
+                _socket.SafeHandle.DangerousRelease();
             }
         }
     }

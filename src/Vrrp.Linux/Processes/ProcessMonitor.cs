@@ -84,6 +84,9 @@ public sealed class ProcessMonitor : IDisposable
     /// <summary>Gets a value indicating whether counts follow the kernel's process events (else <c>/proc</c> is polled).</summary>
     public bool UsesProcessEvents { get; }
 
+    /// <summary>The connector socket, when <see cref="UsesProcessEvents"/>: its port id and the datagrams it dropped.</summary>
+    internal NetlinkSubscription? Events => _events;
+
     /// <summary>Makes a check that is healthy while <paramref name="quorum"/> to <paramref name="quorumMaximum"/> matching processes run.</summary>
     /// <param name="match">Which processes count.</param>
     /// <param name="quorum">The fewest (keepalived's <c>quorum</c>, 1 by default; 0 with a maximum of 0: healthy while none runs).</param>
