@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using System.Text;
 using Vrrp.Keepalived;
 using Vrrp.Linux.Netlink;
+using Vrrp.Linux.Processes;
 using Vrrp.Packets;
+using Vrrp.Transport;
 
 namespace Vrrp.Fuzz;
 
@@ -45,7 +47,121 @@ internal static class FuzzTargets
         new("arp-sender", Arp, input => s_announcement[(int)ArpPacket.TryReadSender(input, out _, out _)], null),
         new("neighbor-advertisement", NeighborAdvertisementSeed, input => s_announcement[(int)NeighborAdvertisement.TryReadOverride(input, out _, out _)], null),
         new("keepalived-conf", KeepalivedSeed, KeepalivedOutcome, null),
+        new("udp-election-datagram", UdpElectionSeed, UdpElectionOutcome, RepairUdpElection),
+        new("process-event", ProcessEventSeed, ProcessEventOutcome, null),
     ];
+
+    // UDP leader election: a datagram from the peer 127.0.0.2, counter and HMAC-SHA256 after the IPv4 datagram, as
+    // UdpTransport admits it (peer, port, HMAC, replay window), then the VRRP reader. Repair recomputes the HMAC, so
+    // mutations reach the replay window and the VRRP reader behind it.
+    private const string UdpKey = "fuzz-election-key-0123456789";
+    private static readonly PackedIPAddress s_udpPeer = PackedIPAddress.Parse("127.0.0.2");
+    private static long s_udpCounter;
+    private static readonly Lazy<(UdpTransport Transport, int Port)> s_udp = new(OpenUdpTransport);
+
+    private static (UdpTransport Transport, int Port) OpenUdpTransport()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var options = new UdpTransportOptions { LocalAddress = "127.0.0.1", Port = Random.Shared.Next(40000, 60000), Key = UdpKey };
+                options.Peers.Add("127.0.0.2");
+                return (new UdpTransport(options, startReceiving: false), options.Port); // bound, never read: the fuzzer calls Admit
+            }
+            catch (SocketException) when (attempt < 20)
+            {
+                // the port is taken: another
+            }
+        }
+    }
+
+    private static byte[] UdpElectionSeed(Random random)
+    {
+        byte[] addresses = new byte[4 * random.Next(1, 6)];
+        random.NextBytes(addresses);
+        var packet = new VrrpPacket(VrrpVersion.V3, (byte)random.Next(1, 256), (byte)random.Next(256), (ushort)random.Next(1, 4096), AddressFamily.InterNetwork, addresses);
+        byte[] buffer = new byte[256 + 40];
+        if (!VrrpDatagram.TryWriteIPv4(buffer, packet, s_udpPeer, s_group4, (ushort)random.Next(65536), VrrpChecksumForm.PseudoHeader, VrrpAuthentication.None, 0, out int length))
+        {
+            return [];
+        }
+
+        // Mostly a new counter; one in four from up to 100 behind, so the window's paths (ahead, inside, behind, seen)
+        // are all taken.
+        ulong counter = (ulong)(++s_udpCounter + 1000 - (random.Next(4) == 0 ? random.Next(100) : 0));
+        BinaryPrimitives.WriteUInt64BigEndian(buffer.AsSpan(length), counter);
+        byte[] datagram = buffer[..(length + 40)];
+        RepairUdpElection(datagram);
+        return datagram;
+    }
+
+    // A new counter (above any admitted: a mutated counter may have moved the window far ahead) and the HMAC again.
+    private static void RepairUdpElection(Span<byte> input)
+    {
+        if (input.Length >= 40)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(input[^40..], (ulong)++s_udpCounter);
+            System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(UdpKey), input[..^32], input[^32..]);
+        }
+    }
+
+    private static string UdpElectionOutcome(ReadOnlySpan<byte> input)
+    {
+        ReadOnlySpan<byte> packet = input;
+        UdpDatagramVerdict verdict = s_udp.Value.Transport.Admit(ref packet, s_udpPeer, s_udp.Value.Port);
+        if (verdict != UdpDatagramVerdict.Admitted)
+        {
+            return verdict.ToString();
+        }
+
+        if (input.Length >= 40)
+        {
+            s_udpCounter = Math.Max(s_udpCounter, (long)Math.Min(BinaryPrimitives.ReadUInt64BigEndian(input[^40..]), long.MaxValue / 2));
+        }
+
+        return s_status[(int)VrrpDatagram.TryReadIPv4(packet, new VrrpReceivePolicy(VrrpVersion.V3), out _)];
+    }
+
+    // Process events as the connector delivers them (struct cn_msg, then struct proc_event) to a monitor that polls on
+    // a clock that never moves, with a check whose name no process has: forks, execs, exits, acks, of random pids.
+    private static readonly Lazy<ProcessMonitor> s_processes = new(() =>
+    {
+        var monitor = new ProcessMonitor(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(), listen: false);
+        monitor.CreateCheck(new ProcessMatch("vrrp-fuzz-none"));
+        return monitor;
+    });
+
+    private static byte[] ProcessEventSeed(Random random)
+    {
+        byte[] message = new byte[20 + 16 + 24];
+        BinaryPrimitives.WriteUInt32LittleEndian(message, 1); // CN_IDX_PROC
+        BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(4), 1); // CN_VAL_PROC
+        BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(12), (uint)random.Next());
+        BinaryPrimitives.WriteUInt16LittleEndian(message.AsSpan(16), 40);
+        uint[] events = [0, 1, 2, 0x200, 0x80000000];
+        BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(20), events[random.Next(events.Length)]);
+        for (int offset = 36; offset < message.Length; offset += 4)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(message.AsSpan(offset), random.Next(2) == 0 ? Environment.ProcessId : random.Next(1, 1 << 22));
+        }
+
+        return message;
+    }
+
+    private static string ProcessEventOutcome(ReadOnlySpan<byte> input)
+    {
+        s_processes.Value.OnMessage(3, input);
+        return input.Length < 24 ? "Short" : BinaryPrimitives.ReadUInt32LittleEndian(input[20..]) switch
+        {
+            0 => "None",
+            1 => "Fork",
+            2 => "Exec",
+            0x200 => "Comm",
+            0x80000000 => "Exit",
+            _ => "Other",
+        };
+    }
 
     // The keepalived.conf corpus of tests/Vrrp.Keepalived.Tests, copied next to the fuzzer; includes resolve in memory.
     private static readonly Lazy<byte[][]> s_keepalivedCorpus = new(() =>

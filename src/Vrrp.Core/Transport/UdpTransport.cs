@@ -245,28 +245,17 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
         PackedIPAddress source = PackedIPAddress.FromBytes(_receiveAddress.Buffer.Span.Slice(4, 4));
         int sourcePort = BinaryPrimitives.ReadUInt16BigEndian(_receiveAddress.Buffer.Span.Slice(2, 2));
         ReadOnlySpan<byte> packet = _receiveBuffer.AsSpan(0, length);
-        Peer? peer = PeerOf(source);
-        if (peer is null || sourcePort != _port || length < IPv4Header.MinimumLength || !source.SequenceEqual(packet.Slice(12, 4)))
+        switch (Admit(ref packet, source, sourcePort))
         {
-            Interlocked.Increment(ref _unknownPeer);
-            return true;
-        }
-
-        if (_key is not null)
-        {
-            if (length < IPv4Header.MinimumLength + TrailerLength || !IsAuthentic(packet))
-            {
+            case UdpDatagramVerdict.UnknownPeer:
+                Interlocked.Increment(ref _unknownPeer);
+                return true;
+            case UdpDatagramVerdict.AuthenticationFailure:
                 Interlocked.Increment(ref _authenticationFailures);
                 return true;
-            }
-
-            if (!peer.Replay.TryAccept(BinaryPrimitives.ReadUInt64BigEndian(packet[^TrailerLength..])))
-            {
+            case UdpDatagramVerdict.Replay:
                 Interlocked.Increment(ref _replays);
                 return true;
-            }
-
-            packet = packet[..^TrailerLength];
         }
 
         // The peer filter stands in for the TTL check: the datagram crossed however many hops UDP took.
@@ -283,6 +272,37 @@ public sealed class UdpTransport : IVrrpTransport, IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Decides whether a datagram is a listed peer's, sent from the port, authentic and new; when it is, narrows
+    /// <paramref name="packet"/> to the IPv4 datagram inside (the counter and HMAC cut off). Reads only the receive
+    /// thread's state: the receive loop, and the fuzzer, call it.
+    /// </summary>
+    internal UdpDatagramVerdict Admit(ref ReadOnlySpan<byte> packet, PackedIPAddress source, int sourcePort)
+    {
+        Peer? peer = PeerOf(source);
+        if (peer is null || sourcePort != _port || packet.Length < IPv4Header.MinimumLength || !source.SequenceEqual(packet.Slice(12, 4)))
+        {
+            return UdpDatagramVerdict.UnknownPeer;
+        }
+
+        if (_key is not null)
+        {
+            if (packet.Length < IPv4Header.MinimumLength + TrailerLength || !IsAuthentic(packet))
+            {
+                return UdpDatagramVerdict.AuthenticationFailure;
+            }
+
+            if (!peer.Replay.TryAccept(BinaryPrimitives.ReadUInt64BigEndian(packet[^TrailerLength..])))
+            {
+                return UdpDatagramVerdict.Replay;
+            }
+
+            packet = packet[..^TrailerLength];
+        }
+
+        return UdpDatagramVerdict.Admitted;
     }
 
     private Peer? PeerOf(PackedIPAddress source)

@@ -49,9 +49,16 @@ public sealed class ProcessMonitor : IDisposable
     /// <summary>Starts listening to process events, or polling where they are not to be had.</summary>
     /// <param name="time">The clock of the checks' delays (and the polling), <see cref="TimeProvider.System"/> by default.</param>
     public ProcessMonitor(TimeProvider? time = null)
+        : this(time, listen: true)
+    {
+    }
+
+    /// <param name="time">The clock.</param>
+    /// <param name="listen">False to poll without asking for events: the fuzzer feeds <see cref="OnMessage"/> itself.</param>
+    internal ProcessMonitor(TimeProvider? time, bool listen)
     {
         _time = time ?? TimeProvider.System;
-        if (!InNestedPidNamespace())
+        if (listen && !InNestedPidNamespace())
         {
             try
             {
@@ -185,7 +192,7 @@ public sealed class ProcessMonitor : IDisposable
     }
 
     // A connector message: struct cn_msg (20 bytes), then struct proc_event { what, cpu, timestamp_ns, event_data }.
-    private void OnMessage(ushort type, ReadOnlySpan<byte> payload)
+    internal void OnMessage(ushort type, ReadOnlySpan<byte> payload)
     {
         if (payload.Length < 20 + 16 + 8 || BinaryPrimitives.ReadUInt32LittleEndian(payload) != CN_IDX_PROC)
         {
