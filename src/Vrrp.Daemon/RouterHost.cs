@@ -46,6 +46,7 @@ internal sealed class RouterHost : IAsyncDisposable
         services.AddVrrp().UseLinux();
         services.AddSingleton<IVrrpNotifier>(sp => new HostNotifier(log, new VirtualRouterLogger(loggers.CreateLogger("Vrrp.Router"), sp.GetRequiredService<TimeProvider>())));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        RestoreMacvlanParents(); // before the service makes the transport factory, which would do it without a word
         _service = _services.GetRequiredService<VrrpService>();
         _notifier = (HostNotifier)_services.GetRequiredService<IVrrpNotifier>();
         _links = _services.GetRequiredService<LinkMonitor>();
@@ -196,6 +197,22 @@ internal sealed class RouterHost : IAsyncDisposable
     // keepalived's no_accept (and vrrp_strict's default): a master that is not the owner drops packets to its addresses.
     // Made once, at the first plan that needs it (nothing touches nftables before a router becomes master); a reload
     // that names another table or priority keeps the one running, with a word.
+    // Logged here; the transport factory would do it silently before the first router otherwise.
+    private void RestoreMacvlanParents()
+    {
+        try
+        {
+            foreach (string parent in _services.GetRequiredService<MacvlanManager>().RestoreSettingsLeftBehind())
+            {
+                _log($"{parent}: arp_ignore, arp_filter and arp_announce put back to their values before a crashed run's virtual MAC");
+            }
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // Without CAP_NET_ADMIN vrrpd refuses to start a little later, naming it.
+        }
+    }
+
     private void ApplyAcceptModeFirewall(KeepalivedPlan plan)
     {
         if (plan.AcceptModeFirewallTable is not { } table)

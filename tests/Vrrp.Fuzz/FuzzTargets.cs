@@ -127,7 +127,7 @@ internal static class FuzzTargets
     // a clock that never moves, with a check whose name no process has: forks, execs, exits, acks, of random pids.
     private static readonly Lazy<ProcessMonitor> s_processes = new(() =>
     {
-        var monitor = new ProcessMonitor(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(), listen: false);
+        var monitor = new ProcessMonitor(new StoppedClock(), listen: false);
         monitor.CreateCheck(new ProcessMatch("vrrp-fuzz-none"));
         return monitor;
     });
@@ -365,6 +365,23 @@ internal static class FuzzTargets
         else if (datagram.Length >= headerLength + 8)
         {
             RepairMessage(datagram[headerLength..], AddressFamily.InterNetwork);
+        }
+    }
+
+    // A clock whose timers never fire: the monitor's polling stays off, so only the fuzzed events move it.
+    private sealed class StoppedClock : TimeProvider
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => new NeverTimer();
+
+        private sealed class NeverTimer : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
         }
     }
 }

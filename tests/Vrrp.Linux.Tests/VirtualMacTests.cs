@@ -230,6 +230,28 @@ public sealed class VirtualMacTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void After_a_crash_a_run_without_virtual_mac_puts_back_the_parents_settings_at_start()
+    {
+        // Input: a vrrpd in virtual MAC mode, killed (SIGKILL); a new vrrpd whose configuration has no virtual MAC.
+        // Expected: once it runs, lab0's arp_ignore, arp_filter and arp_announce are back at 0, 0, 0, and it says so.
+        // Before: only a run that made a macvlan on lab0 again put them back; this one kept 1, 1, 2 for good.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        string Settings() => string.Join(",", new[] { "arp_ignore", "arp_filter", "arp_announce" }.Select(s => lab.Exec("n1", $"cat /proc/sys/net/ipv4/conf/lab0/{s}").Trim()));
+
+        LabProcess first = Daemon.Start(lab, "n1", 100, extra: UseVirtualMac);
+        Assert.Equal("1,1,2", Settings());
+        first.Kill();
+
+        LabProcess second = Daemon.Start(lab, "n1", 100);
+        Assert.Equal("0,0,0", Settings());
+        Assert.Contains("lab0: arp_ignore, arp_filter and arp_announce put back", second.Output, StringComparison.Ordinal);
+        second.Signal("TERM");
+        Assert.True(second.WaitForExit(TimeSpan.FromSeconds(10)), second.Output);
+        Assert.Equal("0,0,0", Settings());
+    }
+
+    [Fact]
     public void A_macvlan_of_the_same_name_that_is_not_ours_is_never_removed_and_vrrpd_says_why_it_cannot_start()
     {
         NetnsLab.RequireRoot();

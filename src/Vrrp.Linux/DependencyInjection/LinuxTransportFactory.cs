@@ -29,6 +29,15 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
         _options = options.Value;
         _macvlans = macvlans;
         _addresses = addresses;
+        try
+        {
+            // Before any router: a crashed run's parent settings must not outlive it when no router uses a virtual MAC.
+            _macvlans.RestoreSettingsLeftBehind();
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // Without CAP_NET_ADMIN no run could have changed them; an unreadable record is left for the next run.
+        }
     }
 
     public IVrrpTransport GetTransport(string interfaceName, AddressFamily family)

@@ -149,6 +149,49 @@ public sealed class MacvlanManager : IDisposable
         }
     }
 
+    /// <summary>
+    /// Puts back the parents' ARP settings that a crashed run of this network namespace recorded in
+    /// <see cref="StateDirectory"/> and never restored, for every parent this manager holds no macvlan on; and deletes
+    /// the records. Done once before the first router starts, so that a run without virtual MAC does not keep a
+    /// crashed run's settings for good. Its macvlans are left: a keepalived beside us names and addresses its own the
+    /// same way.
+    /// </summary>
+    /// <returns>The parents whose settings were put back.</returns>
+    /// <exception cref="UnauthorizedAccessException">The process lacks CAP_NET_ADMIN to write the settings.</exception>
+    public IReadOnlyList<string> RestoreSettingsLeftBehind()
+    {
+        var restored = new List<string>();
+        if (NetworkNamespaces.CurrentInode() is not ulong inode || !Directory.Exists(StateDirectory))
+        {
+            return restored;
+        }
+
+        string prefix = string.Create(CultureInfo.InvariantCulture, $"macvlan-parent.net{inode}.");
+        lock (_gate)
+        {
+            foreach (string path in Directory.GetFiles(StateDirectory, prefix + "*"))
+            {
+                string parent = Path.GetFileName(path)[prefix.Length..];
+                if (_parentSettings.ContainsKey(parent) || parent.EndsWith(".new", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (ReadRecord(parent) is { } original && NetworkInterface.GetAllNetworkInterfaces().Any(n => n.Name == parent))
+                {
+                    WriteSysctl("ipv4", parent, "arp_ignore", original.ArpIgnore);
+                    WriteSysctl("ipv4", parent, "arp_filter", original.ArpFilter);
+                    WriteSysctl("ipv4", parent, "arp_announce", original.ArpAnnounce);
+                    restored.Add(parent);
+                }
+
+                File.Delete(path); // put back, or of a parent that is gone (a new one of the name starts from its own values)
+            }
+        }
+
+        return restored;
+    }
+
     /// <summary>Tells whether an interface of that name exists and is a macvlan.</summary>
     /// <param name="name">The interface name.</param>
     /// <returns>Whether it is a macvlan.</returns>
