@@ -35,7 +35,7 @@ public sealed partial class VirtualRouter
             PackedIPAddress destination = _destinations[i];
             int length;
             bool written = Family == AddressFamily.InterNetwork
-                ? VrrpDatagram.TryWriteIPv4(_sendBuffer, packet, source, destination, ++_ipIdentification, ChecksumForm, _profile.Authentication, ++_ahSequence, out length)
+                ? VrrpDatagram.TryWriteIPv4(_sendBuffer, packet, source, destination, ++_ipIdentification, ChecksumForm, _profile.Authentication, ++_ahSequence, _timeToLive, out length)
                 : packet.TryWrite(_sendBuffer, ChecksumForm, source, destination, out length);
             if (!written)
             {

@@ -59,6 +59,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private const long Never = long.MinValue;
     private readonly bool _requireIPv6LinkLocalFirst;
     private readonly byte _unicastMinimumHopLimit; // keepalived's min_ttl and max_ttl
+    private readonly byte _timeToLive; // of IPv4 adverts: keepalived's unicast_ttl when unicast, else 255
     private readonly byte _unicastMaximumHopLimit;
     private TrackedCheck[] _checks;
     private EventHandler? _onCheckChanged; // made with the first tracked check
@@ -163,6 +164,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         _unicastMinimumHopLimit = (byte)options.UnicastMinimumHopLimit;
         _unicastMaximumHopLimit = (byte)options.UnicastMaximumHopLimit;
         _destinations = _unicastPeers.Length > 0 ? _unicastPeers : _profile.MulticastDestination;
+        _timeToLive = _unicastPeers.Length > 0 ? (byte)options.UnicastTimeToLive : VrrpDatagram.RequiredHopLimit;
         _sendBuffer = new byte[SendBufferLength(_addressBytes)];
         _checks = [.. options.TrackedChecks];
         _basePriority = options.Priority;

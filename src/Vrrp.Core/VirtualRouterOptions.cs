@@ -94,6 +94,13 @@ public sealed class VirtualRouterOptions
     /// <summary>Gets or sets the highest TTL or hop limit accepted from unicast peers (keepalived's <c>max_ttl</c>), 0 to 255; default 255.</summary>
     public int UnicastMaximumHopLimit { get; set; } = 255;
 
+    /// <summary>
+    /// Gets or sets the TTL of IPv4 unicast advertisements (keepalived's <c>unicast_ttl</c>), 0 to 255; default 255,
+    /// what the RFC requires and a peer checking it expects. Lower it for peers beyond routers that must not see the
+    /// adverts travel farther. Multicast advertisements always carry 255; IPv6 ones leave with hop limit 255.
+    /// </summary>
+    public int UnicastTimeToLive { get; set; } = 255;
+
     /// <summary>Gets or sets a value indicating whether a higher-priority backup takes over from a lower-priority master (<c>nopreempt</c> turns it off). Default on.</summary>
     public bool Preempt { get; set; } = true;
 
@@ -233,6 +240,7 @@ public sealed class VirtualRouterOptions
         && VirtualRules.SequenceEqual(other.VirtualRules, StringComparer.Ordinal)
         && SourceAddress == other.SourceAddress
         && UnicastMinimumHopLimit == other.UnicastMinimumHopLimit && UnicastMaximumHopLimit == other.UnicastMaximumHopLimit
+        && UnicastTimeToLive == other.UnicastTimeToLive
         && Preempt == other.Preempt && PreemptDelay == other.PreemptDelay && AcceptMode == other.AcceptMode
         && AdvertiseOnLowerPriority == other.AdvertiseOnLowerPriority && AdvertiseOnHigherPriority == other.AdvertiseOnHigherPriority
         && DownTimerAdverts == other.DownTimerAdverts && StartupDelay == other.StartupDelay
@@ -363,6 +371,11 @@ public sealed class VirtualRouterOptions
         if (UnicastMinimumHopLimit is < 0 or > 255 || UnicastMaximumHopLimit is < 0 or > 255 || UnicastMinimumHopLimit > UnicastMaximumHopLimit)
         {
             Error($"UnicastMinimumHopLimit and UnicastMaximumHopLimit must be 0 to 255, the minimum at most the maximum; got {UnicastMinimumHopLimit} and {UnicastMaximumHopLimit}.");
+        }
+
+        if (UnicastTimeToLive is < 0 or > 255)
+        {
+            Error($"UnicastTimeToLive must be 0 to 255; got {UnicastTimeToLive}.");
         }
 
         for (int i = 0; i < UnicastPeers.Count; i++)

@@ -252,6 +252,10 @@ public static class KeepalivedConfigurationWriter
         {
             Line(text, 1, "dont_track_primary");
         }
+
+        Optional(text, 1, "unicast_ttl", i.UnicastTtl is { } unicastTtl ? Number(unicastTtl) : null);
+        Flag(text, 1, "unicast_fault_no_peer", i.UnicastFaultNoPeer);
+        Flag(text, 1, "track_src_ip", i.TrackSourceAddress);
         Line(text, 1, "down_timer_adverts " + Number(i.DownTimerAdverts));
         List(text, "track_script", i.TrackScripts.Select(Track));
         List(text, "track_interface", i.TrackInterfaces.Select(Track));

@@ -176,6 +176,43 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void Track_src_ip_puts_the_master_in_fault_while_its_unicast_src_ip_is_missing()
+    {
+        // Input: n1 alone, unicast from 198.51.100.61 (an address of its own on lab0) to n2's address, with
+        // track_src_ip; the address is deleted, later added again. Before: track_src_ip was warned "not supported" and
+        // dropped: n1 stayed master sending adverts from an address it no longer had. Expected: Fault from the address
+        // event, and back to master once the address is back.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        lab.Exec("n1", "ip addr add 198.51.100.61/24 dev lab0");
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab), extraInstance: $"unicast_src_ip 198.51.100.61\n    unicast_peer {{\n        {NetnsLab.HostAddress(2)}\n    }}\n    track_src_ip");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+
+        DateTimeOffset removed = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip addr del 198.51.100.61/24 dev lab0");
+        Assert.True(n1.WaitFor("Master -> Fault", TimeSpan.FromSeconds(5), removed) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => !lab.HasAddress("n1", Daemon.VirtualAddress)));
+
+        DateTimeOffset added = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip addr add 198.51.100.61/24 dev lab0");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5), added) is not null, n1.Output);
+    }
+
+    [Fact]
+    public void Unicast_fault_no_peer_without_peers_holds_the_instance_in_fault_and_sends_nothing()
+    {
+        // Input: n1 alone with unicast_src_ip and unicast_fault_no_peer, no unicast_peer. Before: the keyword was warned
+        // "not supported" and dropped: n1 fell back to multicast and became master. Expected, as keepalived: Fault
+        // ("Cannot use unicast without any peers"), never master, the address never added.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab), extraInstance: $"unicast_src_ip {NetnsLab.HostAddress(1)}\n    unicast_fault_no_peer");
+        Assert.True(n1.WaitFor("-> Fault", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(2)) is null, n1.Output);
+        Assert.False(lab.HasAddress("n1", Daemon.VirtualAddress));
+    }
+
+    [Fact]
     public void Vrrp_mcast_group4_moves_the_adverts_to_that_group_and_only_its_members_hear_them()
     {
         // Input: n1 (100) and n2 (90) with vrrp_mcast_group4 224.0.0.99; n3 (80) with the RFC's group.

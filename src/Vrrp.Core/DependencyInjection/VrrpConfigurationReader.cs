@@ -76,6 +76,7 @@ internal static class VrrpConfigurationReader
                 case "SOURCEADDRESS": o.SourceAddress = value; break;
                 case "UNICASTMINIMUMHOPLIMIT": o.UnicastMinimumHopLimit = Int(field, "an integer from 0 to 255", o.UnicastMinimumHopLimit, errors); break;
                 case "UNICASTMAXIMUMHOPLIMIT": o.UnicastMaximumHopLimit = Int(field, "an integer from 0 to 255", o.UnicastMaximumHopLimit, errors); break;
+                case "UNICASTTIMETOLIVE": o.UnicastTimeToLive = Int(field, "an integer from 0 to 255", o.UnicastTimeToLive, errors); break;
                 case "PREEMPT": o.Preempt = Bool(field, o.Preempt, errors); break;
                 case "PREEMPTDELAY": o.PreemptDelay = Time(field, "0 to 1000 s", o.PreemptDelay, errors); break;
                 case "ACCEPTMODE": o.AcceptMode = Bool(field, o.AcceptMode, errors); break;

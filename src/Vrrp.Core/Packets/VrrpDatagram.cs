@@ -189,6 +189,34 @@ public static class VrrpDatagram
         VrrpChecksumForm checksumForm,
         VrrpAuthentication? authentication,
         uint authenticationSequence,
+        out int bytesWritten) =>
+        TryWriteIPv4(destination, packet, source, destinationAddress, identification, checksumForm, authentication, authenticationSequence, RequiredHopLimit, out bytesWritten);
+
+    /// <summary>
+    /// Writes a whole IPv4 datagram as the other overload does, with a TTL of the caller's: unicast advertisements may
+    /// cross routers (keepalived's <c>unicast_ttl</c>); the RFC's 255 is what a multicast advertisement must carry.
+    /// </summary>
+    /// <param name="destination">Where to write.</param>
+    /// <param name="packet">The advertisement. Its authentication fields are set here from <paramref name="authentication"/>.</param>
+    /// <param name="source">The sender's primary IPv4 address.</param>
+    /// <param name="destinationAddress">224.0.0.18, or a unicast peer.</param>
+    /// <param name="identification">The IP identification.</param>
+    /// <param name="checksumForm">The VRRPv3 checksum form.</param>
+    /// <param name="authentication">The VRRPv2 authentication, or <see langword="null"/>.</param>
+    /// <param name="authenticationSequence">The AH sequence number for this datagram.</param>
+    /// <param name="timeToLive">The IP header's TTL.</param>
+    /// <param name="bytesWritten">The datagram's length.</param>
+    /// <returns><see langword="false"/> when the destination is too small or the packet cannot be encoded.</returns>
+    public static bool TryWriteIPv4(
+        Span<byte> destination,
+        in VrrpPacket packet,
+        PackedIPAddress source,
+        PackedIPAddress destinationAddress,
+        ushort identification,
+        VrrpChecksumForm checksumForm,
+        VrrpAuthentication? authentication,
+        uint authenticationSequence,
+        byte timeToLive,
         out int bytesWritten)
     {
         bytesWritten = 0;
@@ -215,7 +243,7 @@ public static class VrrpDatagram
             TypeOfService = IPv4Header.NetworkControlTos,
             TotalLength = (ushort)(offset + messageLength),
             Identification = identification,
-            TimeToLive = RequiredHopLimit,
+            TimeToLive = timeToLive,
             Protocol = hasAh ? AuthenticationHeader.IPProtocol : VrrpPacket.IPProtocol,
             Source = source,
             Destination = destinationAddress,

@@ -35,7 +35,7 @@ internal sealed partial class KeepalivedBinder
     private KeepalivedInstance BindInstance(SyntaxNode section, string name, KeepalivedGlobalDefinitions global)
     {
         var set = new Explicit();
-        Token? nopreemptAt = null, preemptDelayAt = null, authenticationAt = null, advertIntAt = null, promoteSecondariesAt = null;
+        Token? nopreemptAt = null, preemptDelayAt = null, authenticationAt = null, advertIntAt = null, promoteSecondariesAt = null, unicastTtlAt = null;
         _addressTokens.Clear();
         KeepalivedInstance i = new()
         {
@@ -101,6 +101,9 @@ internal sealed partial class KeepalivedBinder
             ["lower_prio_no_advert"] = new(0, 1, s => { set.LowerPriorityNoAdvert = true; if (OptionalBool(s, out bool v)) { i = i with { LowerPriorityNoAdvert = v }; } }),
             ["higher_prio_send_advert"] = new(0, 1, s => { set.HigherPrioritySendAdvert = true; if (OptionalBool(s, out bool v)) { i = i with { HigherPrioritySendAdvert = v }; } }),
             ["dont_track_primary"] = new(0, 0, _ => i = i with { DontTrackPrimary = true }),
+            ["unicast_ttl"] = new(1, 1, s => { unicastTtlAt = s.Keyword; if (Int(s, 0, 0, 255, out int v)) { i = i with { UnicastTtl = v }; } }, Allowed: "0 to 255"),
+            ["unicast_fault_no_peer"] = new(0, 0, _ => i = i with { UnicastFaultNoPeer = true }),
+            ["track_src_ip"] = new(0, 0, _ => i = i with { TrackSourceAddress = true }),
 
             // A unicast router always refuses adverts from a source that is not one of its peers (counted as
             // UnknownPeer): what this asks for. Without it keepalived accepts any source; vrrpd never does.
@@ -147,6 +150,26 @@ internal sealed partial class KeepalivedBinder
             {
                 i = i with { VirtualAddresses = [.. i.VirtualAddresses.Except(other)] };
             }
+        }
+
+        // keepalived's words and behaviour: a TTL for unicast adverts without unicast is reset.
+        if (unicastTtlAt is { } ttlAt && i.UnicastTtl is not null)
+        {
+            if (i.UnicastPeers.Count == 0)
+            {
+                _diagnostics.Warning(ttlAt, $"vrrp_instance {name}: unicast_ttl needs unicast peers: reset, as keepalived does");
+                i = i with { UnicastTtl = null };
+            }
+            else if (i.UnicastPeers[0].Contains(':', StringComparison.Ordinal) && i.UnicastTtl != 255)
+            {
+                _diagnostics.Difference(ttlAt, $"vrrp_instance {name}: unicast_ttl {i.UnicastTtl} applies to IPv4 here: IPv6 unicast adverts leave with hop limit 255 (RFC 9568 §5.1.2.3; keepalived sets {i.UnicastTtl})");
+            }
+        }
+
+        // keepalived clears track_src_ip, without a word, when no source address is configured: there is none to miss.
+        if (i.TrackSourceAddress && i.SourceAddress is null)
+        {
+            i = i with { TrackSourceAddress = false };
         }
 
         if (promoteSecondariesAt is { } promote && i.UseVirtualMac)

@@ -102,6 +102,15 @@ public sealed record KeepalivedInstance
     /// <summary>Gets <c>dont_track_primary</c>: the instance's interface going down does not put it in Fault.</summary>
     public bool DontTrackPrimary { get; init; }
 
+    /// <summary>Gets <c>unicast_ttl</c>: the TTL of IPv4 unicast advertisements, 0 to 255; <see langword="null"/> for 255.</summary>
+    public int? UnicastTtl { get; init; }
+
+    /// <summary>Gets <c>unicast_fault_no_peer</c>: an instance with unicast configured and no peers stays in Fault instead of using multicast.</summary>
+    public bool UnicastFaultNoPeer { get; init; }
+
+    /// <summary>Gets <c>track_src_ip</c>: the instance is in Fault while its <see cref="SourceAddress"/> is missing from its interface.</summary>
+    public bool TrackSourceAddress { get; init; }
+
     /// <summary>Gets <c>down_timer_adverts</c>, 1 to 100. Default 3.</summary>
     public int DownTimerAdverts { get; init; } = 3;
 
@@ -207,6 +216,7 @@ public sealed record KeepalivedInstance
         options.SourceAddress = SourceAddress;
         options.UnicastMinimumHopLimit = UnicastMinimumTtl;
         options.UnicastMaximumHopLimit = UnicastMaximumTtl;
+        options.UnicastTimeToLive = UnicastTtl ?? 255;
         foreach (string peer in UnicastPeers)
         {
             options.UnicastPeers.Add(peer);

@@ -28,7 +28,7 @@ public sealed class KeepalivedCheckPlan
         _create = create;
     }
 
-    /// <summary>Gets the key routers name it by: <c>script:NAME</c>, <c>interface:NAME</c>, <c>file:NAME</c> or <c>process:NAME</c>.</summary>
+    /// <summary>Gets the key routers name it by: <c>script:NAME</c>, <c>interface:NAME</c>, <c>file:NAME</c>, <c>process:NAME</c>, <c>source:INTERFACE/ADDRESS</c> (<c>track_src_ip</c>) or <c>config:INSTANCE</c> (a configuration fault).</summary>
     public string Key { get; }
 
     /// <summary>Gets a value that changes whenever the check's configuration does.</summary>

@@ -128,6 +128,23 @@ public sealed record KeepalivedPlan(
                 tracks.Add(new KeepalivedTrackPlan(plan.Key, track.Weight ?? process.Weight, track.Reverse ?? process.WeightReverse));
             }
 
+            // keepalived's configuration faults: unicast asked for with no peer to send to (unicast_fault_no_peer) keeps
+            // the instance in Fault rather than falling back to multicast.
+            if (instance.UnicastFaultNoPeer && instance.UnicastPeers.Count == 0)
+            {
+                KeepalivedCheckPlan plan = ConfigurationFaultCheck(instance.Name, "unicast_fault_no_peer: unicast without any peers");
+                checks[plan.Key] = plan;
+                tracks.Add(new KeepalivedTrackPlan(plan.Key, 0, false));
+            }
+
+            // track_src_ip: Fault while the configured source address is missing from the interface.
+            if (instance.TrackSourceAddress && instance.SourceAddress is { } source)
+            {
+                KeepalivedCheckPlan plan = SourceAddressCheck(instance.Interface, source);
+                checks[plan.Key] = plan;
+                tracks.Add(new KeepalivedTrackPlan(plan.Key, 0, false));
+            }
+
             // keepalived copies a sync group's tracked scripts, interfaces and files into each of its members, with the
             // same weights (none: a failure is a Fault, which the group then spreads).
             foreach (KeepalivedSyncGroup group in configuration.SyncGroups.Where(g => g.Group.Contains(instance.Name)))
@@ -282,6 +299,13 @@ public sealed record KeepalivedPlan(
 
     private static KeepalivedCheckPlan InterfaceCheck(string name) =>
         new($"interface:{name}", Fingerprint.Of($"interface {name}"), new ScheduledCheckOptions { Name = name, Interval = TimeSpan.FromMilliseconds(100) }, links => links.CreateInterfaceCheck(name));
+
+    private static KeepalivedCheckPlan ConfigurationFaultCheck(string instance, string reason) =>
+        new($"config:{instance}", Fingerprint.Of($"config {instance}\u0001{reason}"), new ScheduledCheckOptions { Name = instance, Interval = TimeSpan.FromSeconds(1) }, _ => new ConfigurationFaultHealthCheck(reason));
+
+    // Route netlink's address events keep the state; the schedule reads it, as it reads a link's.
+    private static KeepalivedCheckPlan SourceAddressCheck(string interfaceName, string address) =>
+        new($"source:{interfaceName}/{address}", Fingerprint.Of($"source {interfaceName} {address}"), new ScheduledCheckOptions { Name = $"{interfaceName} {address}", Interval = TimeSpan.FromMilliseconds(100) }, _ => new Linux.Netlink.SourceAddressHealthCheck(interfaceName, address));
 
     // The monitor keeps the count from process events; the schedule reads it, as it reads a link's state.
     private static KeepalivedCheckPlan ProcessCheck(KeepalivedTrackProcess process)

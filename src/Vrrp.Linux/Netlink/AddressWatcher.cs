@@ -5,10 +5,12 @@ namespace Vrrp.Linux.Netlink;
 
 /// <summary>
 /// Listens to route netlink address events (RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR) and reports every address removed
-/// from an interface, so that a master can put back a virtual address someone else took away.
+/// from an interface, so that a master can put back a virtual address someone else took away; and, when asked, every
+/// address added (a source address check follows its address both ways).
 /// </summary>
 internal sealed class AddressWatcher : IDisposable
 {
+    private const ushort RTM_NEWADDR = 20;
     private const ushort RTM_DELADDR = 21;
     private const uint RTMGRP_IPV4_IFADDR = 0x10;
     private const uint RTMGRP_IPV6_IFADDR = 0x100;
@@ -17,10 +19,12 @@ internal sealed class AddressWatcher : IDisposable
 
     private readonly NetlinkSubscription _subscription;
     private readonly Action<int, PackedIPAddress> _removed;
+    private readonly Action<int, PackedIPAddress>? _added;
 
-    public AddressWatcher(Action<int, PackedIPAddress> removed)
+    public AddressWatcher(Action<int, PackedIPAddress> removed, Action<int, PackedIPAddress>? added = null)
     {
         _removed = removed;
+        _added = added;
         _subscription = new NetlinkSubscription(RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, "vrrp-address-watcher", OnMessage);
     }
 
@@ -33,6 +37,24 @@ internal sealed class AddressWatcher : IDisposable
         {
             _removed(interfaceIndex, removed);
         }
+        else if (_added is not null && TryReadAdded(type, payload, out interfaceIndex, out PackedIPAddress added))
+        {
+            _added(interfaceIndex, added);
+        }
+    }
+
+    /// <summary>Reads an RTM_NEWADDR message's interface and address; false for anything else.</summary>
+    internal static bool TryReadAdded(ushort type, ReadOnlySpan<byte> payload, out int interfaceIndex, out PackedIPAddress address)
+    {
+        interfaceIndex = 0;
+        address = default;
+        if (type != RTM_NEWADDR || payload.Length < 8 || !TryReadAddress(payload[8..], out address))
+        {
+            return false;
+        }
+
+        interfaceIndex = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
+        return true;
     }
 
     /// <summary>Reads an RTM_DELADDR message's interface and address; false for anything else.</summary>
