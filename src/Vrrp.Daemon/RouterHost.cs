@@ -22,6 +22,7 @@ internal sealed class RouterHost : IAsyncDisposable
 {
     private readonly ILoggerFactory _loggers;
     private readonly Action<string> _log;
+    private readonly StaticEntries _static; // static_ipaddress, static_routes, static_rules
     private readonly ServiceProvider _services;
     private readonly VrrpService _service;
     private readonly LinkMonitor _links;
@@ -53,6 +54,7 @@ internal sealed class RouterHost : IAsyncDisposable
         _time = _services.GetRequiredService<TimeProvider>();
         _metrics = _services.GetRequiredService<VrrpMetrics>();
         NetlinkAddressManager addresses = _services.GetRequiredService<NetlinkAddressManager>();
+        _static = new StaticEntries(addresses, log);
         addresses.AddressRestored += (_, address) => _log($"{address} was removed from outside while master: put back");
         addresses.AddressNotOwned += (_, report) => _log($"warning: {report}");
         addresses.RequestFailed += (_, report) => _log($"error: {report}");
@@ -71,6 +73,7 @@ internal sealed class RouterHost : IAsyncDisposable
         // Everything that can refuse the plan is asked before anything running is touched: a bad reload changes nothing.
         Validate(plan);
         ApplyAcceptModeFirewall(plan);
+        _static.Apply(plan.StaticAddresses, plan.StaticRoutes, plan.StaticRules); // as keepalived: before the instances
 
         // keepalived's vrrp_rt_priority, max_auto_priority and min_auto_priority_delay: the protocol threads' scheduling.
         if (plan.RealTimePriority != ProtocolThreadScheduling.RealTimePriority)
@@ -280,6 +283,14 @@ internal sealed class RouterHost : IAsyncDisposable
             }
         }
 
+        foreach (string entry in plan.StaticAddresses)
+        {
+            if (!Vrrp.Addressing.AddressPlacement.TryParse(entry, out _, out Vrrp.Addressing.AddressPlacement placement, out string? error) || placement.Device is null)
+            {
+                errors.Add($"static_ipaddress {entry}: {error ?? "needs dev"}");
+            }
+        }
+
         if (errors.Count > 0)
         {
             throw new VrrpConfigurationException(errors);
@@ -290,6 +301,7 @@ internal sealed class RouterHost : IAsyncDisposable
     {
         // Graceful: a master sends priority 0 and removes its addresses; macvlans go with their routers.
         await _service.StopAsync(CancellationToken.None);
+        _static.Clear();
         _services.GetRequiredService<NetlinkAddressManager>().AcceptModeFirewall?.Dispose(); // its tables go too
         foreach (VrrpSyncGroup group in _groups)
         {

@@ -36,6 +36,9 @@ public static class KeepalivedConfigurationWriter
             WriteTrackProcess(text, process);
         }
 
+        TopLevelList(text, "static_ipaddress", configuration.StaticAddresses.Select(Address));
+        TopLevelList(text, "static_routes", configuration.StaticRoutes);
+        TopLevelList(text, "static_rules", configuration.StaticRules);
         foreach (KeepalivedInstance instance in configuration.Instances)
         {
             WriteInstance(text, instance);
@@ -107,6 +110,7 @@ public static class KeepalivedConfigurationWriter
     {
         var body = new StringBuilder();
         Optional(body, 1, "router_id", g.RouterId);
+        Optional(body, 1, "default_interface", g.DefaultInterface);
         Optional(body, 1, "vrrp_version", g.VrrpVersion is { } version ? Number((int)version) : null);
         Optional(body, 1, "vrrp_garp_master_delay", Seconds(g.GarpMasterDelay));
         Optional(body, 1, "vrrp_garp_master_repeat", Number(g.GarpMasterRepeat));
@@ -311,6 +315,23 @@ public static class KeepalivedConfigurationWriter
 
     private static string Track(KeepalivedTrack t) =>
         Quote(t.Name) + (t.Weight is { } weight ? " weight " + Number(weight) : string.Empty) + (t.Reverse switch { true => " reverse", false => " noreverse", null => string.Empty });
+
+    private static void TopLevelList(StringBuilder text, string keyword, IEnumerable<string> entries)
+    {
+        string[] all = [.. entries];
+        if (all.Length == 0)
+        {
+            return;
+        }
+
+        Line(text, 0, keyword + " {");
+        foreach (string entry in all)
+        {
+            Line(text, 1, entry);
+        }
+
+        Line(text, 0, "}");
+    }
 
     private static void List(StringBuilder text, string keyword, IEnumerable<string> entries)
     {

@@ -16,7 +16,7 @@ public sealed class KeywordClassTests
     {
         ["(root)"] = new(StringComparer.Ordinal)
         {
-            ["global_defs"] = "", ["vrrp_instance"] = "", ["vrrp_sync_group"] = "", ["vrrp_script"] = "", ["track_file"] = "", ["vrrp_track_file"] = "", ["vrrp_track_process"] = "",
+            ["global_defs"] = "", ["vrrp_instance"] = "", ["vrrp_sync_group"] = "", ["vrrp_script"] = "", ["track_file"] = "", ["vrrp_track_file"] = "", ["vrrp_track_process"] = "", ["static_ipaddress"] = "", ["static_routes"] = "", ["static_rules"] = "",
         },
         ["vrrp_instance"] = new(StringComparer.Ordinal)
         {
@@ -49,7 +49,7 @@ public sealed class KeywordClassTests
         ["global_defs"] = new(StringComparer.Ordinal)
         {
             // keepalived uses router_id only in e-mail and SNMP, which vrrpd has none of; the writer keeps it.
-            ["router_id"] = "LVS_T", ["script_user"] = "nobody", ["notify_fifo"] = "/tmp/vrrp-keyword-fifo", ["vrrp_notify_fifo"] = "/tmp/vrrp-keyword-fifo",
+            ["router_id"] = "LVS_T", ["default_interface"] = "lab0", ["script_user"] = "nobody", ["notify_fifo"] = "/tmp/vrrp-keyword-fifo", ["vrrp_notify_fifo"] = "/tmp/vrrp-keyword-fifo",
             ["vrrp_startup_delay"] = "5", ["vrrp_down_timer_adverts"] = "3",
             ["vrrp_garp_master_delay"] = "5", ["vrrp_garp_master_repeat"] = "5", ["vrrp_garp_master_refresh"] = "60", ["vrrp_garp_master_refresh_repeat"] = "2",
             ["vrrp_garp_lower_prio_delay"] = "5", ["vrrp_garp_lower_prio_repeat"] = "2", ["vrrp_skip_check_adv_addr"] = "",

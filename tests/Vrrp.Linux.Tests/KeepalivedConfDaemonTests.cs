@@ -213,6 +213,37 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void Static_addresses_routes_and_rules_are_held_while_vrrpd_runs_and_only_ours_are_removed_at_stop()
+    {
+        // Input: static_ipaddress (one with a label; one equal to an address an administrator added by hand),
+        // static_routes and static_rules; n1 runs, then SIGTERM. Before: the three blocks were skipped as "not VRRP
+        // configuration": nothing was added. Expected, as keepalived: all added at start, marked ours; the
+        // administrator's address reported and left; at stop ours are gone and the administrator's stays.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        lab.Exec("n1", "ip addr add 198.51.100.7/24 dev lab0");
+        const string statics = "static_ipaddress {\n    198.51.100.5/24 dev lab0 label lab0:st\n    198.51.100.7/24 dev lab0\n}\n"
+            + "static_routes {\n    203.0.113.0/24 dev lab0\n    blackhole 203.0.113.128/25 table 100\n}\n"
+            + "static_rules {\n    from 198.51.100.5 table 100 priority 100\n}\n";
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab), scripts: statics);
+
+        Assert.Contains("198.51.100.5/24 scope global secondary lab0:st", lab.Exec("n1", "ip -4 addr show dev lab0"), StringComparison.Ordinal);
+        Assert.Contains("203.0.113.0/24 dev lab0 proto 118", lab.Exec("n1", "ip route show 203.0.113.0/24"), StringComparison.Ordinal);
+        Assert.Contains("blackhole 203.0.113.128/25 proto 118", lab.Exec("n1", "ip route show table 100"), StringComparison.Ordinal);
+        Assert.Contains("100:\tfrom 198.51.100.5 lookup 100 proto 118", lab.Exec("n1", "ip rule show"), StringComparison.Ordinal);
+        Assert.Contains("warning: static_ipaddress 198.51.100.7/24 dev lab0: an equal address that is not vrrpd's is there: left alone", n1.Output, StringComparison.Ordinal);
+
+        n1.Signal("TERM");
+        Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
+        string addresses = lab.Exec("n1", "ip -4 addr show dev lab0");
+        Assert.DoesNotContain("198.51.100.5", addresses, StringComparison.Ordinal);
+        Assert.Contains("198.51.100.7/24", addresses, StringComparison.Ordinal);
+        Assert.Empty(lab.Exec("n1", "ip route show 203.0.113.0/24").Trim());
+        Assert.Empty(lab.Exec("n1", "ip route show table 100").Trim());
+        Assert.DoesNotContain("198.51.100.5", lab.Exec("n1", "ip rule show"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Vrrp_mcast_group4_moves_the_adverts_to_that_group_and_only_its_members_hear_them()
     {
         // Input: n1 (100) and n2 (90) with vrrp_mcast_group4 224.0.0.99; n3 (80) with the RFC's group.

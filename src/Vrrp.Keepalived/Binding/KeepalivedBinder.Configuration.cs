@@ -37,11 +37,23 @@ internal sealed partial class KeepalivedBinder
         var trackFiles = new List<KeepalivedTrackFile>();
         var trackProcesses = new List<KeepalivedTrackProcess>();
         var syncGroups = new List<KeepalivedSyncGroup>();
+        var staticAddresses = new List<KeepalivedVirtualAddress>();
+        var staticRoutes = new List<string>();
+        var staticRules = new List<string>();
         foreach (SyntaxNode statement in statements)
         {
             switch (statement.Name)
             {
                 case "global_defs":
+                    break;
+                case "static_ipaddress":
+                    staticAddresses.AddRange(BindStaticAddresses(statement, global));
+                    break;
+                case "static_routes":
+                    staticRoutes.AddRange(BindRoutes(statement));
+                    break;
+                case "static_rules":
+                    staticRules.AddRange(BindRules(statement));
                     break;
                 case "vrrp_instance":
                     if (Named(statement) is { } instanceName)
@@ -106,6 +118,9 @@ internal sealed partial class KeepalivedBinder
             TrackFiles = trackFiles,
             TrackProcesses = trackProcesses,
             SyncGroups = syncGroups,
+            StaticAddresses = staticAddresses,
+            StaticRoutes = staticRoutes,
+            StaticRules = staticRules,
             Warnings = _diagnostics.Warnings,
         };
     }

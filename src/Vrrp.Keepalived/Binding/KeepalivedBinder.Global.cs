@@ -13,6 +13,7 @@ internal sealed partial class KeepalivedBinder
         var rules = new Dictionary<string, Rule>(StringComparer.Ordinal)
         {
             ["router_id"] = new(1, 1, s => g = g with { RouterId = Text(s, 0) }, Allowed: "a name"),
+            ["default_interface"] = new(1, 1, s => g = g with { DefaultInterface = Text(s, 0) }, Allowed: "an interface name"),
             ["vrrp_version"] = new(1, 1, s => { if (Int(s, 0, 2, 3, out int v)) { g = g with { VrrpVersion = (VrrpVersion)v }; } }, Allowed: "2 or 3"),
             ["vrrp_garp_master_delay"] = new(1, 1, s => { if (Seconds(s, 0, 0, 255, out TimeSpan v)) { g = g with { GarpMasterDelay = v }; } }, Allowed: "0 to 255 seconds"),
             ["vrrp_garp_master_repeat"] = new(1, 1, s => { if (Int(s, 0, 0, 255, out int v)) { g = g with { GarpMasterRepeat = v }; } }, Allowed: "0 to 255"),

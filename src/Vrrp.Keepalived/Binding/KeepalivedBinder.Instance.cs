@@ -389,6 +389,28 @@ internal sealed partial class KeepalivedBinder
         i = i with { SourceAddress = address.ToString() };
     }
 
+    // static_ipaddress: virtual_ipaddress's entries; one without dev goes on default_interface, keepalived's eth0 when unset.
+    // A route to it is not tracked (no instance), and no_track/use_vmac mean nothing here.
+    private List<KeepalivedVirtualAddress> BindStaticAddresses(SyntaxNode section, KeepalivedGlobalDefinitions global)
+    {
+        var addresses = new List<KeepalivedVirtualAddress>();
+        foreach (KeepalivedVirtualAddress address in BindAddresses(section))
+        {
+            if (address.Device is null)
+            {
+                string device = global.DefaultInterface ?? "eth0";
+                _diagnostics.Difference(_addressTokens.TryGetValue(address, out Token at) ? at : section.Keyword, $"static_ipaddress: {address.Address} has no dev: it goes on {device} ({(global.DefaultInterface is null ? "keepalived's default interface when default_interface is unset" : "default_interface")})");
+                addresses.Add(address with { Device = device });
+            }
+            else
+            {
+                addresses.Add(address);
+            }
+        }
+
+        return addresses;
+    }
+
     private List<KeepalivedVirtualAddress> BindAddresses(SyntaxNode section)
     {
         var addresses = new List<KeepalivedVirtualAddress>();
@@ -558,11 +580,11 @@ internal sealed partial class KeepalivedBinder
             string text = string.Join(' ', new[] { line.Keyword }.Concat(line.Arguments).Select(static t => t.Text));
             if (!Routing.VirtualRoute.TryParse(text, out Routing.VirtualRoute route, out string? error))
             {
-                _diagnostics.Warning(line.Keyword, $"virtual_routes: route '{text}' {error}: the route is dropped");
+                _diagnostics.Warning(line.Keyword, $"{section.Name}: route '{text}' {error}: the route is dropped");
                 continue;
             }
 
-            if (route.Device is null && !route.NoTrack)
+            if (route.Device is null && !route.NoTrack && section.Name == "virtual_routes")
             {
                 // keepalived's words: it says so and does not track the route.
                 _diagnostics.Warning(line.Keyword, $"virtual_routes: cannot track route {route} with no interface specified, not tracking (as keepalived)");
@@ -584,7 +606,7 @@ internal sealed partial class KeepalivedBinder
             string text = string.Join(' ', new[] { line.Keyword }.Concat(line.Arguments).Select(static t => t.Text));
             if (!Routing.VirtualRule.TryParse(text, out Routing.VirtualRule rule, out string? error))
             {
-                _diagnostics.Warning(line.Keyword, $"virtual_rules: rule '{text}' {error}: the rule is dropped");
+                _diagnostics.Warning(line.Keyword, $"{section.Name}: rule '{text}' {error}: the rule is dropped");
                 continue;
             }
 
@@ -592,7 +614,7 @@ internal sealed partial class KeepalivedBinder
             {
                 bool v6 = rule.Family == System.Net.Sockets.AddressFamily.InterNetworkV6;
                 uint priority = v6 ? _nextRulePriority6-- : _nextRulePriority4--;
-                _diagnostics.Warning(line.Keyword, string.Create(CultureInfo.InvariantCulture, $"virtual_rules: rule has no preference specified - setting to {priority}, as keepalived does. This is probably not what you want."));
+                _diagnostics.Warning(line.Keyword, string.Create(CultureInfo.InvariantCulture, $"{section.Name}: rule has no preference specified - setting to {priority}, as keepalived does. This is probably not what you want."));
                 text += string.Create(CultureInfo.InvariantCulture, $" priority {priority}");
             }
 

@@ -6,7 +6,7 @@ internal static class KeepalivedKeywords
     private static readonly HashSet<string> s_nonVrrp = new(StringComparer.Ordinal)
     {
         "virtual_server", "virtual_server_group", "real_server", "sorry_server",
-        "bfd_instance", "static_ipaddress", "static_routes", "static_rules", "linkbeat_interfaces", "garp_group",
+        "bfd_instance", "linkbeat_interfaces", "garp_group",
         "net_namespace", "net_namespace_ipvs", "instance", "use_pid_dir", "interface_up_down_delays", "SSL", "ssl",
         "notification_email", "notification_email_from", "enable_traps", "dynamic_interfaces", "process_names",
         "process_name", "vrrp_process_name", "checker_process_name", "bfd_process_name", "snmp_socket",

@@ -25,6 +25,15 @@ public sealed record KeepalivedConfiguration
     /// <summary>Gets the <c>vrrp_sync_group</c> sections, in file order.</summary>
     public IReadOnlyList<KeepalivedSyncGroup> SyncGroups { get; init => field = EquatableList<KeepalivedSyncGroup>.From(value); } = EquatableList<KeepalivedSyncGroup>.Empty;
 
+    /// <summary>Gets <c>static_ipaddress</c>: addresses held for as long as the daemon runs, whatever the routers' states.</summary>
+    public IReadOnlyList<KeepalivedVirtualAddress> StaticAddresses { get; init => field = EquatableList<KeepalivedVirtualAddress>.From(value); } = EquatableList<KeepalivedVirtualAddress>.Empty;
+
+    /// <summary>Gets <c>static_routes</c>, one route per entry in <c>ip route</c>'s words, held for as long as the daemon runs.</summary>
+    public IReadOnlyList<string> StaticRoutes { get; init => field = EquatableList<string>.From(value); } = EquatableList<string>.Empty;
+
+    /// <summary>Gets <c>static_rules</c>, one rule per entry in <c>ip rule</c>'s words, held for as long as the daemon runs.</summary>
+    public IReadOnlyList<string> StaticRules { get; init => field = EquatableList<string>.From(value); } = EquatableList<string>.Empty;
+
     /// <summary>Gets the warnings found while reading: unknown keywords, skipped non-VRRP sections, ignored values.</summary>
     public IReadOnlyList<KeepalivedDiagnostic> Warnings { get; init => field = EquatableList<KeepalivedDiagnostic>.From(value); } = EquatableList<KeepalivedDiagnostic>.Empty;
 }

@@ -53,6 +53,18 @@ public sealed record KeepalivedPlan(
     /// <summary>Gets the priority of that firewall's chains (<c>vrrp_nftables_priority</c>), -1 by default.</summary>
     public int AcceptModeFirewallPriority { get; init; } = -1;
 
+    /// <summary>
+    /// Gets <c>static_ipaddress</c>: addresses held for as long as the host runs the plan, in the form
+    /// <see cref="Vrrp.Addressing.AddressPlacement.Parse"/> reads (<c>198.51.100.5/24 dev lab0 label lab0:1</c>).
+    /// </summary>
+    public IReadOnlyList<string> StaticAddresses { get; init; } = [];
+
+    /// <summary>Gets <c>static_routes</c>, as <see cref="Vrrp.Routing.VirtualRoute.Parse"/> reads them.</summary>
+    public IReadOnlyList<string> StaticRoutes { get; init; } = [];
+
+    /// <summary>Gets <c>static_rules</c>, as <see cref="Vrrp.Routing.VirtualRule.Parse"/> reads them.</summary>
+    public IReadOnlyList<string> StaticRules { get; init; } = [];
+
     /// <summary>Makes the plan; with <c>enable_script_security</c>, scripts unsafe to run are left out, each with a warning.</summary>
     /// <param name="configuration">The configuration read.</param>
     /// <param name="warnings">Receives a <c>file:line: message</c> for each script left out.</param>
@@ -221,6 +233,9 @@ public sealed record KeepalivedPlan(
             MinAutoPriorityDelay = global.MinAutoPriorityDelay ?? TimeSpan.FromSeconds(1),
             AcceptModeFirewallTable = global.Nftables is { Length: > 0 } table ? table : "vrrpd",
             AcceptModeFirewallPriority = global.NftablesPriority ?? -1,
+            StaticAddresses = [.. configuration.StaticAddresses.Select(static a => a.ToOptionsEntry())],
+            StaticRoutes = configuration.StaticRoutes,
+            StaticRules = configuration.StaticRules,
         };
     }
 

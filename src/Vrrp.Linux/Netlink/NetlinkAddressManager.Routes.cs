@@ -133,6 +133,77 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
         }
     }
 
+    /// <summary>
+    /// Adds a route held apart from any router (keepalived's <c>static_routes</c>), marked ours. An equal route an
+    /// earlier run left (ours) is replaced; an equal one that is not ours is left alone.
+    /// </summary>
+    /// <param name="route">The route.</param>
+    /// <returns>0, <c>EEXIST</c> (17) when an equal route that is not ours is there, or the errno the kernel answered.</returns>
+    public int AddStaticRoute(VirtualRoute route)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        lock (_gate)
+        {
+            int index = route.Device is null ? 0 : IndexOf(route.Device);
+            if (route.Device is not null && index <= 0)
+            {
+                return Errno.ENODEV;
+            }
+
+            RouteRequest(NetlinkRouteMessage.RTM_DELROUTE, route, index); // ours from a crash: the kernel matches our protocol only
+            return RouteRequest(NetlinkRouteMessage.RTM_NEWROUTE, route, index);
+        }
+    }
+
+    /// <summary>Removes a route <see cref="AddStaticRoute"/> added: only ours (our protocol); one that is not there is not an error.</summary>
+    /// <param name="route">The route.</param>
+    /// <returns>0, or the errno the kernel answered.</returns>
+    public int RemoveStaticRoute(VirtualRoute route)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        lock (_gate)
+        {
+            int index = route.Device is null ? 0 : IndexOf(route.Device);
+            if (route.Device is not null && index <= 0)
+            {
+                return 0; // its interface is gone, and the route with it
+            }
+
+            int errno = RouteRequest(NetlinkRouteMessage.RTM_DELROUTE, route, index);
+            return errno is Errno.ENOENT or Errno.ESRCH ? 0 : errno;
+        }
+    }
+
+    /// <summary>Adds a rule held apart from any router (keepalived's <c>static_rules</c>), marked ours; an earlier run's is replaced.</summary>
+    /// <param name="rule">The rule.</param>
+    /// <returns>0, <c>EEXIST</c> (17) when an equal rule that is not ours is there, or the errno the kernel answered.</returns>
+    public int AddStaticRule(VirtualRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        lock (_gate)
+        {
+            while (RuleRequest(NetlinkRouteMessage.RTM_DELRULE, rule) == 0)
+            {
+                // ours from a crash (or two): the kernel matches our protocol only
+            }
+
+            return RuleRequest(NetlinkRouteMessage.RTM_NEWRULE, rule);
+        }
+    }
+
+    /// <summary>Removes a rule <see cref="AddStaticRule"/> added: only ours; one that is not there is not an error.</summary>
+    /// <param name="rule">The rule.</param>
+    /// <returns>0, or the errno the kernel answered.</returns>
+    public int RemoveStaticRule(VirtualRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        lock (_gate)
+        {
+            int errno = RuleRequest(NetlinkRouteMessage.RTM_DELRULE, rule);
+            return errno is Errno.ENOENT or Errno.ESRCH ? 0 : errno;
+        }
+    }
+
     private void Report(List<RouteRequestFailedEventArgs> failures)
     {
         foreach (RouteRequestFailedEventArgs failure in failures)

@@ -1,0 +1,102 @@
+using Vrrp.Addressing;
+using Vrrp.Linux.Netlink;
+using Vrrp.Routing;
+
+namespace VrrpDaemon;
+
+/// <summary>
+/// keepalived's <c>static_ipaddress</c>, <c>static_routes</c> and <c>static_rules</c>: added when the configuration is
+/// applied, whatever the routers' states, and removed when vrrpd stops or a reload drops them, as keepalived does. They
+/// are marked ours like the routers' (an address deleted from outside is put back; a crash's are replaced at the next
+/// start), and one that is already there and not ours is left alone, with a warning, and never removed.
+/// </summary>
+internal sealed class StaticEntries(NetlinkAddressManager manager, Action<string> log)
+{
+    private readonly HashSet<string> _addresses = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _routes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _rules = new(StringComparer.Ordinal);
+
+    /// <summary>Holds exactly these: removes what is held and no longer wanted (rules first), then adds the new (addresses first).</summary>
+    public void Apply(IReadOnlyList<string> addresses, IReadOnlyList<string> routes, IReadOnlyList<string> rules)
+    {
+        foreach (string rule in _rules.Except(rules, StringComparer.Ordinal).ToList())
+        {
+            RemoveRule(rule);
+        }
+
+        foreach (string route in _routes.Except(routes, StringComparer.Ordinal).ToList())
+        {
+            RemoveRoute(route);
+        }
+
+        foreach (string address in _addresses.Except(addresses, StringComparer.Ordinal).ToList())
+        {
+            RemoveAddress(address);
+        }
+
+        foreach (string entry in addresses.Where(a => !_addresses.Contains(a)))
+        {
+            (VirtualAddress address, AddressPlacement placement) = AddressPlacement.Parse(entry);
+            int errno = manager.Add(placement.Device!, address, placement);
+            Report(errno, $"static_ipaddress {entry}", "an equal address that is not vrrpd's is there: left alone");
+            if (errno == 0)
+            {
+                _addresses.Add(entry);
+            }
+        }
+
+        foreach (string route in routes.Where(r => !_routes.Contains(r)))
+        {
+            int errno = manager.AddStaticRoute(VirtualRoute.Parse(route));
+            Report(errno, $"static_routes {route}", "an equal route that is not vrrpd's is there: left alone");
+            if (errno == 0)
+            {
+                _routes.Add(route);
+            }
+        }
+
+        foreach (string rule in rules.Where(r => !_rules.Contains(r)))
+        {
+            int errno = manager.AddStaticRule(VirtualRule.Parse(rule));
+            Report(errno, $"static_rules {rule}", "an equal rule that is not vrrpd's is there: left alone");
+            if (errno == 0)
+            {
+                _rules.Add(rule);
+            }
+        }
+    }
+
+    /// <summary>Removes everything held: at stop.</summary>
+    public void Clear() => Apply([], [], []);
+
+    private void RemoveAddress(string entry)
+    {
+        (VirtualAddress address, AddressPlacement placement) = AddressPlacement.Parse(entry);
+        Report(manager.Remove(placement.Device!, address), $"removing static_ipaddress {entry}", "it is no longer vrrpd's: left alone");
+        _addresses.Remove(entry);
+    }
+
+    private void RemoveRoute(string route)
+    {
+        Report(manager.RemoveStaticRoute(VirtualRoute.Parse(route)), $"removing static_routes {route}", null);
+        _routes.Remove(route);
+    }
+
+    private void RemoveRule(string rule)
+    {
+        Report(manager.RemoveStaticRule(VirtualRule.Parse(rule)), $"removing static_rules {rule}", null);
+        _rules.Remove(rule);
+    }
+
+    private void Report(int errno, string what, string? notOurs)
+    {
+        if (errno == 17 && notOurs is not null)
+        {
+            log($"warning: {what}: {notOurs}");
+        }
+        else if (errno != 0)
+        {
+            log($"error: {what}: errno {errno} ({System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)})");
+        }
+    }
+}
