@@ -233,6 +233,18 @@ public sealed class KeepalivedConfDaemonTests
         Assert.Contains("100:\tfrom 198.51.100.5 lookup 100 proto 118", lab.Exec("n1", "ip rule show"), StringComparison.Ordinal);
         Assert.Contains("warning: static_ipaddress 198.51.100.7/24 dev lab0: an equal address that is not vrrpd's is there: left alone", n1.Output, StringComparison.Ordinal);
 
+        // A reload that drops the rule and the blackhole route removes them, and only them.
+        string conf = Path.Combine(LabDirectory(lab), "n1.conf");
+        File.WriteAllText(conf, File.ReadAllText(conf).Replace("    blackhole 203.0.113.128/25 table 100\n", string.Empty, StringComparison.Ordinal)
+            .Replace("static_rules {\n    from 198.51.100.5 table 100 priority 100\n}\n", string.Empty, StringComparison.Ordinal));
+        DateTimeOffset reload = DateTimeOffset.UtcNow;
+        n1.Signal("HUP");
+        Assert.True(n1.WaitFor("reloaded", TimeSpan.FromSeconds(10), reload) is not null, n1.Output);
+        Assert.Empty(lab.Exec("n1", "ip route show table 100").Trim());
+        Assert.DoesNotContain("198.51.100.5", lab.Exec("n1", "ip rule show"), StringComparison.Ordinal);
+        Assert.Contains("203.0.113.0/24 dev lab0 proto 118", lab.Exec("n1", "ip route show 203.0.113.0/24"), StringComparison.Ordinal);
+        Assert.True(lab.HasAddress("n1", "198.51.100.5"));
+
         n1.Signal("TERM");
         Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
         string addresses = lab.Exec("n1", "ip -4 addr show dev lab0");
