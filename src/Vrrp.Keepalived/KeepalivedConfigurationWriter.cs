@@ -297,6 +297,13 @@ public static class KeepalivedConfigurationWriter
         Option(line, "label", a.Label);
         Option(line, "brd", a.Broadcast);
         Option(line, "scope", a.Scope);
+        Option(line, "peer", a.Peer);
+        Option(line, "preferred_lft", a.PreferredLifetime);
+        foreach (string flag in a.Flags)
+        {
+            line.Append(' ').Append(flag);
+        }
+
         if (a.NoTrack)
         {
             line.Append(" no_track");

@@ -114,7 +114,7 @@ public sealed class OptionsValidationTests
 
     [Fact]
     public void A_malformed_address_names_its_index() =>
-        Assert.Equal("VI_51: VirtualAddresses[1] '198.51.100.300' must be an IP address with an optional /prefix (0 to 32 for IPv4, 0 to 128 for IPv6), then any of dev IF, label L, scope S, brd B, no_track.", SingleError(o => o.VirtualAddresses.Add("198.51.100.300")));
+        Assert.Equal("VI_51: VirtualAddresses[1] '198.51.100.300' must be an IP address with an optional /prefix (0 to 32 for IPv4, 0 to 128 for IPv6), then any of dev IF, label L, scope S, brd B, peer P, preferred_lft N|forever, noprefixroute, home, mngtmpaddr, autojoin, -nodad and no_track.", SingleError(o => o.VirtualAddresses.Add("198.51.100.300")));
 
     [Fact]
     public void A_bad_address_option_names_the_entry_and_what_is_allowed() =>

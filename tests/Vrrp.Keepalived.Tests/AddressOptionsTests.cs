@@ -25,6 +25,24 @@ public sealed class AddressOptionsTests
             """, "keepalived.conf", new InMemoryKeepalivedFileSystem());
 
     [Fact]
+    public void Peer_takes_the_peers_prefix_and_the_flags_and_lifetime_reach_the_entry()
+    {
+        // keepalived: with peer, the address has the peer's prefix, and a prefix of the address's own is ignored with
+        // its warning; preferred_lft is set on IPv6 addresses only. Before: each was "not supported here; ignored".
+        KeepalivedCheckResult result = Check("        198.51.100.101/24 peer 198.51.100.200/30 noprefixroute\n        198.51.100.102 preferred_lft 30 -nodad");
+        Assert.True(result.IsValid, Conf.Lines(result.Errors));
+        Assert.Collection(
+            result.Warnings,
+            w => Assert.Contains("Cannot specify address prefix when specifying peer address - ignoring", w.Message, StringComparison.Ordinal),
+            w => Assert.Contains("preferred_lft applies to IPv6 addresses", w.Message, StringComparison.Ordinal));
+        VirtualRouterOptions options = KeepalivedPlan.Create(result.Configuration!).Routers[0].Options;
+        Assert.Equal(["198.51.100.101/30 peer 198.51.100.200 noprefixroute", "198.51.100.102/32 preferred_lft 30 -nodad"], options.VirtualAddresses);
+        (VirtualAddress address, AddressPlacement placement) = AddressPlacement.Parse(options.VirtualAddresses[0]);
+        Assert.Equal(30, address.PrefixLength);
+        Assert.Equal(AddressBehaviors.NoPrefixRoute, placement.Behaviors);
+    }
+
+    [Fact]
     public void Each_option_reaches_the_routers_address_entry_without_a_warning()
     {
         KeepalivedCheckResult result = Check(

@@ -61,7 +61,7 @@ public sealed class WarningTests
                 priorty 100
                 use_ipvlan
                 virtual_ipaddress {
-                    192.0.2.1/24 dev eth0 home
+                    192.0.2.1/24 dev eth0 use_vmac
                 }
             }
             """);
@@ -72,7 +72,7 @@ public sealed class WarningTests
                 $"{Conf.File}:4: unknown keyword 'frobnicate' in the top level; ignored",
                 $"{Conf.File}:8: unknown keyword 'priorty' in vrrp_instance VI_1; ignored",
                 $"{Conf.File}:9: 'use_ipvlan' is not supported here; ignored",
-                $"{Conf.File}:11: virtual_ipaddress: 'home' is not supported here; ignored",
+                $"{Conf.File}:11: virtual_ipaddress: 'use_vmac' is not supported here; ignored",
             ],
             configuration.Warnings.Select(static w => w.ToString()));
     }

@@ -256,6 +256,38 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void Address_peer_noprefixroute_and_preferred_lft_reach_the_kernel_as_keepalived_sets_them()
+    {
+        // Input: virtual addresses with noprefixroute and with peer; a static IPv6 address with preferred_lft 0 and
+        // noprefixroute. Before: peer, preferred_lft and the flags were warned "not supported here" and dropped.
+        // Expected: the kernel holds them as `ip address add` with those words would.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        LabProcess n1 = Start(
+            lab,
+            "n1",
+            100,
+            LabDirectory(lab),
+            scripts: "static_ipaddress {\n    2001:db8:51::77/64 dev lab0 preferred_lft 0 noprefixroute\n}\n",
+            virtualAddress: $"{Daemon.VirtualAddress}/24 dev lab0 noprefixroute\n        198.51.100.101 peer 198.51.100.200/32 dev lab0");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => lab.HasAddress("n1", Daemon.VirtualAddress)));
+
+        string v4 = lab.Exec("n1", "ip -4 addr show dev lab0");
+        Assert.Contains($"inet {Daemon.VirtualAddress}/24 scope global secondary noprefixroute lab0", v4, StringComparison.Ordinal);
+        Assert.Contains("inet 198.51.100.101 peer 198.51.100.200/32 scope global lab0", v4, StringComparison.Ordinal);
+        string v6 = lab.Exec("n1", "ip -6 addr show dev lab0");
+        Assert.Contains("inet6 2001:db8:51::77/64 scope global nodad deprecated noprefixroute", v6, StringComparison.Ordinal);
+        Assert.DoesNotContain("2001:db8:51::77", lab.Exec("n1", "ip -6 route show proto 118"), StringComparison.Ordinal);
+
+        // The peer address is ours and goes at stop, matched by its peer.
+        n1.Signal("TERM");
+        Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
+        Assert.DoesNotContain("198.51.100.101", lab.Exec("n1", "ip -4 addr show dev lab0"), StringComparison.Ordinal);
+        Assert.DoesNotContain("2001:db8:51::77", lab.Exec("n1", "ip -6 addr show dev lab0"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Vrrp_mcast_group4_moves_the_adverts_to_that_group_and_only_its_members_hear_them()
     {
         // Input: n1 (100) and n2 (90) with vrrp_mcast_group4 224.0.0.99; n3 (80) with the RFC's group.

@@ -7,7 +7,7 @@ namespace Vrrp.Addressing;
 
 /// <summary>
 /// Where and how a virtual address goes on an interface, beyond its address and prefix: keepalived's <c>dev</c>,
-/// <c>label</c>, <c>scope</c>, <c>brd</c> and <c>no_track</c>. Written after the address in an entry of
+/// <c>label</c>, <c>scope</c>, <c>brd</c>, <c>peer</c>, <c>preferred_lft</c>, the flags and <c>no_track</c>. Written after the address in an entry of
 /// <see cref="VirtualRouterOptions.VirtualAddresses"/> or <see cref="VirtualRouterOptions.ExcludedAddresses"/>:
 /// <c>198.51.100.10/24 dev lab1 label lab1:web scope link brd + no_track</c>.
 /// </summary>
@@ -18,6 +18,7 @@ namespace Vrrp.Addressing;
 public sealed record AddressPlacement
 {
     private const int MaxLabelLength = 15; // IFNAMSIZ - 1
+    private const string Options = "dev IF, label L, scope S, brd B, peer P, preferred_lft N|forever, noprefixroute, home, mngtmpaddr, autojoin, -nodad and no_track";
 
     /// <summary>Gets the placement of an address written alone: on the router's interface, global scope, no label.</summary>
     public static AddressPlacement Default { get; } = new();
@@ -41,10 +42,30 @@ public sealed record AddressPlacement
     /// </summary>
     public bool NoTrack { get; init; }
 
+    /// <summary>Gets the address of the other end of a point-to-point link (<c>peer</c>), of the address's family, or an empty address for none.</summary>
+    public PackedIPAddress Peer { get; init; }
+
+    /// <summary>
+    /// Gets the preferred lifetime of an IPv6 address in seconds (<c>preferred_lft</c>; <see cref="uint.MaxValue"/> for
+    /// <c>forever</c>), or <see langword="null"/> for keepalived's default: 0 (deprecated, never chosen as a source)
+    /// for a /128, forever otherwise. IPv4 addresses have none.
+    /// </summary>
+    public uint? PreferredLifetime { get; init; }
+
+    /// <summary>Gets the address flags (<c>noprefixroute</c>, <c>home</c>, <c>mngtmpaddr</c>, <c>autojoin</c>).</summary>
+    public AddressBehaviors Behaviors { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether an IPv6 address goes through duplicate address detection (<c>-nodad</c>). Off by
+    /// default, as keepalived adds virtual IPv6 addresses: usable at once, and never stuck in dadfailed after a split.
+    /// </summary>
+    public bool DuplicateAddressDetection { get; init; }
+
     /// <summary>
     /// Parses an entry: <c>ADDRESS[/PREFIX]</c>, then any of <c>dev IF</c>, <c>label L</c>, <c>scope S</c> (global,
     /// site, link, host, nowhere or 0 to 255), <c>brd B</c> (an IPv4 address, <c>+</c> for the subnet's last address or
-    /// <c>-</c> for its first; <c>broadcast</c> is the same) and <c>no_track</c>.
+    /// <c>-</c> for its first; <c>broadcast</c> is the same), <c>peer P</c>, <c>preferred_lft N|forever</c>,
+    /// <c>noprefixroute</c>, <c>home</c>, <c>mngtmpaddr</c>, <c>autojoin</c>, <c>-nodad</c> and <c>no_track</c>.
     /// </summary>
     /// <param name="text">The entry.</param>
     /// <param name="address">The address when the method returns <see langword="true"/>.</param>
@@ -58,7 +79,7 @@ public sealed record AddressPlacement
         string[] words = (text ?? string.Empty).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         if (words.Length == 0 || !VirtualAddress.TryParse(words[0], out address))
         {
-            error = "must be an IP address with an optional /prefix (0 to 32 for IPv4, 0 to 128 for IPv6), then any of dev IF, label L, scope S, brd B, no_track";
+            error = $"must be an IP address with an optional /prefix (0 to 32 for IPv4, 0 to 128 for IPv6), then any of {Options}";
             return false;
         }
 
@@ -73,15 +94,28 @@ public sealed record AddressPlacement
         for (int i = 1; i < words.Length; i++)
         {
             string option = words[i];
-            if (option == "no_track")
+            AddressBehaviors flag = option switch
             {
-                result = result with { NoTrack = true };
+                "noprefixroute" => AddressBehaviors.NoPrefixRoute,
+                "home" => AddressBehaviors.HomeAddress,
+                "mngtmpaddr" => AddressBehaviors.ManageTemporaryAddresses,
+                "autojoin" => AddressBehaviors.MulticastAutoJoin,
+                _ => AddressBehaviors.None,
+            };
+            if (flag != AddressBehaviors.None || option is "no_track" or "-nodad")
+            {
+                result = option switch
+                {
+                    "no_track" => result with { NoTrack = true },
+                    "-nodad" => result with { DuplicateAddressDetection = true },
+                    _ => result with { Behaviors = result.Behaviors | flag },
+                };
                 continue;
             }
 
-            if (option is not ("dev" or "label" or "scope" or "brd" or "broadcast"))
+            if (option is not ("dev" or "label" or "scope" or "brd" or "broadcast" or "peer" or "preferred_lft"))
             {
-                error = $"has '{option}': an address takes dev IF, label L, scope S, brd B and no_track";
+                error = $"has '{option}': an address takes {Options}";
                 return false;
             }
 
@@ -121,6 +155,25 @@ public sealed record AddressPlacement
 
                     result = result with { Scope = scope };
                     break;
+                case "peer":
+                    if (!System.Net.IPAddress.TryParse(value, out System.Net.IPAddress? peer) || peer.AddressFamily != address.Address.Family)
+                    {
+                        error = $"has peer '{value}': an address of the same family";
+                        return false;
+                    }
+
+                    result = result with { Peer = PackedIPAddress.FromIPAddress(peer) };
+                    break;
+                case "preferred_lft":
+                    uint lifetime = uint.MaxValue;
+                    if (value != "forever" && !uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out lifetime))
+                    {
+                        error = $"has preferred_lft '{value}': forever or 0 to {uint.MaxValue} seconds";
+                        return false;
+                    }
+
+                    result = result with { PreferredLifetime = lifetime };
+                    break;
                 default: // brd, broadcast
                     if (!TryParseBroadcast(value, address, out PackedIPAddress broadcast))
                     {
@@ -156,6 +209,13 @@ public sealed record AddressPlacement
         Append("label", Label);
         Append("scope", Scope == AddressScope.Global ? null : ScopeName(Scope));
         Append("brd", Broadcast.Length == 0 ? null : Broadcast.ToString());
+        Append("peer", Peer.Length == 0 ? null : Peer.ToString());
+        Append("preferred_lft", PreferredLifetime switch { null => null, uint.MaxValue => "forever", uint seconds => seconds.ToString(CultureInfo.InvariantCulture) });
+        Append("noprefixroute", (Behaviors & AddressBehaviors.NoPrefixRoute) != 0 ? string.Empty : null);
+        Append("home", (Behaviors & AddressBehaviors.HomeAddress) != 0 ? string.Empty : null);
+        Append("mngtmpaddr", (Behaviors & AddressBehaviors.ManageTemporaryAddresses) != 0 ? string.Empty : null);
+        Append("autojoin", (Behaviors & AddressBehaviors.MulticastAutoJoin) != 0 ? string.Empty : null);
+        Append("-nodad", DuplicateAddressDetection ? string.Empty : null);
         Append("no_track", NoTrack ? string.Empty : null);
         return text.ToString();
 

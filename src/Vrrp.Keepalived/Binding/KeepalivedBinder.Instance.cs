@@ -498,6 +498,44 @@ internal sealed partial class KeepalivedBinder
                     case "no_track":
                         address = address with { NoTrack = true };
                         break;
+                    case "peer" when address.Peer is not null:
+                        _diagnostics.Warning(entry[k], $"{section.Name}: Peer {value} - another peer has already been specified (keepalived's words): ignored");
+                        break;
+                    case "peer":
+                        int peerSlash = value.IndexOf('/', StringComparison.Ordinal);
+                        if (!TryParseAddress(peerSlash < 0 ? value : value[..peerSlash], out IPAddress peer) || !VirtualAddress.TryParse(value, out VirtualAddress peerParsed) || (peer.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6) != v6)
+                        {
+                            _diagnostics.Warning(entry[k], $"{section.Name}: peer '{value}' is not an address of {address.Address}'s family: ignored, as keepalived does");
+                            break;
+                        }
+
+                        // keepalived: the address takes the peer's prefix; a prefix of its own is ignored, with a warning.
+                        if (parsed.PrefixLength != (v6 ? 128 : 32))
+                        {
+                            _diagnostics.Warning(option, $"{section.Name}: Cannot specify address prefix when specifying peer address - ignoring (keepalived's words)");
+                        }
+
+                        address = address with { Address = string.Create(CultureInfo.InvariantCulture, $"{parsed.Address}/{peerParsed.PrefixLength}"), Peer = peer.ToString() };
+                        break;
+                    case "preferred_lft":
+                        if (value != "forever" && !uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                        {
+                            _diagnostics.Warning(entry[k], $"{section.Name}: preferred_lft {value} is invalid (keepalived's words): ignored");
+                        }
+                        else
+                        {
+                            if (!v6)
+                            {
+                                _diagnostics.Difference(option, $"{section.Name}: {address.Address}: preferred_lft applies to IPv6 addresses; ignored here, as keepalived sets it on IPv6 only");
+                            }
+
+                            address = address with { PreferredLifetime = value };
+                        }
+
+                        break;
+                    case "noprefixroute" or "home" or "mngtmpaddr" or "autojoin" or "-nodad":
+                        address = address with { Flags = [.. address.Flags, option.Text] };
+                        break;
                     default:
                         _diagnostics.Difference(option, $"{section.Name}: '{option.Text}' is not supported here; ignored");
                         break;

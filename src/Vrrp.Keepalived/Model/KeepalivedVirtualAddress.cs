@@ -1,6 +1,6 @@
 namespace Vrrp.Keepalived;
 
-/// <summary>One line of <c>virtual_ipaddress</c> or <c>virtual_ipaddress_excluded</c>: <c>ADDR[/PREFIX] [dev IF] [label L] [brd B] [scope S] [no_track]</c>.</summary>
+/// <summary>One line of <c>virtual_ipaddress</c>, <c>virtual_ipaddress_excluded</c> or <c>static_ipaddress</c>: <c>ADDR[/PREFIX] [dev IF] [label L] [brd B] [scope S] [peer P] [preferred_lft N] [noprefixroute] [home] [mngtmpaddr] [autojoin] [-nodad] [no_track]</c>.</summary>
 /// <param name="Address">The address with its prefix, as <c>192.0.2.10/24</c>; without a prefix keepalived uses /32 or /128, and so does the reader.</param>
 /// <param name="Device">The interface to put it on (<c>dev</c>); <see langword="null"/> for the instance's interface.</param>
 /// <param name="Label">The address label (<c>label</c>), as <c>eth0:1</c>.</param>
@@ -9,6 +9,15 @@ namespace Vrrp.Keepalived;
 /// <param name="NoTrack">Whether the instance ignores the state of <paramref name="Device"/> (<c>no_track</c>).</param>
 public sealed record KeepalivedVirtualAddress(string Address, string? Device = null, string? Label = null, string? Broadcast = null, string? Scope = null, bool NoTrack = false)
 {
+    /// <summary>Gets the other end of a point-to-point link (<c>peer</c>); <see cref="Address"/> then carries the peer's prefix, as keepalived gives it.</summary>
+    public string? Peer { get; init; }
+
+    /// <summary>Gets the preferred lifetime (<c>preferred_lft</c>): <c>forever</c> or seconds; <see langword="null"/> for keepalived's default.</summary>
+    public string? PreferredLifetime { get; init; }
+
+    /// <summary>Gets the flag words, in file order: <c>noprefixroute</c>, <c>home</c>, <c>mngtmpaddr</c>, <c>autojoin</c>, <c>-nodad</c>.</summary>
+    public IReadOnlyList<string> Flags { get; init => field = EquatableList<string>.From(value); } = EquatableList<string>.Empty;
+
     /// <summary>Returns the entry as <see cref="Vrrp.VirtualRouterOptions.VirtualAddresses"/> takes it: the address, then its options.</summary>
     /// <returns>The entry, as <c>198.51.100.10/24 dev lab1 label lab1:web</c>.</returns>
     public string ToOptionsEntry()
@@ -18,6 +27,13 @@ public sealed record KeepalivedVirtualAddress(string Address, string? Device = n
         Append("label", Label);
         Append("scope", Scope);
         Append("brd", Broadcast);
+        Append("peer", Peer);
+        Append("preferred_lft", PreferredLifetime);
+        foreach (string flag in Flags)
+        {
+            entry.Append(' ').Append(flag);
+        }
+
         if (NoTrack)
         {
             entry.Append(" no_track");

@@ -218,8 +218,9 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
                 return heldOnly ? 0 : Fail($"no interface '{interfaceName}'", Errno.ENOENT);
             }
 
-            // Removed by us: never to be put back by the watcher.
-            bool held = _held.Remove((index, address.Address));
+            // Removed by us: never to be put back by the watcher. With the placement it was added with: a peer
+            // address is matched by its peer.
+            bool held = _held.Remove((index, address.Address), out var heldEntry);
             if (!held && heldOnly)
             {
                 return 0; // never added by this manager: not ours to take away
@@ -237,7 +238,8 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
             }
 
             PromoteSecondaries(interfaceName, address);
-            int errno = Request(NetlinkAddressMessage.RTM_DELADDR, index, interfaceName, address, AddressPlacement.Default);
+            AddressPlacement matching = held && heldEntry.Placement.Peer.Length != 0 ? AddressPlacement.Default with { Peer = heldEntry.Placement.Peer } : AddressPlacement.Default;
+            int errno = Request(NetlinkAddressMessage.RTM_DELADDR, index, interfaceName, address, matching);
             return errno is 0 or Errno.EADDRNOTAVAIL or Errno.ENOENT ? 0 : Fail($"removing {address} on {interfaceName}", errno);
         }
 

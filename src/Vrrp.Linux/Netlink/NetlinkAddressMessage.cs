@@ -39,8 +39,9 @@ internal static class NetlinkAddressMessage
     private const ushort IFA_LABEL = 3;
     private const ushort IFA_BROADCAST = 4;
     private const ushort IFA_CACHEINFO = 6;
+    private const ushort IFA_FLAGS = 8;
     private const ushort IFA_PROTO = 11;
-    private const byte IFA_F_NODAD = 0x02;
+    private const uint IFA_F_NODAD = 0x02;
     private const byte AF_INET = 2;
     private const byte AF_INET6 = 10;
 
@@ -55,12 +56,16 @@ internal static class NetlinkAddressMessage
         int offset = 16;
         destination[offset] = v6 ? AF_INET6 : AF_INET;
         destination[offset + 1] = address.PrefixLength;
-        destination[offset + 2] = v6 ? IFA_F_NODAD : (byte)0; // a virtual IPv6 address is usable at once, as keepalived does
+        // A virtual IPv6 address is usable at once, as keepalived adds it, unless -nodad asks for detection.
+        uint addressFlags = (uint)placement.Behaviors | (v6 && !placement.DuplicateAddressDetection ? IFA_F_NODAD : 0u);
+        destination[offset + 2] = (byte)addressFlags;
         destination[offset + 3] = v6 ? (byte)0 : (byte)placement.Scope; // IPv6 addresses are global (RT_SCOPE_UNIVERSE)
         BinaryPrimitives.WriteInt32LittleEndian(destination[(offset + 4)..], interfaceIndex);
         offset += 8;
         offset = WriteAddressAttribute(destination, offset, IFA_LOCAL, address);
-        offset = WriteAddressAttribute(destination, offset, IFA_ADDRESS, address);
+        offset = placement.Peer.Length == 0
+            ? WriteAddressAttribute(destination, offset, IFA_ADDRESS, address)
+            : WriteAddressAttribute(destination, offset, IFA_ADDRESS, new VirtualAddress(placement.Peer, address.PrefixLength)); // the other end
         if (!v6 && type == RTM_NEWADDR && placement.Broadcast.Length == 4)
         {
             BinaryPrimitives.WriteUInt16LittleEndian(destination[offset..], 8);
@@ -80,15 +85,26 @@ internal static class NetlinkAddressMessage
         }
 
         // keepalived's default for an IPv6 /128 virtual address: preferred lifetime 0 (deprecated), so that the host
-        // never picks the address that moves with mastership as the source of its own connections (RFC 3484).
-        if (v6 && type == RTM_NEWADDR && address.PrefixLength == 128)
+        // never picks the address that moves with mastership as the source of its own connections (RFC 3484); or the
+        // preferred_lft configured. IPv4 addresses have no lifetimes here, as keepalived sets none.
+        uint preferred = placement.PreferredLifetime ?? (address.PrefixLength == 128 ? 0u : uint.MaxValue);
+        if (v6 && type == RTM_NEWADDR && preferred != uint.MaxValue)
         {
             BinaryPrimitives.WriteUInt16LittleEndian(destination[offset..], 20);
             BinaryPrimitives.WriteUInt16LittleEndian(destination[(offset + 2)..], IFA_CACHEINFO);
-            BinaryPrimitives.WriteUInt32LittleEndian(destination[(offset + 4)..], 0); // ifa_prefered
+            BinaryPrimitives.WriteUInt32LittleEndian(destination[(offset + 4)..], preferred); // ifa_prefered
             BinaryPrimitives.WriteUInt32LittleEndian(destination[(offset + 8)..], uint.MaxValue); // ifa_valid: forever
             destination[(offset + 12)..(offset + 20)].Clear(); // cstamp, tstamp
             offset += 20;
+        }
+
+        // Flags past the header's 8 bits (noprefixroute, mngtmpaddr, autojoin) go in IFA_FLAGS, which then stands for all.
+        if (type == RTM_NEWADDR && addressFlags > 0xFF)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(destination[offset..], 8);
+            BinaryPrimitives.WriteUInt16LittleEndian(destination[(offset + 2)..], IFA_FLAGS);
+            BinaryPrimitives.WriteUInt32LittleEndian(destination[(offset + 4)..], addressFlags);
+            offset += 8;
         }
 
         if (type == RTM_NEWADDR)

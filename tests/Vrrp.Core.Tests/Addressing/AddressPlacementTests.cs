@@ -31,6 +31,21 @@ public sealed class AddressPlacementTests
         Assert.Equal("dev side0 label side0:web scope link brd 198.51.100.255 no_track", placement.ToString());
     }
 
+    [Fact]
+    public void Peer_lifetime_and_the_flags_are_read_and_written_back()
+    {
+        // Before: keepalived's peer, preferred_lft, noprefixroute, home, mngtmpaddr, autojoin and -nodad were refused.
+        (VirtualAddress address, AddressPlacement placement) = AddressPlacement.Parse("2001:db8:51::10/64 peer 2001:db8:51::20 preferred_lft 30 noprefixroute home mngtmpaddr autojoin -nodad");
+
+        Assert.Equal(VirtualAddress.Parse("2001:db8:51::10/64"), address);
+        Assert.Equal(PackedIPAddress.Parse("2001:db8:51::20"), placement.Peer);
+        Assert.Equal(30u, placement.PreferredLifetime);
+        Assert.Equal(AddressBehaviors.NoPrefixRoute | AddressBehaviors.HomeAddress | AddressBehaviors.ManageTemporaryAddresses | AddressBehaviors.MulticastAutoJoin, placement.Behaviors);
+        Assert.True(placement.DuplicateAddressDetection);
+        Assert.Equal("peer 2001:db8:51::20 preferred_lft 30 noprefixroute home mngtmpaddr autojoin -nodad", placement.ToString());
+        Assert.Equal(uint.MaxValue, AddressPlacement.Parse("2001:db8:51::10/64 preferred_lft forever").Placement.PreferredLifetime);
+    }
+
     [Theory]
     [InlineData("198.51.100.10/24 brd +", "198.51.100.255")]
     [InlineData("198.51.100.10/24 brd -", "198.51.100.0")]
@@ -58,6 +73,8 @@ public sealed class AddressPlacementTests
     [InlineData("2001:db8:51::10/64 scope link", "IPv6 addresses are global")]
     [InlineData("198.51.100.10/24 dev a/b", "without '/'")]
     [InlineData("not-an-address dev side0", "must be an IP address")]
+    [InlineData("198.51.100.10/24 peer 2001:db8:51::1", "peer '2001:db8:51::1'")]
+    [InlineData("198.51.100.10/24 preferred_lft never", "forever or 0 to")]
     public void A_bad_entry_is_refused_saying_why(string entry, string expected)
     {
         Assert.False(AddressPlacement.TryParse(entry, out _, out _, out string? error));
