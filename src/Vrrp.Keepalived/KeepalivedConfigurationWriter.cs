@@ -259,6 +259,7 @@ public static class KeepalivedConfigurationWriter
 
         Optional(text, 1, "unicast_ttl", i.UnicastTtl is { } unicastTtl ? Number(unicastTtl) : null);
         Flag(text, 1, "unicast_fault_no_peer", i.UnicastFaultNoPeer);
+        Flag(text, 1, "native_ipv6", i.NativeIPv6);
         Flag(text, 1, "track_src_ip", i.TrackSourceAddress);
         Line(text, 1, "down_timer_adverts " + Number(i.DownTimerAdverts));
         List(text, "track_script", i.TrackScripts.Select(Track));

@@ -193,4 +193,21 @@ public sealed class InstanceKeywordTests
             [$"{Conf.File}:2: vrrp_instance X: interface is missing", $"{Conf.File}:2: vrrp_instance X: virtual_router_id is missing (1 to 255)"],
             error.Errors.Select(static e => e.ToString()));
     }
+
+    [Fact]
+    public void Native_ipv6_makes_the_instance_ipv6_and_vrrpv3_and_is_refused_after_an_ipv4_address()
+    {
+        // keepalived 2.2.7: family IPv6 and version 3; "Cannot specify native_ipv6 with IPv4 addresses" when an IPv4
+        // address came first. Before: "'native_ipv6' is not supported here; ignored".
+        KeepalivedCheckResult result = Conf.Check("global_defs {\n    vrrp_version 2\n}\n" + Conf.Instance("    native_ipv6\n    virtual_ipaddress {\n        2001:db8:51::10/64\n    }").Replace("        192.0.2.10/24\n", string.Empty, StringComparison.Ordinal));
+        Assert.True(result.IsValid, Conf.Lines(result.Errors));
+        KeepalivedInstance instance = Assert.Single(result.Configuration!.Instances);
+        Assert.True(instance.NativeIPv6);
+        Assert.Equal(VrrpVersion.V3, instance.Version);
+        Assert.Equal(["2001:db8:51::10/64"], instance.VirtualAddresses.Select(static a => a.Address));
+
+        KeepalivedCheckResult refused = Conf.Check(Conf.Instance("    unicast_src_ip 198.51.100.1\n    native_ipv6"));
+        Assert.Contains(refused.Warnings, w => w.Line == 7 && w.Message.Contains("Cannot specify native_ipv6 with IPv4 addresses", StringComparison.Ordinal));
+        Assert.False(Assert.Single(refused.Configuration!.Instances).NativeIPv6);
+    }
 }

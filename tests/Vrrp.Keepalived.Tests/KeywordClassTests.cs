@@ -26,7 +26,7 @@ public sealed class KeywordClassTests
             ["notify_master"] = "\"/bin/true\"", ["notify_stop"] = "\"/bin/true\"", ["notify_master_rx_lower_pri"] = "\"/bin/true\"",
             ["garp_master_delay"] = "5", ["garp_master_repeat"] = "5", ["garp_master_refresh"] = "60", ["garp_master_refresh_repeat"] = "2",
             ["garp_lower_prio_delay"] = "5", ["garp_lower_prio_repeat"] = "2", ["skip_check_adv_addr"] = "",
-            ["promote_secondaries"] = "", ["dont_track_primary"] = "", ["check_unicast_src"] = "", ["unicast_ttl"] = "64", ["unicast_fault_no_peer"] = "", ["track_src_ip"] = "", ["virtual_routes"] = "{\n        203.0.113.0/24 dev lab0\n    }", ["virtual_rules"] = "{\n        from 198.51.100.100 table 100 priority 100\n    }",
+            ["promote_secondaries"] = "", ["dont_track_primary"] = "", ["check_unicast_src"] = "", ["unicast_ttl"] = "64", ["unicast_fault_no_peer"] = "", ["track_src_ip"] = "", ["native_ipv6"] = "", ["virtual_routes"] = "{\n        203.0.113.0/24 dev lab0\n    }", ["virtual_rules"] = "{\n        from 198.51.100.100 table 100 priority 100\n    }",
         },
         ["vrrp_instance/authentication"] = new(StringComparer.Ordinal) { ["auth_pass"] = "secret" },
         ["vrrp_track_process"] = new(StringComparer.Ordinal)

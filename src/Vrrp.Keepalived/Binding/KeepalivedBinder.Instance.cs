@@ -103,6 +103,18 @@ internal sealed partial class KeepalivedBinder
             ["dont_track_primary"] = new(0, 0, _ => i = i with { DontTrackPrimary = true }),
             ["unicast_ttl"] = new(1, 1, s => { unicastTtlAt = s.Keyword; if (Int(s, 0, 0, 255, out int v)) { i = i with { UnicastTtl = v }; } }, Allowed: "0 to 255"),
             ["unicast_fault_no_peer"] = new(0, 0, _ => i = i with { UnicastFaultNoPeer = true }),
+            ["native_ipv6"] = new(0, 0, s =>
+            {
+                // keepalived: refused when an IPv4 address already set the family, else IPv6 and VRRPv3.
+                if ((i.VirtualAddresses.Count > 0 && !i.VirtualAddresses[0].Address.Contains(':', StringComparison.Ordinal))
+                    || (i.SourceAddress is { } source && !source.Contains(':', StringComparison.Ordinal)))
+                {
+                    _diagnostics.Warning(s.Keyword, $"({name}) Cannot specify native_ipv6 with IPv4 addresses (keepalived's words): ignored");
+                    return;
+                }
+
+                i = i with { NativeIPv6 = true };
+            }),
             ["track_src_ip"] = new(0, 0, _ => i = i with { TrackSourceAddress = true }),
 
             // A unicast router always refuses adverts from a source that is not one of its peers (counted as
@@ -136,10 +148,11 @@ internal sealed partial class KeepalivedBinder
             i = i with { SourceAddress = null };
         }
 
-        // keepalived runs an instance in the family of its first address and ignores the others, with a warning.
-        if (i.VirtualAddresses.Count > 1)
+        // keepalived runs an instance in the family of its first address (IPv6 with native_ipv6) and ignores the
+        // others, with a warning.
+        if (i.VirtualAddresses.Count > 1 || (i.NativeIPv6 && i.VirtualAddresses.Count > 0))
         {
-            bool v6 = i.VirtualAddresses[0].Address.Contains(':', StringComparison.Ordinal);
+            bool v6 = i.NativeIPv6 || i.VirtualAddresses[0].Address.Contains(':', StringComparison.Ordinal);
             var other = i.VirtualAddresses.Where(a => a.Address.Contains(':', StringComparison.Ordinal) != v6).ToList();
             foreach (KeepalivedVirtualAddress address in other)
             {
@@ -206,9 +219,9 @@ internal sealed partial class KeepalivedBinder
 
         // keepalived's defaults that depend on other keys (keepalived.conf(5)): IPv6 instances speak VRRPv3, strict mode
         // drops accept unless owner and keeps lower_prio_no_advert, lower-priority GARPs follow the master ones.
-        if (!set.Version && i.VirtualAddresses.Count > 0 && i.VirtualAddresses[0].Address.Contains(':', StringComparison.Ordinal))
+        if ((!set.Version && i.VirtualAddresses.Count > 0 && i.VirtualAddresses[0].Address.Contains(':', StringComparison.Ordinal)) || i.NativeIPv6)
         {
-            i = i with { Version = VrrpVersion.V3 };
+            i = i with { Version = VrrpVersion.V3 }; // native_ipv6 forces it, whatever version says
         }
 
         // keepalived rounds a fractional VRRPv2 interval to whole seconds ("must be an integer. rounding") and ignores

@@ -18,7 +18,7 @@ internal static class KeepalivedKeywords
 
     private static readonly HashSet<string> s_unsupportedVrrp = new(StringComparer.Ordinal)
     {
-        "debug", "smtp_alert", "native_ipv6", "use_vmac_addr", "use_ipvlan", "vrf",
+        "debug", "smtp_alert", "use_vmac_addr", "use_ipvlan", "vrf",
         "mcast_dst_ip", "old_unicast_checksum",
         "garp_extra_if", "track_bfd", "notify_priority_changes",
         "kernel_rx_buf_size", "linkbeat_use_polling", "strict_mode", "notify_deleted",

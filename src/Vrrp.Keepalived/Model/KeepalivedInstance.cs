@@ -102,6 +102,9 @@ public sealed record KeepalivedInstance
     /// <summary>Gets <c>dont_track_primary</c>: the instance's interface going down does not put it in Fault.</summary>
     public bool DontTrackPrimary { get; init; }
 
+    /// <summary>Gets <c>native_ipv6</c> (deprecated by keepalived): the instance is IPv6 and VRRPv3; IPv4 addresses in it are ignored.</summary>
+    public bool NativeIPv6 { get; init; }
+
     /// <summary>Gets <c>unicast_ttl</c>: the TTL of IPv4 unicast advertisements, 0 to 255; <see langword="null"/> for 255.</summary>
     public int? UnicastTtl { get; init; }
 
