@@ -83,6 +83,28 @@ internal sealed class RouterHost : IAsyncDisposable
         }
 
         ProtocolThreadScheduling.MaxAutoPriority = plan.MaxAutoPriority;
+
+        // keepalived's vrrp_no_swap: locked at start or when a reload asks, unlocked when a reload drops it.
+        if (plan.NoSwap != ProcessMemoryLock.IsLocked)
+        {
+            if (plan.NoSwap)
+            {
+                try
+                {
+                    ProcessMemoryLock.Lock();
+                    _log("vrrp_no_swap: memory locked (mlockall), never swapped out");
+                }
+                catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+                {
+                    _log($"warning: vrrp_no_swap: {e.Message}");
+                }
+            }
+            else
+            {
+                ProcessMemoryLock.Unlock();
+                _log("vrrp_no_swap dropped: memory may be swapped again");
+            }
+        }
         Vrrp.Linux.Announcements.PacketSocketAnnouncer announcer = _services.GetRequiredService<Vrrp.Linux.Announcements.PacketSocketAnnouncer>();
         announcer.GarpInterval = plan.GarpInterval;
         announcer.GnaInterval = plan.GnaInterval;

@@ -111,6 +111,7 @@ public static class KeepalivedConfigurationWriter
         var body = new StringBuilder();
         Optional(body, 1, "router_id", g.RouterId);
         Optional(body, 1, "default_interface", g.DefaultInterface);
+        Flag(body, 1, "vrrp_no_swap", g.NoSwap);
         Optional(body, 1, "vrrp_version", g.VrrpVersion is { } version ? Number((int)version) : null);
         Optional(body, 1, "vrrp_garp_master_delay", Seconds(g.GarpMasterDelay));
         Optional(body, 1, "vrrp_garp_master_repeat", Number(g.GarpMasterRepeat));

@@ -288,6 +288,19 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void Vrrp_no_swap_locks_the_daemons_memory()
+    {
+        // Input: vrrp_no_swap in global_defs. Before: "'vrrp_no_swap' is not supported here; ignored"; VmLck stayed 0.
+        // Expected: the daemon's resident memory is locked (mlockall), as keepalived locks its VRRP process.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab), extraGlobal: "vrrp_no_swap");
+        Assert.Contains("vrrp_no_swap: memory locked", n1.Output, StringComparison.Ordinal);
+        string locked = File.ReadLines($"/proc/{n1.Id}/status").Single(l => l.StartsWith("VmLck:", StringComparison.Ordinal));
+        Assert.True(long.Parse(locked.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) > 1024, locked); // kB: the runtime's resident pages
+    }
+
+    [Fact]
     public void Vrrp_mcast_group4_moves_the_adverts_to_that_group_and_only_its_members_hear_them()
     {
         // Input: n1 (100) and n2 (90) with vrrp_mcast_group4 224.0.0.99; n3 (80) with the RFC's group.

@@ -55,6 +55,7 @@ internal sealed partial class KeepalivedBinder
             ["notify_fifo_script"] = new(1, 3, s => g = g with { NotifyFifoScript = Notify(s) }, Allowed: "a script"),
             ["vrrp_notify_fifo"] = new(1, 3, s => g = g with { VrrpNotifyFifo = Notify(s) }, Allowed: "a FIFO path"),
             ["vrrp_notify_fifo_script"] = new(1, 3, s => g = g with { VrrpNotifyFifoScript = Notify(s) }, Allowed: "a script"),
+            ["vrrp_no_swap"] = new(0, 0, _ => g = g with { NoSwap = true }),
             ["vrrp_rt_priority"] = new(1, 1, s => { if (Int(s, 0, 1, 99, out int v)) { g = g with { RealTimePriority = v }; } }, Allowed: "1 to 99"),
             ["min_auto_priority_delay"] = new(1, 1, s => { if (Int(s, 0, 1, 10_000_000, out int v)) { g = g with { MinAutoPriorityDelay = TimeSpan.FromMicroseconds(v) }; } }, Allowed: "1 to 10000000 microseconds"),
             ["max_auto_priority"] = new(0, 1, s =>

@@ -11,6 +11,9 @@ public sealed record KeepalivedGlobalDefinitions
     /// <summary>Gets <c>router_id</c>, the name of this machine in notifications.</summary>
     public string? RouterId { get; init; }
 
+    /// <summary>Gets <c>vrrp_no_swap</c>: the VRRP process's memory is locked, never swapped out.</summary>
+    public bool NoSwap { get; init; }
+
     /// <summary>Gets <c>default_interface</c>: where a <c>static_ipaddress</c> without <c>dev</c> goes; keepalived's default is <c>eth0</c>.</summary>
     public string? DefaultInterface { get; init; }
 

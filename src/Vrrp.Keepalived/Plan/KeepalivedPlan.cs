@@ -41,6 +41,9 @@ public sealed record KeepalivedPlan(
     /// <summary>Gets how high a late timer may raise that priority (<c>max_auto_priority</c>), 0 for never.</summary>
     public int MaxAutoPriority { get; init; }
 
+    /// <summary>Gets a value indicating whether the host keeps its memory out of swap (<c>vrrp_no_swap</c>).</summary>
+    public bool NoSwap { get; init; }
+
     /// <summary>Gets how late a timer must be before the priority is raised (<c>min_auto_priority_delay</c>).</summary>
     public TimeSpan MinAutoPriorityDelay { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -231,6 +234,7 @@ public sealed record KeepalivedPlan(
             RealTimePriority = global.RealTimePriority ?? 0,
             MaxAutoPriority = Math.Max(global.MaxAutoPriority ?? 0, 0), // -1 disables, as 0 does
             MinAutoPriorityDelay = global.MinAutoPriorityDelay ?? TimeSpan.FromSeconds(1),
+            NoSwap = global.NoSwap,
             AcceptModeFirewallTable = global.Nftables is { Length: > 0 } table ? table : "vrrpd",
             AcceptModeFirewallPriority = global.NftablesPriority ?? -1,
             StaticAddresses = [.. configuration.StaticAddresses.Select(static a => a.ToOptionsEntry())],

@@ -9,6 +9,7 @@ internal static class Errno
     public const int EPERM = 1;
     public const int ENOENT = 2;
     public const int EIO = 5;
+    public const int ENOMEM = 12;
     public const int EACCES = 13;
     public const int ESRCH = 3;
     public const int EEXIST = 17;
