@@ -59,7 +59,8 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private const long Never = long.MinValue;
     private readonly bool _requireIPv6LinkLocalFirst;
     private readonly byte _unicastMinimumHopLimit; // keepalived's min_ttl and max_ttl
-    private readonly byte _timeToLive; // of IPv4 adverts: keepalived's unicast_ttl when unicast, else 255
+    private readonly byte _unicastTimeToLive; // keepalived's unicast_ttl
+    private byte _timeToLive; // of IPv4 adverts: _unicastTimeToLive when unicast, else 255
     private readonly byte _unicastMaximumHopLimit;
     private TrackedCheck[] _checks;
     private EventHandler? _onCheckChanged; // made with the first tracked check
@@ -164,7 +165,8 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         _unicastMinimumHopLimit = (byte)options.UnicastMinimumHopLimit;
         _unicastMaximumHopLimit = (byte)options.UnicastMaximumHopLimit;
         _destinations = _unicastPeers.Length > 0 ? _unicastPeers : _profile.MulticastDestination;
-        _timeToLive = _unicastPeers.Length > 0 ? (byte)options.UnicastTimeToLive : VrrpDatagram.RequiredHopLimit;
+        _unicastTimeToLive = (byte)options.UnicastTimeToLive;
+        _timeToLive = _unicastPeers.Length > 0 ? _unicastTimeToLive : VrrpDatagram.RequiredHopLimit;
         _sendBuffer = new byte[SendBufferLength(_addressBytes)];
         _checks = [.. options.TrackedChecks];
         _basePriority = options.Priority;
@@ -535,6 +537,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             ObjectDisposedException.ThrowIf(_disposed, this);
             Volatile.Write(ref _unicastPeers, next);
             _destinations = next.Length > 0 ? next : _profile.MulticastDestination;
+            _timeToLive = next.Length > 0 ? _unicastTimeToLive : VrrpDatagram.RequiredHopLimit;
             _writtenLength = 0;
         }
     }

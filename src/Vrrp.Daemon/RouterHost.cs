@@ -73,7 +73,6 @@ internal sealed class RouterHost : IAsyncDisposable
         // Everything that can refuse the plan is asked before anything running is touched: a bad reload changes nothing.
         Validate(plan);
         ApplyAcceptModeFirewall(plan);
-        _static.Apply(plan.StaticAddresses, plan.StaticRoutes, plan.StaticRules); // as keepalived: before the instances
 
         // keepalived's vrrp_rt_priority, max_auto_priority and min_auto_priority_delay: the protocol threads' scheduling.
         if (plan.RealTimePriority != ProtocolThreadScheduling.RealTimePriority)
@@ -128,7 +127,7 @@ internal sealed class RouterHost : IAsyncDisposable
                 }
 
                 IVrrpHealthCheck inner = wanted.Create(_links, _processes);
-                made[key] = new RunningCheck(wanted, new ScheduledHealthCheck(wanted.Options, inner, TimeProvider.System, _loggers.CreateLogger("Vrrp.Health")), inner);
+                made[key] = new RunningCheck(wanted, new ScheduledHealthCheck(InitialOptions(wanted.Options, inner), inner, TimeProvider.System, _loggers.CreateLogger("Vrrp.Health")), inner);
             }
         }
 
@@ -147,14 +146,20 @@ internal sealed class RouterHost : IAsyncDisposable
         }
 
         VrrpReloadResult result;
+        var staticBefore = _static.Wanted;
         try
         {
+            // As keepalived: the static entries before the instances (a transport may take a static address as its
+            // source). A reload the service refuses puts the previous ones back.
+            _static.Apply(plan.StaticAddresses, plan.StaticRoutes, plan.StaticRules);
+
             // On the first plan the service has not started: the routers are made, and start once their sync groups
             // and notifications are wired. On a reload, new routers start at once.
             result = await _service.ApplyAsync(routers);
         }
         catch
         {
+            _static.Apply(staticBefore.Addresses, staticBefore.Routes, staticBefore.Rules);
             foreach (RunningCheck check in made.Values)
             {
                 await check.StopAsync();
@@ -222,6 +227,13 @@ internal sealed class RouterHost : IAsyncDisposable
     // keepalived's no_accept (and vrrp_strict's default): a master that is not the owner drops packets to its addresses.
     // Made once, at the first plan that needs it (nothing touches nftables before a router becomes master); a reload
     // that names another table or priority keeps the one running, with a word.
+    // A check whose state is known when it is made starts in it: a router tracking a missing source address (track_src_ip)
+    // starts in Fault, as keepalived's does, rather than in Backup until the first run says otherwise.
+    private static ScheduledCheckOptions InitialOptions(ScheduledCheckOptions options, IVrrpHealthCheck check) =>
+        check is SourceAddressHealthCheck { IsPresent: false } && !options.InitFail
+            ? new ScheduledCheckOptions { Name = options.Name, Interval = options.Interval, Timeout = options.Timeout, Rise = options.Rise, Fall = options.Fall, Weight = options.Weight, InitFail = true }
+            : options;
+
     // Logged here; the transport factory would do it silently before the first router otherwise.
     private void RestoreMacvlanParents()
     {

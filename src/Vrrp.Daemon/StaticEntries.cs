@@ -19,6 +19,7 @@ internal sealed class StaticEntries(NetlinkAddressManager manager, Action<string
     /// <summary>Holds exactly these: removes what is held and no longer wanted (rules first), then adds the new (addresses first).</summary>
     public void Apply(IReadOnlyList<string> addresses, IReadOnlyList<string> routes, IReadOnlyList<string> rules)
     {
+        Wanted = (addresses, routes, rules);
         foreach (string rule in _rules.Except(rules, StringComparer.Ordinal).ToList())
         {
             RemoveRule(rule);
@@ -37,7 +38,7 @@ internal sealed class StaticEntries(NetlinkAddressManager manager, Action<string
         foreach (string entry in addresses.Where(a => !_addresses.Contains(a)))
         {
             (VirtualAddress address, AddressPlacement placement) = AddressPlacement.Parse(entry);
-            int errno = manager.Add(placement.Device!, address, placement);
+            int errno = manager.AddStaticAddress(placement.Device!, address, placement);
             Report(errno, $"static_ipaddress {entry}", "an equal address that is not vrrpd's is there: left alone");
             if (errno == 0)
             {
@@ -66,13 +67,16 @@ internal sealed class StaticEntries(NetlinkAddressManager manager, Action<string
         }
     }
 
+    /// <summary>Gets what <see cref="Apply"/> was last asked to hold: what a refused reload puts back.</summary>
+    public (IReadOnlyList<string> Addresses, IReadOnlyList<string> Routes, IReadOnlyList<string> Rules) Wanted { get; private set; } = ([], [], []);
+
     /// <summary>Removes everything held: at stop.</summary>
     public void Clear() => Apply([], [], []);
 
     private void RemoveAddress(string entry)
     {
         (VirtualAddress address, AddressPlacement placement) = AddressPlacement.Parse(entry);
-        Report(manager.Remove(placement.Device!, address), $"removing static_ipaddress {entry}", "it is no longer vrrpd's: left alone");
+        Report(manager.RemoveStaticAddress(placement.Device!, address), $"removing static_ipaddress {entry}", "it is no longer vrrpd's: left alone");
         _addresses.Remove(entry);
     }
 

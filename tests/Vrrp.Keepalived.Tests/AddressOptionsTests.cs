@@ -43,6 +43,14 @@ public sealed class AddressOptionsTests
     }
 
     [Fact]
+    public void Brd_with_peer_is_dropped_with_keepaliveds_warning()
+    {
+        KeepalivedCheckResult result = Check("        198.51.100.101 peer 198.51.100.200/24 brd 198.51.100.255");
+        Assert.Contains(result.Warnings, w => w.Message.Contains("Cannot specify broadcast and peer addresses - ignoring broadcast address", StringComparison.Ordinal));
+        Assert.Null(Assert.Single(Assert.Single(result.Configuration!.Instances).VirtualAddresses).Broadcast);
+    }
+
+    [Fact]
     public void Each_option_reaches_the_routers_address_entry_without_a_warning()
     {
         KeepalivedCheckResult result = Check(

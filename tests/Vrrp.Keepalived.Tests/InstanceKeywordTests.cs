@@ -206,6 +206,10 @@ public sealed class InstanceKeywordTests
         Assert.Equal(VrrpVersion.V3, instance.Version);
         Assert.Equal(["2001:db8:51::10/64"], instance.VirtualAddresses.Select(static a => a.Address));
 
+        // With IPv4 addresses only, nothing is left of an IPv6 instance: keepalived does not run it; vrrpd refuses it.
+        KeepalivedCheckResult empty = Conf.Check(Conf.Instance("    native_ipv6"));
+        Assert.Contains(empty.Errors, e => e.Message.Contains("native_ipv6 with no IPv6 virtual address", StringComparison.Ordinal));
+
         KeepalivedCheckResult refused = Conf.Check(Conf.Instance("    unicast_src_ip 198.51.100.1\n    native_ipv6"));
         Assert.Contains(refused.Warnings, w => w.Line == 7 && w.Message.Contains("Cannot specify native_ipv6 with IPv4 addresses", StringComparison.Ordinal));
         Assert.False(Assert.Single(refused.Configuration!.Instances).NativeIPv6);

@@ -44,6 +44,7 @@ public sealed class UnicastKeywordTests
         KeepalivedTrackPlan track = Assert.Single(plan.Routers[0].Tracks);
         Assert.Equal("config:VI_1", track.CheckKey);
         Assert.Equal(0, track.Weight); // weight 0: a failure is a Fault
+        Assert.True(plan.Checks[track.CheckKey].Options.InitFail); // in Fault from the start, never master first (review)
         VrrpCheckResult result = await plan.Checks[track.CheckKey].Create(null!).CheckAsync(TestContext.Current.CancellationToken);
         Assert.False(result.IsHealthy);
         Assert.Contains("unicast_fault_no_peer", result.Description, StringComparison.Ordinal);

@@ -244,10 +244,48 @@ public sealed class VirtualMacTests(ITestOutputHelper output)
         first.Kill();
 
         LabProcess second = Daemon.Start(lab, "n1", 100);
-        Assert.Equal("0,0,0", Settings());
+        Assert.True(Settings() == "0,0,0", $"{Settings()}: {second.Output} / {string.Join(" ", Directory.GetFiles("/run/vrrp"))}");
         Assert.Contains("lab0: arp_ignore, arp_filter and arp_announce put back", second.Output, StringComparison.Ordinal);
         second.Signal("TERM");
         Assert.True(second.WaitForExit(TimeSpan.FromSeconds(10)), second.Output);
+        Assert.Equal("0,0,0", Settings());
+    }
+
+    [Fact]
+    public void A_second_vrrpd_in_the_namespace_leaves_a_running_vrrpds_parent_settings_alone()
+    {
+        // Input: a vrrpd in virtual MAC mode running; a second vrrpd started in the same namespace, without virtual MAC.
+        // Found by review: the second took the first's record for a crashed run's and put lab0's settings back (0, 0, 0)
+        // under the running macvlan, and deleted the record. Expected: a live run holds its record locked (flock); the
+        // second leaves it, and lab0 keeps 1, 1, 2.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        string Settings() => string.Join(",", new[] { "arp_ignore", "arp_filter", "arp_announce" }.Select(s => lab.Exec("n1", $"cat /proc/sys/net/ipv4/conf/lab0/{s}").Trim()));
+        LabProcess first = Daemon.Start(lab, "n1", 100, extra: UseVirtualMac);
+        Assert.Equal("1,1,2", Settings());
+
+        string config = Path.Combine(Path.GetTempPath(), $"vrrpd-{lab.Namespace("n1")}-second.json");
+        File.WriteAllText(config, """
+            { "routers": [ { "name": "VI_52", "interface": "lab0", "virtualRouterId": 52, "priority": 100,
+              "advertisementInterval": "00:00:00.1", "virtualAddresses": ["198.51.100.152/24"] } ] }
+            """);
+        try
+        {
+            LabProcess second = lab.Start("n1", "dotnet", Path.Combine(AppContext.BaseDirectory, "vrrpd.dll"), config, "--require-netns", "--no-control");
+            Assert.True(second.WaitFor("ready", TimeSpan.FromSeconds(20)) is not null, second.Output);
+            Assert.DoesNotContain("put back to their values", second.Output, StringComparison.Ordinal);
+            Assert.Equal("1,1,2", Settings());
+            second.Signal("TERM");
+            Assert.True(second.WaitForExit(TimeSpan.FromSeconds(10)), second.Output);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+
+        // The first still puts them back when it stops.
+        first.Signal("TERM");
+        Assert.True(first.WaitForExit(TimeSpan.FromSeconds(10)), first.Output);
         Assert.Equal("0,0,0", Settings());
     }
 

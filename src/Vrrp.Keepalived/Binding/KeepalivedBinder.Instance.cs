@@ -170,7 +170,7 @@ internal sealed partial class KeepalivedBinder
         {
             if (i.UnicastPeers.Count == 0)
             {
-                _diagnostics.Warning(ttlAt, $"vrrp_instance {name}: unicast_ttl needs unicast peers: reset, as keepalived does");
+                _diagnostics.Warning(ttlAt, $"vrrp_instance {name}: unicast_ttl needs unicast peers: reset, adverts keep TTL 255 (keepalived 2.2.7 resets it too, to 0, which its peers then drop)");
                 i = i with { UnicastTtl = null };
             }
             else if (i.UnicastPeers[0].Contains(':', StringComparison.Ordinal) && i.UnicastTtl != 255)
@@ -183,6 +183,13 @@ internal sealed partial class KeepalivedBinder
         if (i.TrackSourceAddress && i.SourceAddress is null)
         {
             i = i with { TrackSourceAddress = false };
+        }
+
+        // keepalived does not run an IPv6 instance without an address ("No VIP specified; at least one is required");
+        // with native_ipv6 and IPv4 addresses only, that is what is left.
+        if (i.NativeIPv6 && i.VirtualAddresses.Count == 0)
+        {
+            _diagnostics.Error(section.Keyword, $"vrrp_instance {name}: native_ipv6 with no IPv6 virtual address: ({name}) No VIP specified; at least one is required (keepalived's words: it does not run the instance)");
         }
 
         if (promoteSecondariesAt is { } promote && i.UseVirtualMac)
@@ -553,6 +560,12 @@ internal sealed partial class KeepalivedBinder
                         _diagnostics.Difference(option, $"{section.Name}: '{option.Text}' is not supported here; ignored");
                         break;
                 }
+            }
+
+            if (valid && address.Peer is not null && address.Broadcast is not null)
+            {
+                _diagnostics.Warning(first, $"{section.Name}: Cannot specify broadcast and peer addresses - ignoring broadcast address (keepalived's words)");
+                address = address with { Broadcast = null };
             }
 
             if (valid)

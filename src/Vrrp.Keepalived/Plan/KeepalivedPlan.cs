@@ -320,7 +320,7 @@ public sealed record KeepalivedPlan(
         new($"interface:{name}", Fingerprint.Of($"interface {name}"), new ScheduledCheckOptions { Name = name, Interval = TimeSpan.FromMilliseconds(100) }, links => links.CreateInterfaceCheck(name));
 
     private static KeepalivedCheckPlan ConfigurationFaultCheck(string instance, string reason) =>
-        new($"config:{instance}", Fingerprint.Of($"config {instance}\u0001{reason}"), new ScheduledCheckOptions { Name = instance, Interval = TimeSpan.FromSeconds(1) }, _ => new ConfigurationFaultHealthCheck(reason));
+        new($"config:{instance}", Fingerprint.Of($"config {instance}\u0001{reason}"), new ScheduledCheckOptions { Name = instance, Interval = TimeSpan.FromSeconds(1), InitFail = true }, _ => new ConfigurationFaultHealthCheck(reason)); // Fault from the start, as keepalived
 
     // Route netlink's address events keep the state; the schedule reads it, as it reads a link's.
     private static KeepalivedCheckPlan SourceAddressCheck(string interfaceName, string address) =>

@@ -21,11 +21,11 @@ internal sealed class AddressWatcher : IDisposable
     private readonly Action<int, PackedIPAddress> _removed;
     private readonly Action<int, PackedIPAddress>? _added;
 
-    public AddressWatcher(Action<int, PackedIPAddress> removed, Action<int, PackedIPAddress>? added = null)
+    public AddressWatcher(Action<int, PackedIPAddress> removed, Action<int, PackedIPAddress>? added = null, Action? overflowed = null)
     {
         _removed = removed;
         _added = added;
-        _subscription = new NetlinkSubscription(RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, "vrrp-address-watcher", OnMessage);
+        _subscription = new NetlinkSubscription(0 /* NETLINK_ROUTE */, RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, "vrrp-address-watcher", OnMessage, overflowed, start: true);
     }
 
     public void Dispose() => _subscription.Dispose();

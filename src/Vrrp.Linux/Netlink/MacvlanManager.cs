@@ -38,6 +38,7 @@ public sealed class MacvlanManager : IDisposable
     private readonly byte[] _response = new byte[16384];
     private readonly Dictionary<string, string> _parents = [];
     private readonly Dictionary<string, ParentSettings> _parentSettings = [];
+    private readonly Dictionary<string, FileStream> _recordLocks = []; // a live run holds its records locked (flock)
     private uint _sequence;
 
     /// <summary>Gets or sets where the parents' settings from before our first macvlan are kept across a crash (made mode 0700).</summary>
@@ -177,15 +178,30 @@ public sealed class MacvlanManager : IDisposable
                     continue;
                 }
 
-                if (ReadRecord(parent) is { } original && NetworkInterface.GetAllNetworkInterfaces().Any(n => n.Name == parent))
+                FileStream held;
+                try
                 {
-                    WriteSysctl("ipv4", parent, "arp_ignore", original.ArpIgnore);
-                    WriteSysctl("ipv4", parent, "arp_filter", original.ArpFilter);
-                    WriteSysctl("ipv4", parent, "arp_announce", original.ArpAnnounce);
-                    restored.Add(parent);
+                    held = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+                }
+                catch (IOException)
+                {
+                    continue; // locked: a live run's, not a crashed one's
                 }
 
-                File.Delete(path); // put back, or of a parent that is gone (a new one of the name starts from its own values)
+                using (held)
+                {
+                    // Read through the stream that holds the lock: another open of the file would meet that lock.
+                    using var reader = new StreamReader(held, leaveOpen: true);
+                    if (ParseRecord(reader.ReadToEnd()) is { } original && NetworkInterface.GetAllNetworkInterfaces().Any(n => n.Name == parent))
+                    {
+                        WriteSysctl("ipv4", parent, "arp_ignore", original.ArpIgnore);
+                        WriteSysctl("ipv4", parent, "arp_filter", original.ArpFilter);
+                        WriteSysctl("ipv4", parent, "arp_announce", original.ArpAnnounce);
+                        restored.Add(parent);
+                    }
+
+                    File.Delete(path); // put back, or of a parent that is gone (a new one of the name starts from its own values)
+                }
             }
         }
 
@@ -204,7 +220,19 @@ public sealed class MacvlanManager : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _socket.Dispose();
+        lock (_gate)
+        {
+            foreach (FileStream recordLock in _recordLocks.Values)
+            {
+                recordLock.Dispose(); // a record still there is a parent not put back: the next run does it
+            }
+
+            _recordLocks.Clear();
+        }
+    }
 
     // What a crashed run of ours left is a macvlan of this name, parent and virtual router MAC: anything else under the
     // name belongs to someone else (keepalived beside us, an administrator) and is never removed.
@@ -316,6 +344,7 @@ public sealed class MacvlanManager : IDisposable
         ParentSettings original = ReadRecord(parent)
             ?? new ParentSettings(ReadSysctl(parent, "arp_ignore"), ReadSysctl(parent, "arp_filter"), ReadSysctl(parent, "arp_announce"));
         WriteRecord(parent, original);
+        LockRecord(parent);
         _parentSettings[parent] = original;
         WriteSysctl("ipv4", parent, "arp_ignore", "1");
         WriteSysctl("ipv4", parent, "arp_filter", "1");
@@ -338,6 +367,30 @@ public sealed class MacvlanManager : IDisposable
             {
                 File.Delete(record);
             }
+
+            if (_recordLocks.Remove(parent, out FileStream? recordLock))
+            {
+                recordLock.Dispose();
+            }
+        }
+    }
+
+    // Held for as long as this run holds the parent: RestoreSettingsLeftBehind of another process in the namespace
+    // (a second vrrpd, an application using the library) then tells a live run's record from a crashed one's.
+    private void LockRecord(string parent)
+    {
+        if (RecordPath(parent) is not { } path || _recordLocks.ContainsKey(parent))
+        {
+            return;
+        }
+
+        try
+        {
+            _recordLocks[parent] = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+        }
+        catch (IOException)
+        {
+            // another live run holds it: both keep the same originals
         }
     }
 
@@ -351,7 +404,15 @@ public sealed class MacvlanManager : IDisposable
             return null;
         }
 
-        Dictionary<string, string> values = File.ReadLines(path).Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+        // FileShare.ReadWrite takes no lock of .NET's (flock): a live run's locked record is still read.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return ParseRecord(reader.ReadToEnd());
+    }
+
+    private static ParentSettings? ParseRecord(string text)
+    {
+        Dictionary<string, string> values = text.Split('\n').Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
         return values.TryGetValue("arp_ignore", out string? ignore) && values.TryGetValue("arp_filter", out string? filter) && values.TryGetValue("arp_announce", out string? announce)
             && new[] { ignore, filter, announce }.All(v => v.Length is > 0 and < 4 && v.All(char.IsAsciiDigit))
             ? new ParentSettings(ignore, filter, announce)

@@ -137,6 +137,7 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
     /// Adds a route held apart from any router (keepalived's <c>static_routes</c>), marked ours. An equal route an
     /// earlier run left (ours) is replaced; an equal one that is not ours is left alone.
     /// </summary>
+    /// <remarks>Asked to add first: only when an equal route is there is ours (our protocol, which the kernel matches on delete) removed and the route added again.</remarks>
     /// <param name="route">The route.</param>
     /// <returns>0, <c>EEXIST</c> (17) when an equal route that is not ours is there, or the errno the kernel answered.</returns>
     public int AddStaticRoute(VirtualRoute route)
@@ -150,8 +151,13 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
                 return Errno.ENODEV;
             }
 
-            RouteRequest(NetlinkRouteMessage.RTM_DELROUTE, route, index); // ours from a crash: the kernel matches our protocol only
-            return RouteRequest(NetlinkRouteMessage.RTM_NEWROUTE, route, index);
+            int errno = RouteRequest(NetlinkRouteMessage.RTM_NEWROUTE, route, index);
+            if (errno == Errno.EEXIST && RouteRequest(NetlinkRouteMessage.RTM_DELROUTE, route, index) == 0)
+            {
+                errno = RouteRequest(NetlinkRouteMessage.RTM_NEWROUTE, route, index); // it was ours, from a crash
+            }
+
+            return errno;
         }
     }
 
@@ -174,7 +180,11 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
         }
     }
 
-    /// <summary>Adds a rule held apart from any router (keepalived's <c>static_rules</c>), marked ours; an earlier run's is replaced.</summary>
+    /// <summary>
+    /// Adds a rule held apart from any router (keepalived's <c>static_rules</c>), marked ours. An identical rule of ours
+    /// (an earlier run's) is kept as it is: the kernel answers EEXIST only when every field, protocol included, is equal.
+    /// Never deleted first: a delete matches any rule whose given fields agree, a router's too.
+    /// </summary>
     /// <param name="rule">The rule.</param>
     /// <returns>0, <c>EEXIST</c> (17) when an equal rule that is not ours is there, or the errno the kernel answered.</returns>
     public int AddStaticRule(VirtualRule rule)
@@ -182,12 +192,8 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
         ArgumentNullException.ThrowIfNull(rule);
         lock (_gate)
         {
-            while (RuleRequest(NetlinkRouteMessage.RTM_DELRULE, rule) == 0)
-            {
-                // ours from a crash (or two): the kernel matches our protocol only
-            }
-
-            return RuleRequest(NetlinkRouteMessage.RTM_NEWRULE, rule);
+            int errno = RuleRequest(NetlinkRouteMessage.RTM_NEWRULE, rule);
+            return errno == Errno.EEXIST ? 0 : errno;
         }
     }
 

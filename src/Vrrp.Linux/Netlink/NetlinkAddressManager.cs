@@ -25,6 +25,7 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
     // What a master holds, to put back what others remove: the key has the address already, so the value keeps only
     // what else a re-add needs (the whole VirtualAddress again made every entry 24 bytes larger, one per router).
     private readonly Dictionary<(int Index, PackedIPAddress Address), (string Interface, byte PrefixLength, AddressPlacement Placement)> _held = [];
+    private readonly HashSet<(int Index, PackedIPAddress Address)> _static = [];
     private readonly Dictionary<string, string> _promoteSecondaries = new(StringComparer.Ordinal); // interface -> value before ours
     private readonly AddressWatcher _watcher;
     private uint _sequence;
@@ -199,6 +200,41 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
     }
 
     /// <summary>
+    /// Adds an address held apart from any router (keepalived's <c>static_ipaddress</c>), as <see cref="Add(string, VirtualAddress, AddressPlacement)"/>
+    /// does; unlike a virtual address, a transport may take it as the interface's source address.
+    /// </summary>
+    /// <param name="interfaceName">The interface.</param>
+    /// <param name="address">The address.</param>
+    /// <param name="placement">Its label, scope, broadcast address, peer and flags.</param>
+    /// <returns>0, <c>EEXIST</c> (17) when the address is there but not ours, or the errno the kernel answered.</returns>
+    public int AddStaticAddress(string interfaceName, VirtualAddress address, AddressPlacement placement)
+    {
+        lock (_gate)
+        {
+            int result = Add(interfaceName, address, placement);
+            if (result == 0)
+            {
+                _static.Add((IndexOf(interfaceName), address.Address));
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>Removes an address <see cref="AddStaticAddress"/> added, as <see cref="Remove(string, VirtualAddress)"/> does.</summary>
+    /// <param name="interfaceName">The interface.</param>
+    /// <param name="address">The address.</param>
+    /// <returns>0 (removed, or not there), <c>EEXIST</c> (17) when the address is there but not ours, or the errno the kernel answered.</returns>
+    public int RemoveStaticAddress(string interfaceName, VirtualAddress address)
+    {
+        lock (_gate)
+        {
+            _static.Remove((IndexOf(interfaceName), address.Address));
+            return Remove(interfaceName, address);
+        }
+    }
+
+    /// <summary>
     /// Removes one address if it is ours: added by this manager, or marked ours by an earlier run (what a crash left
     /// behind). An address that is not there is not an error; one that is there but not ours is left and reported.
     /// </summary>
@@ -226,9 +262,10 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
                 return 0; // never added by this manager: not ours to take away
             }
 
+            PackedIPAddress peer = held ? heldEntry.Placement.Peer : default;
             if (!held)
             {
-                switch (OwnerOf(index, address))
+                switch (OwnerOf(index, address, out peer))
                 {
                     case Owner.None:
                         return 0;
@@ -238,7 +275,7 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
             }
 
             PromoteSecondaries(interfaceName, address);
-            AddressPlacement matching = held && heldEntry.Placement.Peer.Length != 0 ? AddressPlacement.Default with { Peer = heldEntry.Placement.Peer } : AddressPlacement.Default;
+            AddressPlacement matching = peer.Length != 0 ? AddressPlacement.Default with { Peer = peer } : AddressPlacement.Default;
             int errno = Request(NetlinkAddressMessage.RTM_DELADDR, index, interfaceName, address, matching);
             return errno is 0 or Errno.EADDRNOTAVAIL or Errno.ENOENT ? 0 : Fail($"removing {address} on {interfaceName}", errno);
         }
@@ -333,9 +370,10 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
         {
             foreach (System.Net.Sockets.AddressFamily family in (ReadOnlySpan<System.Net.Sockets.AddressFamily>)[System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.AddressFamily.InterNetworkV6])
             {
-                Dump(family, (foundIndex, found, protocol) =>
+                Dump(family, (foundIndex, found, protocol, _) =>
                 {
-                    if (foundIndex == index && protocol == NetlinkAddressMessage.VrrpProtocol)
+                    // Static addresses are ours too, but stay for the daemon's life: a transport may take one as its source.
+                    if (foundIndex == index && protocol == NetlinkAddressMessage.VrrpProtocol && !_static.Contains((index, found.Address)))
                     {
                         into.Add(found.Address);
                     }
@@ -345,21 +383,27 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
     }
 
     // Who put the address there, by its IFA_PROTO mark: read from a dump of the family's addresses. Called under _gate.
-    private Owner OwnerOf(int index, VirtualAddress address)
+    private Owner OwnerOf(int index, VirtualAddress address) => OwnerOf(index, address, out _);
+
+    // The same, with the address's peer (a point-to-point address is deleted by its peer: the kernel matches IFA_ADDRESS).
+    private Owner OwnerOf(int index, VirtualAddress address, out PackedIPAddress peer)
     {
         Owner owner = Owner.None;
-        bool complete = Dump(address.Address.Family, (foundIndex, found, protocol) =>
+        PackedIPAddress foundPeer = default;
+        bool complete = Dump(address.Address.Family, (foundIndex, found, protocol, otherEnd) =>
         {
             if (foundIndex == index && found == address)
             {
                 owner = protocol == NetlinkAddressMessage.VrrpProtocol ? Owner.Us : Owner.Someone;
+                foundPeer = otherEnd;
             }
         });
+        peer = foundPeer;
         return complete || owner != Owner.None ? owner : Owner.Someone; // unknown: never remove what we cannot show is ours
     }
 
     // Walks a dump of one family's addresses; false when it could not be read to its end. Called under _gate.
-    private bool Dump(System.Net.Sockets.AddressFamily family, Action<int, VirtualAddress, byte> visit)
+    private bool Dump(System.Net.Sockets.AddressFamily family, Action<int, VirtualAddress, byte, PackedIPAddress> visit)
     {
         uint sequence = ++_sequence;
         int length = NetlinkAddressMessage.WriteDump(_request, sequence, family);
@@ -382,9 +426,9 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
                         return type == NetlinkAddressMessage.NLMSG_DONE;
                     }
 
-                    if (NetlinkAddressMessage.TryReadAddress(payload, out int foundIndex, out VirtualAddress found, out byte protocol))
+                    if (NetlinkAddressMessage.TryReadAddress(payload, out int foundIndex, out VirtualAddress found, out byte protocol, out PackedIPAddress peer))
                     {
-                        visit(foundIndex, found, protocol);
+                        visit(foundIndex, found, protocol, peer);
                     }
                 }
             }

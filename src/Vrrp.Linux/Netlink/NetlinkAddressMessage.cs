@@ -141,11 +141,17 @@ internal static class NetlinkAddressMessage
     /// Reads one RTM_NEWADDR message of a dump: the interface, the address (IFA_LOCAL, else IFA_ADDRESS), its prefix
     /// length and its IFA_PROTO (0 when absent).
     /// </summary>
-    public static bool TryReadAddress(ReadOnlySpan<byte> payload, out int interfaceIndex, out VirtualAddress address, out byte protocol)
+    public static bool TryReadAddress(ReadOnlySpan<byte> payload, out int interfaceIndex, out VirtualAddress address, out byte protocol) =>
+        TryReadAddress(payload, out interfaceIndex, out address, out protocol, out _);
+
+    /// <summary>Reads as the other overload does, and the peer: IFA_ADDRESS when it differs from IFA_LOCAL (a point-to-point address), else empty.</summary>
+    public static bool TryReadAddress(ReadOnlySpan<byte> payload, out int interfaceIndex, out VirtualAddress address, out byte protocol, out Vrrp.Packets.PackedIPAddress peer)
     {
         interfaceIndex = 0;
         address = default;
         protocol = 0;
+        peer = default;
+        Vrrp.Packets.PackedIPAddress local = default, other = default;
         if (payload.Length < 8)
         {
             return false;
@@ -165,9 +171,13 @@ internal static class NetlinkAddressMessage
             }
 
             int size = length - 4;
-            if ((type == IFA_LOCAL || (type == IFA_ADDRESS && found.Length == 0)) && size is 4 or 16)
+            if (type == IFA_LOCAL && size is 4 or 16)
             {
-                found = Vrrp.Packets.PackedIPAddress.FromBytes(attributes.Slice(4, size));
+                local = Vrrp.Packets.PackedIPAddress.FromBytes(attributes.Slice(4, size));
+            }
+            else if (type == IFA_ADDRESS && size is 4 or 16)
+            {
+                other = Vrrp.Packets.PackedIPAddress.FromBytes(attributes.Slice(4, size));
             }
             else if (type == IFA_PROTO && size >= 1)
             {
@@ -177,11 +187,13 @@ internal static class NetlinkAddressMessage
             attributes = attributes[Math.Min(attributes.Length, Align(length))..];
         }
 
+        found = local.Length != 0 ? local : other;
         if (found.Length == 0)
         {
             return false;
         }
 
+        peer = local.Length != 0 && other.Length != 0 && local != other ? other : default;
         address = new VirtualAddress(found, prefixLength);
         return true;
     }

@@ -14,11 +14,13 @@ namespace Vrrp.Linux.Netlink;
 /// </summary>
 public sealed class SourceAddressHealthCheck : IVrrpHealthCheck, IDisposable
 {
+    private readonly object _gate = new();
     private readonly AddressWatcher _watcher;
     private readonly PackedIPAddress _address;
     private readonly VrrpCheckResult _present;
     private readonly VrrpCheckResult _missing;
     private volatile bool _isPresent;
+    private long _events; // under _gate: a read of the whole state is kept only if no event came while it ran
 
     /// <summary>Starts following the address on the interface.</summary>
     /// <param name="interfaceName">The interface that must hold it.</param>
@@ -39,12 +41,16 @@ public sealed class SourceAddressHealthCheck : IVrrpHealthCheck, IDisposable
         _present = VrrpCheckResult.Success($"{parsed} is on {interfaceName}");
         _missing = VrrpCheckResult.Failure($"{parsed} is not on {interfaceName}: no advert can be sent from it (track_src_ip)");
 
-        // Events first, then the state now: an event after the read is newer than what the read saw.
+        // Events first, then the state now; after lost events (ENOBUFS), the state again.
         _watcher = new AddressWatcher(
             (index, removed) => Update(index, removed, present: false),
-            (index, added) => Update(index, added, present: true));
-        _isPresent = HoldsAddress(interfaceName, parsed);
+            (index, added) => Update(index, added, present: true),
+            ReadAgain);
+        ReadAgain();
     }
+
+    /// <summary>Gets a value indicating whether the interface holds the address, as the last event or read said.</summary>
+    public bool IsPresent => _isPresent;
 
     /// <summary>Gets the interface followed.</summary>
     public string InterfaceName { get; }
@@ -64,10 +70,35 @@ public sealed class SourceAddressHealthCheck : IVrrpHealthCheck, IDisposable
 
     private void Update(int interfaceIndex, PackedIPAddress address, bool present)
     {
-        // The index is asked each time: an interface removed and made again under the name has a new one.
-        if (address == _address && interfaceIndex == InterfaceIndex.Of(InterfaceName))
+        // The index is asked each time: an interface removed and made again under the name has a new one. When the
+        // interface is gone (its addresses' removals come after it), so is the address.
+        int current = InterfaceIndex.Of(InterfaceName);
+        if (address == _address && (interfaceIndex == current || current == 0))
         {
-            _isPresent = present;
+            lock (_gate)
+            {
+                _events++;
+                _isPresent = present && current != 0;
+            }
+        }
+    }
+
+    // A read that an event overtook is stale: the event's word stands.
+    private void ReadAgain()
+    {
+        long before;
+        lock (_gate)
+        {
+            before = _events;
+        }
+
+        bool present = HoldsAddress(InterfaceName, Address);
+        lock (_gate)
+        {
+            if (_events == before)
+            {
+                _isPresent = present;
+            }
         }
     }
 

@@ -42,6 +42,29 @@ public sealed class UnicastTimeToLiveTests
     }
 
     [Fact]
+    public void Changing_the_peers_at_run_time_changes_the_ttl_with_the_mode()
+    {
+        // Found by review: the TTL was fixed when the router was made, so SetUnicastPeers([]) left multicast adverts
+        // with the unicast TTL (dropped by every receiver), and the other way round ignored UnicastTimeToLive.
+        var options = new VirtualRouterOptions { VirtualRouterId = 51, Priority = 255, Owner = true, Interface = "lab0", UnicastTimeToLive = 7, AdvertisementInterval = TimeSpan.FromSeconds(1) };
+        options.VirtualAddresses.Add("198.51.100.100/24");
+        options.UnicastPeers.Add("198.51.100.2");
+        var transport = new RecordingTransport();
+        var time = new FakeTimeProvider();
+        using var router = new VirtualRouter(options, transport, NullAddresses.Instance, NullAddresses.Instance, time);
+        router.Start();
+        Assert.Equal(7, transport.Sent[^1][8]);
+
+        router.SetUnicastPeers([]);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(255, transport.Sent[^1][8]);
+
+        router.SetUnicastPeers(["198.51.100.3"]);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(7, transport.Sent[^1][8]);
+    }
+
+    [Fact]
     public void A_ttl_outside_0_to_255_is_refused_naming_the_field()
     {
         var options = new VirtualRouterOptions { VirtualRouterId = 51, Priority = 100, Interface = "lab0", UnicastTimeToLive = 256 };
