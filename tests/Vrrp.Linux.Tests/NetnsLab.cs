@@ -138,7 +138,29 @@ internal sealed partial class NetnsLab : IDisposable
 
         foreach (string ns in _namespaces.AsEnumerable().Reverse())
         {
+            RemoveMacvlanRecords(ns);
             TryRun("ip", $"netns del {ns}", out _);
+        }
+    }
+
+    // A daemon killed in virtual MAC mode leaves its record of the parent's settings in /run/vrrp, named by the
+    // namespace's inode: with the namespace gone, no run would ever take it up.
+    private static void RemoveMacvlanRecords(string ns)
+    {
+        string path = $"/run/netns/{ns}";
+        if (!File.Exists(path) || !Directory.Exists("/run/vrrp"))
+        {
+            return;
+        }
+
+        if (!TryRun("stat", $"-L -c %i {path}", out string inode))
+        {
+            return;
+        }
+
+        foreach (string record in Directory.GetFiles("/run/vrrp", $"macvlan-parent.net{inode.Trim()}.*"))
+        {
+            File.Delete(record);
         }
     }
 
