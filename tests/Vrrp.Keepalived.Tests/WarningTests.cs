@@ -77,10 +77,24 @@ public sealed class WarningTests
             configuration.Warnings.Select(static w => w.ToString()));
     }
 
+    [Fact]
+    public void A_mask_or_range_after_a_peer_or_source_is_cut_off_without_a_word_as_keepalived_does()
+    {
+        // The differential harness showed keepalived sending unicast to '198.51.100.12/32' (inet_stosockaddr cuts
+        // '/MASK' and '-RANGE'), where vrrpd skipped the peer and the source, and so sent multicast.
+        KeepalivedCheckResult result = KeepalivedConfigurationReader.CheckText(Conf.Instance("    unicast_src_ip 198.51.100.11/32\n    unicast_peer {\n        198.51.100.12/32\n        198.51.100.13-20\n    }"), Conf.File, new InMemoryKeepalivedFileSystem());
+
+        Assert.Empty(result.Errors);
+        Assert.Empty(result.Warnings);
+        KeepalivedInstance instance = Assert.Single(result.Configuration!.Instances);
+        Assert.Equal("198.51.100.11", instance.SourceAddress);
+        Assert.Equal(["198.51.100.12", "198.51.100.13"], instance.UnicastPeers);
+    }
+
     [Theory]
-    [InlineData("unicast_src_ip 198.51.100.11/32", "is not an IPv4 or IPv6 address: ignored, as keepalived ignores it")]
+    [InlineData("unicast_src_ip 198.51.100.300", "is not an IPv4 or IPv6 address: ignored, as keepalived ignores it")]
     [InlineData("mcast_src_ip 224.0.0.1", "is a multicast address, which no advert can be sent from: ignored")]
-    [InlineData("unicast_peer {\n 198.51.100.12/32\n 198.51.100.13\n }", "is not an IPv4 or IPv6 address: the peer is skipped, as keepalived skips it")]
+    [InlineData("unicast_peer {\n 198.51.100.312\n 198.51.100.13\n }", "is not an IPv4 or IPv6 address: the peer is skipped, as keepalived skips it")]
     public void An_address_keepalived_cannot_read_is_skipped_with_a_warning_and_the_instance_runs(string line, string warning)
     {
         // Before: an error, so vrrpd refused a file keepalived runs (seen in a real AWS configuration: peers with /32).

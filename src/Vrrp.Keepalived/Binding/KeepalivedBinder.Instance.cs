@@ -339,7 +339,7 @@ internal sealed partial class KeepalivedBinder
         foreach (List<Token> entry in Entries(section, static option => option is "min_ttl" or "max_ttl" ? 1 : -1))
         {
             // keepalived skips a peer it cannot read ("VRRP parsed invalid IP ... skipping IP"), and runs on.
-            if (TryParseAddress(entry[0].Text, out IPAddress address))
+            if (TryParseSocketAddress(entry[0].Text, out IPAddress address))
             {
                 peers.Add(address.ToString());
             }
@@ -389,10 +389,18 @@ internal sealed partial class KeepalivedBinder
         return i with { UnicastPeers = peers, UnicastMinimumTtl = widestMin, UnicastMaximumTtl = widestMax };
     }
 
+    // keepalived reads unicast_src_ip, mcast_src_ip and peers with inet_stosockaddr, which cuts a '/MASK' or a
+    // '-RANGE' off without a word: '198.51.100.12/32' is the peer 198.51.100.12 (seen in a real AWS configuration).
+    private static bool TryParseSocketAddress(string text, out IPAddress address)
+    {
+        int cut = text.IndexOfAny(['/', '-']);
+        return TryParseAddress(cut < 0 ? text : text[..cut], out address);
+    }
+
     // The source runs (VirtualRouterOptions.SourceAddress), IPv4 or IPv6.
     private void BindSource(SyntaxNode s, ref KeepalivedInstance i)
     {
-        if (!TryParseAddress(s.Arguments[0].Text, out IPAddress address))
+        if (!TryParseSocketAddress(s.Arguments[0].Text, out IPAddress address))
         {
             _diagnostics.Warning(s.Arguments[0], $"{s.Name} '{s.Arguments[0].Text}' is not an IPv4 or IPv6 address: ignored, as keepalived ignores it");
             return;
