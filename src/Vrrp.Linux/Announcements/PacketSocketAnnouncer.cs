@@ -81,6 +81,31 @@ public sealed unsafe class PacketSocketAnnouncer : IAddressAnnouncer, IDisposabl
         }
     }
 
+    /// <summary>
+    /// Announces the router's own source address once (a gratuitous ARP, or an unsolicited NA for IPv6) from its
+    /// interface's own MAC: what keepalived sends when a unicast instance comes up, so that the master, which may have
+    /// dropped us from its neighbour cache, sends its adverts to us at once rather than after an ARP exchange late
+    /// enough to let us take over.
+    /// </summary>
+    /// <param name="router">The router.</param>
+    public void AnnounceSource(VirtualRouter router)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        PackedIPAddress source = router.PrimaryAddress;
+        lock (_gate)
+        {
+            (int index, MacAddress mac, _) = Other(router.Interface);
+            int length;
+            bool written = source.Family == AddressFamily.InterNetwork
+                ? GratuitousArp.TryWrite(_frame, mac, source, out length)
+                : UnsolicitedNeighborAdvertisement.TryWrite(_frame, mac, source, source, UnsolicitedNeighborAdvertisement.OverrideFlag, out length);
+            if (index <= 0 || source.Length == 0 || !written || !Send(index, _frame.AsSpan(0, length)))
+            {
+                Interlocked.Increment(ref _sendFailures);
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose() => _socket.Dispose();
 

@@ -1,6 +1,7 @@
 using Vrrp.Addressing;
 using Vrrp.Linux.Announcements;
 using Vrrp.Linux.Netlink;
+using Vrrp.Protocol;
 
 namespace Vrrp.Linux.DependencyInjection;
 
@@ -9,9 +10,11 @@ namespace Vrrp.Linux.DependencyInjection;
 /// addresses a crashed run left behind (marked ours; a router that starts is not master); while it runs, tracks its
 /// link and answers other MACs' announcements of its addresses; before it stops, lets go.
 /// </summary>
-internal sealed class LinuxRouterTracking(NetlinkAddressManager addresses, LinkMonitor links, AnnouncementListener announcements, LinuxTransportFactory transports)
+internal sealed class LinuxRouterTracking(NetlinkAddressManager addresses, LinkMonitor links, AnnouncementListener announcements, LinuxTransportFactory transports, PacketSocketAnnouncer announcer)
     : IVirtualRouterLifecycle
 {
+    private readonly Dictionary<VirtualRouter, EventHandler<Vrrp.Notifications.StateChange>> _comingUp = [];
+
     public void OnStarting(VirtualRouter router)
     {
         foreach (VirtualAddress address in router.HeldAddresses)
@@ -23,6 +26,29 @@ internal sealed class LinuxRouterTracking(NetlinkAddressManager addresses, LinkM
         {
             addresses.RemoveLeftoverRoutes(router);
         }
+
+        // keepalived: a unicast instance coming up (from Initialize or Fault) announces its own source address once.
+        // Heard from before the router starts: its first change is Initialize -> Backup.
+        EventHandler<Vrrp.Notifications.StateChange> comingUp = (_, change) =>
+        {
+            if (change.From is VrrpState.Initialize or VrrpState.Fault && change.To is VrrpState.Backup or VrrpState.Master && router.UnicastPeers.Count > 0)
+            {
+                try
+                {
+                    announcer.AnnounceSource(router);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // stopping: nothing to announce
+                }
+            }
+        };
+        lock (_comingUp)
+        {
+            _comingUp[router] = comingUp;
+        }
+
+        router.StateChanged += comingUp;
     }
 
     public void OnStarted(VirtualRouter router)
@@ -39,5 +65,12 @@ internal sealed class LinuxRouterTracking(NetlinkAddressManager addresses, LinkM
     {
         links.Untrack(router);
         announcements.Unwatch(router);
+        lock (_comingUp)
+        {
+            if (_comingUp.Remove(router, out EventHandler<Vrrp.Notifications.StateChange>? comingUp))
+            {
+                router.StateChanged -= comingUp;
+            }
+        }
     }
 }
