@@ -479,10 +479,22 @@ DELIBERATE = {
 }
 
 
+NA_ROUTER_FLAG = ("unsolicited neighbour advertisements carry the Router flag, as RFC 9568 section 6.4.2 requires "
+                  "of a master; keepalived sets it only when the interface forwards")
+
+
 def set_apart_deliberate(keepalived, vrrpd):
     """Removes from both snapshots the differences listed in DELIBERATE; returns them as lines."""
     lines = []
     for category in sorted(set(keepalived) & set(vrrpd)):
+        if category.endswith(" announce"):
+            for x in [x for x in vrrpd[category] if x.startswith("na ") and " flags=RO " in x and x not in keepalived[category]]:
+                other = x.replace(" flags=RO ", " flags=O ")
+                if other in keepalived[category]:
+                    vrrpd[category].remove(x)
+                    keepalived[category].remove(other)
+                    lines.append(f"deliberate, {category}: {x} ({NA_ROUTER_FLAG})")
+            continue
         if not category.endswith(" sysctl"):
             continue
         for key, reason in DELIBERATE.items():
