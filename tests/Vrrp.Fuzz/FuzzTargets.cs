@@ -152,15 +152,10 @@ internal static class FuzzTargets
     private static string ProcessEventOutcome(ReadOnlySpan<byte> input)
     {
         s_processes.Value.OnMessage(3, input);
-        return input.Length < 24 ? "Short" : BinaryPrimitives.ReadUInt32LittleEndian(input[20..]) switch
-        {
-            0 => "None",
-            1 => "Fork",
-            2 => "Exec",
-            0x200 => "Comm",
-            0x80000000 => "Exit",
-            _ => "Other",
-        };
+        // Valid: an event of a kind the monitor reads (none, fork, exec, comm, exit), whole.
+        return input.Length < 20 + 16 + 8 ? "Short"
+            : BinaryPrimitives.ReadUInt32LittleEndian(input) != 1 ? "NotProcessEvents"
+            : BinaryPrimitives.ReadUInt32LittleEndian(input[20..]) is 0 or 1 or 2 or 0x200 or 0x80000000 ? "Valid" : "Other";
     }
 
     // The keepalived.conf corpus of tests/Vrrp.Keepalived.Tests, copied next to the fuzzer; includes resolve in memory.

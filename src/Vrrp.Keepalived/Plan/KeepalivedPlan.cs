@@ -87,10 +87,15 @@ public sealed record KeepalivedPlan(
             }
         }
 
+        var vmacNames = new HashSet<string>(configuration.Instances.Where(static i => i.UseVirtualMac && i.VirtualMacInterface is not null).Select(static i => i.VirtualMacInterface!), StringComparer.Ordinal);
         foreach (KeepalivedInstance instance in configuration.Instances)
         {
             VirtualRouterOptions options = instance.CreateOptions();
             options.Name = instance.Name;
+            if (options.UseVirtualMac && options.VirtualMacInterface is null)
+            {
+                options.VirtualMacInterface = VirtualMacName(options.GetAddressFamily(), (byte)options.VirtualRouterId, vmacNames);
+            }
 
             // global_defs' vrrp_mcast_group4/6: the group of the router's family.
             options.MulticastGroup = options.GetAddressFamily() == System.Net.Sockets.AddressFamily.InterNetworkV6
@@ -241,6 +246,21 @@ public sealed record KeepalivedPlan(
             StaticRoutes = configuration.StaticRoutes,
             StaticRules = configuration.StaticRules,
         };
+    }
+
+    // keepalived's create_vmac_name: vrrp.VRID for the first instance in the file that wants it, whatever its family;
+    // then vrrp6.VRID for IPv6 (the same VRID may serve both families on one interface), then vrrp1.VRID, vrrp2.VRID...
+    private static string VirtualMacName(System.Net.Sockets.AddressFamily family, byte virtualRouterId, HashSet<string> taken)
+    {
+        string name = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"vrrp.{virtualRouterId}");
+        for (int number = family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 6 : 1; !taken.Add(name); number = NextNumber(number))
+        {
+            name = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"vrrp{number}.{virtualRouterId}");
+        }
+
+        return name;
+
+        int NextNumber(int current) => current == 6 && family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 1 : current + 1 == 6 && family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 7 : current + 1;
     }
 
     // keepalived disables a script that is unsafe under enable_script_security; without it, every script runs as before.
