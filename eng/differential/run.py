@@ -476,6 +476,8 @@ def wire_facts(twin, since, until, window):
 DELIBERATE = {
     "promote_secondaries": "vrrpd sets promote_secondaries where it puts an IPv4 address (issue 18: removing an "
                            "address of its own must never take an administrator's secondaries with it); put back on stop",
+    "arp_announce": "vrrpd sets arp_announce=2 on a virtual MAC's parent, beyond keepalived: the parent's ARP request for a "
+                    "client must not carry a virtual address with the parent's MAC, which would undo the virtual MAC",
 }
 
 

@@ -149,8 +149,10 @@ public sealed class VirtualMacTests(ITestOutputHelper output)
         Assert.DoesNotContain("-> Master", n2.Output, StringComparison.Ordinal);
         string details = lab.Exec("n1", "ip -d link show vrrp6.51");
         Assert.Contains("link/ether 00:00:5e:00:02:33", details, StringComparison.Ordinal);
-        Assert.Contains("addrgenmode random", details, StringComparison.Ordinal);
-        Assert.DoesNotContain("fe80::200:5eff:fe00:233", lab.Exec("n1", "ip addr show dev vrrp6.51"), StringComparison.Ordinal); // not from the shared MAC
+        Assert.Contains("addrgenmode none", details, StringComparison.Ordinal);
+        string macvlanAddresses = lab.Exec("n1", "ip addr show dev vrrp6.51");
+        Assert.DoesNotContain("fe80::200:5eff:fe00:233", macvlanAddresses, StringComparison.Ordinal); // not from the shared MAC
+        Assert.Contains("fe80::ff:fe00:b/64 scope link nodad deprecated", macvlanAddresses, StringComparison.Ordinal); // the parent's (02:00:00:00:00:0b), as keepalived gives it
         Assert.Contains(" 2001:db8:51::100/64", lab.Exec("n1", "ip addr show dev vrrp6.51"), StringComparison.Ordinal);
         Assert.DoesNotContain("2001:db8:51::100", lab.Exec("n2", "ip addr show"), StringComparison.Ordinal);
         Assert.True(lab.Ping("c", "2001:db8:51::100"), n1.Output);

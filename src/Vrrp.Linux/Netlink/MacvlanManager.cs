@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Vrrp.Addressing;
 using Vrrp.Linux.Interop;
 using Vrrp.Linux.Sockets;
 using Vrrp.Packets;
@@ -26,9 +27,11 @@ namespace Vrrp.Linux.Netlink;
 /// the client would otherwise carry the virtual address with the parent's MAC, which a client takes as an update of
 /// its neighbour entry, undoing the virtual MAC. All three are put back when the parent's last macvlan is removed; the
 /// values before ours are also kept in <see cref="StateDirectory"/> (one file per network namespace and parent), so
-/// that after a crash the next run puts back the administrator's values, not ours. An IPv6 macvlan gets a random link-local address (<c>addrgenmode random</c>, set after
-/// creation as the kernel wants), so that routers sharing the virtual MAC do not share a link-local address, and no
-/// duplicate address detection, so that it is usable at once and sends nothing from the virtual MAC before it is needed.</para>
+/// that after a crash the next run puts back the administrator's values, not ours. As keepalived makes them, a macvlan has <c>addrgenmode none</c> (set after
+/// creation as the kernel wants): the kernel makes no link-local address from the virtual MAC, which every router of the
+/// VRID shares. An IPv6 macvlan is given its parent's link-local address (EUI-64 of the parent's MAC) instead, without
+/// duplicate address detection, so that it is usable at once, its adverts leave from the address peers know the host
+/// by, and nothing is sent from the virtual MAC before it is needed.</para>
 /// </remarks>
 public sealed class MacvlanManager : IDisposable
 {
@@ -85,6 +88,7 @@ public sealed class MacvlanManager : IDisposable
 
         MacAddress mac = MacAddress.ForVirtualRouter(family, virtualRouterId);
         int index;
+        PackedIPAddress linkLocal = default;
         lock (_gate)
         {
             RemoveLeftover(name, parent, mac);
@@ -92,7 +96,9 @@ public sealed class MacvlanManager : IDisposable
             try
             {
                 index = Describe(name)?.Index ?? throw new IOException($"macvlan {name} vanished after it was created.");
-                Check(Request(NetlinkLinkMessage.WriteAddressGenerationMode(_request, ++_sequence, index, NetlinkLinkMessage.IN6_ADDR_GEN_MODE_RANDOM)), $"setting addrgenmode random on {name}");
+                // As keepalived: the kernel makes no link-local address from the shared virtual MAC (every router of
+                // the VRID would have the same one); an IPv6 macvlan gets its parent's, added below.
+                Check(Request(NetlinkLinkMessage.WriteAddressGenerationMode(_request, ++_sequence, index, NetlinkLinkMessage.IN6_ADDR_GEN_MODE_NONE)), $"setting addrgenmode none on {name}");
                 if (family == AddressFamily.InterNetworkV6)
                 {
                     WriteSysctl("ipv6", name, "accept_dad", "0");
@@ -108,6 +114,13 @@ public sealed class MacvlanManager : IDisposable
                 }
 
                 Check(Request(NetlinkLinkMessage.WriteSetUp(_request, ++_sequence, index)), $"bringing {name} up");
+                if (family == AddressFamily.InterNetworkV6)
+                {
+                    linkLocal = LinkLocalOf(parent.Mac);
+                    var address = new VirtualAddress(linkLocal, 64);
+                    // Deprecated, as keepalived adds it: never chosen as the source of the host's own connections.
+                    Check(Request(NetlinkAddressMessage.Write(_request, NetlinkAddressMessage.RTM_NEWADDR, ++_sequence, index, address, AddressPlacement.Default with { PreferredLifetime = 0 })), $"adding {address} to {name}");
+                }
             }
             catch
             {
@@ -116,24 +129,27 @@ public sealed class MacvlanManager : IDisposable
             }
         }
 
-        if (family != AddressFamily.InterNetworkV6)
-        {
-            return LinuxInterface.Create(name, index, mac, parent.PrimaryIPv4, default);
-        }
+        return LinuxInterface.Create(name, index, mac, parent.PrimaryIPv4, linkLocal);
+    }
 
-        // The kernel makes the link-local address when the link comes up, asynchronously: wait for it, briefly.
-        for (int attempt = 0; attempt < 100; attempt++)
-        {
-            LinuxInterface macvlan = LinuxInterface.Find(name);
-            if (macvlan.IPv6LinkLocal.Length == 16)
-            {
-                return LinuxInterface.Create(name, index, mac, parent.PrimaryIPv4, macvlan.IPv6LinkLocal);
-            }
-
-            Thread.Sleep(20);
-        }
-
-        throw new IOException($"macvlan {name} got no IPv6 link-local address within 2 s (is IPv6 disabled on {parent.Name}?).");
+    // The EUI-64 link-local address of a MAC (RFC 4291 appendix A): what the parent has, so adverts leave the macvlan
+    // from the address a peer knows the host by, as keepalived gives it.
+    private static PackedIPAddress LinkLocalOf(MacAddress mac)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Span<byte> octets = stackalloc byte[MacAddress.Length];
+        mac.WriteTo(octets);
+        bytes[0] = 0xfe;
+        bytes[1] = 0x80;
+        bytes[8] = (byte)(octets[0] ^ 0x02);
+        bytes[9] = octets[1];
+        bytes[10] = octets[2];
+        bytes[11] = 0xff;
+        bytes[12] = 0xfe;
+        bytes[13] = octets[3];
+        bytes[14] = octets[4];
+        bytes[15] = octets[5];
+        return PackedIPAddress.FromBytes(bytes);
     }
 
     /// <summary>Removes a macvlan; one that is not there is not an error. Puts back the parent's ARP settings after its last macvlan.</summary>

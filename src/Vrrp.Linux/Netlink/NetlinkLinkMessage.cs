@@ -26,6 +26,7 @@ internal static class NetlinkLinkMessage
     public const ushort RTM_DELLINK = 17;
     public const ushort RTM_GETLINK = 18;
     public const uint MACVLAN_MODE_PRIVATE = 1;
+    public const byte IN6_ADDR_GEN_MODE_NONE = 1;
     public const byte IN6_ADDR_GEN_MODE_RANDOM = 3;
     private const ushort NLMSG_ERROR = 2;
     private const ushort NLM_F_REQUEST = 0x1;
