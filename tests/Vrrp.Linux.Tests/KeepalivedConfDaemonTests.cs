@@ -383,15 +383,19 @@ public sealed class KeepalivedConfDaemonTests
     [Fact]
     public void A_unicast_instance_coming_up_announces_its_own_source_address_once()
     {
-        // Input: n1 unicast to n2's address, from its own (unicast_src_ip); n2 captures ARP about n1's address. Found
-        // by the differential harness: keepalived sends one gratuitous ARP for its source address when a unicast
-        // instance comes up (so the master's neighbour cache has it before its next advert); vrrpd sent none.
+        // Input: n1 unicast to n2's address, from its own (unicast_src_ip), tracking an unweighted vrrp_script; n2
+        // captures ARP about n1's address. Found by the differential harness: keepalived sends one gratuitous ARP for
+        // its source address when a unicast instance comes up (so the master's neighbour cache has it before its next
+        // advert): from Fault, and at start once its unweighted scripts have reported; vrrpd sent none. (Without such
+        // a check it sends none at start, as keepalived: the harness's nginx and OpenShift files.)
         NetnsLab.RequireRoot("tcpdump");
         using NetnsLab lab = NetnsLab.Create("n1", "n2");
         string own = NetnsLab.HostAddress(0);
         LabProcess capture = lab.Start("n2", "tcpdump", "-i", "lab0", "-n", "-c", "1", "-l", $"arp and src host {own} and dst host {own}");
         Assert.True(capture.WaitFor("listening on", TimeSpan.FromSeconds(10)) is not null, capture.Output);
-        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab), extraInstance: $"unicast_src_ip {own}\n    unicast_peer {{\n        {NetnsLab.HostAddress(1)}\n    }}");
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab),
+            extraInstance: $"unicast_src_ip {own}\n    unicast_peer {{\n        {NetnsLab.HostAddress(1)}\n    }}\n    track_script {{\n        chk\n    }}",
+            scripts: "vrrp_script chk {\n    script \"/bin/true\"\n    interval 1\n}\n");
         Assert.True(capture.WaitForExit(TimeSpan.FromSeconds(10)), $"no gratuitous ARP for {own}: {capture.Output}\n{n1.Output}");
         Assert.True(capture.Output.Contains($"Request who-has {own} (ff:ff:ff:ff:ff:ff) tell {own}", StringComparison.Ordinal) || capture.Output.Contains($"Reply {own} is-at", StringComparison.Ordinal), capture.Output);
     }

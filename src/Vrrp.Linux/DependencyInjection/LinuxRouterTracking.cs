@@ -27,11 +27,15 @@ internal sealed class LinuxRouterTracking(NetlinkAddressManager addresses, LinkM
             addresses.RemoveLeftoverRoutes(router);
         }
 
-        // keepalived: a unicast instance coming up (from Initialize or Fault) announces its own source address once.
-        // Heard from before the router starts: its first change is Initialize -> Backup.
+        // keepalived's try_up_instance: a unicast instance that comes up announces its own source address once. It comes
+        // up from Fault, and at start only when an unweighted tracked check (one that can hold it in Fault) had to
+        // report first; an instance with none simply starts, without the announcement. Heard from before the router
+        // starts: its first change is Initialize -> Backup.
+        bool waitsForChecks = router.TrackedChecks.Any(static c => c.Weight == 0);
         EventHandler<Vrrp.Notifications.StateChange> comingUp = (_, change) =>
         {
-            if (change.From is VrrpState.Initialize or VrrpState.Fault && change.To is VrrpState.Backup or VrrpState.Master && router.UnicastPeers.Count > 0)
+            bool up = change.From == VrrpState.Fault || (change.From == VrrpState.Initialize && waitsForChecks);
+            if (up && change.To is VrrpState.Backup or VrrpState.Master && router.UnicastPeers.Count > 0)
             {
                 try
                 {
