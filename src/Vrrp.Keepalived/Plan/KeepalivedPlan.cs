@@ -252,15 +252,17 @@ public sealed record KeepalivedPlan(
     // then vrrp6.VRID for IPv6 (the same VRID may serve both families on one interface), then vrrp1.VRID, vrrp2.VRID...
     private static string VirtualMacName(System.Net.Sockets.AddressFamily family, byte virtualRouterId, HashSet<string> taken)
     {
+        bool v6 = family == System.Net.Sockets.AddressFamily.InterNetworkV6;
         string name = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"vrrp.{virtualRouterId}");
-        for (int number = family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 6 : 1; !taken.Add(name); number = NextNumber(number))
+        int number = 0;
+        while (!taken.Add(name))
         {
+            // IPv6: 6, then 1 to 5, then 7 on; IPv4: 1 on.
+            number = !v6 ? number + 1 : number == 0 ? 6 : number == 6 ? 1 : number == 5 ? 7 : number + 1;
             name = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"vrrp{number}.{virtualRouterId}");
         }
 
         return name;
-
-        int NextNumber(int current) => current == 6 && family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 1 : current + 1 == 6 && family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 7 : current + 1;
     }
 
     // keepalived disables a script that is unsafe under enable_script_security; without it, every script runs as before.

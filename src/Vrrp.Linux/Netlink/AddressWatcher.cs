@@ -44,25 +44,19 @@ internal sealed class AddressWatcher : IDisposable
     }
 
     /// <summary>Reads an RTM_NEWADDR message's interface and address; false for anything else.</summary>
-    internal static bool TryReadAdded(ushort type, ReadOnlySpan<byte> payload, out int interfaceIndex, out PackedIPAddress address)
-    {
-        interfaceIndex = 0;
-        address = default;
-        if (type != RTM_NEWADDR || payload.Length < 8 || !TryReadAddress(payload[8..], out address))
-        {
-            return false;
-        }
-
-        interfaceIndex = BinaryPrimitives.ReadInt32LittleEndian(payload[4..]);
-        return true;
-    }
+    internal static bool TryReadAdded(ushort type, ReadOnlySpan<byte> payload, out int interfaceIndex, out PackedIPAddress address) =>
+        TryRead(RTM_NEWADDR, type, payload, out interfaceIndex, out address);
 
     /// <summary>Reads an RTM_DELADDR message's interface and address; false for anything else.</summary>
-    internal static bool TryReadRemoved(ushort type, ReadOnlySpan<byte> payload, out int interfaceIndex, out PackedIPAddress address)
+    internal static bool TryReadRemoved(ushort type, ReadOnlySpan<byte> payload, out int interfaceIndex, out PackedIPAddress address) =>
+        TryRead(RTM_DELADDR, type, payload, out interfaceIndex, out address);
+
+    // ifaddrmsg, then its attributes: the interface index and the address of a message of the expected type.
+    private static bool TryRead(ushort expected, ushort type, ReadOnlySpan<byte> payload, out int interfaceIndex, out PackedIPAddress address)
     {
         interfaceIndex = 0;
         address = default;
-        if (type != RTM_DELADDR || payload.Length < 8 || !TryReadAddress(payload[8..], out address))
+        if (type != expected || payload.Length < 8 || !TryReadAddress(payload[8..], out address))
         {
             return false;
         }
