@@ -485,10 +485,20 @@ NA_ROUTER_FLAG = ("unsolicited neighbour advertisements carry the Router flag, a
                   "of a master; keepalived sets it only when the interface forwards")
 
 
+OWN_TABLES = ("vrrpd nftables tables are its own (vrrpd for accept mode, vrrpd_vmac for the virtual MAC's report "
+              "rules), never keepalived's 'keepalived', so both can run on one host during a move; compared as if named alike")
+
+
 def set_apart_deliberate(keepalived, vrrpd):
     """Removes from both snapshots the differences listed in DELIBERATE; returns them as lines."""
     lines = []
     for category in sorted(set(keepalived) & set(vrrpd)):
+        if category.endswith(" nft"):
+            renamed = [re.sub(r"^table (ip6?) vrrpd(_vmac)? \{$", r"table \1 keepalived {", x) for x in vrrpd[category]]
+            if renamed != vrrpd[category]:
+                vrrpd[category] = renamed
+                lines.append(f"deliberate, {category}: table names ({OWN_TABLES})")
+            continue
         if category.endswith(" announce"):
             for x in [x for x in vrrpd[category] if x.startswith("na ") and " flags=RO " in x and x not in keepalived[category]]:
                 other = x.replace(" flags=RO ", " flags=O ")

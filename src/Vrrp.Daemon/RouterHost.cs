@@ -63,6 +63,7 @@ internal sealed class RouterHost : IAsyncDisposable
         ProtocolThreadScheduling.PriorityRaised += (_, priority) => ThreadPool.QueueUserWorkItem(
             p => _log($"a timer fired over {ProtocolThreadScheduling.MinAutoPriorityDelay.TotalMilliseconds} ms late: protocol threads now at real-time priority {p} (max_auto_priority)"), priority, preferLocal: false);
         addresses.RouteRequestFailed += (_, report) => _log(report.Errno == 17 ? $"warning: {report}" : $"error: {report}");
+        _services.GetRequiredService<MacvlanManager>().ReportFilterFailed += (_, report) => _log($"warning: {report}");
     }
 
     /// <summary>Gets the routers running now.</summary>
@@ -73,6 +74,7 @@ internal sealed class RouterHost : IAsyncDisposable
         // Everything that can refuse the plan is asked before anything running is touched: a bad reload changes nothing.
         Validate(plan);
         ApplyAcceptModeFirewall(plan);
+        ApplyVirtualMacReportFilter(plan);
 
         // keepalived's vrrp_rt_priority, max_auto_priority and min_auto_priority_delay: the protocol threads' scheduling.
         if (plan.RealTimePriority != ProtocolThreadScheduling.RealTimePriority)
@@ -291,6 +293,34 @@ internal sealed class RouterHost : IAsyncDisposable
         {
             _log($"accept mode off (no_accept or vrrp_strict): a master that is not the owner drops packets to its addresses (nftables table ip/ip6 {table})");
         }
+    }
+
+    // keepalived's vmac_map, in the table next to the accept-mode one (vrrp_nftables NAME gives NAME_vmac), chosen once
+    // before the first macvlan.
+    private void ApplyVirtualMacReportFilter(KeepalivedPlan plan)
+    {
+        if (_started || !plan.Routers.Any(static r => r.Options.UseVirtualMac))
+        {
+            return;
+        }
+
+        MacvlanManager macvlans = _services.GetRequiredService<MacvlanManager>();
+        if (!VirtualMacReportFilter.IsInstalled)
+        {
+            _log("warning: use_vmac: nftables' nft is not installed, so a backup's macvlan sends its IGMP/MLD reports from the virtual MAC (keepalived's vmac_map needs nftables too)");
+            return;
+        }
+
+        string table = plan.AcceptModeFirewallTable is { } named && named != AcceptModeFirewall.DefaultTable
+            ? $"{(named.Length > 59 ? named[..59] : named)}_vmac"
+            : VirtualMacReportFilter.DefaultTable;
+        if (macvlans.ReportFilter is { } current && current.Table == table && current.ChainPriority == plan.AcceptModeFirewallPriority)
+        {
+            return;
+        }
+
+        macvlans.ReportFilter?.Dispose(); // has made nothing yet: no macvlan before the first start
+        macvlans.ReportFilter = new VirtualMacReportFilter(table, plan.AcceptModeFirewallPriority);
     }
 
     private static void Validate(KeepalivedPlan plan)

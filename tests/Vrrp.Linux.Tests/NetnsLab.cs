@@ -54,7 +54,7 @@ internal sealed partial class NetnsLab : IDisposable
                 Ip($"link add lab0 netns {ns} type veth peer name p{i + 1} netns {lab.Bridge}");
                 Ip($"netns exec {lab.Bridge} ip link set p{i + 1} master br0 up");
                 Ip($"netns exec {ns} ip link set lo up");
-                Ip($"netns exec {ns} ip link set lab0 address 02:00:00:00:00:{11 + i:x2}");
+                Ip($"netns exec {ns} ip link set lab0 address {HostMac(i)}");
                 Ip($"netns exec {ns} ip addr add {HostAddress(i)}/24 dev lab0");
                 Ip($"netns exec {ns} ip addr add {HostAddress6(i)}/64 dev lab0");
                 Ip($"netns exec {ns} ip link set lab0 up");
@@ -72,6 +72,8 @@ internal sealed partial class NetnsLab : IDisposable
     public static string HostAddress(int index) => $"198.51.100.{11 + index}";
 
     public static string HostAddress6(int index) => $"2001:db8:51::{11 + index}";
+
+    public static string HostMac(int index) => $"02:00:00:00:00:{11 + index:x2}";
 
     public string Namespace(string host) => $"{Prefix}{_tag}-{host}";
 

@@ -58,8 +58,8 @@ public sealed class VirtualMacTests(ITestOutputHelper output)
 
             // Who answers ARP for the virtual address: the master, from the virtual MAC; the backup, never.
             LabProcess repliesN1 = lab.Start("n1", "tcpdump", "-i", "lab0", "-Q", "out", "-n", "-l", "-e", "arp[6:2] = 2");
-            // From the backup, no ARP reply at all, and nothing from the virtual MAC but IGMP reports (see README).
-            LabProcess repliesN2 = lab.Start("n2", "tcpdump", "-i", "lab0", "-Q", "out", "-n", "-l", "-e", $"arp[6:2] = 2 or (ether src {VirtualMac} and not igmp)");
+            // From the backup, no ARP reply at all, and nothing from the virtual MAC (its IGMP reports leave from lab0).
+            LabProcess repliesN2 = lab.Start("n2", "tcpdump", "-i", "lab0", "-Q", "out", "-n", "-l", "-e", $"arp[6:2] = 2 or ether src {VirtualMac}");
             Assert.True(repliesN1.WaitFor("listening on", TimeSpan.FromSeconds(5)) is not null && repliesN2.WaitFor("listening on", TimeSpan.FromSeconds(5)) is not null);
             lab.Exec("c", "ip neigh flush dev lab0");
             Assert.True(lab.Ping("c", Daemon.VirtualAddress));
@@ -157,6 +157,43 @@ public sealed class VirtualMacTests(ITestOutputHelper output)
         Assert.DoesNotContain("2001:db8:51::100", lab.Exec("n2", "ip addr show"), StringComparison.Ordinal);
         Assert.True(lab.Ping("c", "2001:db8:51::100"), n1.Output);
         Assert.Equal("00:00:5e:00:02:33", lab.Neighbor("c", "2001:db8:51::100"));
+    }
+
+    // Every router of the VRID shares the virtual MAC: a backup's IGMP or MLD report from it (at the transport's join,
+    // and at each querier's query) would teach a switch that the MAC is on the backup's port. As keepalived's vmac_map,
+    // the reports leave from the parent's MAC instead, and the table is ours alone and goes at stop.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void No_multicast_report_leaves_from_the_virtual_mac_the_parent_sends_it_and_the_table_goes_at_stop(bool ipv6)
+    {
+        NetnsLab.RequireRoot("tcpdump", "nft");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
+        string mac = ipv6 ? "00:00:5e:00:02:33" : VirtualMac;
+        string link = ipv6 ? "vrrp6.51" : Link;
+        string addresses = ipv6 ? "\"fe80::51:100/64\", \"2001:db8:51::100/64\"" : $"\"{Daemon.VirtualAddress}/24\"";
+        string family = ipv6 ? "ip6" : "ip";
+
+        // IGMP, MLD reports (behind a hop-by-hop header) and router solicitations (133), from the moment the daemons start.
+        LabProcess reports = lab.Start("c", "tcpdump", "-i", "lab0", "-n", "-l", "-e", "igmp or (ip6 and ip6[6] = 0) or (icmp6 and ip6[40] = 133)");
+        Assert.True(reports.WaitFor("listening on", TimeSpan.FromSeconds(5)) is not null, reports.Output);
+        LabProcess n1 = Daemon.Start(lab, "n1", 100, extra: UseVirtualMac, addresses: addresses);
+        LabProcess n2 = Daemon.Start(lab, "n2", 90, extra: UseVirtualMac, addresses: addresses);
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+
+        // A join sends its report at once and again within a second (robustness 2): three seconds hold them all.
+        Thread.Sleep(3000);
+        output.WriteLine(reports.Output);
+        Assert.DoesNotContain($"{mac} >", reports.Output, StringComparison.Ordinal);
+        // The backup's report, sent again from its parent (for IPv6 the parent's own reports at the lab's start count too).
+        Assert.Contains(reports.Output.Split('\n'), l => l.Contains($"{NetnsLab.HostMac(1)} >", StringComparison.Ordinal) && l.Contains(ipv6 ? "listener report" : "igmp v3 report", StringComparison.Ordinal));
+        Assert.DoesNotContain("-> Master", n2.Output, StringComparison.Ordinal);
+        Assert.Contains($"\"{link}\" : \"lab0\"", lab.Exec("n2", $"nft list table {family} vrrpd_vmac"), StringComparison.Ordinal);
+
+        n1.Signal("TERM");
+        Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(5)), n1.Output);
+        Assert.DoesNotContain("vrrpd_vmac", lab.Exec("n1", "nft list tables"), StringComparison.Ordinal);
+        Assert.Contains("vrrpd_vmac", lab.Exec("n2", "nft list tables"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
@@ -31,7 +30,6 @@ namespace Vrrp.Linux.Firewall;
 /// </remarks>
 public sealed class AcceptModeFirewall : IDisposable
 {
-    private static readonly string[] s_nftPaths = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"];
     private readonly object _gate = new();
     private readonly string _nft;
     private readonly Dictionary<(bool IPv6, string Element), int> _held = [];
@@ -47,21 +45,19 @@ public sealed class AcceptModeFirewall : IDisposable
     public AcceptModeFirewall(string table = DefaultTable, int chainPriority = -1)
     {
         ArgumentException.ThrowIfNullOrEmpty(table);
-        if (table.Length > 64 || !table.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') || !char.IsAsciiLetter(table[0]))
+        if (!NftablesProgram.IsPlainTableName(table))
         {
             throw new ArgumentException($"'{table}' is not a plain nftables table name (a letter, then letters, digits, '_' or '-'; at most 64).", nameof(table));
         }
 
         Table = table;
         ChainPriority = chainPriority;
-        _nft = Program
-            ?? throw new VrrpConfigurationException([$"AcceptMode = false (no_accept, vrrp_strict) is enforced with nftables, and its program 'nft' is not in {string.Join(", ", s_nftPaths)}: install nftables, or set accept"]);
+        _nft = NftablesProgram.Path
+            ?? throw new VrrpConfigurationException([$"AcceptMode = false (no_accept, vrrp_strict) is enforced with nftables, and its program 'nft' is not in {NftablesProgram.SearchedPaths}: install nftables, or set accept"]);
     }
 
     /// <summary>Gets a value indicating whether nftables' <c>nft</c> program is installed.</summary>
-    public static bool IsInstalled => Program is not null;
-
-    private static string? Program => s_nftPaths.FirstOrDefault(File.Exists);
+    public static bool IsInstalled => NftablesProgram.Path is not null;
 
     /// <summary>The table's name when none is given.</summary>
     public const string DefaultTable = "vrrpd";
@@ -293,32 +289,14 @@ public sealed class AcceptModeFirewall : IDisposable
 
     private void Run(string script)
     {
-        var start = new ProcessStartInfo(_nft, ["-f", "-"])
+        try
         {
-            RedirectStandardInput = true,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        start.Environment.Clear();
-        start.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"{_nft} did not start");
-        process.StandardInput.Write(script);
-        process.StandardInput.Close();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        if (!process.WaitForExit(5000))
-        {
-            process.Kill();
-            Failures++;
-            throw new InvalidOperationException($"nft did not finish within 5 s; killed");
+            NftablesProgram.Run(_nft, script);
         }
-
-        if (process.ExitCode != 0)
+        catch (InvalidOperationException)
         {
             Failures++;
-            string reason = error.Wait(1000) ? error.Result.Trim() : "";
-            throw new InvalidOperationException($"nft exited with {process.ExitCode}: {(reason.Length > 500 ? reason[..500] : reason)}");
+            throw;
         }
     }
 }

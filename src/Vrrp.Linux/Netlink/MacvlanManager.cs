@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Vrrp.Addressing;
+using Vrrp.Linux.Firewall;
 using Vrrp.Linux.Interop;
 using Vrrp.Linux.Sockets;
 using Vrrp.Packets;
@@ -42,10 +43,23 @@ public sealed class MacvlanManager : IDisposable
     private readonly Dictionary<string, string> _parents = [];
     private readonly Dictionary<string, ParentSettings> _parentSettings = [];
     private readonly Dictionary<string, FileStream> _recordLocks = []; // a live run holds its records locked (flock)
+    private readonly Dictionary<string, int> _listed = []; // the macvlans in ReportFilter, by name
     private uint _sequence;
 
     /// <summary>Gets or sets where the parents' settings from before our first macvlan are kept across a crash (made mode 0700).</summary>
     public string StateDirectory { get; init; } = "/run/vrrp";
+
+    /// <summary>
+    /// Gets or sets the filter that sends the macvlans' IGMP and MLD reports out of their parents and drops their
+    /// router solicitations (keepalived's <c>vmac_map</c>), so that a backup never sends from the shared virtual MAC;
+    /// <see langword="null"/> for none. Set before the first macvlan: the registration of <c>UseLinux</c> sets one when
+    /// nftables is installed. The manager disposes it.
+    /// </summary>
+    public VirtualMacReportFilter? ReportFilter { get; set; }
+
+    /// <summary>Raised when a macvlan could not be listed in, or taken out of, <see cref="ReportFilter"/>: it then runs
+    /// without it (its reports may leave from the virtual MAC), as keepalived carries on when nftables fails.</summary>
+    public event EventHandler<string>? ReportFilterFailed;
 
     /// <summary>Opens a route netlink socket.</summary>
     /// <exception cref="UnauthorizedAccessException">The socket cannot be opened.</exception>
@@ -99,6 +113,7 @@ public sealed class MacvlanManager : IDisposable
                 // As keepalived: the kernel makes no link-local address from the shared virtual MAC (every router of
                 // the VRID would have the same one); an IPv6 macvlan gets its parent's, added below.
                 Check(Request(NetlinkLinkMessage.WriteAddressGenerationMode(_request, ++_sequence, index, NetlinkLinkMessage.IN6_ADDR_GEN_MODE_NONE)), $"setting addrgenmode none on {name}");
+                ListForReports(name, index, parent.Index, family); // before it is up: its first report already goes out of the parent
                 if (family == AddressFamily.InterNetworkV6)
                 {
                     WriteSysctl("ipv6", name, "accept_dad", "0");
@@ -247,6 +262,7 @@ public sealed class MacvlanManager : IDisposable
             }
 
             _recordLocks.Clear();
+            ReportFilter?.Dispose();
         }
     }
 
@@ -284,6 +300,18 @@ public sealed class MacvlanManager : IDisposable
             throw new InvalidOperationException($"VirtualMacInterface '{name}' names an existing interface that is not a macvlan ({(existing.Value.Kind.Length == 0 ? "a device" : existing.Value.Kind)}); it is never removed: choose another name.");
         }
 
+        if (_listed.Remove(name, out int listed))
+        {
+            try
+            {
+                ReportFilter?.Remove(listed); // before the link goes: the element would outlive it
+            }
+            catch (InvalidOperationException e)
+            {
+                ReportFilterFailed?.Invoke(this, $"{name}: could not take it out of nftables table {ReportFilter?.Table}: {e.Message}");
+            }
+        }
+
         int error = Request(NetlinkLinkMessage.WriteDelete(_request, ++_sequence, name));
         if (error != Errno.ENODEV)
         {
@@ -296,6 +324,24 @@ public sealed class MacvlanManager : IDisposable
         }
 
         return true;
+    }
+
+    private void ListForReports(string name, int index, int parentIndex, AddressFamily family)
+    {
+        if (ReportFilter is not { } filter)
+        {
+            return;
+        }
+
+        try
+        {
+            filter.Add(index, parentIndex, family);
+            _listed[name] = index;
+        }
+        catch (InvalidOperationException e)
+        {
+            ReportFilterFailed?.Invoke(this, $"{name}: could not list it in nftables table {filter.Table}, so its multicast reports may leave from the virtual MAC: {e.Message}");
+        }
     }
 
     // RTM_GETLINK by name: null when no such interface (ENODEV).
