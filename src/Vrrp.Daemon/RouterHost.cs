@@ -64,6 +64,8 @@ internal sealed class RouterHost : IAsyncDisposable
             p => _log($"a timer fired over {ProtocolThreadScheduling.MinAutoPriorityDelay.TotalMilliseconds} ms late: protocol threads now at real-time priority {p} (max_auto_priority)"), priority, preferLocal: false);
         addresses.RouteRequestFailed += (_, report) => _log(report.Errno == 17 ? $"warning: {report}" : $"error: {report}");
         _services.GetRequiredService<MacvlanManager>().ReportFilterFailed += (_, report) => _log($"warning: {report}");
+        ProtocolThreadScheduling.RealTimeLimitApproached += (_, _) => ThreadPool.QueueUserWorkItem(
+            _ => _log("warning: a protocol thread at real-time priority used half its vrrp_rlimit_rttime without a blocking call; at the whole the kernel kills vrrpd"), null);
     }
 
     /// <summary>Gets the routers running now.</summary>
@@ -84,6 +86,7 @@ internal sealed class RouterHost : IAsyncDisposable
         }
 
         ProtocolThreadScheduling.MaxAutoPriority = plan.MaxAutoPriority;
+        ApplyProcessSettings(plan);
 
         // keepalived's vrrp_no_swap: locked at start or when a reload asks, unlocked when a reload drops it.
         if (plan.NoSwap != ProcessMemoryLock.IsLocked)
@@ -292,6 +295,36 @@ internal sealed class RouterHost : IAsyncDisposable
         if (needed)
         {
             _log($"accept mode off (no_accept or vrrp_strict): a master that is not the owner drops packets to its addresses (nftables table ip/ip6 {table})");
+        }
+    }
+
+    // keepalived's vrrp_priority, vrrp_rlimit_rttime and vrrp_cpu_affinity: applied at start and when a reload changes them.
+    // The rlimit comes before a priority change takes effect: it only counts at real-time priority.
+    private void ApplyProcessSettings(KeepalivedPlan plan)
+    {
+        try
+        {
+            if (plan.RealTimeLimit != ProtocolThreadScheduling.RealTimeLimit)
+            {
+                ProtocolThreadScheduling.SetRealTimeLimit(plan.RealTimeLimit);
+                _log(plan.RealTimeLimit is { } limit ? $"vrrp_rlimit_rttime: protocol threads at real-time priority may run {limit.TotalMicroseconds} µs without a blocking call (SIGXCPU at half)" : "vrrp_rlimit_rttime dropped: the process's own limit is back");
+            }
+
+            if (plan.ProcessPriority != ProtocolThreadScheduling.Nice)
+            {
+                ProtocolThreadScheduling.SetNice(plan.ProcessPriority);
+                _log(plan.ProcessPriority is { } nice ? $"vrrp_priority: protocol threads at nice {nice}" : "vrrp_priority dropped: protocol threads at the process's nice value");
+            }
+
+            if (!plan.CpuAffinity.SequenceEqual(ProcessCpuAffinity.Cpus))
+            {
+                ProcessCpuAffinity.Set(plan.CpuAffinity);
+                _log(plan.CpuAffinity.Count > 0 ? $"vrrp_cpu_affinity: pinned to CPU {string.Join(' ', plan.CpuAffinity)}" : "vrrp_cpu_affinity dropped: the process's CPUs are back");
+            }
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException or ArgumentOutOfRangeException)
+        {
+            _log($"warning: {e.Message}"); // keepalived logs and carries on
         }
     }
 

@@ -145,6 +145,9 @@ public static class KeepalivedConfigurationWriter
         Optional(body, 1, "vrrp_notify_fifo_script", g.VrrpNotifyFifoScript);
         Optional(body, 1, "max_auto_priority", Number(g.MaxAutoPriority));
         Optional(body, 1, "vrrp_rt_priority", Number(g.RealTimePriority));
+        Optional(body, 1, "vrrp_priority", Number(g.ProcessPriority));
+        Optional(body, 1, "vrrp_cpu_affinity", g.CpuAffinity is { Count: > 0 } cpus ? string.Join(' ', cpus.Select(static c => c.ToString(CultureInfo.InvariantCulture))) : null);
+        Optional(body, 1, "vrrp_rlimit_rttime", g.RealTimeLimit is { } rttime ? ((long)rttime.TotalMicroseconds).ToString(CultureInfo.InvariantCulture) : null);
         Optional(body, 1, "min_auto_priority_delay", g.MinAutoPriorityDelay is { } delay ? ((long)delay.TotalMicroseconds).ToString(CultureInfo.InvariantCulture) : null);
         if (body.Length > 0)
         {

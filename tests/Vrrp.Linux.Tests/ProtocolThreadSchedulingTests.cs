@@ -166,4 +166,135 @@ public sealed class ProtocolThreadSchedulingTests
             ProtocolThreadScheduling.SetRealTimePriority(0);
         }
     }
+
+    private static int NiceOf(int tid)
+    {
+        string stat = File.ReadAllText($"/proc/self/task/{tid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], CultureInfo.InvariantCulture); // field 19
+    }
+
+    // "Max realtime timeout  SOFT  HARD  us" of /proc/self/limits.
+    private static string RealTimeTimeout() =>
+        File.ReadLines("/proc/self/limits").Single(l => l.StartsWith("Max realtime timeout", StringComparison.Ordinal))["Max realtime timeout".Length..].Trim();
+
+    [Fact]
+    public void Vrrp_priority_sets_the_nice_value_of_the_protocol_threads_and_null_puts_the_process_value_back()
+    {
+        // Input: keepalived's vrrp_priority 5, then dropped on a reload. Before: warned "not run", nice untouched.
+        NetnsLab.RequireRoot(); // CAP_SYS_NICE to go back from 5
+        using var time = new PreciseTimeProvider();
+        using var fired = new ManualResetEventSlim();
+        using ITimer first = time.CreateTimer(_ => fired.Set(), null, TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+        Assert.True(fired.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        int tid = TimerThread();
+        int before = NiceOf(tid);
+        try
+        {
+            ProtocolThreadScheduling.SetNice(5);
+            Assert.Equal(5, NiceOf(tid));
+            Assert.Equal(before, NiceOf(gettid())); // only protocol threads
+        }
+        finally
+        {
+            ProtocolThreadScheduling.SetNice(null);
+        }
+
+        Assert.Equal(before, NiceOf(tid));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ProtocolThreadScheduling.SetNice(20));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int gettid();
+
+    // CAP_SYS_RESOURCE (bit 24 of CapEff): may the process raise a hard limit again?
+    private static bool MayRaiseHardLimits() =>
+        (ulong.Parse(File.ReadLines("/proc/self/status").Single(l => l.StartsWith("CapEff:", StringComparison.Ordinal))[7..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture) & (1UL << 24)) != 0;
+
+    [Fact]
+    public void Vrrp_rlimit_rttime_holds_at_real_time_priority_and_its_soft_half_warns_instead_of_killing()
+    {
+        // Input: vrrp_rlimit_rttime 1 s with vrrp_rt_priority 10; a protocol thread spins 700 ms without a blocking call.
+        // Expected: RLIMIT_RTTIME is 500000/1000000 µs from the moment the threads are at real-time priority; SIGXCPU at
+        // the soft half is handled (its default action ends the process) and reported. Dropping the limit puts the
+        // process's back where CAP_SYS_RESOURCE allows, else raises the soft limit to the hard one and says so.
+        NetnsLab.RequireRoot();
+        string before = RealTimeTimeout();
+        using var approached = new ManualResetEventSlim();
+        EventHandler handler = (_, _) => approached.Set();
+        ProtocolThreadScheduling.RealTimeLimitApproached += handler;
+        try
+        {
+            ProtocolThreadScheduling.SetRealTimeLimit(TimeSpan.FromSeconds(1));
+            Assert.Equal(before, RealTimeTimeout()); // not at real-time priority yet
+            ProtocolThreadScheduling.SetRealTimePriority(10);
+            Assert.StartsWith("500000               1000000", RealTimeTimeout(), StringComparison.Ordinal);
+            var spin = new Thread(() => ProtocolThreadScheduling.Run(() =>
+            {
+                long end = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency * 7 / 10;
+                while (System.Diagnostics.Stopwatch.GetTimestamp() < end)
+                {
+                    // no system call: the vDSO reads the clock
+                }
+            }));
+            spin.Start();
+            spin.Join();
+            Assert.True(approached.Wait(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken), "SIGXCPU at the soft limit was reported");
+        }
+        finally
+        {
+            ProtocolThreadScheduling.RealTimeLimitApproached -= handler;
+            ProtocolThreadScheduling.SetRealTimePriority(0);
+        }
+
+        if (MayRaiseHardLimits() || before.StartsWith("1000000 ", StringComparison.Ordinal))
+        {
+            ProtocolThreadScheduling.SetRealTimeLimit(null);
+            Assert.Equal(before, RealTimeTimeout());
+        }
+        else
+        {
+            UnauthorizedAccessException e = Assert.Throws<UnauthorizedAccessException>(() => ProtocolThreadScheduling.SetRealTimeLimit(null));
+            Assert.Contains("the hard limit stays 1000000 µs", e.Message, StringComparison.Ordinal);
+            Assert.StartsWith("1000000              1000000", RealTimeTimeout(), StringComparison.Ordinal);
+        }
+
+        Assert.Null(ProtocolThreadScheduling.RealTimeLimit);
+    }
+
+    [Fact]
+    public void Vrrp_cpu_affinity_pins_every_thread_and_an_empty_list_puts_the_mask_back()
+    {
+        // Input: keepalived's vrrp_cpu_affinity 0, then dropped. Before: warned "not run".
+        static string? Allowed(string task)
+        {
+            try
+            {
+                return File.ReadLines(Path.Combine(task, "status")).Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal))["Cpus_allowed_list:".Length..].Trim();
+            }
+            catch (IOException)
+            {
+                return null; // a thread that ended meanwhile
+            }
+        }
+
+        string before = Allowed("/proc/self")!;
+        try
+        {
+            ProcessCpuAffinity.Set([0]);
+            Assert.All(Directory.GetDirectories("/proc/self/task").Select(Allowed).OfType<string>(), allowed => Assert.Equal("0", allowed));
+            string? later = null;
+            var thread = new Thread(() => later = Allowed("/proc/thread-self"));
+            thread.Start();
+            thread.Join();
+            Assert.Equal("0", later); // inherited
+            Assert.Equal([0], ProcessCpuAffinity.Cpus);
+        }
+        finally
+        {
+            ProcessCpuAffinity.Set([]);
+        }
+
+        Assert.Equal(before, Allowed("/proc/self"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ProcessCpuAffinity.Set([Environment.ProcessorCount]));
+    }
 }

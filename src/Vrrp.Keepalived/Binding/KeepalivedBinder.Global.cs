@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Vrrp.Keepalived.Syntax;
@@ -10,6 +11,7 @@ internal sealed partial class KeepalivedBinder
     private KeepalivedGlobalDefinitions BindGlobal(SyntaxNode section, KeepalivedGlobalDefinitions global)
     {
         KeepalivedGlobalDefinitions g = global;
+        Token? rtPriorityAt = null;
         var rules = new Dictionary<string, Rule>(StringComparer.Ordinal)
         {
             ["router_id"] = new(1, 1, s => g = g with { RouterId = Text(s, 0) }, Allowed: "a name"),
@@ -56,7 +58,30 @@ internal sealed partial class KeepalivedBinder
             ["vrrp_notify_fifo"] = new(1, 3, s => g = g with { VrrpNotifyFifo = Notify(s) }, Allowed: "a FIFO path"),
             ["vrrp_notify_fifo_script"] = new(1, 3, s => g = g with { VrrpNotifyFifoScript = Notify(s) }, Allowed: "a script"),
             ["vrrp_no_swap"] = new(0, 0, _ => g = g with { NoSwap = true }),
-            ["vrrp_rt_priority"] = new(1, 1, s => { if (Int(s, 0, 1, 99, out int v)) { g = g with { RealTimePriority = v }; } }, Allowed: "1 to 99"),
+            ["vrrp_rt_priority"] = new(1, 1, s => { rtPriorityAt = s.Keyword; if (Int(s, 0, 1, 99, out int v)) { g = g with { RealTimePriority = v }; } }, Allowed: "1 to 99"),
+            ["vrrp_priority"] = new(1, 1, s => { if (Int(s, 0, -20, 19, out int v)) { g = g with { ProcessPriority = v }; } }, Allowed: "-20 to 19"),
+            ["vrrp_cpu_affinity"] = new(1, 1024, s =>
+            {
+                // keepalived checks each against the CPUs online when it reads the file.
+                var cpus = new List<int>();
+                for (int i = 0; i < s.Arguments.Count; i++)
+                {
+                    if (!Int(s, i, 0, Environment.ProcessorCount - 1, out int cpu))
+                    {
+                        return;
+                    }
+
+                    cpus.Add(cpu);
+                }
+
+                g = g with { CpuAffinity = cpus };
+            }, Allowed: "CPU numbers"),
+            ["vrrp_rlimit_rttime"] = new(1, 1, s => RealTimeLimit(s), Allowed: "microseconds"),
+            ["vrrp_rlimit_rtime"] = new(1, 1, s =>
+            {
+                _diagnostics.Warning(s.Keyword, "Keyword 'vrrp_rlimit_rtime' is deprecated - please use 'vrrp_rlimit_rttime' (keepalived's words)");
+                RealTimeLimit(s);
+            }, Allowed: "microseconds"),
             ["min_auto_priority_delay"] = new(1, 1, s => { if (Int(s, 0, 1, 10_000_000, out int v)) { g = g with { MinAutoPriorityDelay = TimeSpan.FromMicroseconds(v) }; } }, Allowed: "1 to 10000000 microseconds"),
             ["max_auto_priority"] = new(0, 1, s =>
             {
@@ -68,7 +93,25 @@ internal sealed partial class KeepalivedBinder
             }),
         };
         Bind(section, rules, "global_defs");
+        if (g.RealTimePriority is not null && g.RealTimeLimit is null && rtPriorityAt is { } at)
+        {
+            _diagnostics.Warning(at, "vrrp_rt_priority: keepalived also limits a real-time thread's CPU time without a blocking call to 10000 µs (RLIMIT_RTTIME, soft at half); vrrpd sets that limit only when vrrp_rlimit_rttime is given, since a .NET JIT compilation or garbage collection on a protocol thread may run longer and the kernel would then kill vrrpd");
+        }
+
         return g;
+
+        void RealTimeLimit(SyntaxNode s)
+        {
+            Token token = s.Arguments[0];
+            if (uint.TryParse(token.Text, NumberStyles.None, CultureInfo.InvariantCulture, out uint microseconds) && microseconds >= 1)
+            {
+                g = g with { RealTimeLimit = TimeSpan.FromMicroseconds(Math.Max(microseconds, 2u)) }; // halved for the soft limit, which must not be 0
+            }
+            else
+            {
+                _diagnostics.Error(token, $"Invalid vrrp real-time limit - {token.Text} (keepalived's words): 1 to 4294967295 microseconds");
+            }
+        }
     }
 
     private static bool IsTableName(string name) =>

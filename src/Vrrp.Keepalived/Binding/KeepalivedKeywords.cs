@@ -24,7 +24,7 @@ internal static class KeepalivedKeywords
         "kernel_rx_buf_size", "linkbeat_use_polling", "strict_mode", "notify_deleted",
         "global_tracking", "sync_group_tracking_weight", "vrrp_garp_extra_if", "vrrp_iptables",
         "vrrp_ipsets", "vrrp_nftables_ifindex", "vrrp_nftables_counters",
-        "vrrp_priority", "vrrp_cpu_affinity", "vrrp_rlimit_rtime", "vrrp_netlink_cmd_rcv_bufs",
+        "vrrp_netlink_cmd_rcv_bufs",
         "vrrp_netlink_cmd_rcv_bufs_force", "vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force",
         "vrrp_rx_bufs_policy", "vrrp_rx_bufs_multiplier", "vrrp_garp_interval_per_interface", "vrrp_check_adv_addr",
         "vrrp_lower_prio_no_advert_strict", "vrrp_use_lvs_sync_daemon", "vrrp_notify_priority_changes",

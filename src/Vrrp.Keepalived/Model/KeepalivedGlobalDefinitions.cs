@@ -110,6 +110,15 @@ public sealed record KeepalivedGlobalDefinitions
     /// <summary>Gets <c>vrrp_rt_priority</c>, 1 to 99: the real-time priority of the protocol threads.</summary>
     public int? RealTimePriority { get; init; }
 
+    /// <summary>Gets <c>vrrp_priority</c>, -20 to 19: the nice value of the protocol threads at normal scheduling.</summary>
+    public int? ProcessPriority { get; init; }
+
+    /// <summary>Gets <c>vrrp_cpu_affinity</c>: the CPUs the process is pinned to.</summary>
+    public IReadOnlyList<int>? CpuAffinity { get; init; }
+
+    /// <summary>Gets <c>vrrp_rlimit_rttime</c> (or the older <c>vrrp_rlimit_rtime</c>; written in microseconds, 2 to 4,294,967,295): the most CPU time a protocol thread at real-time priority may use without a blocking call.</summary>
+    public TimeSpan? RealTimeLimit { get; init; }
+
     /// <summary>Gets <c>min_auto_priority_delay</c> (written in microseconds, 1 to 10,000,000): how late a timer must be before <see cref="MaxAutoPriority"/> raises the priority.</summary>
     public TimeSpan? MinAutoPriorityDelay { get; init; }
 }

@@ -38,6 +38,15 @@ public sealed record KeepalivedPlan(
     /// <summary>Gets the real-time priority of the protocol threads (<c>vrrp_rt_priority</c>), 0 for normal scheduling.</summary>
     public int RealTimePriority { get; init; }
 
+    /// <summary>Gets the nice value of the protocol threads at normal scheduling (<c>vrrp_priority</c>), or <see langword="null"/> for the process's own.</summary>
+    public int? ProcessPriority { get; init; }
+
+    /// <summary>Gets the CPUs the process is pinned to (<c>vrrp_cpu_affinity</c>); empty for no pinning.</summary>
+    public IReadOnlyList<int> CpuAffinity { get; init; } = [];
+
+    /// <summary>Gets the real-time CPU limit of the protocol threads (<c>vrrp_rlimit_rttime</c>), or <see langword="null"/> for none.</summary>
+    public TimeSpan? RealTimeLimit { get; init; }
+
     /// <summary>Gets how high a late timer may raise that priority (<c>max_auto_priority</c>), 0 for never.</summary>
     public int MaxAutoPriority { get; init; }
 
@@ -237,6 +246,9 @@ public sealed record KeepalivedPlan(
             GarpInterval = global.GarpInterval ?? TimeSpan.Zero,
             GnaInterval = global.GnaInterval ?? TimeSpan.Zero,
             RealTimePriority = global.RealTimePriority ?? 0,
+            ProcessPriority = global.ProcessPriority,
+            CpuAffinity = global.CpuAffinity ?? [],
+            RealTimeLimit = global.RealTimeLimit,
             MaxAutoPriority = Math.Max(global.MaxAutoPriority ?? 0, 0), // -1 disables, as 0 does
             MinAutoPriorityDelay = global.MinAutoPriorityDelay ?? TimeSpan.FromSeconds(1),
             NoSwap = global.NoSwap,
