@@ -361,6 +361,37 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void Vrrp_priority_and_vrrp_cpu_affinity_set_the_daemons_protocol_threads_nice_and_pin_every_thread()
+    {
+        // Input: vrrp_priority 5 and vrrp_cpu_affinity 0 in global_defs. Before: both warned "not run"; nice 0, every CPU.
+        // Expected: the precise timer thread runs at nice 5 (the thread pool keeps the process's), and every thread of
+        // the daemon may run on CPU 0 only.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab), extraGlobal: "vrrp_priority 5\n    vrrp_cpu_affinity 0");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+        Assert.Contains("vrrp_priority: protocol threads at nice 5", n1.Output, StringComparison.Ordinal);
+        var nice = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (string task in Directory.GetDirectories($"/proc/{n1.Id}/task"))
+        {
+            try
+            {
+                string stat = File.ReadAllText(Path.Combine(task, "stat"));
+                nice[File.ReadAllText(Path.Combine(task, "comm")).Trim()] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], CultureInfo.InvariantCulture);
+                string allowed = File.ReadLines(Path.Combine(task, "status")).Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal));
+                Assert.Equal("0", allowed["Cpus_allowed_list:".Length..].Trim());
+            }
+            catch (IOException)
+            {
+                // a thread that ended meanwhile
+            }
+        }
+
+        Assert.Equal(5, nice["vrrp-precise-ti"]);
+        Assert.Equal(0, nice[".NET TP Worker"]);
+    }
+
+    [Fact]
     public void Vrrp_mcast_group4_moves_the_adverts_to_that_group_and_only_its_members_hear_them()
     {
         // Input: n1 (100) and n2 (90) with vrrp_mcast_group4 224.0.0.99; n3 (80) with the RFC's group.
