@@ -13,6 +13,7 @@ public sealed partial class VirtualRouter
         AddRoutes,
         RemoveRoutes,
         Announce,
+        AnnounceOtherInterfaces,
         StateChanged, // not run on the seams' lane: handed to the notification lane once the work before it is done
     }
 

@@ -94,6 +94,9 @@ public sealed partial class VirtualRouter
             case ActionKind.Announce:
                 _profile.Announcer.Announce(this, action.Repeat);
                 break;
+            case ActionKind.AnnounceOtherInterfaces:
+                _profile.Announcer.AnnounceOnTheirInterfaces(this, action.Addresses!);
+                break;
             case ActionKind.StateChanged:
                 Notifications.Enqueue(new Notification(NotificationKind.StateChanged, action.Change)); // after the address work before it
                 break;
@@ -180,7 +183,7 @@ public sealed partial class VirtualRouter
     private void OnActionFailed(in PendingAction action, Exception exception)
     {
         Statistics.OnActionFailed();
-        ReportActionFailure(action.Kind == ActionKind.Announce ? "announcer" : "address manager", exception);
+        ReportActionFailure(action.Kind is ActionKind.Announce or ActionKind.AnnounceOtherInterfaces ? "announcer" : "address manager", exception);
         using (EnterEvent())
         {
             if (!_running || action.Kind is ActionKind.RemoveAddresses or ActionKind.RemoveRoutes && _machine.State != VrrpState.Master)

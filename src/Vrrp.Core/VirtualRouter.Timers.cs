@@ -14,20 +14,20 @@ public sealed partial class VirtualRouter
     private TimerDeadlines _deadlines;
     private long _programmed = long.MaxValue;
     private long _firedAt = NotFiring; // while OnTimers runs, the time it began: the deadlines it arms count from there
-    private byte _armed; // one bit per VrrpTimer
+    private ushort _armed; // one bit per VrrpTimer
 
     private const long NotFiring = long.MinValue;
 
     void IVrrpActions.ArmTimer(VrrpTimer timer, TimeSpan dueIn)
     {
         _deadlines[(int)timer] = Now() + ToTimestampTicks(dueIn);
-        _armed |= (byte)(1 << (int)timer);
+        _armed |= (ushort)(1 << (int)timer);
         ProgramEarliest();
     }
 
     void IVrrpActions.CancelTimer(VrrpTimer timer)
     {
-        _armed &= (byte)~(1 << (int)timer);
+        _armed &= (ushort)~(1 << (int)timer);
         if (_armed == 0 && _programmed != long.MaxValue)
         {
             // Nothing left to wait for: spare the wake-up. With timers left, an early wake finds nothing due and sets
@@ -97,7 +97,7 @@ public sealed partial class VirtualRouter
             return false;
         }
 
-        _armed &= (byte)~(1 << earliest);
+        _armed &= (ushort)~(1 << earliest);
         return true;
     }
 
@@ -158,7 +158,7 @@ public sealed partial class VirtualRouter
     [InlineArray(Length)]
     private struct TimerDeadlines
     {
-        public const int Length = 8;
+        public const int Length = 9; // one per VrrpTimer
 
 #pragma warning disable IDE0044, IDE0051 // the inline array's element
         private long _element;

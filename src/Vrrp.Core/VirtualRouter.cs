@@ -47,6 +47,9 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
     private readonly PackedIPAddress _source; // VirtualRouterOptions.SourceAddress; default: the transport's primary
     private readonly VirtualAddress[] _excludedAddresses;
     private VirtualAddress[] _heldAddresses;
+    private readonly bool _announceOwnInterfaceToo; // VirtualMacTransmitOnParent: the macvlan sends no advert
+    private VirtualAddress[]? _otherInterfaceHeldFor;
+    private VirtualAddress[] _otherInterfaceAddresses = [];
     // Every address this router was ever given, with its placement, once one of them had more than address/prefix
     // (null until then: most routers never do). Never changes for an address within a router's life, so a queued
     // removal finds the interface its address was added on however late it runs.
@@ -149,6 +152,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         }
 
         _requireIPv6LinkLocalFirst = options.RequireIPv6LinkLocalFirst;
+        _announceOwnInterfaceToo = options.UseVirtualMac && options.VirtualMacTransmitOnParent;
         _source = options.SourceAddress is null ? default : PackedIPAddress.Parse(options.SourceAddress);
         _virtualAddresses = ParseAddresses(options.VirtualAddresses, nameof(VirtualRouterOptions.VirtualAddresses), out AddressPlacement[] placements);
         _excludedAddresses = ParseExcluded(options.ExcludedAddresses, out AddressPlacement[] excludedPlacements);
@@ -188,6 +192,7 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
             AnnounceDelay = options.GarpMasterDelay,
             AnnounceRefresh = options.GarpMasterRefresh,
             AnnounceRefreshRepeat = options.GarpMasterRefreshRepeat,
+            AnnounceOtherInterfaces = options.OtherInterfaceAnnouncementInterval,
             AnnounceOnLowerPriorityRepeat = options.GarpLowerPriorityRepeat,
             AnnounceOnLowerPriorityDelay = options.GarpLowerPriorityDelay,
             AnswerConflictingAnnouncements = options.AnswerConflictingAnnouncements,
@@ -779,6 +784,53 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         {
             QueueAnnouncement(repeat);
         }
+    }
+
+    void IVrrpActions.AnnounceOtherInterfaces()
+    {
+        VirtualAddress[] addresses = OtherInterfaceAddresses();
+        if (addresses.Length > 0)
+        {
+            Actions.Enqueue(new PendingAction(ActionKind.AnnounceOtherInterfaces, addresses, 1, default));
+        }
+    }
+
+    // keepalived's garp_extra_if all: the first held address of each interface other than the router's own, and of the
+    // router's own too when its adverts leave from the parent; none when all are on its own. Worked out again only when
+    // the addresses change (a reload), so a tick allocates nothing.
+    private VirtualAddress[] OtherInterfaceAddresses()
+    {
+        VirtualAddress[] held = Volatile.Read(ref _heldAddresses);
+        if (ReferenceEquals(held, _otherInterfaceHeldFor))
+        {
+            return _otherInterfaceAddresses;
+        }
+
+        var devices = new List<string>();
+        var chosen = new List<VirtualAddress>();
+        VirtualAddress? own = null;
+        foreach (VirtualAddress address in held)
+        {
+            string? device = PlacementOf(address).Device;
+            if (device is null || device == Interface)
+            {
+                own ??= address;
+            }
+            else if (!devices.Contains(device))
+            {
+                devices.Add(device);
+                chosen.Add(address);
+            }
+        }
+
+        if (chosen.Count > 0 && _announceOwnInterfaceToo && own is { } first)
+        {
+            chosen.Insert(0, first);
+        }
+
+        _otherInterfaceAddresses = [.. chosen];
+        _otherInterfaceHeldFor = held;
+        return _otherInterfaceAddresses;
     }
 
     bool IVrrpActions.MayBecomeMaster() => SyncGroup?.MayBecomeMaster(this) ?? true;

@@ -154,6 +154,15 @@ public sealed class VirtualRouterOptions
     /// <summary>Gets or sets the announcements per address in each refresh (<c>garp_master_refresh_repeat</c>), 1 to 255. Default 1.</summary>
     public int GarpMasterRefreshRepeat { get; set; } = 1;
 
+    /// <summary>
+    /// Gets or sets the period, while master, of one announcement of the first address on each other interface the
+    /// router puts addresses on (a <c>dev</c> of its own), and then also on its virtual MAC interface when adverts leave
+    /// from the parent (<see cref="VirtualMacTransmitOnParent"/>): those interfaces send nothing else, and switches
+    /// forget their MACs (keepalived's <c>garp_extra_if all</c>). 0 (none, the default) to 86400 s; nothing is sent
+    /// when every address is on the router's own interface.
+    /// </summary>
+    public TimeSpan OtherInterfaceAnnouncementInterval { get; set; }
+
     /// <summary>Gets or sets the announcements a master sends on hearing a lower priority (<c>garp_lower_prio_repeat</c>), 0 to 255: it heals stale ARP caches after a split brain. Default 5, as keepalived (its <c>garp_master_repeat</c>).</summary>
     public int GarpLowerPriorityRepeat { get; set; } = 5;
 
@@ -248,6 +257,7 @@ public sealed class VirtualRouterOptions
         && MulticastGroup == other.MulticastGroup
         && GarpMasterRepeat == other.GarpMasterRepeat && GarpMasterDelay == other.GarpMasterDelay
         && GarpMasterRefresh == other.GarpMasterRefresh && GarpMasterRefreshRepeat == other.GarpMasterRefreshRepeat
+        && OtherInterfaceAnnouncementInterval == other.OtherInterfaceAnnouncementInterval
         && GarpLowerPriorityRepeat == other.GarpLowerPriorityRepeat && GarpLowerPriorityDelay == other.GarpLowerPriorityDelay
         && AnswerConflictingAnnouncements == other.AnswerConflictingAnnouncements && ChecksumForm == other.ChecksumForm
         && AuthenticationType == other.AuthenticationType && AuthenticationPassword == other.AuthenticationPassword
@@ -394,6 +404,7 @@ public sealed class VirtualRouterOptions
         Range(nameof(StartupDelay), StartupDelay, TimeSpan.Zero, TimeSpan.FromSeconds(3600));
         Range(nameof(GarpMasterDelay), GarpMasterDelay, TimeSpan.Zero, TimeSpan.FromSeconds(255));
         Range(nameof(GarpMasterRefresh), GarpMasterRefresh, TimeSpan.Zero, TimeSpan.FromSeconds(86400));
+        Range(nameof(OtherInterfaceAnnouncementInterval), OtherInterfaceAnnouncementInterval, TimeSpan.Zero, TimeSpan.FromSeconds(86400));
         Range(nameof(GarpLowerPriorityDelay), GarpLowerPriorityDelay, TimeSpan.Zero, TimeSpan.FromSeconds(255));
         Count(nameof(DownTimerAdverts), DownTimerAdverts, 1, 100);
         for (int i = 0; i < Checks.Count; i++)

@@ -116,6 +116,7 @@ public static class KeepalivedConfigurationWriter
         Optional(body, 1, "vrrp_garp_master_delay", Seconds(g.GarpMasterDelay));
         Optional(body, 1, "vrrp_garp_master_repeat", Number(g.GarpMasterRepeat));
         Optional(body, 1, "vrrp_garp_master_refresh", Seconds(g.GarpMasterRefresh));
+        Optional(body, 1, "vrrp_garp_extra_if", g.GarpExtraInterfaces is { } extra ? $"{(g.GarpExtraInterfacesAll ? "all " : "")}{Seconds(extra)}" : null);
         Optional(body, 1, "vrrp_garp_master_refresh_repeat", Number(g.GarpMasterRefreshRepeat));
         Optional(body, 1, "vrrp_garp_lower_prio_delay", Seconds(g.GarpLowerPriorityDelay));
         Optional(body, 1, "vrrp_garp_lower_prio_repeat", Number(g.GarpLowerPriorityRepeat));
@@ -251,6 +252,7 @@ public static class KeepalivedConfigurationWriter
         Line(text, 1, "garp_master_repeat " + Number(i.GarpMasterRepeat));
         Line(text, 1, "garp_master_refresh " + Seconds(i.GarpMasterRefresh));
         Line(text, 1, "garp_master_refresh_repeat " + Number(i.GarpMasterRefreshRepeat));
+        Line(text, 1, $"garp_extra_if {(i.GarpExtraInterfacesAll ? "all " : "")}{Seconds(i.GarpExtraInterfaces)}");
         Line(text, 1, "garp_lower_prio_delay " + Seconds(i.GarpLowerPriorityDelay));
         Line(text, 1, "garp_lower_prio_repeat " + Number(i.GarpLowerPriorityRepeat));
         Line(text, 1, "lower_prio_no_advert " + Bool(i.LowerPriorityNoAdvert));

@@ -19,6 +19,9 @@ public enum AddressEventKind : byte
 
     /// <summary>The router's virtual routes and rules were removed (the event carries no addresses).</summary>
     RoutesRemoved,
+
+    /// <summary>One address per other interface was announced there (<see cref="Vrrp.VirtualRouterOptions.OtherInterfaceAnnouncementInterval"/>).</summary>
+    AnnouncedOnOtherInterfaces,
 }
 
 /// <summary>One call a <see cref="FakeAddressManager"/> recorded.</summary>

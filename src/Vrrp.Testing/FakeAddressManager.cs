@@ -196,4 +196,17 @@ public sealed class FakeAddressManager : IVirtualAddressManager, IAddressAnnounc
             }
         }
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Recorded as <see cref="AddressEventKind.AnnouncedOnOtherInterfaces"/>; nothing reaches the in-memory network, which has one link.</remarks>
+    public void AnnounceOnTheirInterfaces(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        ArgumentNullException.ThrowIfNull(addresses);
+        lock (_gate)
+        {
+            AnnouncementCount += addresses.Count;
+            _events.Add(new AddressEvent(_time.GetUtcNow(), router.Name, router.VirtualRouterId, AddressEventKind.AnnouncedOnOtherInterfaces, addresses, 1));
+        }
+    }
 }

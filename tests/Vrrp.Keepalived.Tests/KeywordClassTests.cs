@@ -26,7 +26,7 @@ public sealed class KeywordClassTests
             ["notify_master"] = "\"/bin/true\"", ["notify_stop"] = "\"/bin/true\"", ["notify_master_rx_lower_pri"] = "\"/bin/true\"",
             ["garp_master_delay"] = "5", ["garp_master_repeat"] = "5", ["garp_master_refresh"] = "60", ["garp_master_refresh_repeat"] = "2",
             ["garp_lower_prio_delay"] = "5", ["garp_lower_prio_repeat"] = "2", ["skip_check_adv_addr"] = "",
-            ["promote_secondaries"] = "", ["dont_track_primary"] = "", ["check_unicast_src"] = "", ["unicast_ttl"] = "64", ["unicast_fault_no_peer"] = "", ["track_src_ip"] = "", ["native_ipv6"] = "", ["virtual_routes"] = "{\n        203.0.113.0/24 dev lab0\n    }", ["virtual_rules"] = "{\n        from 198.51.100.100 table 100 priority 100\n    }",
+            ["promote_secondaries"] = "", ["dont_track_primary"] = "", ["check_unicast_src"] = "", ["unicast_ttl"] = "64", ["unicast_fault_no_peer"] = "", ["track_src_ip"] = "", ["native_ipv6"] = "", ["garp_extra_if"] = "all 100", ["virtual_routes"] = "{\n        203.0.113.0/24 dev lab0\n    }", ["virtual_rules"] = "{\n        from 198.51.100.100 table 100 priority 100\n    }",
         },
         ["vrrp_instance/authentication"] = new(StringComparer.Ordinal) { ["auth_pass"] = "secret" },
         ["vrrp_track_process"] = new(StringComparer.Ordinal)
@@ -54,7 +54,7 @@ public sealed class KeywordClassTests
             ["vrrp_garp_master_delay"] = "5", ["vrrp_garp_master_repeat"] = "5", ["vrrp_garp_master_refresh"] = "60", ["vrrp_garp_master_refresh_repeat"] = "2",
             ["vrrp_garp_lower_prio_delay"] = "5", ["vrrp_garp_lower_prio_repeat"] = "2", ["vrrp_skip_check_adv_addr"] = "",
             ["vrrp_check_unicast_src"] = "", ["vrrp_garp_interval"] = "0.01", ["vrrp_gna_interval"] = "0.01", ["vrrp_mcast_group4"] = "224.0.0.99", ["vrrp_mcast_group6"] = "ff02::99", ["notify_fifo_script"] = "/bin/true", ["vrrp_notify_fifo_script"] = "/bin/true", ["vrrp_rt_priority"] = "10", ["vrrp_no_swap"] = "", ["max_auto_priority"] = "20", ["min_auto_priority_delay"] = "500000",
-            ["vrrp_nftables"] = "vrrp_t", ["vrrp_min_garp"] = "", ["vrrp_nftables_priority"] = "-2", ["vrrp_priority"] = "-5", ["vrrp_cpu_affinity"] = "0", ["vrrp_rlimit_rttime"] = "10000",
+            ["vrrp_nftables"] = "vrrp_t", ["vrrp_min_garp"] = "", ["vrrp_nftables_priority"] = "-2", ["vrrp_garp_extra_if"] = "all 100", ["vrrp_priority"] = "-5", ["vrrp_cpu_affinity"] = "0", ["vrrp_rlimit_rttime"] = "10000",
         },
     };
 

@@ -10,7 +10,7 @@ namespace Vrrp.Linux.Tests;
 /// </summary>
 public sealed class AddressPlacementLabTests
 {
-    private static LabProcess Start(NetnsLab lab, string host, string addresses, string excluded = "")
+    private static LabProcess Start(NetnsLab lab, string host, string addresses, string excluded = "", string extra = "")
     {
         string directory = Path.Combine(Path.GetTempPath(), lab.Namespace("files"));
         Directory.CreateDirectory(directory);
@@ -21,6 +21,7 @@ public sealed class AddressPlacementLabTests
                 virtual_router_id 51
                 priority 100
                 advert_int 0.1
+                {{extra}}
                 virtual_ipaddress {
                     {{addresses}}
                 }
@@ -158,5 +159,27 @@ public sealed class AddressPlacementLabTests
 
         Assert.True(capture.WaitForExit(TimeSpan.FromSeconds(10)), "no gratuitous ARP on side0's link: " + capture.Output);
         Assert.Contains(mac, capture.Output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Garp_extra_if_all_announces_the_address_on_another_interface_there_every_period_while_master()
+    {
+        // Input: n1 master with 198.51.100.150 dev side0, one gratuitous ARP on becoming master and none 5 s later
+        // (garp_master_repeat 1, garp_master_delay 0), garp_extra_if all 1. Before: the keyword was warned "not run",
+        // and side0's link saw the one ARP only. Expected: one more each second, from side0's MAC.
+        NetnsLab.RequireRoot("tcpdump");
+        using NetnsLab lab = NetnsLab.Create("n1");
+        lab.Exec("n1", "ip link add side0 type veth peer name side1");
+        lab.Exec("n1", "ip link set side1 up");
+        lab.Exec("n1", "ip link set side0 up");
+        string mac = lab.Exec("n1", "cat /sys/class/net/side0/address").Trim();
+        LabProcess capture = lab.Start("n1", "tcpdump", "-i", "side1", "-n", "-e", "-c", "4", "-l", "arp and host 198.51.100.150");
+        Assert.True(capture.WaitFor("listening on", TimeSpan.FromSeconds(10)) is not null, capture.Output);
+
+        LabProcess n1 = Start(lab, "n1", "198.51.100.100/24\n        198.51.100.150/32 dev side0", extra: "garp_master_repeat 1\n    garp_master_delay 0\n    garp_extra_if all 1");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, n1.Output);
+
+        Assert.True(capture.WaitForExit(TimeSpan.FromSeconds(8)), "fewer than 4 gratuitous ARPs on side0's link in 8 s: " + capture.Output);
+        Assert.Equal(4, capture.Output.Split('\n').Count(l => l.Contains(mac, StringComparison.OrdinalIgnoreCase) && l.Contains("198.51.100.150", StringComparison.Ordinal)));
     }
 }

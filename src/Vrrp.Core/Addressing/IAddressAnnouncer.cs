@@ -14,4 +14,16 @@ public interface IAddressAnnouncer
     /// <param name="router">The master.</param>
     /// <param name="repeat">How many of each to send.</param>
     void Announce(VirtualRouter router, int repeat);
+
+    /// <summary>
+    /// Sends one announcement for each of the given addresses, each on the interface it is placed on
+    /// (<see cref="VirtualRouter.PlacementOf"/>): the periodic announcements of
+    /// <see cref="VirtualRouterOptions.OtherInterfaceAnnouncementInterval"/>, one address per interface. Called as
+    /// <see cref="Announce"/> is. Does nothing unless implemented.
+    /// </summary>
+    /// <param name="router">The master.</param>
+    /// <param name="addresses">The addresses, one per interface, all held by the router.</param>
+    void AnnounceOnTheirInterfaces(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
+    {
+    }
 }

@@ -90,6 +90,7 @@ internal static class VrrpConfigurationReader
                 case "GARPMASTERREPEAT": o.GarpMasterRepeat = Int(field, "an integer from 0 to 255", o.GarpMasterRepeat, errors); break;
                 case "GARPMASTERDELAY": o.GarpMasterDelay = Time(field, "0 to 255 s", o.GarpMasterDelay, errors); break;
                 case "GARPMASTERREFRESH": o.GarpMasterRefresh = Time(field, "0 to 86400 s", o.GarpMasterRefresh, errors); break;
+                case "OTHERINTERFACEANNOUNCEMENTINTERVAL": o.OtherInterfaceAnnouncementInterval = Time(field, "0 to 86400 s", o.OtherInterfaceAnnouncementInterval, errors); break;
                 case "GARPMASTERREFRESHREPEAT": o.GarpMasterRefreshRepeat = Int(field, "an integer from 1 to 255", o.GarpMasterRefreshRepeat, errors); break;
                 case "GARPLOWERPRIORITYREPEAT": o.GarpLowerPriorityRepeat = Int(field, "an integer from 0 to 255", o.GarpLowerPriorityRepeat, errors); break;
                 case "GARPLOWERPRIORITYDELAY": o.GarpLowerPriorityDelay = Time(field, "0 to 255 s", o.GarpLowerPriorityDelay, errors); break;

@@ -38,6 +38,11 @@ internal interface IVrrpActions
     {
     }
 
+    /// <summary>Send one announcement on each of the router's other interfaces (keepalived's <c>garp_extra_if</c>).</summary>
+    void AnnounceOtherInterfaces()
+    {
+    }
+
     /// <summary>A master heard another lower-priority advert in the interval it already answered one: counted, not answered.</summary>
     void LowerPriorityAnswerWithheld()
     {

@@ -33,6 +33,9 @@ internal sealed record StateMachineSettings
 
     public int AnnounceRefreshRepeat { get; init; } = 1;
 
+    /// <summary>keepalived's <c>garp_extra_if</c>: zero when off, or when the router has no other interface to announce on.</summary>
+    public TimeSpan AnnounceOtherInterfaces { get; init; }
+
     public int AnnounceOnLowerPriorityRepeat { get; init; }
 
     /// <summary>keepalived's <c>garp_lower_prio_delay</c>: a second set of those announcements this long after the last lower priority heard; zero for none.</summary>

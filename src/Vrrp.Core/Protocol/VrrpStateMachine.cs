@@ -192,6 +192,11 @@ internal sealed class VrrpStateMachine
                 _actions.ArmTimer(VrrpTimer.AnnounceRefresh, _settings.AnnounceRefresh);
                 break;
 
+            case VrrpTimer.OtherInterfaceAnnounce when State == VrrpState.Master:
+                _actions.AnnounceOtherInterfaces();
+                _actions.ArmTimer(VrrpTimer.OtherInterfaceAnnounce, _settings.AnnounceOtherInterfaces);
+                break;
+
             case VrrpTimer.StartupDelay when State == VrrpState.Initialize && _started:
                 EnterFromInitialize(StateChangeReason.Startup);
                 break;
@@ -486,6 +491,11 @@ internal sealed class VrrpStateMachine
             _actions.ArmTimer(VrrpTimer.AnnounceRefresh, _settings.AnnounceRefresh);
         }
 
+        if (_settings.AnnounceOtherInterfaces > TimeSpan.Zero)
+        {
+            _actions.ArmTimer(VrrpTimer.OtherInterfaceAnnounce, _settings.AnnounceOtherInterfaces);
+        }
+
         MasterAddress = _settings.PrimaryAddress;
         MasterPriority = Priority;
         MasterAdverIntervalCentiseconds = _settings.AdvertisementIntervalCentiseconds;
@@ -505,6 +515,7 @@ internal sealed class VrrpStateMachine
         _actions.CancelTimer(VrrpTimer.AnnounceRefresh);
         _actions.CancelTimer(VrrpTimer.AnnounceLowerPriorityDelay);
         _actions.CancelTimer(VrrpTimer.ConflictAnswer);
+        _actions.CancelTimer(VrrpTimer.OtherInterfaceAnnounce);
         _conflictPhase = ConflictPhase.Idle;
     }
 
@@ -575,6 +586,7 @@ internal sealed class VrrpStateMachine
         _actions.CancelTimer(VrrpTimer.StartupDelay);
         _actions.CancelTimer(VrrpTimer.AnnounceLowerPriorityDelay);
         _actions.CancelTimer(VrrpTimer.ConflictAnswer);
+        _actions.CancelTimer(VrrpTimer.OtherInterfaceAnnounce);
         _conflictPhase = ConflictPhase.Idle;
         _preemptDelayPending = false;
         _masterReleased = false;

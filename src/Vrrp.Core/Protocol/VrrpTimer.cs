@@ -26,4 +26,7 @@ public enum VrrpTimer : byte
 
     /// <summary>A master's answer to another MAC announcing one of its addresses, one advertisement interval after it was seen.</summary>
     ConflictAnswer,
+
+    /// <summary>Periodic announcements on the router's other interfaces while master, every <c>garp_extra_if</c>.</summary>
+    OtherInterfaceAnnounce,
 }

@@ -59,6 +59,8 @@ internal sealed partial class KeepalivedBinder
             ["vrrp_notify_fifo_script"] = new(1, 3, s => g = g with { VrrpNotifyFifoScript = Notify(s) }, Allowed: "a script"),
             ["vrrp_no_swap"] = new(0, 0, _ => g = g with { NoSwap = true }),
             ["vrrp_rt_priority"] = new(1, 1, s => { rtPriorityAt = s.Keyword; if (Int(s, 0, 1, 99, out int v)) { g = g with { RealTimePriority = v }; } }, Allowed: "1 to 99"),
+            ["vrrp_garp_extra_if"] = new(1, 2, s => { if (GarpExtraInterfaces(s) is { } v) { g = g with { GarpExtraInterfaces = v.Interval, GarpExtraInterfacesAll = v.All }; } }, Allowed: "[all] 0 to 86400 seconds"),
+            ["vrrp_vmac_garp_intvl"] = new(1, 2, s => { if (GarpExtraInterfaces(s) is { } v) { g = g with { GarpExtraInterfaces = v.Interval, GarpExtraInterfacesAll = v.All }; } }, Allowed: "[all] 0 to 86400 seconds"),
             ["vrrp_priority"] = new(1, 1, s => { if (Int(s, 0, -20, 19, out int v)) { g = g with { ProcessPriority = v }; } }, Allowed: "-20 to 19"),
             ["vrrp_cpu_affinity"] = new(1, 1024, s =>
             {
@@ -79,7 +81,7 @@ internal sealed partial class KeepalivedBinder
             ["vrrp_rlimit_rttime"] = new(1, 1, s => RealTimeLimit(s), Allowed: "microseconds"),
             ["vrrp_rlimit_rtime"] = new(1, 1, s =>
             {
-                _diagnostics.Warning(s.Keyword, "Keyword 'vrrp_rlimit_rtime' is deprecated - please use 'vrrp_rlimit_rttime' (keepalived's words)");
+                _diagnostics.Difference(s.Keyword, "Keyword 'vrrp_rlimit_rtime' is deprecated - please use 'vrrp_rlimit_rttime' (keepalived's words)");
                 RealTimeLimit(s);
             }, Allowed: "microseconds"),
             ["min_auto_priority_delay"] = new(1, 1, s => { if (Int(s, 0, 1, 10_000_000, out int v)) { g = g with { MinAutoPriorityDelay = TimeSpan.FromMicroseconds(v) }; } }, Allowed: "1 to 10000000 microseconds"),
@@ -95,7 +97,7 @@ internal sealed partial class KeepalivedBinder
         Bind(section, rules, "global_defs");
         if (g.RealTimePriority is not null && g.RealTimeLimit is null && rtPriorityAt is { } at)
         {
-            _diagnostics.Warning(at, "vrrp_rt_priority: keepalived also limits a real-time thread's CPU time without a blocking call to 10000 µs (RLIMIT_RTTIME, soft at half); vrrpd sets that limit only when vrrp_rlimit_rttime is given, since a .NET JIT compilation or garbage collection on a protocol thread may run longer and the kernel would then kill vrrpd");
+            _diagnostics.Difference(at, "vrrp_rt_priority: keepalived also limits a real-time thread's CPU time without a blocking call to 10000 µs (RLIMIT_RTTIME, soft at half); vrrpd sets that limit only when vrrp_rlimit_rttime is given, since a .NET JIT compilation or garbage collection on a protocol thread may run longer and the kernel would then kill vrrpd");
         }
 
         return g;

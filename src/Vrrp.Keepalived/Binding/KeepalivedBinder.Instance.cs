@@ -35,7 +35,7 @@ internal sealed partial class KeepalivedBinder
     private KeepalivedInstance BindInstance(SyntaxNode section, string name, KeepalivedGlobalDefinitions global)
     {
         var set = new Explicit();
-        Token? nopreemptAt = null, preemptDelayAt = null, authenticationAt = null, advertIntAt = null, promoteSecondariesAt = null, unicastTtlAt = null;
+        Token? nopreemptAt = null, preemptDelayAt = null, authenticationAt = null, advertIntAt = null, promoteSecondariesAt = null, unicastTtlAt = null, garpExtraAt = null;
         _addressTokens.Clear();
         KeepalivedInstance i = new()
         {
@@ -47,6 +47,8 @@ internal sealed partial class KeepalivedBinder
             GarpMasterRepeat = global.GarpMasterRepeat ?? (global.MinGarp ? 1 : 5),
             GarpMasterRefresh = global.GarpMasterRefresh ?? TimeSpan.Zero,
             GarpMasterRefreshRepeat = global.GarpMasterRefreshRepeat ?? 1,
+            GarpExtraInterfaces = global.GarpExtraInterfaces ?? TimeSpan.Zero,
+            GarpExtraInterfacesAll = global.GarpExtraInterfacesAll,
             DownTimerAdverts = global.DownTimerAdverts ?? 3,
             StartupDelay = global.StartupDelay ?? TimeSpan.Zero,
         };
@@ -94,6 +96,8 @@ internal sealed partial class KeepalivedBinder
             ["vmac_xmit_base"] = new(0, 0, _ => i = i with { VirtualMacTransmitBase = true }),
             ["garp_master_delay"] = new(1, 1, s => { if (Seconds(s, 0, 0, 255, out TimeSpan v)) { i = i with { GarpMasterDelay = v }; } }, Allowed: "0 to 255 seconds"),
             ["garp_master_repeat"] = new(1, 1, s => { if (Int(s, 0, 0, 255, out int v)) { i = i with { GarpMasterRepeat = v }; } }, Allowed: "0 to 255"),
+            ["garp_extra_if"] = new(1, 2, s => { if (GarpExtraInterfaces(s) is { } v) { i = i with { GarpExtraInterfaces = v.Interval, GarpExtraInterfacesAll = v.All }; garpExtraAt = s.Keyword; } }, Allowed: "[all] 0 to 86400 seconds"),
+            ["vmac_garp_intvl"] = new(1, 2, s => { if (GarpExtraInterfaces(s) is { } v) { i = i with { GarpExtraInterfaces = v.Interval, GarpExtraInterfacesAll = v.All }; garpExtraAt = s.Keyword; } }, Allowed: "[all] 0 to 86400 seconds"),
             ["garp_master_refresh"] = new(1, 1, s => { if (Seconds(s, 0, 0, 86400, out TimeSpan v)) { i = i with { GarpMasterRefresh = v }; } }, Allowed: "0 to 86400 seconds"),
             ["garp_master_refresh_repeat"] = new(1, 1, s => { if (Int(s, 0, 1, 255, out int v)) { i = i with { GarpMasterRefreshRepeat = v }; } }, Allowed: "1 to 255"),
             ["garp_lower_prio_delay"] = new(1, 1, s => { set.GarpLowerPriorityDelay = true; if (Seconds(s, 0, 0, 255, out TimeSpan v)) { i = i with { GarpLowerPriorityDelay = v }; } }, Allowed: "0 to 255 seconds"),
@@ -190,6 +194,11 @@ internal sealed partial class KeepalivedBinder
         if (i.NativeIPv6 && i.VirtualAddresses.Count == 0)
         {
             _diagnostics.Error(section.Keyword, $"vrrp_instance {name}: native_ipv6 with no IPv6 virtual address: ({name}) No VIP specified; at least one is required (keepalived's words: it does not run the instance)");
+        }
+
+        if (i.GarpExtraInterfaces > TimeSpan.Zero && !i.GarpExtraInterfacesAll)
+        {
+            _diagnostics.Difference(garpExtraAt ?? section.Keyword, $"({name}) garp_extra_if without 'all' announces only on the virtual MACs of single addresses (use_vmac on an address), which vrrpd does not make: nothing is sent");
         }
 
         if (promoteSecondariesAt is { } promote && i.UseVirtualMac)

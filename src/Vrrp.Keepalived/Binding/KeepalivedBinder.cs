@@ -161,6 +161,42 @@ internal sealed partial class KeepalivedBinder
         return true;
     }
 
+    // garp_extra_if / vrrp_garp_extra_if: "all" and a period in seconds, in either order.
+    private (TimeSpan Interval, bool All)? GarpExtraInterfaces(SyntaxNode statement)
+    {
+        if (statement.Name is "vmac_garp_intvl" or "vrrp_vmac_garp_intvl")
+        {
+            _diagnostics.Warning(statement.Keyword, $"Keyword \"{statement.Name}\" is deprecated - please use \"{(statement.Name == "vmac_garp_intvl" ? "garp_extra_if" : "vrrp_garp_extra_if")}\" (keepalived's words)");
+        }
+
+        bool all = false;
+        uint? seconds = null;
+        foreach (Token token in statement.Arguments)
+        {
+            if (token.Text == "all")
+            {
+                all = true;
+            }
+            else if (uint.TryParse(token.Text, NumberStyles.None, CultureInfo.InvariantCulture, out uint value) && value <= 86400)
+            {
+                seconds = value;
+            }
+            else
+            {
+                _diagnostics.Error(token, $"{statement.Name} '{token.Text}' invalid - ignoring (keepalived's words): [all] and 0 to 86400 seconds");
+                return null;
+            }
+        }
+
+        if (seconds is null)
+        {
+            _diagnostics.Error(statement.Keyword, $"{statement.Name} specified without time - ignoring (keepalived's words)");
+            return null;
+        }
+
+        return (TimeSpan.FromSeconds(seconds.Value), all);
+    }
+
     private bool Int(SyntaxNode statement, int index, int min, int max, out int value)
     {
         Token token = statement.Arguments[index];

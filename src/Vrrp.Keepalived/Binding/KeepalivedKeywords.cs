@@ -20,9 +20,9 @@ internal static class KeepalivedKeywords
     {
         "debug", "smtp_alert", "use_vmac_addr", "use_ipvlan", "vrf",
         "mcast_dst_ip", "old_unicast_checksum",
-        "garp_extra_if", "track_bfd", "notify_priority_changes",
+        "track_bfd", "notify_priority_changes",
         "kernel_rx_buf_size", "linkbeat_use_polling", "strict_mode", "notify_deleted",
-        "global_tracking", "sync_group_tracking_weight", "vrrp_garp_extra_if", "vrrp_iptables",
+        "global_tracking", "sync_group_tracking_weight", "vrrp_iptables",
         "vrrp_ipsets", "vrrp_nftables_ifindex", "vrrp_nftables_counters",
         "vrrp_netlink_cmd_rcv_bufs",
         "vrrp_netlink_cmd_rcv_bufs_force", "vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force",

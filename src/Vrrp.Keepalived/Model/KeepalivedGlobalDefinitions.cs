@@ -32,6 +32,12 @@ public sealed record KeepalivedGlobalDefinitions
     /// </summary>
     public bool MinGarp { get; init; }
 
+    /// <summary>Gets <c>vrrp_garp_extra_if</c>'s period, 0 to 86400 s: the default of the instances' <see cref="KeepalivedInstance.GarpExtraInterfaces"/>.</summary>
+    public TimeSpan? GarpExtraInterfaces { get; init; }
+
+    /// <summary>Gets a value indicating whether <c>vrrp_garp_extra_if</c> says <c>all</c>.</summary>
+    public bool GarpExtraInterfacesAll { get; init; }
+
     /// <summary>Gets <c>vrrp_garp_master_refresh</c>, 0 (none, the default) to 86400 s.</summary>
     public TimeSpan? GarpMasterRefresh { get; init; }
 

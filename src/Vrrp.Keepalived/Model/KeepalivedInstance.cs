@@ -84,6 +84,16 @@ public sealed record KeepalivedInstance
     /// <summary>Gets <c>garp_master_refresh_repeat</c>, 1 to 255. Default 1.</summary>
     public int GarpMasterRefreshRepeat { get; init; } = 1;
 
+    /// <summary>
+    /// Gets <c>garp_extra_if</c>'s period, 0 (none, the default) to 86400 s (default <c>vrrp_garp_extra_if</c>): while
+    /// master, one announcement on each other interface holding an address. Run only with <see cref="GarpExtraInterfacesAll"/>:
+    /// without it keepalived sends only on the virtual MACs of single addresses, which are not made here.
+    /// </summary>
+    public TimeSpan GarpExtraInterfaces { get; init; }
+
+    /// <summary>Gets a value indicating whether <c>garp_extra_if</c> says <c>all</c>: every other interface, not only virtual MACs.</summary>
+    public bool GarpExtraInterfacesAll { get; init; }
+
     /// <summary>Gets <c>garp_lower_prio_delay</c>, 0 to 255 s (default: the master delay).</summary>
     public TimeSpan GarpLowerPriorityDelay { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -185,6 +195,7 @@ public sealed record KeepalivedInstance
             GarpMasterDelay = GarpMasterDelay,
             GarpMasterRefresh = GarpMasterRefresh,
             GarpMasterRefreshRepeat = GarpMasterRefreshRepeat,
+            OtherInterfaceAnnouncementInterval = GarpExtraInterfacesAll ? GarpExtraInterfaces : TimeSpan.Zero,
             GarpLowerPriorityRepeat = GarpLowerPriorityRepeat,
             GarpLowerPriorityDelay = GarpLowerPriorityDelay,
             AuthenticationType = AuthenticationType,

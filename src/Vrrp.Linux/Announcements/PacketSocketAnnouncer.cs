@@ -40,6 +40,23 @@ public sealed unsafe class PacketSocketAnnouncer : IAddressAnnouncer, IDisposabl
     /// <summary>Gets or sets the pause between two unsolicited neighbour advertisements (keepalived's <c>vrrp_gna_interval</c>).</summary>
     public TimeSpan GnaInterval { get; set; }
 
+    // One announcement of an address: one put on another interface (its dev) is announced there, from that interface's
+    // MAC, as keepalived announces it: the neighbours that reach it are on that link. Under _gate.
+    private void Send(VirtualRouter router, VirtualAddress address, int index, PackedIPAddress linkLocal)
+    {
+        (int Index, MacAddress Mac, PackedIPAddress LinkLocal) from = router.PlacementOf(address).Device is { } device && device != router.Interface
+            ? Other(device)
+            : (index, router.AnnouncementMac, linkLocal);
+        int length;
+        bool written = address.Address.Family == AddressFamily.InterNetwork
+            ? GratuitousArp.TryWrite(_frame, from.Mac, address.Address, out length)
+            : UnsolicitedNeighborAdvertisement.TryWrite(_frame, from.Mac, from.LinkLocal.Length == 16 ? from.LinkLocal : address.Address, address.Address, UnsolicitedNeighborAdvertisement.RfcFlags, out length);
+        if (from.Index <= 0 || !written || !Send(from.Index, _frame.AsSpan(0, length)))
+        {
+            Interlocked.Increment(ref _sendFailures);
+        }
+    }
+
     /// <summary>Gets the number of frames the kernel refused.</summary>
     public long SendFailures => Interlocked.Read(ref _sendFailures);
 
@@ -56,27 +73,28 @@ public sealed unsafe class PacketSocketAnnouncer : IAddressAnnouncer, IDisposabl
                 for (int i = 0; i < addresses.Count; i++)
                 {
                     VirtualAddress address = addresses[i];
-
-                    // An address put on another interface (its dev) is announced there, from that interface's MAC, as
-                    // keepalived announces it: the neighbours that reach it are on that link.
-                    (int Index, MacAddress Mac, PackedIPAddress LinkLocal) from = router.PlacementOf(address).Device is { } device && device != router.Interface
-                        ? Other(device)
-                        : (index, router.AnnouncementMac, linkLocal);
-                    int length;
-                    bool written = address.Address.Family == AddressFamily.InterNetwork
-                        ? GratuitousArp.TryWrite(_frame, from.Mac, address.Address, out length)
-                        : UnsolicitedNeighborAdvertisement.TryWrite(_frame, from.Mac, from.LinkLocal.Length == 16 ? from.LinkLocal : address.Address, address.Address, UnsolicitedNeighborAdvertisement.RfcFlags, out length);
-                    if (from.Index <= 0 || !written || !Send(from.Index, _frame.AsSpan(0, length)))
-                    {
-                        Interlocked.Increment(ref _sendFailures);
-                    }
-
+                    Send(router, address, index, linkLocal);
                     TimeSpan pause = address.Address.Family == AddressFamily.InterNetwork ? GarpInterval : GnaInterval;
                     if (pause > TimeSpan.Zero)
                     {
                         Thread.Sleep(pause);
                     }
                 }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void AnnounceOnTheirInterfaces(VirtualRouter router, IReadOnlyList<VirtualAddress> addresses)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        ArgumentNullException.ThrowIfNull(addresses);
+        lock (_gate)
+        {
+            (int index, PackedIPAddress linkLocal) = _resolve(router.Interface);
+            for (int i = 0; i < addresses.Count; i++)
+            {
+                Send(router, addresses[i], index, linkLocal);
             }
         }
     }

@@ -33,6 +33,7 @@ public sealed class TransitionTableTests
         "cancel StartupDelay",
         "cancel AnnounceLowerPriorityDelay",
         "cancel ConflictAnswer",
+        "cancel OtherInterfaceAnnounce",
     ];
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -350,6 +351,7 @@ public sealed class TransitionTableTests
                 "cancel AnnounceRefresh",
                 "cancel AnnounceLowerPriorityDelay",
                 "cancel ConflictAnswer",
+                "cancel OtherInterfaceAnnounce",
                 "remove",
                 "arm MasterDown 00:00:07.2187500",
                 "state Master->Backup Preempted",
@@ -378,6 +380,7 @@ public sealed class TransitionTableTests
                 "cancel AnnounceRefresh",
                 "cancel AnnounceLowerPriorityDelay",
                 "cancel ConflictAnswer",
+                "cancel OtherInterfaceAnnounce",
                 "remove",
                 "arm MasterDown 00:00:03.6093750",
                 "state Master->Backup Preempted",
@@ -633,6 +636,7 @@ public sealed class TransitionTableTests
                 "cancel AnnounceRefresh",
                 "cancel AnnounceLowerPriorityDelay",
                 "cancel ConflictAnswer",
+                "cancel OtherInterfaceAnnounce",
                 "remove",
                 "arm MasterDown 00:00:03.6093750",
                 "state Master->Backup Preempted",
