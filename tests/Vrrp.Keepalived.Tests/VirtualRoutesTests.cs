@@ -59,7 +59,7 @@ public sealed class VirtualRoutesTests
     }
 
     [Theory]
-    [InlineData("203.0.113.0/24 dev lab0 mtu 1400", "'mtu' after its destination")]
+    [InlineData("nexthop via 198.51.100.1 dev lab0 weight 1", "after its destination")]
     [InlineData("203.0.113.0/24", "neither via nor dev")]
     public void A_route_keepalived_cannot_hold_here_is_dropped_with_a_warning_at_its_line(string route, string reason)
     {
@@ -68,6 +68,20 @@ public sealed class VirtualRoutesTests
         Assert.Empty(result.Errors);
         Assert.Contains(result.Warnings, w => w.Line == 10 && w.Message.Contains(reason, StringComparison.Ordinal) && w.Message.Contains("dropped", StringComparison.Ordinal));
         Assert.Equal(["203.0.113.9/32 dev lab0"], result.Configuration!.Instances[0].VirtualRoutes);
+    }
+
+    [Fact]
+    public void A_routes_metrics_are_kept_and_its_protocol_is_dropped_with_a_word_at_its_line()
+    {
+        // Before: "has 'mtu' after its destination ...: the route is dropped". The protocol stays ours (118): it is how
+        // vrrpd knows its routes.
+        KeepalivedCheckResult result = Check("203.0.113.0/24 dev lab0 protocol 99 mtu lock 1400 initcwnd 10", "from 198.51.100.100 table 100 priority 5");
+
+        KeepalivedDiagnostic warning = Assert.Single(result.Warnings);
+        Assert.Equal(9, warning.Line);
+        Assert.Contains("protocol 99 is not set", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(KeepalivedTestOutcome.NotReported, warning.KeepalivedTest);
+        Assert.Equal(["203.0.113.0/24 dev lab0 mtu lock 1400 initcwnd 10"], result.Configuration!.Instances[0].VirtualRoutes);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class VirtualRoutesLabTests
                 203.0.115.0/24 via 198.51.100.1 dev lab0
         """;
 
-    private static LabProcess Start(NetnsLab lab, string host, int priority)
+    private static LabProcess Start(NetnsLab lab, string host, int priority, string routes = Routes)
     {
         string directory = Path.Combine(Path.GetTempPath(), lab.Namespace("files"));
         Directory.CreateDirectory(directory);
@@ -31,7 +31,7 @@ public sealed class VirtualRoutesLabTests
                     198.51.100.100/24
                 }
                 virtual_routes {
-            {{Routes}}
+            {{routes}}
                 }
                 virtual_rules {
                     from 198.51.100.100 table 100 priority 100
@@ -102,5 +102,24 @@ public sealed class VirtualRoutesLabTests
         Assert.Equal(["203.0.116.0/24 static"], RoutesOf(lab, "n1", "100"));
         Assert.DoesNotContain("blackhole 203.0.114.0/24 118", RoutesOf(lab, "n1", "main"));
         Assert.True(HasOurRule(lab, "n2"), lab.Exec("n2", "ip rule show"));
+    }
+
+    [Fact]
+    public void A_route_is_added_with_its_metrics_tos_and_realms_as_ip_route_shows_them()
+    {
+        // Input: a virtual route with mtu lock, advmss, rtt with a unit, initcwnd, features ecn, congctl lock, tos and
+        // realms. Before: "has 'mtu' after its destination ...: the route is dropped", and no route at all.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        LabProcess n1 = Start(lab, "n1", 100, "            203.0.117.0/24 via 198.51.100.1 dev lab0 tos 0x10 realms 3/5 mtu lock 1400 advmss 1360 rtt 300ms initcwnd 10 features ecn congctl lock reno");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(6)) is not null, n1.Output);
+        Assert.DoesNotContain("dropped", n1.Output, StringComparison.Ordinal);
+        string shown = "";
+        Assert.True(NetnsLab.WaitUntil(() => (shown = lab.Exec("n1", "ip route show table main 203.0.117.0/24")).Length > 0), lab.Exec("n1", "ip route show table all"));
+
+        Assert.Contains("tos 0x10", shown, StringComparison.Ordinal);
+        Assert.Contains("proto 118", shown, StringComparison.Ordinal);
+        Assert.Contains("realms 3/5", shown, StringComparison.Ordinal);
+        Assert.Contains("mtu lock 1400 rtt 300ms advmss 1360 initcwnd 10 features ecn congctl lock reno", shown, StringComparison.Ordinal); // iproute2's order
     }
 }

@@ -9,7 +9,8 @@ namespace Vrrp.Routing;
 /// <summary>
 /// A route a master holds with its addresses (keepalived's <c>virtual_routes</c>): added after the addresses on becoming
 /// master, removed before them on leaving it. Written as keepalived and <c>ip route</c> write it:
-/// <c>[TYPE] DESTINATION [via GATEWAY] [dev IF] [src ADDRESS] [metric N] [table T] [scope S] [onlink] [no_track]</c>.
+/// <c>[TYPE] DESTINATION [via GATEWAY] [dev IF] [src ADDRESS] [metric N] [table T] [scope S] [tos N] [realms R]
+/// [pref P] [METRICS] [onlink] [no_track]</c>, where METRICS are <see cref="RouteMetrics"/>' words.
 /// </summary>
 public sealed record VirtualRoute
 {
@@ -49,6 +50,18 @@ public sealed record VirtualRoute
     /// <summary>Gets a value indicating whether the router ignores the state of <see cref="Device"/> (<c>no_track</c>).</summary>
     public bool NoTrack { get; init; }
 
+    /// <summary>Gets the route's path and TCP settings (<c>mtu</c>, <c>advmss</c>, <c>initcwnd</c>, ...).</summary>
+    public RouteMetrics Metrics { get; init; } = new();
+
+    /// <summary>Gets the type of service the route matches (<c>tos</c> or <c>dsfield</c>, IPv4 only), 0 for any.</summary>
+    public byte TypeOfService { get; init; }
+
+    /// <summary>Gets the route's realms (<c>realms [FROM/]TO</c>, IPv4 only), the source realm in the high 16 bits; 0 for none.</summary>
+    public uint Realms { get; init; }
+
+    /// <summary>Gets the router preference (<c>pref low|medium|high|N</c>, IPv6 only): its RFC 4191 value, or <see langword="null"/>.</summary>
+    public byte? Preference { get; init; }
+
     /// <summary>Parses a route as keepalived's <c>virtual_routes</c> takes it.</summary>
     /// <param name="text">The route, as <c>203.0.113.0/24 via 198.51.100.1 dev lab0 table 100</c> or <c>blackhole 203.0.113.0/24</c>.</param>
     /// <param name="route">The route when the method returns <see langword="true"/>.</param>
@@ -65,6 +78,17 @@ public sealed record VirtualRoute
         {
             string word = words[i];
             string? value = i + 1 < words.Length ? words[i + 1] : null;
+            if (destination is not null && RouteMetrics.IsMetricWord(word))
+            {
+                if (!result.Metrics.TryRead(words, ref i, out RouteMetrics metrics, out error))
+                {
+                    return false;
+                }
+
+                result = result with { Metrics = metrics };
+                continue;
+            }
+
             switch (word)
             {
                 case "inet" or "inet6":
@@ -74,7 +98,7 @@ public sealed record VirtualRoute
                     }
 
                     continue;
-                case "via" or "gw" or "src" or "dev" or "oif" or "metric" or "priority" or "preference" or "table" or "scope" when value is null:
+                case "via" or "gw" or "src" or "dev" or "oif" or "metric" or "priority" or "preference" or "table" or "scope" or "tos" or "dsfield" or "realms" or "pref" when value is null:
                     error = $"has '{word}' without a value";
                     return false;
                 case "via" or "gw":
@@ -131,6 +155,34 @@ public sealed record VirtualRoute
 
                     result = result with { Scope = scope };
                     break;
+                case "tos" or "dsfield":
+                    if (!TryParseByte(value!, out byte tos))
+                    {
+                        error = $"has tos '{value}': 0 to 255 (0x00 to 0xff), IPv4 only";
+                        return false;
+                    }
+
+                    result = result with { TypeOfService = tos };
+                    break;
+                case "realms":
+                    if (!TryParseRealms(value!, out uint realms))
+                    {
+                        error = $"has realms '{value}': [FROM/]TO, each 0 to 65535, IPv4 only";
+                        return false;
+                    }
+
+                    result = result with { Realms = realms };
+                    break;
+                case "pref":
+                    byte? preference = value switch { "low" => 3, "medium" => 0, "high" => 1, _ => TryParseByte(value!, out byte p) ? p : null };
+                    if (preference is null)
+                    {
+                        error = $"has pref '{value}': low, medium, high or 0 to 255, IPv6 only";
+                        return false;
+                    }
+
+                    result = result with { Preference = preference };
+                    break;
                 case "onlink":
                     result = result with { OnLink = true };
                     continue;
@@ -140,7 +192,7 @@ public sealed record VirtualRoute
                 default:
                     if (destination is not null)
                     {
-                        error = $"has '{word}' after its destination {destination}: a route takes via, dev, src, metric, table, scope, onlink and no_track";
+                        error = $"has '{word}' after its destination {destination}: a route takes via, dev, src, metric, table, scope, tos, realms, pref, onlink, no_track and the metrics mtu, advmss, hoplimit, rtt, rttvar, reordering, window, cwnd, ssthresh, rto_min, initcwnd, initrwnd, features, quickack, congctl and fastopen_no_cookie";
                         return false;
                     }
 
@@ -178,6 +230,12 @@ public sealed record VirtualRoute
         if (!RouteWords.TryParsePrefix(destination, family, out PackedIPAddress address, out byte prefixLength) || !SameFamily(address.Family, ref family, out _))
         {
             error = $"has destination '{destination}': ADDRESS[/PREFIX] or default, of one family with its gateway and source";
+            return false;
+        }
+
+        if (address.Family == AddressFamily.InterNetworkV6 ? result.TypeOfService != 0 || result.Realms != 0 : result.Preference is not null)
+        {
+            error = address.Family == AddressFamily.InterNetworkV6 ? "has tos or realms, which are IPv4 only" : "has pref, which is IPv6 only";
             return false;
         }
 
@@ -222,6 +280,10 @@ public sealed record VirtualRoute
         Append("metric", Metric?.ToString(CultureInfo.InvariantCulture));
         Append("table", Table == RouteWords.MainTable ? null : RouteWords.TableName(Table));
         Append("scope", Scope == AddressScope.Global ? null : ((byte)Scope).ToString(CultureInfo.InvariantCulture));
+        Append("tos", TypeOfService == 0 ? null : TypeOfService.ToString(CultureInfo.InvariantCulture));
+        Append("realms", Realms == 0 ? null : string.Create(CultureInfo.InvariantCulture, $"{Realms >> 16}/{Realms & 0xffff}"));
+        Append("pref", Preference?.ToString(CultureInfo.InvariantCulture));
+        text.Append(Metrics);
         text.Append(OnLink ? " onlink" : string.Empty).Append(NoTrack ? " no_track" : string.Empty);
         return text.ToString();
 
@@ -250,6 +312,27 @@ public sealed record VirtualRoute
 
         error = "mixes IPv4 and IPv6";
         return false;
+    }
+
+    private static bool TryParseByte(string text, out byte value) =>
+        text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? byte.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value)
+            : byte.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+
+    // keepalived's get_realms, numbers only (names come from rt_realms): TO, or FROM/TO.
+    private static bool TryParseRealms(string text, out uint realms)
+    {
+        realms = 0;
+        int slash = text.IndexOf('/', StringComparison.Ordinal);
+        ushort from = 0;
+        if ((slash >= 0 && !ushort.TryParse(text.AsSpan(0, slash), NumberStyles.None, CultureInfo.InvariantCulture, out from))
+            || !ushort.TryParse(text.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out ushort to))
+        {
+            return false;
+        }
+
+        realms = ((uint)from << 16) | to;
+        return true;
     }
 
     private static bool TryParseType(string text, out RouteType type)

@@ -658,7 +658,16 @@ internal sealed partial class KeepalivedBinder
         var routes = new List<string>();
         foreach (SyntaxNode line in section.Block ?? [])
         {
-            string text = string.Join(' ', new[] { line.Keyword }.Concat(line.Arguments).Select(static t => t.Text));
+            List<string> words = [line.Keyword.Text, .. line.Arguments.Select(static t => t.Text)];
+            int protocol = words.IndexOf("protocol");
+            if (protocol > 0 && protocol + 1 < words.Count)
+            {
+                // Our protocol number is how vrrpd knows its routes (a crashed run's are removed by it); never another's.
+                _diagnostics.Difference(line.Keyword, $"{section.Name}: protocol {words[protocol + 1]} is not set: vrrpd marks its routes with its own protocol (118), by which it knows them as its own; the route is added without it");
+                words.RemoveRange(protocol, 2);
+            }
+
+            string text = string.Join(' ', words);
             if (!Routing.VirtualRoute.TryParse(text, out Routing.VirtualRoute route, out string? error))
             {
                 _diagnostics.Warning(line.Keyword, $"{section.Name}: route '{text}' {error}: the route is dropped");

@@ -33,7 +33,14 @@ internal static class NetlinkRouteMessage
     private const ushort RTA_GATEWAY = 5;
     private const ushort RTA_PRIORITY = 6;
     private const ushort RTA_PREFSRC = 7;
+    private const ushort RTA_METRICS = 8;
+    private const ushort RTA_FLOW = 11;
     private const ushort RTA_TABLE = 15;
+    private const ushort RTA_PREF = 20;
+    private const ushort RTAX_LOCK = 1;
+    private const ushort RTAX_FEATURES = 12;
+    private const ushort RTAX_CC_ALGO = 16;
+    private const uint RTAX_FEATURE_ECN = 1;
     private const ushort FRA_DST = 1;
     private const ushort FRA_SRC = 2;
     private const ushort FRA_IIFNAME = 3;
@@ -59,6 +66,7 @@ internal static class NetlinkRouteMessage
         destination[offset..(offset + 12)].Clear();
         destination[offset] = Family(route.Family);
         destination[offset + 1] = route.PrefixLength;
+        destination[offset + 3] = route.TypeOfService;
         destination[offset + 4] = route.Table < 256 ? (byte)route.Table : (byte)252; // RT_TABLE_COMPAT: RTA_TABLE holds it
         destination[offset + 5] = NetlinkAddressMessage.VrrpProtocol;
         destination[offset + 6] = (byte)route.Scope;
@@ -87,7 +95,69 @@ internal static class NetlinkRouteMessage
             offset = U32(destination, offset, RTA_PRIORITY, metric);
         }
 
+        if (route.Realms != 0)
+        {
+            offset = U32(destination, offset, RTA_FLOW, route.Realms);
+        }
+
+        if (route.Preference is { } preference)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(destination[offset..], 5);
+            BinaryPrimitives.WriteUInt16LittleEndian(destination[(offset + 2)..], RTA_PREF);
+            destination[offset + 4] = preference;
+            destination[(offset + 5)..(offset + 8)].Clear();
+            offset += 8;
+        }
+
+        if (!route.Metrics.IsEmpty)
+        {
+            offset = Metrics(destination, offset, route.Metrics);
+        }
+
         return Header(destination, offset, type, sequence, type == RTM_NEWROUTE);
+    }
+
+    // The metrics' RTAX_ numbers (linux/rtnetlink.h).
+    private static readonly (string Name, ushort Type)[] s_metrics =
+    [
+        ("mtu", 2), ("window", 3), ("rtt", 4), ("rttvar", 5), ("ssthresh", 6), ("cwnd", 7), ("advmss", 8), ("reordering", 9),
+        ("hoplimit", 10), ("initcwnd", 11), ("rto_min", 13), ("initrwnd", 14), ("quickack", 15), ("fastopen_no_cookie", 17),
+    ];
+
+    // RTA_METRICS: a nest of RTAX_ attributes, with the lock mask.
+    private static int Metrics(Span<byte> destination, int offset, RouteMetrics metrics)
+    {
+        int nest = offset;
+        offset += 4;
+        uint locks = 0;
+        foreach ((string name, ushort type) in s_metrics)
+        {
+            if (metrics[name] is { } value)
+            {
+                offset = U32(destination, offset, type, value);
+                locks |= metrics.Locked.Contains(name) ? 1u << type : 0;
+            }
+        }
+
+        if (metrics.ExplicitCongestionNotification)
+        {
+            offset = U32(destination, offset, RTAX_FEATURES, RTAX_FEATURE_ECN);
+        }
+
+        if (metrics.CongestionControl is { } algorithm)
+        {
+            offset = Name(destination, offset, RTAX_CC_ALGO, algorithm);
+            locks |= metrics.Locked.Contains("congctl") ? 1u << RTAX_CC_ALGO : 0;
+        }
+
+        if (locks != 0)
+        {
+            offset = U32(destination, offset, RTAX_LOCK, locks);
+        }
+
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[nest..], (ushort)(offset - nest));
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[(nest + 2)..], RTA_METRICS);
+        return offset;
     }
 
     /// <summary>Writes a rule request; adding never replaces a rule that is there.</summary>

@@ -27,6 +27,27 @@ public sealed class VirtualRouteTests
         Assert.Equal(route, VirtualRoute.Parse(route.ToString()));
     }
 
+    [Fact]
+    public void A_route_reads_its_metrics_tos_realms_and_pref_as_keepalived_reads_them()
+    {
+        // Before: every one of these words was refused ("has 'mtu' after its destination"), and the route dropped.
+        VirtualRoute route = VirtualRoute.Parse("203.0.113.0/24 via 198.51.100.1 dev lab0 tos 0x10 realms 3/5 mtu lock 1400 advmss 1360 hoplimit 64 rtt 300ms rttvar 2 rto_min 1s initcwnd 10 initrwnd 20 window 8 cwnd lock 4 ssthresh 9 reordering 3 features ecn quickack 1 fastopen_no_cookie 1 congctl lock reno");
+
+        Assert.Equal((byte)0x10, route.TypeOfService);
+        Assert.Equal((3u << 16) | 5u, route.Realms);
+        RouteMetrics m = route.Metrics;
+        Assert.Equal(1400u, m["mtu"]);
+        Assert.Equal(2400u, m["rtt"]); // 300 ms in 1/8 ms
+        Assert.Equal(800u, m["rttvar"]); // 2 units of 1/4 ms is below 200 ms: held to 200 ms, as keepalived
+        Assert.Equal(1000u, m["rto_min"]);
+        Assert.Equal(64u, m["hoplimit"]);
+        Assert.True(m.ExplicitCongestionNotification);
+        Assert.Equal("reno", m.CongestionControl);
+        Assert.Equal(new HashSet<string>(["mtu", "cwnd", "congctl"]), m.Locked.ToHashSet());
+        Assert.Equal(route, VirtualRoute.Parse(route.ToString()));
+        Assert.Equal((byte)1, VirtualRoute.Parse("2001:db8:51::/64 dev lab0 pref high").Preference);
+    }
+
     [Theory]
     [InlineData("blackhole 203.0.113.0/24", RouteType.Blackhole, 254u)]
     [InlineData("to unreachable 203.0.113.0/24 table local", RouteType.Unreachable, 255u)]
@@ -46,7 +67,14 @@ public sealed class VirtualRouteTests
     [InlineData("via 198.51.100.1", "no destination")]
     [InlineData("203.0.113.0/24", "neither via nor dev")]
     [InlineData("203.0.113.0/24 via 2001:db8:51::1", "of one family with its gateway")]
-    [InlineData("203.0.113.0/24 dev lab0 mtu 1400", "'mtu' after its destination")]
+    [InlineData("203.0.113.0/24 dev lab0 protocol 99", "'protocol' after its destination")]
+    [InlineData("203.0.113.0/24 dev lab0 mtu", "'mtu' without a value")]
+    [InlineData("203.0.113.0/24 dev lab0 hoplimit 256", "hoplimit '256': 0 to 255")]
+    [InlineData("203.0.113.0/24 dev lab0 rtt 2m", "a time")]
+    [InlineData("203.0.113.0/24 dev lab0 features sack", "only ecn")]
+    [InlineData("203.0.113.0/24 dev lab0 pref high", "IPv6 only")]
+    [InlineData("2001:db8:51::/64 dev lab0 tos 16", "IPv4 only")]
+    [InlineData("203.0.113.0/24 dev lab0 realms 70000", "0 to 65535")]
     [InlineData("blackhole 203.0.113.0/24 dev lab0", "takes no via and no dev")]
     [InlineData("203.0.113.0/24 dev lab0 table 0", "table '0'")]
     [InlineData("203.0.113.0/33 dev lab0", "destination '203.0.113.0/33'")]
