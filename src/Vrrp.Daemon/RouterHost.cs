@@ -6,6 +6,7 @@ using Vrrp.Health;
 using Vrrp.Keepalived.Notify;
 using Vrrp.Keepalived.Plan;
 using Vrrp.Linux.Firewall;
+using Vrrp.Linux.Links;
 using Vrrp.Linux.Netlink;
 using Vrrp.Linux.Processes;
 using Vrrp.Linux.Timing;
@@ -37,6 +38,7 @@ internal sealed class RouterHost : IAsyncDisposable
     private string? _notifyFingerprint;
     private List<IDisposable> _attachments = [];
     private bool _started;
+    private LinkLocalIgmpReports? _localIgmp;
 
     public RouterHost(ILoggerFactory loggers, Action<string> log)
     {
@@ -76,6 +78,7 @@ internal sealed class RouterHost : IAsyncDisposable
         // Everything that can refuse the plan is asked before anything running is touched: a bad reload changes nothing.
         Validate(plan);
         ApplyAcceptModeFirewall(plan);
+        ApplyLocalIgmp(plan);
         ApplyVirtualMacReportFilter(plan);
 
         // keepalived's vrrp_rt_priority, max_auto_priority and min_auto_priority_delay: the protocol threads' scheduling.
@@ -328,6 +331,41 @@ internal sealed class RouterHost : IAsyncDisposable
         }
     }
 
+    // keepalived's disable_local_igmp: set once at start, as keepalived, which cannot change it at a reload either; a run
+    // without it puts back what a crashed run with it left.
+    private void ApplyLocalIgmp(KeepalivedPlan plan)
+    {
+        if (_started)
+        {
+            if (plan.DisableLocalIgmp != (_localIgmp?.IsDisabled ?? false))
+            {
+                _log("warning: Cannot change disable_local_igmp at a reload - please restart vrrpd (keepalived's words)");
+            }
+
+            return;
+        }
+
+        try
+        {
+            if (plan.DisableLocalIgmp)
+            {
+                _localIgmp = new LinkLocalIgmpReports();
+                if (_localIgmp.Disable())
+                {
+                    _log("disable_local_igmp: net.ipv4.igmp_link_local_mcast_reports=0 while vrrpd runs");
+                }
+            }
+            else if (LinkLocalIgmpReports.RestoreLeftBehind())
+            {
+                _log("net.ipv4.igmp_link_local_mcast_reports put back to its value before a crashed run's disable_local_igmp");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log($"warning: disable_local_igmp: {e.Message}"); // keepalived logs and carries on
+        }
+    }
+
     // keepalived's vmac_map, in the table next to the accept-mode one (vrrp_nftables NAME gives NAME_vmac), chosen once
     // before the first macvlan.
     private void ApplyVirtualMacReportFilter(KeepalivedPlan plan)
@@ -347,13 +385,13 @@ internal sealed class RouterHost : IAsyncDisposable
         string table = plan.AcceptModeFirewallTable is { } named && named != AcceptModeFirewall.DefaultTable
             ? $"{(named.Length > 59 ? named[..59] : named)}_vmac"
             : VirtualMacReportFilter.DefaultTable;
-        if (macvlans.ReportFilter is { } current && current.Table == table && current.ChainPriority == plan.AcceptModeFirewallPriority)
+        if (macvlans.ReportFilter is { } current && current.Table == table && current.ChainPriority == plan.AcceptModeFirewallPriority && current.ListsIPv4 == !plan.DisableLocalIgmp)
         {
             return;
         }
 
         macvlans.ReportFilter?.Dispose(); // has made nothing yet: no macvlan before the first start
-        macvlans.ReportFilter = new VirtualMacReportFilter(table, plan.AcceptModeFirewallPriority);
+        macvlans.ReportFilter = new VirtualMacReportFilter(table, plan.AcceptModeFirewallPriority) { ListsIPv4 = !plan.DisableLocalIgmp };
     }
 
     private static void Validate(KeepalivedPlan plan)
@@ -400,6 +438,7 @@ internal sealed class RouterHost : IAsyncDisposable
         await _service.StopAsync(CancellationToken.None);
         _static.Clear();
         _services.GetRequiredService<NetlinkAddressManager>().AcceptModeFirewall?.Dispose(); // its tables go too
+        _localIgmp?.Dispose();
         foreach (VrrpSyncGroup group in _groups)
         {
             group.Dispose();

@@ -112,6 +112,7 @@ public static class KeepalivedConfigurationWriter
         Optional(body, 1, "router_id", g.RouterId);
         Optional(body, 1, "default_interface", g.DefaultInterface);
         Flag(body, 1, "vrrp_no_swap", g.NoSwap);
+        Flag(body, 1, "disable_local_igmp", g.DisableLocalIgmp);
         Optional(body, 1, "vrrp_version", g.VrrpVersion is { } version ? Number((int)version) : null);
         Optional(body, 1, "vrrp_garp_master_delay", Seconds(g.GarpMasterDelay));
         Optional(body, 1, "vrrp_garp_master_repeat", Number(g.GarpMasterRepeat));

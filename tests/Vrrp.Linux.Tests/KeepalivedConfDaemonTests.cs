@@ -361,6 +361,39 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void Disable_local_igmp_turns_link_local_reports_off_while_running_and_a_crashed_runs_value_is_put_back()
+    {
+        // Input: two vrrpd with use_vmac and disable_local_igmp; then n1 is killed, and started again without it.
+        // Before: the keyword was warned "not run" and the sysctl stayed 1. Expected, as keepalived: 0 while running, no
+        // IGMP report at all (so none from the virtual MAC) and no IPv4 vmac_map table; 1 again after a clean stop, and
+        // after a crash once a run without the keyword starts (keepalived would keep 0 for good there).
+        NetnsLab.RequireRoot("tcpdump");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2", "c");
+        string directory = LabDirectory(lab);
+        string Reports(string host) => lab.Exec(host, "cat /proc/sys/net/ipv4/igmp_link_local_mcast_reports").Trim();
+        LabProcess igmp = lab.Start("c", "tcpdump", "-i", "lab0", "-n", "-l", "-e", "igmp");
+        Assert.True(igmp.WaitFor("listening on", TimeSpan.FromSeconds(5)) is not null, igmp.Output);
+        LabProcess n1 = Start(lab, "n1", 100, directory, extraGlobal: "disable_local_igmp", extraInstance: "use_vmac");
+        LabProcess n2 = Start(lab, "n2", 90, directory, extraGlobal: "disable_local_igmp", extraInstance: "use_vmac");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(6)) is not null, n1.Output);
+        Thread.Sleep(2500); // a join's reports would be out by now
+        Assert.Equal("0", Reports("n1"));
+        Assert.Equal("0", Reports("n2"));
+        Assert.DoesNotContain("00:00:5e:00:01:33 >", igmp.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("table ip vrrpd_vmac", lab.Exec("n2", "nft list tables"), StringComparison.Ordinal);
+
+        n2.Signal("TERM");
+        Assert.True(n2.WaitForExit(TimeSpan.FromSeconds(10)), n2.Output);
+        Assert.Equal("1", Reports("n2"));
+
+        n1.Kill();
+        Assert.Equal("0", Reports("n1")); // a crash puts nothing back
+        LabProcess again = Start(lab, "n1", 100, directory);
+        Assert.True(again.WaitFor("put back to its value before a crashed run", TimeSpan.FromSeconds(5)) is not null, again.Output);
+        Assert.Equal("1", Reports("n1"));
+    }
+
+    [Fact]
     public void Vrrp_priority_and_vrrp_cpu_affinity_set_the_daemons_protocol_threads_nice_and_pin_every_thread()
     {
         // Input: vrrp_priority 5 and vrrp_cpu_affinity 0 in global_defs. Before: both warned "not run"; nice 0, every CPU.

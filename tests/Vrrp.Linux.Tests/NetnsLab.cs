@@ -160,7 +160,7 @@ internal sealed partial class NetnsLab : IDisposable
             return;
         }
 
-        foreach (string record in Directory.GetFiles("/run/vrrp", $"macvlan-parent.net{inode.Trim()}.*"))
+        foreach (string record in Directory.GetFiles("/run/vrrp", $"macvlan-parent.net{inode.Trim()}.*").Concat(Directory.GetFiles("/run/vrrp", $"igmp-link-local-reports.net{inode.Trim()}")))
         {
             File.Delete(record);
         }

@@ -58,6 +58,7 @@ internal sealed partial class KeepalivedBinder
             ["vrrp_notify_fifo"] = new(1, 3, s => g = g with { VrrpNotifyFifo = Notify(s) }, Allowed: "a FIFO path"),
             ["vrrp_notify_fifo_script"] = new(1, 3, s => g = g with { VrrpNotifyFifoScript = Notify(s) }, Allowed: "a script"),
             ["vrrp_no_swap"] = new(0, 0, _ => g = g with { NoSwap = true }),
+            ["disable_local_igmp"] = new(0, 0, _ => g = g with { DisableLocalIgmp = true }),
             ["vrrp_rt_priority"] = new(1, 1, s => { rtPriorityAt = s.Keyword; if (Int(s, 0, 1, 99, out int v)) { g = g with { RealTimePriority = v }; } }, Allowed: "1 to 99"),
             ["vrrp_garp_extra_if"] = new(1, 2, s => { if (GarpExtraInterfaces(s) is { } v) { g = g with { GarpExtraInterfaces = v.Interval, GarpExtraInterfacesAll = v.All }; } }, Allowed: "[all] 0 to 86400 seconds"),
             ["vrrp_vmac_garp_intvl"] = new(1, 2, s => { if (GarpExtraInterfaces(s) is { } v) { g = g with { GarpExtraInterfaces = v.Interval, GarpExtraInterfacesAll = v.All }; } }, Allowed: "[all] 0 to 86400 seconds"),

@@ -116,6 +116,9 @@ public sealed record KeepalivedGlobalDefinitions
     /// <summary>Gets <c>vrrp_rt_priority</c>, 1 to 99: the real-time priority of the protocol threads.</summary>
     public int? RealTimePriority { get; init; }
 
+    /// <summary>Gets a value indicating whether <c>disable_local_igmp</c> is set: no IGMP reports for 224.0.0.0/24 while vrrpd runs.</summary>
+    public bool DisableLocalIgmp { get; init; }
+
     /// <summary>Gets <c>vrrp_priority</c>, -20 to 19: the nice value of the protocol threads at normal scheduling.</summary>
     public int? ProcessPriority { get; init; }
 

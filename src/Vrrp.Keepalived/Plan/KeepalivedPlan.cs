@@ -50,6 +50,9 @@ public sealed record KeepalivedPlan(
     /// <summary>Gets how high a late timer may raise that priority (<c>max_auto_priority</c>), 0 for never.</summary>
     public int MaxAutoPriority { get; init; }
 
+    /// <summary>Gets a value indicating whether IGMP reports for 224.0.0.0/24 are off while vrrpd runs (<c>disable_local_igmp</c>).</summary>
+    public bool DisableLocalIgmp { get; init; }
+
     /// <summary>Gets a value indicating whether the host keeps its memory out of swap (<c>vrrp_no_swap</c>).</summary>
     public bool NoSwap { get; init; }
 
@@ -252,6 +255,7 @@ public sealed record KeepalivedPlan(
             MaxAutoPriority = Math.Max(global.MaxAutoPriority ?? 0, 0), // -1 disables, as 0 does
             MinAutoPriorityDelay = global.MinAutoPriorityDelay ?? TimeSpan.FromSeconds(1),
             NoSwap = global.NoSwap,
+            DisableLocalIgmp = global.DisableLocalIgmp,
             AcceptModeFirewallTable = global.Nftables is { Length: > 0 } table ? table : "vrrpd",
             AcceptModeFirewallPriority = global.NftablesPriority ?? -1,
             StaticAddresses = [.. configuration.StaticAddresses.Select(static a => a.ToOptionsEntry())],

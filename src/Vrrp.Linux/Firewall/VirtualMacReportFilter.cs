@@ -64,6 +64,13 @@ public sealed class VirtualMacReportFilter : IDisposable
     /// <summary>Gets the priority of the output chain.</summary>
     public int ChainPriority { get; }
 
+    /// <summary>
+    /// Gets a value indicating whether IPv4 macvlans are listed (their IGMP reports moved to the parent): not when
+    /// link-local IGMP reports are off (<see cref="Links.LinkLocalIgmpReports"/>, keepalived's <c>disable_local_igmp</c>),
+    /// as keepalived then lists none.
+    /// </summary>
+    public bool ListsIPv4 { get; init; } = true;
+
     /// <summary>Gets how many times <c>nft</c> failed or timed out.</summary>
     public long Failures { get; private set; }
 
@@ -77,6 +84,11 @@ public sealed class VirtualMacReportFilter : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(macvlanIndex);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parentIndex);
         bool ipv6 = family == AddressFamily.InterNetworkV6;
+        if (!ipv6 && !ListsIPv4)
+        {
+            return;
+        }
+
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
