@@ -269,9 +269,9 @@ internal sealed class RouterHost : IAsyncDisposable
         NetlinkAddressManager addresses = _services.GetRequiredService<NetlinkAddressManager>();
         if (addresses.AcceptModeFirewall is { } running)
         {
-            if (running.Table != table || running.ChainPriority != plan.AcceptModeFirewallPriority)
+            if (running.Table != table || running.ChainPriority != plan.AcceptModeFirewallPriority || running.Counters != plan.FirewallCounters)
             {
-                _log($"warning: vrrp_nftables or vrrp_nftables_priority changed: the firewall keeps table {running.Table}, priority {running.ChainPriority} until vrrpd restarts");
+                _log($"warning: nftables, nftables_priority or nftables_counters changed: the firewall keeps table {running.Table}, priority {running.ChainPriority} until vrrpd restarts");
             }
 
             return;
@@ -284,7 +284,7 @@ internal sealed class RouterHost : IAsyncDisposable
 
         // A crashed run's tables go first, whether or not a router needs them now: they would drop traffic to
         // addresses no router here holds.
-        var firewall = new AcceptModeFirewall(table, plan.AcceptModeFirewallPriority);
+        var firewall = new AcceptModeFirewall(table, plan.AcceptModeFirewallPriority) { Counters = plan.FirewallCounters };
         try
         {
             firewall.RemoveLeftovers();
@@ -366,7 +366,7 @@ internal sealed class RouterHost : IAsyncDisposable
         }
     }
 
-    // keepalived's vmac_map, in the table next to the accept-mode one (vrrp_nftables NAME gives NAME_vmac), chosen once
+    // keepalived's vmac_map, in the table next to the accept-mode one (nftables NAME gives NAME_vmac), chosen once
     // before the first macvlan.
     private void ApplyVirtualMacReportFilter(KeepalivedPlan plan)
     {
@@ -385,13 +385,13 @@ internal sealed class RouterHost : IAsyncDisposable
         string table = plan.AcceptModeFirewallTable is { } named && named != AcceptModeFirewall.DefaultTable
             ? $"{(named.Length > 59 ? named[..59] : named)}_vmac"
             : VirtualMacReportFilter.DefaultTable;
-        if (macvlans.ReportFilter is { } current && current.Table == table && current.ChainPriority == plan.AcceptModeFirewallPriority && current.ListsIPv4 == !plan.DisableLocalIgmp)
+        if (macvlans.ReportFilter is { } current && current.Table == table && current.ChainPriority == plan.AcceptModeFirewallPriority && current.ListsIPv4 == !plan.DisableLocalIgmp && current.Counters == plan.FirewallCounters)
         {
             return;
         }
 
         macvlans.ReportFilter?.Dispose(); // has made nothing yet: no macvlan before the first start
-        macvlans.ReportFilter = new VirtualMacReportFilter(table, plan.AcceptModeFirewallPriority) { ListsIPv4 = !plan.DisableLocalIgmp };
+        macvlans.ReportFilter = new VirtualMacReportFilter(table, plan.AcceptModeFirewallPriority) { ListsIPv4 = !plan.DisableLocalIgmp, Counters = plan.FirewallCounters };
     }
 
     private static void Validate(KeepalivedPlan plan)

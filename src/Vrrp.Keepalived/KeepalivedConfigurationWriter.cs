@@ -132,10 +132,11 @@ public static class KeepalivedConfigurationWriter
         Flag(body, 1, "vrrp_strict", g.Strict);
         if (g.Nftables is not null)
         {
-            Line(body, 1, g.Nftables.Length == 0 ? "vrrp_nftables" : $"vrrp_nftables {g.Nftables}");
+            Line(body, 1, g.Nftables.Length == 0 ? "nftables" : $"nftables {g.Nftables}");
         }
 
-        Optional(body, 1, "vrrp_nftables_priority", Number(g.NftablesPriority));
+        Optional(body, 1, "nftables_priority", Number(g.NftablesPriority));
+        Flag(body, 1, "nftables_counters", g.NftablesCounters);
         Optional(body, 1, "vrrp_startup_delay", Seconds(g.StartupDelay));
         Optional(body, 1, "vrrp_mcast_group4", g.MulticastGroup4);
         Optional(body, 1, "vrrp_mcast_group6", g.MulticastGroup6);

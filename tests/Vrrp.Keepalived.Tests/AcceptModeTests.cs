@@ -4,8 +4,10 @@ namespace Vrrp.Keepalived.Tests;
 
 /// <summary>
 /// Accept mode as keepalived 2.2 sets it (no_accept, accept, vrrp_strict's default, the owner's exception, VRRPv2
-/// under strict), and the firewall's table and priority (vrrp_nftables, vrrp_nftables_priority) reaching the plan.
-/// Before: vrrp_nftables and vrrp_nftables_priority were warned "not supported" and the plan named no firewall.
+/// under strict), and the firewall's table, priority and counters (keepalived 2.2's global nftables, nftables_priority,
+/// nftables_counters) reaching the plan. Before: vrrpd read them as "vrrp_nftables" and "vrrp_nftables_priority", which
+/// keepalived has no such keyword as, and warned keepalived's own names "not VRRP configuration": a file's table name
+/// was dropped.
 /// </summary>
 public sealed class AcceptModeTests
 {
@@ -42,8 +44,8 @@ public sealed class AcceptModeTests
 
     [Theory]
     [InlineData("", "vrrpd", -1)]                                             // vrrpd's own table, never keepalived's
-    [InlineData("vrrp_nftables", "vrrpd", -1)]
-    [InlineData("vrrp_nftables ours_1\n vrrp_nftables_priority -5", "ours_1", -5)]
+    [InlineData("nftables", "vrrpd", -1)]
+    [InlineData("nftables ours_1\n nftables_priority -5", "ours_1", -5)]
     public void The_firewall_table_and_priority_reach_the_plan(string global, string table, int priority)
     {
         KeepalivedCheckResult result = Check(global, "priority 100\n no_accept");
@@ -58,27 +60,50 @@ public sealed class AcceptModeTests
     public void A_table_name_that_is_not_a_plain_name_is_refused_at_its_line()
     {
         // It is written into nft's input: a name with a space or a brace would be a second command.
-        KeepalivedCheckResult result = Check("vrrp_nftables \"x; flush ruleset\"", "priority 100");
+        KeepalivedCheckResult result = Check("nftables \"x; flush ruleset\"", "priority 100");
 
         Assert.Contains(result.Errors, d => d.Line == 3 && d.Message.Contains("not a plain nftables table name", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void A_second_vrrp_nftables_is_ignored_with_keepalived_s_warning()
+    public void A_second_nftables_is_ignored_with_keepalived_s_warning()
     {
-        KeepalivedCheckResult result = Check("vrrp_nftables first\n vrrp_nftables second", "priority 100");
+        KeepalivedCheckResult result = Check("nftables first\n nftables second", "priority 100");
 
         Assert.Contains(result.Warnings, d => d.Line == 4 && d.Message.Contains("nftables already specified - ignoring", StringComparison.Ordinal));
         Assert.Equal("first", KeepalivedPlan.Create(result.Configuration!).AcceptModeFirewallTable);
     }
 
     [Fact]
-    public void The_writer_keeps_vrrp_nftables_and_its_priority()
+    public void The_writer_keeps_nftables_its_priority_and_counters()
     {
-        KeepalivedCheckResult result = Check("vrrp_nftables ours\n vrrp_nftables_priority 3", "priority 100");
+        KeepalivedCheckResult result = Check("nftables ours\n nftables_priority 3\n nftables_counters", "priority 100");
+        Assert.Empty(result.Warnings);
+        Assert.True(KeepalivedPlan.Create(result.Configuration!).FirewallCounters);
         string written = KeepalivedConfigurationWriter.Write(result.Configuration!);
 
-        Assert.Contains("vrrp_nftables ours\n", written, StringComparison.Ordinal);
-        Assert.Contains("vrrp_nftables_priority 3\n", written, StringComparison.Ordinal);
+        Assert.Contains("nftables ours\n", written, StringComparison.Ordinal);
+        Assert.Contains("nftables_priority 3\n", written, StringComparison.Ordinal);
+        Assert.Contains("nftables_counters\n", written, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("vrrp_nftables ours")]
+    [InlineData("vrrp_nftables_priority 3")]
+    public void The_names_keepalived_does_not_have_are_unknown(string global)
+    {
+        KeepalivedCheckResult result = Check(global, "priority 100");
+
+        Assert.Contains(result.Warnings, d => d.Line == 3 && d.Message.Contains("unknown keyword", StringComparison.Ordinal));
+        Assert.Equal("vrrpd", KeepalivedPlan.Create(result.Configuration!).AcceptModeFirewallTable);
+    }
+
+    [Fact]
+    public void Vrrp_iptables_says_what_keepalived_built_without_iptables_says()
+    {
+        KeepalivedCheckResult result = Check("vrrp_iptables", "priority 100\n no_accept");
+
+        Assert.Contains(result.Warnings, d => d.Line == 3 && d.Message.Contains("iptables not supported, using nftables instead", StringComparison.Ordinal));
+        Assert.Equal("vrrpd", KeepalivedPlan.Create(result.Configuration!).AcceptModeFirewallTable);
     }
 }

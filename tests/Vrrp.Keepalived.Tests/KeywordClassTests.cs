@@ -54,7 +54,7 @@ public sealed class KeywordClassTests
             ["vrrp_garp_master_delay"] = "5", ["vrrp_garp_master_repeat"] = "5", ["vrrp_garp_master_refresh"] = "60", ["vrrp_garp_master_refresh_repeat"] = "2",
             ["vrrp_garp_lower_prio_delay"] = "5", ["vrrp_garp_lower_prio_repeat"] = "2", ["vrrp_skip_check_adv_addr"] = "",
             ["vrrp_check_unicast_src"] = "", ["vrrp_garp_interval"] = "0.01", ["vrrp_gna_interval"] = "0.01", ["vrrp_mcast_group4"] = "224.0.0.99", ["vrrp_mcast_group6"] = "ff02::99", ["notify_fifo_script"] = "/bin/true", ["vrrp_notify_fifo_script"] = "/bin/true", ["vrrp_rt_priority"] = "10", ["vrrp_no_swap"] = "", ["max_auto_priority"] = "20", ["min_auto_priority_delay"] = "500000",
-            ["vrrp_nftables"] = "vrrp_t", ["vrrp_min_garp"] = "", ["vrrp_nftables_priority"] = "-2", ["vrrp_garp_extra_if"] = "all 100", ["disable_local_igmp"] = "", ["vrrp_priority"] = "-5", ["vrrp_cpu_affinity"] = "0", ["vrrp_rlimit_rttime"] = "10000",
+            ["nftables"] = "vrrp_t", ["vrrp_min_garp"] = "", ["nftables_priority"] = "-2", ["nftables_counters"] = "", ["vrrp_garp_extra_if"] = "all 100", ["disable_local_igmp"] = "", ["vrrp_priority"] = "-5", ["vrrp_cpu_affinity"] = "0", ["vrrp_rlimit_rttime"] = "10000",
         },
     };
 

@@ -32,7 +32,7 @@ internal sealed partial class KeepalivedBinder
             ["vrrp_check_unicast_src"] = new(0, 0, _ => g = g with { CheckUnicastSource = true }),
             ["vrrp_skip_check_adv_addr"] = new(0, 0, _ => g = g with { SkipCheckAdvertAddress = true }),
             ["vrrp_strict"] = new(0, 0, _ => g = g with { Strict = true }),
-            ["vrrp_nftables"] = new(0, 1, s =>
+            ["nftables"] = new(0, 1, s =>
             {
                 if (g.Nftables is not null)
                 {
@@ -40,14 +40,15 @@ internal sealed partial class KeepalivedBinder
                 }
                 else if (s.Arguments.Count == 1 && (s.Arguments[0].Text.Length > 64 || !IsTableName(s.Arguments[0].Text)))
                 {
-                    _diagnostics.Error(s.Arguments[0], $"vrrp_nftables: '{s.Arguments[0].Text}' is not a plain nftables table name (a letter, then letters, digits, '_' or '-'; at most 64)");
+                    _diagnostics.Error(s.Arguments[0], $"nftables: '{s.Arguments[0].Text}' is not a plain nftables table name (a letter, then letters, digits, '_' or '-'; at most 64)");
                 }
                 else
                 {
                     g = g with { Nftables = s.Arguments.Count == 1 ? s.Arguments[0].Text : "" };
                 }
             }, Allowed: "[TABLE]"),
-            ["vrrp_nftables_priority"] = new(1, 1, s => { if (Int(s, 0, int.MinValue, int.MaxValue, out int v)) { g = g with { NftablesPriority = v }; } }, Allowed: "a chain priority"),
+            ["nftables_counters"] = new(0, 0, _ => g = g with { NftablesCounters = true }),
+            ["nftables_priority"] = new(1, 1, s => { if (Int(s, 0, int.MinValue, int.MaxValue, out int v)) { g = g with { NftablesPriority = v }; } }, Allowed: "a chain priority"),
             ["vrrp_startup_delay"] = new(1, 1, s => { if (Seconds(s, 0, 0, 3600, out TimeSpan v)) { g = g with { StartupDelay = v }; } }, Allowed: "0 to 3600 seconds"),
             ["vrrp_mcast_group4"] = new(1, 1, s => { if (MulticastGroup(s, AddressFamily.InterNetwork)) { g = g with { MulticastGroup4 = Text(s, 0) }; } }, Allowed: "an IPv4 multicast address"),
             ["vrrp_mcast_group6"] = new(1, 1, s => { if (MulticastGroup(s, AddressFamily.InterNetworkV6)) { g = g with { MulticastGroup6 = Text(s, 0) }; } }, Allowed: "an IPv6 multicast address"),

@@ -118,8 +118,9 @@ internal sealed partial class KeepalivedBinder
         }
         else if (name is "vrrp_iptables" or "vrrp_ipsets")
         {
-            // keepalived as Debian builds it has no iptables: it reports these too, and uses nftables if configured.
-            _diagnostics.Warning(statement.Keyword, $"'{name}' is not supported here (nor by keepalived built without iptables, which reports it); ignored");
+            // keepalived as Debian builds it has no iptables: it reports these too, and uses nftables, as vrrpd does
+            // whenever no_accept, vrrp_strict or use_vmac need a firewall.
+            _diagnostics.Warning(statement.Keyword, $"'{name}': iptables not supported, using nftables instead. Please replace 'vrrp_iptables' and 'vrrp_ipsets' with 'nftables' config option (keepalived's words, when built without iptables as Debian builds it)");
         }
         else if (KeepalivedKeywords.IsUnsupportedVrrp(name))
         {

@@ -14,7 +14,7 @@ internal static class KeepalivedKeywords
         "startup_script_timeout", "shutdown_script_timeout", "local_address_group",
     };
 
-    private static readonly string[] s_nonVrrpPrefixes = ["smtp_", "lvs_", "checker_", "bfd_", "enable_snmp", "snmp_", "ipvs_", "nftables", "dbus_"];
+    private static readonly string[] s_nonVrrpPrefixes = ["smtp_", "lvs_", "checker_", "bfd_", "enable_snmp", "snmp_", "ipvs_", "nftables_ipvs", "dbus_"];
 
     private static readonly HashSet<string> s_unsupportedVrrp = new(StringComparer.Ordinal)
     {
@@ -23,7 +23,7 @@ internal static class KeepalivedKeywords
         "track_bfd", "notify_priority_changes",
         "kernel_rx_buf_size", "linkbeat_use_polling", "strict_mode", "notify_deleted",
         "global_tracking", "sync_group_tracking_weight", "vrrp_iptables",
-        "vrrp_ipsets", "vrrp_nftables_ifindex", "vrrp_nftables_counters",
+        "vrrp_ipsets", "nftables_ifindex",
         "vrrp_netlink_cmd_rcv_bufs",
         "vrrp_netlink_cmd_rcv_bufs_force", "vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force",
         "vrrp_rx_bufs_policy", "vrrp_rx_bufs_multiplier", "vrrp_garp_interval_per_interface", "vrrp_check_adv_addr",

@@ -75,12 +75,15 @@ public sealed record KeepalivedGlobalDefinitions
     public bool Strict { get; init; }
 
     /// <summary>
-    /// Gets <c>vrrp_nftables</c>: null when absent, "" when given without a name, else the table's name. vrrpd's
+    /// Gets <c>nftables</c>: null when absent, "" when given without a name, else the table's name. vrrpd's
     /// firewall for no_accept and vrrp_strict uses nftables in any case; without a name, its table is <c>vrrpd</c>.
     /// </summary>
     public string? Nftables { get; init; }
 
-    /// <summary>Gets <c>vrrp_nftables_priority</c>, the priority of the firewall's chains (-1 when absent).</summary>
+    /// <summary>Gets a value indicating whether <c>nftables_counters</c> is set: each firewall rule counts what it matches.</summary>
+    public bool NftablesCounters { get; init; }
+
+    /// <summary>Gets <c>nftables_priority</c>, the priority of the firewall's chains (-1 when absent).</summary>
     public int? NftablesPriority { get; init; }
 
     /// <summary>Gets <c>vrrp_startup_delay</c>, 0 to 3600 s.</summary>

@@ -65,7 +65,10 @@ public sealed record KeepalivedPlan(
     /// </summary>
     public string? AcceptModeFirewallTable { get; init; }
 
-    /// <summary>Gets the priority of that firewall's chains (<c>vrrp_nftables_priority</c>), -1 by default.</summary>
+    /// <summary>Gets a value indicating whether the firewall's rules count what they match (<c>nftables_counters</c>).</summary>
+    public bool FirewallCounters { get; init; }
+
+    /// <summary>Gets the priority of that firewall's chains (<c>nftables_priority</c>), -1 by default.</summary>
     public int AcceptModeFirewallPriority { get; init; } = -1;
 
     /// <summary>
@@ -258,6 +261,7 @@ public sealed record KeepalivedPlan(
             DisableLocalIgmp = global.DisableLocalIgmp,
             AcceptModeFirewallTable = global.Nftables is { Length: > 0 } table ? table : "vrrpd",
             AcceptModeFirewallPriority = global.NftablesPriority ?? -1,
+            FirewallCounters = global.NftablesCounters,
             StaticAddresses = [.. configuration.StaticAddresses.Select(static a => a.ToOptionsEntry())],
             StaticRoutes = configuration.StaticRoutes,
             StaticRules = configuration.StaticRules,

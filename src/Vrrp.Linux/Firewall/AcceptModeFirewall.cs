@@ -38,8 +38,8 @@ public sealed class AcceptModeFirewall : IDisposable
     private bool _disposed;
 
     /// <summary>Initializes a firewall writing its rules in a table of the given name.</summary>
-    /// <param name="table">The table's name in both families (keepalived's <c>vrrp_nftables</c>): letters, digits, '_' and '-', at most 64.</param>
-    /// <param name="chainPriority">The hooks' priority (keepalived's <c>vrrp_nftables_priority</c>), -1 by default.</param>
+    /// <param name="table">The table's name in both families (keepalived's <c>nftables</c>): letters, digits, '_' and '-', at most 64.</param>
+    /// <param name="chainPriority">The hooks' priority (keepalived's <c>nftables_priority</c>), -1 by default.</param>
     /// <exception cref="ArgumentException">The table's name is not a plain nftables name.</exception>
     /// <exception cref="VrrpConfigurationException">nftables' <c>nft</c> program is not installed.</exception>
     public AcceptModeFirewall(string table = DefaultTable, int chainPriority = -1)
@@ -67,6 +67,9 @@ public sealed class AcceptModeFirewall : IDisposable
 
     /// <summary>Gets the priority of the input and output chains.</summary>
     public int ChainPriority { get; }
+
+    /// <summary>Gets a value indicating whether each drop rule counts what it matches (keepalived's <c>nftables_counters</c>).</summary>
+    public bool Counters { get; init; }
 
     /// <summary>Gets how many times <c>nft</c> failed or timed out.</summary>
     public long Failures { get; private set; }
@@ -265,9 +268,10 @@ public sealed class AcceptModeFirewall : IDisposable
         string family = ipv6 ? "ip6" : "ip";
         string ip = ipv6 ? "ip6" : "ip";
         string type = ipv6 ? "ipv6_addr" : "ipv4_addr";
+        string counter = Counters ? "counter " : "";
         string neighbourDiscovery = ipv6 ? "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept; " : "";
-        string linkLocalIn = ipv6 ? "ip6 daddr . iifname @vips_link_local drop; " : "";
-        string linkLocalOut = ipv6 ? "ip6 saddr . oifname @vips_link_local drop; " : "";
+        string linkLocalIn = ipv6 ? $"ip6 daddr . iifname @vips_link_local {counter}drop; " : "";
+        string linkLocalOut = ipv6 ? $"ip6 saddr . oifname @vips_link_local {counter}drop; " : "";
         string priority = ChainPriority.ToString(CultureInfo.InvariantCulture);
         script.Append(CultureInfo.InvariantCulture, $"table {family} {Table}\ndelete table {family} {Table}\n");
         script.Append(CultureInfo.InvariantCulture, $"table {family} {Table} {{\n  set vips {{ type {type}; }}\n");
@@ -276,8 +280,8 @@ public sealed class AcceptModeFirewall : IDisposable
             script.Append("  set vips_link_local { type ipv6_addr . ifname; }\n");
         }
 
-        script.Append(CultureInfo.InvariantCulture, $"  chain in {{ type filter hook input priority {priority}; policy accept; {neighbourDiscovery}{linkLocalIn}{ip} daddr @vips drop; }}\n");
-        script.Append(CultureInfo.InvariantCulture, $"  chain out {{ type filter hook output priority {priority}; policy accept; {neighbourDiscovery}{linkLocalOut}{ip} saddr @vips drop; }}\n}}\n");
+        script.Append(CultureInfo.InvariantCulture, $"  chain in {{ type filter hook input priority {priority}; policy accept; {neighbourDiscovery}{linkLocalIn}{ip} daddr @vips {counter}drop; }}\n");
+        script.Append(CultureInfo.InvariantCulture, $"  chain out {{ type filter hook output priority {priority}; policy accept; {neighbourDiscovery}{linkLocalOut}{ip} saddr @vips {counter}drop; }}\n}}\n");
         foreach ((bool held6, string element) in _held.Keys)
         {
             if (held6 == ipv6)

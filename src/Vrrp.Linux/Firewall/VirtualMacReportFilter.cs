@@ -36,7 +36,7 @@ public sealed class VirtualMacReportFilter : IDisposable
 
     /// <summary>Initializes a filter writing its rules in a table of the given name.</summary>
     /// <param name="table">The table's name in both families: a letter, then letters, digits, '_' and '-'; at most 64.</param>
-    /// <param name="chainPriority">The output hook's priority (keepalived's <c>vrrp_nftables_priority</c>), -1 by default.</param>
+    /// <param name="chainPriority">The output hook's priority (keepalived's <c>nftables_priority</c>), -1 by default.</param>
     /// <exception cref="ArgumentException">The table's name is not a plain nftables name.</exception>
     /// <exception cref="InvalidOperationException">nftables' <c>nft</c> program is not installed (see <see cref="IsInstalled"/>).</exception>
     public VirtualMacReportFilter(string table = DefaultTable, int chainPriority = -1)
@@ -70,6 +70,9 @@ public sealed class VirtualMacReportFilter : IDisposable
     /// as keepalived then lists none.
     /// </summary>
     public bool ListsIPv4 { get; init; } = true;
+
+    /// <summary>Gets a value indicating whether each rule counts what it matches (keepalived's <c>nftables_counters</c>).</summary>
+    public bool Counters { get; init; }
 
     /// <summary>Gets how many times <c>nft</c> failed or timed out.</summary>
     public long Failures { get; private set; }
@@ -226,13 +229,13 @@ public sealed class VirtualMacReportFilter : IDisposable
         {
             script.Append("  set vmac_set { type iface_index; }\n");
             script.Append(CultureInfo.InvariantCulture, $"  chain out {{ type filter hook output priority {priority}; policy accept; ");
-            script.Append("icmpv6 type mld2-listener-report meta oifkind \"macvlan\" dup to ip6 daddr device oif map @vmac_map drop; ");
-            script.Append("icmpv6 type nd-router-solicit meta oifkind \"macvlan\" oif @vmac_set drop; }\n}\n");
+            script.Append(CultureInfo.InvariantCulture, $"icmpv6 type mld2-listener-report meta oifkind \"macvlan\" dup to ip6 daddr device oif map @vmac_map {(Counters ? "counter " : "")}drop; ");
+            script.Append(CultureInfo.InvariantCulture, $"icmpv6 type nd-router-solicit meta oifkind \"macvlan\" oif @vmac_set {(Counters ? "counter " : "")}drop; }}\n}}\n");
         }
         else
         {
             script.Append(CultureInfo.InvariantCulture, $"  chain out {{ type filter hook output priority {priority}; policy accept; ");
-            script.Append("ip protocol igmp meta oifkind \"macvlan\" dup to ip daddr device oif map @vmac_map drop; }\n}\n");
+            script.Append(CultureInfo.InvariantCulture, $"ip protocol igmp meta oifkind \"macvlan\" dup to ip daddr device oif map @vmac_map {(Counters ? "counter " : "")}drop; }}\n}}\n");
         }
 
         foreach (KeyValuePair<int, (int Parent, bool IPv6)> entry in _listed)
