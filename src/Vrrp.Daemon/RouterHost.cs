@@ -39,6 +39,7 @@ internal sealed class RouterHost : IAsyncDisposable
     private List<IDisposable> _attachments = [];
     private bool _started;
     private LinkLocalIgmpReports? _localIgmp;
+    private bool _warnedNoNft;
 
     public RouterHost(ILoggerFactory loggers, Action<string> log)
     {
@@ -301,33 +302,42 @@ internal sealed class RouterHost : IAsyncDisposable
         }
     }
 
-    // keepalived's vrrp_priority, vrrp_rlimit_rttime and vrrp_cpu_affinity: applied at start and when a reload changes them.
-    // The rlimit comes before a priority change takes effect: it only counts at real-time priority.
+    // keepalived's vrrp_priority, vrrp_rlimit_rttime and vrrp_cpu_affinity: applied at start and when a reload changes them,
+    // after vrrp_rt_priority (the limit counts only at real-time priority, and is refused there if at all), each on its
+    // own: one refused leaves the others applied, and is logged as keepalived logs it.
     private void ApplyProcessSettings(KeepalivedPlan plan)
     {
-        try
+        Apply(plan.RealTimeLimit != ProtocolThreadScheduling.RealTimeLimit, () =>
         {
-            if (plan.RealTimeLimit != ProtocolThreadScheduling.RealTimeLimit)
+            ProtocolThreadScheduling.SetRealTimeLimit(plan.RealTimeLimit);
+            _log(plan.RealTimeLimit is { } limit ? $"vrrp_rlimit_rttime: protocol threads at real-time priority may run {limit.TotalMicroseconds} µs without a blocking call (SIGXCPU at half)" : "vrrp_rlimit_rttime dropped: the process's own limit is back");
+        });
+        Apply(plan.ProcessPriority != ProtocolThreadScheduling.Nice, () =>
+        {
+            ProtocolThreadScheduling.SetNice(plan.ProcessPriority);
+            _log(plan.ProcessPriority is { } nice ? $"vrrp_priority: protocol threads at nice {nice}" : "vrrp_priority dropped: protocol threads at the process's nice value");
+        });
+        Apply(!plan.CpuAffinity.Order().SequenceEqual(ProcessCpuAffinity.Cpus), () =>
+        {
+            ProcessCpuAffinity.Set(plan.CpuAffinity);
+            _log(plan.CpuAffinity.Count > 0 ? $"vrrp_cpu_affinity: pinned to CPU {string.Join(' ', plan.CpuAffinity)}" : "vrrp_cpu_affinity dropped: the process's CPUs are back");
+        });
+
+        void Apply(bool changed, Action apply)
+        {
+            if (!changed)
             {
-                ProtocolThreadScheduling.SetRealTimeLimit(plan.RealTimeLimit);
-                _log(plan.RealTimeLimit is { } limit ? $"vrrp_rlimit_rttime: protocol threads at real-time priority may run {limit.TotalMicroseconds} µs without a blocking call (SIGXCPU at half)" : "vrrp_rlimit_rttime dropped: the process's own limit is back");
+                return;
             }
 
-            if (plan.ProcessPriority != ProtocolThreadScheduling.Nice)
+            try
             {
-                ProtocolThreadScheduling.SetNice(plan.ProcessPriority);
-                _log(plan.ProcessPriority is { } nice ? $"vrrp_priority: protocol threads at nice {nice}" : "vrrp_priority dropped: protocol threads at the process's nice value");
+                apply();
             }
-
-            if (!plan.CpuAffinity.SequenceEqual(ProcessCpuAffinity.Cpus))
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException or ArgumentOutOfRangeException)
             {
-                ProcessCpuAffinity.Set(plan.CpuAffinity);
-                _log(plan.CpuAffinity.Count > 0 ? $"vrrp_cpu_affinity: pinned to CPU {string.Join(' ', plan.CpuAffinity)}" : "vrrp_cpu_affinity dropped: the process's CPUs are back");
+                _log($"warning: {e.Message}"); // keepalived logs and carries on
             }
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException or ArgumentOutOfRangeException)
-        {
-            _log($"warning: {e.Message}"); // keepalived logs and carries on
         }
     }
 
@@ -366,27 +376,40 @@ internal sealed class RouterHost : IAsyncDisposable
         }
     }
 
-    // keepalived's vmac_map, in the table next to the accept-mode one (nftables NAME gives NAME_vmac), chosen once
-    // before the first macvlan.
+    // keepalived's vmac_map, in the table next to the accept-mode one (nftables NAME gives NAME_vmac), chosen at the first
+    // plan whether or not a router uses a virtual MAC yet (the filter makes nothing until a macvlan is listed); a reload
+    // asking for another keeps it, with a word, as the accept-mode firewall does.
     private void ApplyVirtualMacReportFilter(KeepalivedPlan plan)
     {
-        if (_started || !plan.Routers.Any(static r => r.Options.UseVirtualMac))
-        {
-            return;
-        }
-
         MacvlanManager macvlans = _services.GetRequiredService<MacvlanManager>();
+        bool vmac = plan.Routers.Any(static r => r.Options.UseVirtualMac);
         if (!VirtualMacReportFilter.IsInstalled)
         {
-            _log("warning: use_vmac: nftables' nft is not installed, so a backup's macvlan sends its IGMP/MLD reports from the virtual MAC (keepalived's vmac_map needs nftables too)");
+            if (vmac && !_warnedNoNft)
+            {
+                _warnedNoNft = true;
+                _log("warning: use_vmac: nftables' nft is not installed, so a backup's macvlan sends its IGMP/MLD reports from the virtual MAC (keepalived's vmac_map needs nftables too)");
+            }
+
             return;
         }
 
         string table = plan.AcceptModeFirewallTable is { } named && named != AcceptModeFirewall.DefaultTable
             ? $"{(named.Length > 59 ? named[..59] : named)}_vmac"
             : VirtualMacReportFilter.DefaultTable;
-        if (macvlans.ReportFilter is { } current && current.Table == table && current.ChainPriority == plan.AcceptModeFirewallPriority && current.ListsIPv4 == !plan.DisableLocalIgmp && current.Counters == plan.FirewallCounters)
+        if (macvlans.ReportFilter is { } current && current.Table == table && current.ChainPriority == plan.AcceptModeFirewallPriority
+            && current.ListsIPv4 == !plan.DisableLocalIgmp && current.Counters == plan.FirewallCounters)
         {
+            return;
+        }
+
+        if (_started)
+        {
+            if (vmac && macvlans.ReportFilter is { } running)
+            {
+                _log($"warning: nftables, nftables_priority or nftables_counters changed: the virtual MAC rules keep table {running.Table}, priority {running.ChainPriority} until vrrpd restarts");
+            }
+
             return;
         }
 

@@ -57,6 +57,14 @@ public sealed class GarpExtraInterfaceTests
     }
 
     [Fact]
+    public void The_global_period_starts_at_one_as_keepalived_s_global_handler_has_it()
+    {
+        KeepalivedCheckResult result = Check("vrrp_garp_extra_if all 0", "");
+
+        Assert.Contains(result.Errors, e => e.Line == 2 && e.Message.Contains("1 to 86400", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_old_name_is_read_with_keepalived_s_deprecation_warning()
     {
         KeepalivedCheckResult result = Check("", "vmac_garp_intvl all 100");

@@ -85,6 +85,15 @@ public sealed class VirtualRoutesTests
     }
 
     [Fact]
+    public void A_feature_other_than_ecn_is_reported_and_the_route_kept_without_it_as_keepalived_does()
+    {
+        KeepalivedCheckResult result = Check("203.0.113.0/24 dev lab0 features sack mtu 1400", "from 198.51.100.100 table 100 priority 5");
+
+        Assert.Contains(result.Warnings, w => w.Line == 9 && w.Message.Contains("feature sack not supported", StringComparison.Ordinal));
+        Assert.Equal(["203.0.113.0/24 dev lab0 mtu 1400"], result.Configuration!.Instances[0].VirtualRoutes);
+    }
+
+    [Fact]
     public void A_route_without_a_dev_is_not_tracked_and_says_so_as_keepalived_does()
     {
         KeepalivedCheckResult result = Check("203.0.113.0/24 via 198.51.100.1", "from 198.51.100.100 table 100 priority 5");

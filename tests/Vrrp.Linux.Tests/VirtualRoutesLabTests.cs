@@ -111,7 +111,7 @@ public sealed class VirtualRoutesLabTests
         // realms. Before: "has 'mtu' after its destination ...: the route is dropped", and no route at all.
         NetnsLab.RequireRoot();
         using NetnsLab lab = NetnsLab.Create("n1");
-        LabProcess n1 = Start(lab, "n1", 100, "            203.0.117.0/24 via 198.51.100.1 dev lab0 tos 0x10 realms 3/5 mtu lock 1400 advmss 1360 rtt 300ms initcwnd 10 features ecn congctl lock reno");
+        LabProcess n1 = Start(lab, "n1", 100, "            203.0.117.0/24 via 198.51.100.1 dev lab0 tos 0x10 realms 3/5 mtu lock 1400 advmss 1360 rtt 300ms initcwnd 10 features ecn congctl lock reno\n            203.0.118.0/24 via 198.51.100.1 dev lab0 mtu 70000");
         Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(6)) is not null, n1.Output);
         Assert.DoesNotContain("dropped", n1.Output, StringComparison.Ordinal);
         string shown = "";
@@ -121,5 +121,13 @@ public sealed class VirtualRoutesLabTests
         Assert.Contains("proto 118", shown, StringComparison.Ordinal);
         Assert.Contains("realms 3/5", shown, StringComparison.Ordinal);
         Assert.Contains("mtu lock 1400 rtt 300ms advmss 1360 initcwnd 10 features ecn congctl lock reno", shown, StringComparison.Ordinal); // iproute2's order
+        Assert.Contains("mtu 65520", lab.Exec("n1", "ip route show table main 203.0.118.0/24"), StringComparison.Ordinal); // the kernel's clamp
+
+        // Leaving: both go. A delete naming the metrics would miss the second (found by the review: the kernel matches an
+        // IPv4 delete's metrics against the clamped ones it holds, ESRCH, taken for "already gone").
+        n1.Signal("TERM");
+        Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
+        Assert.Equal("", lab.Exec("n1", "ip route show table main 203.0.117.0/24").Trim());
+        Assert.Equal("", lab.Exec("n1", "ip route show table main 203.0.118.0/24").Trim());
     }
 }

@@ -33,7 +33,7 @@ internal sealed record StateMachineSettings
 
     public int AnnounceRefreshRepeat { get; init; } = 1;
 
-    /// <summary>keepalived's <c>garp_extra_if</c>: zero when off, or when the router has no other interface to announce on.</summary>
+    /// <summary>keepalived's <c>garp_extra_if</c>: zero when off. A router with no other interface to announce on wakes for nothing (a reload may give it one).</summary>
     public TimeSpan AnnounceOtherInterfaces { get; init; }
 
     public int AnnounceOnLowerPriorityRepeat { get; init; }

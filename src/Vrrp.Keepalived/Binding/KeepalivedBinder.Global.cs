@@ -61,16 +61,17 @@ internal sealed partial class KeepalivedBinder
             ["vrrp_no_swap"] = new(0, 0, _ => g = g with { NoSwap = true }),
             ["disable_local_igmp"] = new(0, 0, _ => g = g with { DisableLocalIgmp = true }),
             ["vrrp_rt_priority"] = new(1, 1, s => { rtPriorityAt = s.Keyword; if (Int(s, 0, 1, 99, out int v)) { g = g with { RealTimePriority = v }; } }, Allowed: "1 to 99"),
-            ["vrrp_garp_extra_if"] = new(1, 2, s => { if (GarpExtraInterfaces(s) is { } v) { g = g with { GarpExtraInterfaces = v.Interval, GarpExtraInterfacesAll = v.All }; } }, Allowed: "[all] 0 to 86400 seconds"),
-            ["vrrp_vmac_garp_intvl"] = new(1, 2, s => { if (GarpExtraInterfaces(s) is { } v) { g = g with { GarpExtraInterfaces = v.Interval, GarpExtraInterfacesAll = v.All }; } }, Allowed: "[all] 0 to 86400 seconds"),
+            ["vrrp_garp_extra_if"] = new(1, 2, s => { if (GarpExtraInterfaces(s, minimum: 1) is { } v) { g = g with { GarpExtraInterfaces = v.Interval, GarpExtraInterfacesAll = v.All }; } }, Allowed: "[all] 1 to 86400 seconds"),
+            ["vrrp_vmac_garp_intvl"] = new(1, 2, s => { if (GarpExtraInterfaces(s, minimum: 1) is { } v) { g = g with { GarpExtraInterfaces = v.Interval, GarpExtraInterfacesAll = v.All }; } }, Allowed: "[all] 0 to 86400 seconds"),
             ["vrrp_priority"] = new(1, 1, s => { if (Int(s, 0, -20, 19, out int v)) { g = g with { ProcessPriority = v }; } }, Allowed: "-20 to 19"),
             ["vrrp_cpu_affinity"] = new(1, 1024, s =>
             {
-                // keepalived checks each against the CPUs online when it reads the file.
+                // keepalived checks each against the number of CPUs online (sysconf) when it reads the file.
                 var cpus = new List<int>();
+                int online = OnlineCpuCount();
                 for (int i = 0; i < s.Arguments.Count; i++)
                 {
-                    if (!Int(s, i, 0, Environment.ProcessorCount - 1, out int cpu))
+                    if (!Int(s, i, 0, online - 1, out int cpu))
                     {
                         return;
                     }
@@ -115,6 +116,29 @@ internal sealed partial class KeepalivedBinder
             {
                 _diagnostics.Error(token, $"Invalid vrrp real-time limit - {token.Text} (keepalived's words): 1 to 4294967295 microseconds");
             }
+        }
+    }
+
+    // sysconf(_SC_NPROCESSORS_ONLN), as glibc counts it: the ranges of /sys/devices/system/cpu/online ("0-3,6"), not
+    // Environment.ProcessorCount, which an affinity mask or a CPU quota of the reader's own makes smaller.
+    private static int OnlineCpuCount()
+    {
+        try
+        {
+            int count = 0;
+            foreach (string range in File.ReadAllText("/sys/devices/system/cpu/online").Trim().Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                string[] ends = range.Split('-');
+                int first = int.Parse(ends[0], CultureInfo.InvariantCulture);
+                int last = ends.Length > 1 ? int.Parse(ends[1], CultureInfo.InvariantCulture) : first;
+                count += last - first + 1;
+            }
+
+            return count > 0 ? count : Environment.ProcessorCount;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+        {
+            return Environment.ProcessorCount;
         }
     }
 

@@ -667,6 +667,14 @@ internal sealed partial class KeepalivedBinder
                 words.RemoveRange(protocol, 2);
             }
 
+            int feature = words.IndexOf("features");
+            if (feature > 0 && feature + 1 < words.Count && words[feature + 1] != "ecn")
+            {
+                // keepalived reports it and keeps the route without it.
+                _diagnostics.Warning(line.Keyword, $"feature {words[feature + 1]} not supported (keepalived's words): the route is added without it");
+                words.RemoveRange(feature, 2);
+            }
+
             string text = string.Join(' ', words);
             if (!Routing.VirtualRoute.TryParse(text, out Routing.VirtualRoute route, out string? error))
             {

@@ -163,7 +163,8 @@ internal sealed partial class KeepalivedBinder
     }
 
     // garp_extra_if / vrrp_garp_extra_if: "all" and a period in seconds, in either order.
-    private (TimeSpan Interval, bool All)? GarpExtraInterfaces(SyntaxNode statement)
+    // The instance's takes 0 (off), the global one 1 and up, as keepalived's two handlers do.
+    private (TimeSpan Interval, bool All)? GarpExtraInterfaces(SyntaxNode statement, uint minimum = 0)
     {
         if (statement.Name is "vmac_garp_intvl" or "vrrp_vmac_garp_intvl")
         {
@@ -178,13 +179,13 @@ internal sealed partial class KeepalivedBinder
             {
                 all = true;
             }
-            else if (uint.TryParse(token.Text, NumberStyles.None, CultureInfo.InvariantCulture, out uint value) && value <= 86400)
+            else if (uint.TryParse(token.Text, NumberStyles.None, CultureInfo.InvariantCulture, out uint value) && value >= minimum && value <= 86400)
             {
                 seconds = value;
             }
             else
             {
-                _diagnostics.Error(token, $"{statement.Name} '{token.Text}' invalid - ignoring (keepalived's words): [all] and 0 to 86400 seconds");
+                _diagnostics.Error(token, $"{statement.Name} '{token.Text}' invalid - ignoring (keepalived's words): [all] and {minimum} to 86400 seconds");
                 return null;
             }
         }

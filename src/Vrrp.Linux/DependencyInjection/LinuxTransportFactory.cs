@@ -19,7 +19,9 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
     private readonly VrrpOptions _options;
     private readonly MacvlanManager _macvlans;
     private readonly NetlinkAddressManager _addresses;
-    private readonly Dictionary<string, LinuxInterface> _interfaces = [];
+    // Read without _gate by Resolve (the announcer's, on every failover), which must not wait behind a macvlan being made
+    // (its nftables run); written under _gate.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LinuxInterface> _interfaces = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Interface, AddressFamily Family), IVrrpTransport> _transports = [];
     private readonly Dictionary<string, (IVrrpTransport Transport, LinuxInterface Parent)> _dedicated = new(StringComparer.Ordinal);
     private readonly HashSet<PackedIPAddress> _excluded = [];
@@ -129,13 +131,8 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
     }
 
     /// <summary>Finds an interface's index and IPv6 link-local address, for the announcer.</summary>
-    public (int Index, PackedIPAddress LinkLocal) Resolve(string interfaceName)
-    {
-        lock (_gate)
-        {
-            return _interfaces.TryGetValue(interfaceName, out LinuxInterface? found) ? (found.Index, found.IPv6LinkLocal) : (0, default);
-        }
-    }
+    public (int Index, PackedIPAddress LinkLocal) Resolve(string interfaceName) =>
+        _interfaces.TryGetValue(interfaceName, out LinuxInterface? found) ? (found.Index, found.IPv6LinkLocal) : (0, default);
 
     /// <summary>
     /// The interface whose link and ARP traffic a router's state follows: its own, or for a router's macvlan the
@@ -190,7 +187,7 @@ internal sealed class LinuxTransportFactory : IVrrpTransportFactory, IDisposable
         if (_dedicated.Remove(link, out var dedicated))
         {
             (dedicated.Transport as IDisposable)?.Dispose();
-            _interfaces.Remove(link);
+            _interfaces.TryRemove(link, out _);
             _macvlans.Remove(link);
         }
     }

@@ -20,6 +20,19 @@ internal static class NftablesProgram
     /// <exception cref="InvalidOperationException">nft failed or did not finish within 5 s.</exception>
     public static void Run(string nft, string script)
     {
+        try
+        {
+            RunOnce(nft, script);
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException)
+        {
+            // fork refused, or nft gone before it read its input: a failure like any other, never an escape
+            throw new InvalidOperationException($"nft could not be run: {e.Message}", e);
+        }
+    }
+
+    private static void RunOnce(string nft, string script)
+    {
         var start = new ProcessStartInfo(nft, ["-f", "-"])
         {
             RedirectStandardInput = true,

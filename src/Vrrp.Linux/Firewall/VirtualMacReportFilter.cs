@@ -198,12 +198,43 @@ public sealed class VirtualMacReportFilter : IDisposable
         }
         catch (InvalidOperationException) when (_ipv4Ready || _ipv6Ready)
         {
-            // The table went from outside: make both again with every macvlan listed. A second failure is the caller's.
-            var again = new StringBuilder();
-            AppendTable(again, ipv6: false);
-            AppendTable(again, ipv6: true);
-            Run(again.ToString());
-            _ipv4Ready = _ipv6Ready = true;
+            // The table went from outside: make again, each in its own transaction, the families in use, with every
+            // macvlan listed (one family failing, say IPv6 without nf_dup_ipv6, must not keep the other's rules
+            // away). A failure is the caller's.
+            bool ipv4 = _ipv4Ready || _listed.Values.Any(static l => !l.IPv6);
+            bool ipv6 = _ipv6Ready || _listed.Values.Any(static l => l.IPv6);
+            InvalidOperationException? failed = null;
+            foreach ((bool family, bool inUse) in new[] { (false, ipv4), (true, ipv6) })
+            {
+                if (!inUse)
+                {
+                    continue;
+                }
+
+                var again = new StringBuilder();
+                AppendTable(again, family);
+                try
+                {
+                    Run(again.ToString());
+                    if (family)
+                    {
+                        _ipv6Ready = true;
+                    }
+                    else
+                    {
+                        _ipv4Ready = true;
+                    }
+                }
+                catch (InvalidOperationException e)
+                {
+                    failed ??= e;
+                }
+            }
+
+            if (failed is not null)
+            {
+                throw failed;
+            }
         }
     }
 

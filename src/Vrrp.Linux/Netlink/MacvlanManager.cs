@@ -292,6 +292,7 @@ public sealed class MacvlanManager : IDisposable
         LinkDescription? existing = Describe(name);
         if (existing is null)
         {
+            Unlist(name); // gone with its parent, or deleted from outside: its element goes by index all the same
             return false;
         }
 
@@ -300,23 +301,13 @@ public sealed class MacvlanManager : IDisposable
             throw new InvalidOperationException($"VirtualMacInterface '{name}' names an existing interface that is not a macvlan ({(existing.Value.Kind.Length == 0 ? "a device" : existing.Value.Kind)}); it is never removed: choose another name.");
         }
 
-        if (_listed.Remove(name, out int listed))
-        {
-            try
-            {
-                ReportFilter?.Remove(listed); // before the link goes: the element would outlive it
-            }
-            catch (InvalidOperationException e)
-            {
-                ReportFilterFailed?.Invoke(this, $"{name}: could not take it out of nftables table {ReportFilter?.Table}: {e.Message}");
-            }
-        }
-
         int error = Request(NetlinkLinkMessage.WriteDelete(_request, ++_sequence, name));
         if (error != Errno.ENODEV)
         {
             Check(error, $"removing macvlan {name}");
         }
+
+        Unlist(name); // after the link: nothing it sends while going leaves from the virtual MAC
 
         if (_parents.Remove(name, out string? parent))
         {
@@ -324,6 +315,23 @@ public sealed class MacvlanManager : IDisposable
         }
 
         return true;
+    }
+
+    private void Unlist(string name)
+    {
+        if (!_listed.Remove(name, out int listed) || ReportFilter is not { } filter)
+        {
+            return;
+        }
+
+        try
+        {
+            filter.Remove(listed);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            ReportFilterFailed?.Invoke(this, $"{name}: could not take it out of nftables table {filter.Table}: {e.Message}");
+        }
     }
 
     private void ListForReports(string name, int index, int parentIndex, AddressFamily family)

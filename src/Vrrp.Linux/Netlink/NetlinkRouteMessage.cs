@@ -109,7 +109,9 @@ internal static class NetlinkRouteMessage
             offset += 8;
         }
 
-        if (!route.Metrics.IsEmpty)
+        // Not on a delete: the kernel deletes an IPv4 route only when the metrics given match the ones it holds, which
+        // it clamped on adding (an mtu over 65520), so a delete naming them could miss our own route.
+        if (!route.Metrics.IsEmpty && type == RTM_NEWROUTE)
         {
             offset = Metrics(destination, offset, route.Metrics);
         }

@@ -20,17 +20,17 @@ public static partial class ProcessCpuAffinity
     public static IReadOnlyList<int> Cpus { get; private set; } = [];
 
     /// <summary>Pins every thread of the process to the given CPUs; an empty list puts back the mask from before the first call.</summary>
-    /// <param name="cpus">CPU numbers, each from 0 to the number of CPUs online less one.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A CPU is not online.</exception>
-    /// <exception cref="IOException">The kernel refused the mask for the process's first thread.</exception>
+    /// <param name="cpus">CPU numbers, each from 0 to 1023.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A CPU number is out of range.</exception>
+    /// <exception cref="IOException">The kernel refused the mask for the process's first thread (no CPU of it is online and allowed to the process: EINVAL).</exception>
     public static void Set(IReadOnlyList<int> cpus)
     {
         ArgumentNullException.ThrowIfNull(cpus);
         foreach (int cpu in cpus)
         {
-            if (cpu < 0 || cpu >= Environment.ProcessorCount || cpu >= MaskWords * 64)
+            if (cpu < 0 || cpu >= MaskWords * 64)
             {
-                throw new ArgumentOutOfRangeException(nameof(cpus), cpu, $"CPU {cpu} is not online: 0 to {Environment.ProcessorCount - 1}.");
+                throw new ArgumentOutOfRangeException(nameof(cpus), cpu, $"CPU {cpu} is out of range: 0 to {MaskWords * 64 - 1}.");
             }
         }
 
@@ -63,11 +63,24 @@ public static partial class ProcessCpuAffinity
                 throw Errno.Failure($"sched_setaffinity({string.Join(' ', cpus)})", Marshal.GetLastPInvokeError(), null);
             }
 
-            foreach (string task in Directory.EnumerateDirectories("/proc/self/task"))
+            // A thread started during a walk by one not yet pinned has the old mask: walk again until a walk finds
+            // every thread pinned already (a few walks at most; bounded all the same).
+            var pinned = new HashSet<int> { Environment.ProcessId };
+            for (int walk = 0; walk < 8; walk++)
             {
-                if (int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out int thread) && thread != Environment.ProcessId)
+                bool found = false;
+                foreach (string task in Directory.EnumerateDirectories("/proc/self/task"))
                 {
-                    _ = sched_setaffinity(thread, MaskWords * sizeof(ulong), mask);
+                    if (int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out int thread) && pinned.Add(thread))
+                    {
+                        found = true;
+                        _ = sched_setaffinity(thread, MaskWords * sizeof(ulong), mask);
+                    }
+                }
+
+                if (!found)
+                {
+                    break;
                 }
             }
 

@@ -121,8 +121,17 @@ public static partial class ProtocolThreadScheduling
 
         lock (s_gate)
         {
+            TimeSpan? previous = s_realTimeLimit;
             s_realTimeLimit = limit;
-            ApplyRealTimeLimit(throwOnFailure: true);
+            try
+            {
+                ApplyRealTimeLimit(throwOnFailure: true);
+            }
+            catch when (limit is not null)
+            {
+                s_realTimeLimit = previous; // not in force: a later call tries again
+                throw;
+            }
         }
     }
 
@@ -142,7 +151,7 @@ public static partial class ProtocolThreadScheduling
             }
 
             Volatile.Write(ref s_priority, priority);
-            ApplyRealTimeLimit(throwOnFailure: true);
+            ApplyRealTimeLimit(throwOnFailure: false); // the threads are moved already: a refused limit is SetRealTimeLimit's to report
         }
     }
 
