@@ -230,13 +230,44 @@ public sealed class AcceptModeFirewall : IDisposable
         }
         catch (InvalidOperationException) when (_ipv4Ready || _ipv6Ready)
         {
-            // The table went from outside (an nftables restart flushes the ruleset): make it again, with
-            // everything held. A second failure is the caller's (the router goes to Fault, and tries again).
-            var again = new StringBuilder();
-            AppendTable(again, ipv6: false);
-            AppendTable(again, ipv6: true);
-            Run(again.ToString());
-            _ipv4Ready = _ipv6Ready = true;
+            // The table went from outside (an nftables restart flushes the ruleset): make again, each in its own
+            // transaction, the families in use, with everything held, so one family failing never keeps the other's
+            // rules away. A failure is the caller's (the router goes to Fault, and tries again).
+            bool ipv4 = _ipv4Ready || _held.Keys.Any(static k => !k.IPv6);
+            bool ipv6 = _ipv6Ready || _held.Keys.Any(static k => k.IPv6);
+            InvalidOperationException? failed = null;
+            foreach ((bool family, bool inUse) in new[] { (false, ipv4), (true, ipv6) })
+            {
+                if (!inUse)
+                {
+                    continue;
+                }
+
+                var again = new StringBuilder();
+                AppendTable(again, family);
+                try
+                {
+                    Run(again.ToString());
+                    if (family)
+                    {
+                        _ipv6Ready = true;
+                    }
+                    else
+                    {
+                        _ipv4Ready = true;
+                    }
+                }
+                catch (InvalidOperationException e)
+                {
+                    failed ??= e;
+                }
+            }
+
+            if (failed is not null)
+            {
+                throw failed;
+            }
+
             return;
         }
 
