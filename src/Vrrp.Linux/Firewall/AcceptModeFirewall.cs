@@ -31,10 +31,8 @@ namespace Vrrp.Linux.Firewall;
 public sealed class AcceptModeFirewall : IDisposable
 {
     private readonly object _gate = new();
-    private readonly string _nft;
+    private readonly OwnTables _tables;
     private readonly Dictionary<(bool IPv6, string Element), int> _held = [];
-    private bool _ipv4Ready;
-    private bool _ipv6Ready;
     private bool _disposed;
 
     /// <summary>Initializes a firewall writing its rules in a table of the given name.</summary>
@@ -44,16 +42,13 @@ public sealed class AcceptModeFirewall : IDisposable
     /// <exception cref="VrrpConfigurationException">nftables' <c>nft</c> program is not installed.</exception>
     public AcceptModeFirewall(string table = DefaultTable, int chainPriority = -1)
     {
-        ArgumentException.ThrowIfNullOrEmpty(table);
-        if (!NftablesProgram.IsPlainTableName(table))
-        {
-            throw new ArgumentException($"'{table}' is not a plain nftables table name (a letter, then letters, digits, '_' or '-'; at most 64).", nameof(table));
-        }
+        NftablesProgram.ThrowIfNotPlainTableName(table);
 
         Table = table;
         ChainPriority = chainPriority;
-        _nft = NftablesProgram.Path
-            ?? throw new VrrpConfigurationException([$"AcceptMode = false (no_accept, vrrp_strict) is enforced with nftables, and its program 'nft' is not in {NftablesProgram.SearchedPaths}: install nftables, or set accept"]);
+        _tables = new OwnTables(
+            NftablesProgram.Path ?? throw new VrrpConfigurationException([$"AcceptMode = false (no_accept, vrrp_strict) is enforced with nftables, and its program 'nft' is not in {NftablesProgram.SearchedPaths}: install nftables, or set accept"]),
+            table);
     }
 
     /// <summary>Gets a value indicating whether nftables' <c>nft</c> program is installed.</summary>
@@ -72,7 +67,7 @@ public sealed class AcceptModeFirewall : IDisposable
     public bool Counters { get; init; }
 
     /// <summary>Gets how many times <c>nft</c> failed or timed out.</summary>
-    public long Failures { get; private set; }
+    public long Failures => _tables.Failures;
 
     /// <summary>Drops traffic to and from the addresses: called as their router becomes master, before they are added.</summary>
     /// <param name="interfaceName">The interface a link-local address is on.</param>
@@ -93,7 +88,7 @@ public sealed class AcceptModeFirewall : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_ipv4Ready && !_ipv6Ready)
+            if (!_tables.AnyMade)
             {
                 // Declaring a table first makes its delete never fail.
                 Run($"table ip {Table}\ndelete table ip {Table}\ntable ip6 {Table}\ndelete table ip6 {Table}\n");
@@ -112,28 +107,7 @@ public sealed class AcceptModeFirewall : IDisposable
             }
 
             _disposed = true;
-            var script = new StringBuilder();
-            if (_ipv4Ready)
-            {
-                script.Append(CultureInfo.InvariantCulture, $"delete table ip {Table}\n");
-            }
-
-            if (_ipv6Ready)
-            {
-                script.Append(CultureInfo.InvariantCulture, $"delete table ip6 {Table}\n");
-            }
-
-            if (script.Length > 0)
-            {
-                try
-                {
-                    Run(script.ToString());
-                }
-                catch (InvalidOperationException)
-                {
-                    // counted; a table left behind is replaced at the next start
-                }
-            }
+            _tables.DeleteMade();
         }
     }
 
@@ -192,8 +166,7 @@ public sealed class AcceptModeFirewall : IDisposable
         var script = new StringBuilder();
         foreach ((bool ipv6, string element) in changed)
         {
-            bool ready = ipv6 ? _ipv6Ready : _ipv4Ready;
-            if (!ready)
+            if (!_tables.IsMade(ipv6))
             {
                 continue; // a block makes the table below, with it in; an unblock has nothing to undo
             }
@@ -207,8 +180,8 @@ public sealed class AcceptModeFirewall : IDisposable
             }
         }
 
-        bool makeIPv4 = block && !_ipv4Ready && changed.Exists(static c => !c.IPv6);
-        bool makeIPv6 = block && !_ipv6Ready && changed.Exists(static c => c.IPv6);
+        bool makeIPv4 = block && !_tables.IsMade(ipv6: false) && changed.Exists(static c => !c.IPv6);
+        bool makeIPv6 = block && !_tables.IsMade(ipv6: true) && changed.Exists(static c => c.IPv6);
         if (makeIPv4)
         {
             AppendTable(script, ipv6: false);
@@ -228,51 +201,23 @@ public sealed class AcceptModeFirewall : IDisposable
         {
             Run(script.ToString());
         }
-        catch (InvalidOperationException) when (_ipv4Ready || _ipv6Ready)
+        catch (InvalidOperationException) when (_tables.AnyMade)
         {
-            // The table went from outside (an nftables restart flushes the ruleset): make again, each in its own
-            // transaction, the families in use, with everything held, so one family failing never keeps the other's
-            // rules away. A failure is the caller's (the router goes to Fault, and tries again).
-            bool ipv4 = _ipv4Ready || _held.Keys.Any(static k => !k.IPv6);
-            bool ipv6 = _ipv6Ready || _held.Keys.Any(static k => k.IPv6);
-            InvalidOperationException? failed = null;
-            foreach ((bool family, bool inUse) in new[] { (false, ipv4), (true, ipv6) })
-            {
-                if (!inUse)
-                {
-                    continue;
-                }
-
-                var again = new StringBuilder();
-                AppendTable(again, family);
-                try
-                {
-                    Run(again.ToString());
-                    if (family)
-                    {
-                        _ipv6Ready = true;
-                    }
-                    else
-                    {
-                        _ipv4Ready = true;
-                    }
-                }
-                catch (InvalidOperationException e)
-                {
-                    failed ??= e;
-                }
-            }
-
-            if (failed is not null)
-            {
-                throw failed;
-            }
-
+            // The table went from outside (an nftables restart flushes the ruleset): made again with everything held.
+            // A failure is the caller's (the router goes to Fault, and tries again).
+            _tables.Remake(_held.Keys.Any(static k => !k.IPv6), _held.Keys.Any(static k => k.IPv6), AppendTable);
             return;
         }
 
-        _ipv4Ready |= makeIPv4;
-        _ipv6Ready |= makeIPv6;
+        if (makeIPv4)
+        {
+            _tables.MarkMade(ipv6: false);
+        }
+
+        if (makeIPv6)
+        {
+            _tables.MarkMade(ipv6: true);
+        }
     }
 
     // The set element of an address: a link-local one with its interface, which must then be a plain name.
@@ -322,16 +267,5 @@ public sealed class AcceptModeFirewall : IDisposable
         }
     }
 
-    private void Run(string script)
-    {
-        try
-        {
-            NftablesProgram.Run(_nft, script);
-        }
-        catch (InvalidOperationException)
-        {
-            Failures++;
-            throw;
-        }
-    }
+    private void Run(string script) => _tables.Run(script);
 }

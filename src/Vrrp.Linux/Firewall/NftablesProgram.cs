@@ -60,6 +60,17 @@ internal static class NftablesProgram
         }
     }
 
+    /// <summary>Refuses a table name that is not plain: it is written into nft's input, where a space or a brace would start a second command.</summary>
+    /// <exception cref="ArgumentException">The name is not plain.</exception>
+    public static void ThrowIfNotPlainTableName(string table, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(table))] string? parameter = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(table, parameter);
+        if (!IsPlainTableName(table))
+        {
+            throw new ArgumentException($"'{table}' is not a plain nftables table name (a letter, then letters, digits, '_' or '-'; at most 64).", parameter);
+        }
+    }
+
     /// <summary>Gets a value indicating whether a name is a plain nftables table name: a letter, then letters, digits, '_' or '-'.</summary>
     public static bool IsPlainTableName(string name, int maxLength = 64) =>
         name.Length > 0 && name.Length <= maxLength && char.IsAsciiLetter(name[0]) && name.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');

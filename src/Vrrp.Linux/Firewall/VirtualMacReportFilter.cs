@@ -28,10 +28,8 @@ namespace Vrrp.Linux.Firewall;
 public sealed class VirtualMacReportFilter : IDisposable
 {
     private readonly object _gate = new();
-    private readonly string _nft;
+    private readonly OwnTables _tables;
     private readonly Dictionary<int, (int Parent, bool IPv6)> _listed = [];
-    private bool _ipv4Ready;
-    private bool _ipv6Ready;
     private bool _disposed;
 
     /// <summary>Initializes a filter writing its rules in a table of the given name.</summary>
@@ -41,15 +39,11 @@ public sealed class VirtualMacReportFilter : IDisposable
     /// <exception cref="InvalidOperationException">nftables' <c>nft</c> program is not installed (see <see cref="IsInstalled"/>).</exception>
     public VirtualMacReportFilter(string table = DefaultTable, int chainPriority = -1)
     {
-        ArgumentException.ThrowIfNullOrEmpty(table);
-        if (!NftablesProgram.IsPlainTableName(table))
-        {
-            throw new ArgumentException($"'{table}' is not a plain nftables table name (a letter, then letters, digits, '_' or '-'; at most 64).", nameof(table));
-        }
+        NftablesProgram.ThrowIfNotPlainTableName(table);
 
         Table = table;
         ChainPriority = chainPriority;
-        _nft = NftablesProgram.Path ?? throw new InvalidOperationException($"nftables' program 'nft' is not in {NftablesProgram.SearchedPaths}");
+        _tables = new OwnTables(NftablesProgram.Path ?? throw new InvalidOperationException($"nftables' program 'nft' is not in {NftablesProgram.SearchedPaths}"), table);
     }
 
     /// <summary>The table's name when none is given.</summary>
@@ -75,7 +69,7 @@ public sealed class VirtualMacReportFilter : IDisposable
     public bool Counters { get; init; }
 
     /// <summary>Gets how many times <c>nft</c> failed or timed out.</summary>
-    public long Failures { get; private set; }
+    public long Failures => _tables.Failures;
 
     /// <summary>Lists a macvlan: its reports leave from its parent from now on. Called before it comes up.</summary>
     /// <param name="macvlanIndex">The macvlan's interface index.</param>
@@ -101,9 +95,8 @@ public sealed class VirtualMacReportFilter : IDisposable
             }
 
             _listed[macvlanIndex] = (parentIndex, ipv6);
-            bool ready = ipv6 ? _ipv6Ready : _ipv4Ready;
             var script = new StringBuilder();
-            if (ready)
+            if (_tables.IsMade(ipv6))
             {
                 AppendElement(script, "add", macvlanIndex, parentIndex, ipv6);
             }
@@ -122,14 +115,7 @@ public sealed class VirtualMacReportFilter : IDisposable
                 throw;
             }
 
-            if (ipv6)
-            {
-                _ipv6Ready = true;
-            }
-            else
-            {
-                _ipv4Ready = true;
-            }
+            _tables.MarkMade(ipv6);
         }
     }
 
@@ -165,28 +151,7 @@ public sealed class VirtualMacReportFilter : IDisposable
             }
 
             _disposed = true;
-            var script = new StringBuilder();
-            if (_ipv4Ready)
-            {
-                script.Append(CultureInfo.InvariantCulture, $"delete table ip {Table}\n");
-            }
-
-            if (_ipv6Ready)
-            {
-                script.Append(CultureInfo.InvariantCulture, $"delete table ip6 {Table}\n");
-            }
-
-            if (script.Length > 0)
-            {
-                try
-                {
-                    Run(script.ToString());
-                }
-                catch (InvalidOperationException)
-                {
-                    // counted; a table left behind is replaced at the next start
-                }
-            }
+            _tables.DeleteMade();
         }
     }
 
@@ -196,45 +161,10 @@ public sealed class VirtualMacReportFilter : IDisposable
         {
             Run(script);
         }
-        catch (InvalidOperationException) when (_ipv4Ready || _ipv6Ready)
+        catch (InvalidOperationException) when (_tables.AnyMade)
         {
-            // The table went from outside: make again, each in its own transaction, the families in use, with every
-            // macvlan listed (one family failing, say IPv6 without nf_dup_ipv6, must not keep the other's rules
-            // away). A failure is the caller's.
-            bool ipv4 = _ipv4Ready || _listed.Values.Any(static l => !l.IPv6);
-            bool ipv6 = _ipv6Ready || _listed.Values.Any(static l => l.IPv6);
-            InvalidOperationException? failed = null;
-            foreach ((bool family, bool inUse) in new[] { (false, ipv4), (true, ipv6) })
-            {
-                if (!inUse)
-                {
-                    continue;
-                }
-
-                var again = new StringBuilder();
-                AppendTable(again, family);
-                try
-                {
-                    Run(again.ToString());
-                    if (family)
-                    {
-                        _ipv6Ready = true;
-                    }
-                    else
-                    {
-                        _ipv4Ready = true;
-                    }
-                }
-                catch (InvalidOperationException e)
-                {
-                    failed ??= e;
-                }
-            }
-
-            if (failed is not null)
-            {
-                throw failed;
-            }
+            // The table went from outside: made again with every macvlan listed. A failure is the caller's.
+            _tables.Remake(_listed.Values.Any(static l => !l.IPv6), _listed.Values.Any(static l => l.IPv6), AppendTable);
         }
     }
 
@@ -278,16 +208,5 @@ public sealed class VirtualMacReportFilter : IDisposable
         }
     }
 
-    private void Run(string script)
-    {
-        try
-        {
-            NftablesProgram.Run(_nft, script);
-        }
-        catch (InvalidOperationException)
-        {
-            Failures++;
-            throw;
-        }
-    }
+    private void Run(string script) => _tables.Run(script);
 }
