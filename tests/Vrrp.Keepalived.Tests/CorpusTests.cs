@@ -79,7 +79,12 @@ public sealed class CorpusTests
         Assert.EndsWith("includes/conf.d/10-a.conf", includes.Instances[0].Source.File, StringComparison.Ordinal);
 
         KeepalivedInstance compact = KeepalivedConfigurationReader.Load(Path.Combine(Directory, "11-one-line-style.conf")).Instances[0];
-        Assert.Equal(("ens3", 5, 110, TimeSpan.FromSeconds(2)), (compact.Interface, compact.VirtualRouterId, compact.Priority, compact.AdvertisementInterval));
+        // As keepalived reads it (measured with keepalived 2.2.7): one statement a line, so "priority $PRIO advert_int 2"
+        // after virtual_router_id and "auth_pass abc" after auth_type are not read, each with a warning, and
+        // authentication without a password is dropped. Before, vrrpd read them, and ran priority 110 with a password
+        // where keepalived runs 100 without one.
+        Assert.Equal(("ens3", 5, 100, TimeSpan.FromSeconds(1)), (compact.Interface, compact.VirtualRouterId, compact.Priority, compact.AdvertisementInterval));
+        Assert.Equal(Packets.VrrpAuthenticationType.None, compact.AuthenticationType);
         Assert.Equal(new KeepalivedVirtualAddress("192.0.2.5/24", Device: "ens3"), compact.VirtualAddresses[0]);
         Assert.Equal((true, true, 1), (compact.HigherPrioritySendAdvert, compact.LowerPriorityNoAdvert, compact.GarpLowerPriorityRepeat));
 

@@ -116,8 +116,16 @@ public sealed class SectionTests
                 notify_stop /s
                 notify /n
             }
-            vrrp_instance INSIDE { interface eth0 virtual_router_id 1 virtual_ipaddress { 10.0.0.1/24 } }
-            vrrp_instance OUTSIDE { interface eth1 virtual_router_id 2 virtual_ipaddress { 198.51.100.1/24 } }
+            vrrp_instance INSIDE {
+                interface eth0
+                virtual_router_id 1
+                virtual_ipaddress { 10.0.0.1/24 }
+            }
+            vrrp_instance OUTSIDE {
+                interface eth1
+                virtual_router_id 2
+                virtual_ipaddress { 198.51.100.1/24 }
+            }
             """);
 
         KeepalivedSyncGroup group = Assert.Single(configuration.SyncGroups);
@@ -132,13 +140,17 @@ public sealed class SectionTests
     public void A_sync_group_naming_an_unknown_instance_or_sharing_one_fails()
     {
         KeepalivedConfigurationException error = Conf.Errors("""
-            vrrp_instance A { interface eth0 virtual_router_id 1 virtual_ipaddress { 10.0.0.1 } }
+            vrrp_instance A {
+                interface eth0
+                virtual_router_id 1
+                virtual_ipaddress { 10.0.0.1 }
+            }
             vrrp_sync_group G1 { group { A GHOST } }
             vrrp_sync_group G2 { group { A } }
             """);
 
         Assert.Equal(
-            [$"{Conf.File}:2: vrrp_sync_group G1: group names 'GHOST', which is no vrrp_instance", $"{Conf.File}:3: vrrp_sync_group G2: vrrp_instance A is already in vrrp_sync_group G1; an instance can be in one group only"],
+            [$"{Conf.File}:6: vrrp_sync_group G1: group names 'GHOST', which is no vrrp_instance", $"{Conf.File}:7: vrrp_sync_group G2: vrrp_instance A is already in vrrp_sync_group G1; an instance can be in one group only"],
             error.Errors.Select(static e => e.ToString()));
     }
 
@@ -146,13 +158,29 @@ public sealed class SectionTests
     public void The_same_VRID_on_one_interface_and_family_fails_but_other_family_or_interface_is_fine()
     {
         KeepalivedConfigurationException error = Conf.Errors("""
-            vrrp_instance A { interface eth0 virtual_router_id 7 virtual_ipaddress { 10.0.0.1 } }
-            vrrp_instance B6 { interface eth0 virtual_router_id 7 virtual_ipaddress { fe80::7 } }
-            vrrp_instance C { interface eth1 virtual_router_id 7 virtual_ipaddress { 10.0.1.1 } }
-            vrrp_instance D { interface eth0 virtual_router_id 7 virtual_ipaddress { 10.0.2.1 } }
+            vrrp_instance A {
+                interface eth0
+                virtual_router_id 7
+                virtual_ipaddress { 10.0.0.1 }
+            }
+            vrrp_instance B6 {
+                interface eth0
+                virtual_router_id 7
+                virtual_ipaddress { fe80::7 }
+            }
+            vrrp_instance C {
+                interface eth1
+                virtual_router_id 7
+                virtual_ipaddress { 10.0.1.1 }
+            }
+            vrrp_instance D {
+                interface eth0
+                virtual_router_id 7
+                virtual_ipaddress { 10.0.2.1 }
+            }
             """);
 
-        Assert.Equal($"{Conf.File}:4: vrrp_instance D: virtual_router_id 7 is already used on eth0 for IPv4 by vrrp_instance A ({Conf.File}:1); each VRID must be unique per interface and family", Assert.Single(error.Errors).ToString());
+        Assert.Equal($"{Conf.File}:16: vrrp_instance D: virtual_router_id 7 is already used on eth0 for IPv4 by vrrp_instance A ({Conf.File}:1); each VRID must be unique per interface and family", Assert.Single(error.Errors).ToString());
     }
 
     [Fact]
@@ -161,12 +189,20 @@ public sealed class SectionTests
         KeepalivedConfigurationException error = Conf.Errors("""
             vrrp_script s { script /a }
             vrrp_script s { script /b }
-            vrrp_instance A { interface eth0 virtual_router_id 1 virtual_ipaddress { 10.0.0.1 } }
-            vrrp_instance A { interface eth1 virtual_router_id 2 virtual_ipaddress { 10.0.0.2 } }
+            vrrp_instance A {
+                interface eth0
+                virtual_router_id 1
+                virtual_ipaddress { 10.0.0.1 }
+            }
+            vrrp_instance A {
+                interface eth1
+                virtual_router_id 2
+                virtual_ipaddress { 10.0.0.2 }
+            }
             """);
 
         Assert.Equal(
-            [$"{Conf.File}:2: vrrp_script s is defined twice (first at {Conf.File}:1)", $"{Conf.File}:4: vrrp_instance A is defined twice (first at {Conf.File}:3)"],
+            [$"{Conf.File}:2: vrrp_script s is defined twice (first at {Conf.File}:1)", $"{Conf.File}:8: vrrp_instance A is defined twice (first at {Conf.File}:3)"],
             error.Errors.Select(static e => e.ToString()));
     }
 

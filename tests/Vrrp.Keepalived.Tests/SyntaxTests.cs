@@ -36,7 +36,7 @@ public sealed class SyntaxTests
     }
 
     [Fact]
-    public void Brace_on_the_next_line_and_blocks_on_one_line_read_as_one_per_line()
+    public void Brace_on_the_next_line_and_blocks_on_one_line_read_as_keepalived_reads_them()
     {
         KeepalivedConfiguration configuration = Conf.Parse("""
             vrrp_instance VI_1
@@ -51,36 +51,54 @@ public sealed class SyntaxTests
             }
             """);
 
+        // One statement a line, as keepalived 2.2.7 reads it (measured): "auth_pass secret" after auth_type's value and
+        // "advert_int 3 nopreempt" after priority's are not read, and authentication without a password is dropped.
+        // Before, vrrpd read them all and ran with a password and nopreempt where keepalived runs with neither.
         KeepalivedInstance instance = Assert.Single(configuration.Instances);
-        Assert.Equal(Packets.VrrpAuthenticationType.SimplePassword, instance.AuthenticationType);
-        Assert.Equal("secret", instance.AuthenticationPassword);
+        Assert.Equal(Packets.VrrpAuthenticationType.None, instance.AuthenticationType);
         Assert.Equal(["10.0.0.2", "10.0.0.3"], instance.UnicastPeers);
         Assert.Equal([new KeepalivedVirtualAddress("10.0.0.100/24", Device: "eth0"), new KeepalivedVirtualAddress("10.0.0.101/24")], instance.VirtualAddresses);
         Assert.Equal(150, instance.Priority);
-        Assert.Equal(TimeSpan.FromSeconds(3), instance.AdvertisementInterval);
-        Assert.False(instance.Preempt);
-        Assert.Empty(configuration.Warnings.WithoutNotRun());
+        Assert.Equal(TimeSpan.FromSeconds(1), instance.AdvertisementInterval);
+        Assert.True(instance.Preempt);
+        Assert.Equal([5, 5, 9], configuration.Warnings.WithoutNotRun().Select(static w => w.Line)); // auth_pass, no password, advert_int
     }
 
     [Fact]
     public void A_quoted_word_is_a_value_even_when_it_spells_a_keyword()
     {
+        // keepalived's use_vmac takes the word after it as the macvlan's name, quoted or not: one statement a line.
         KeepalivedInstance split = Conf.ParseInstance("    use_vmac nopreempt");
         KeepalivedInstance quoted = Conf.ParseInstance("    use_vmac \"nopreempt\"");
 
-        Assert.Equal((true, (string?)null, false), (split.UseVirtualMac, split.VirtualMacInterface, split.Preempt));
+        Assert.Equal((true, "nopreempt", true), (split.UseVirtualMac, split.VirtualMacInterface, split.Preempt));
         Assert.Equal((true, "nopreempt", true), (quoted.UseVirtualMac, quoted.VirtualMacInterface, quoted.Preempt));
         KeepalivedConfiguration written = Conf.Parse(KeepalivedConfigurationWriter.Write(new KeepalivedConfiguration { Instances = [quoted] }));
         Assert.Equal(quoted with { Source = default }, Assert.Single(written.Instances) with { Source = default });
     }
 
     [Fact]
-    public void A_whole_instance_on_one_line_reads()
+    public void A_whole_instance_on_one_line_reads_its_first_keyword_only_as_keepalived_does()
     {
-        KeepalivedInstance instance = Assert.Single(Conf.Parse("vrrp_instance X { interface eth1 virtual_router_id 7 priority 20 virtual_ipaddress { 198.51.100.7 } }").Instances);
+        // keepalived 2.2.7 reads "interface eth1" and nothing after it on that line (its -t: "Unexpected '{'",
+        // "Unknown keyword '198.51.100.7'"); no virtual_router_id, so the instance is refused. Before, vrrpd read it all.
+        KeepalivedCheckResult result = Conf.Check("vrrp_instance X { interface eth1 virtual_router_id 7 priority 20 virtual_ipaddress { 198.51.100.7 } }");
 
-        Assert.Equal(("eth1", 7, 20), (instance.Interface, instance.VirtualRouterId, instance.Priority));
-        Assert.Equal("198.51.100.7/32", Assert.Single(instance.VirtualAddresses).Address);
+        Assert.Contains(result.Warnings, w => w.Line == 1 && w.Message.Contains("'virtual_router_id' and the rest of the line are ignored", StringComparison.Ordinal) && w.Message.Contains("write it on a line of its own", StringComparison.Ordinal));
+        Assert.Contains(result.Errors, e => e.Message.Contains("virtual_router_id is missing", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void State_master_without_a_priority_is_the_address_owner_as_keepalived_derives_it()
+    {
+        // Measured with keepalived 2.2.7: "state MASTER priority 200" on one line sends priority 255 (the priority is not
+        // read, and a MASTER without one owns the addresses). Before, vrrpd sent 200.
+        KeepalivedCheckResult oneLine = Conf.Check("vrrp_instance X {\n interface eth1\n virtual_router_id 7\n state MASTER priority 200\n virtual_ipaddress {\n  198.51.100.7\n }\n}\n");
+        KeepalivedCheckResult backup = Conf.Check("vrrp_instance X {\n interface eth1\n virtual_router_id 7\n state BACKUP\n virtual_ipaddress {\n  198.51.100.7\n }\n}\n");
+
+        Assert.Equal(255, oneLine.Configuration!.Instances[0].Priority);
+        Assert.Contains(oneLine.Warnings, w => w.Line == 4 && w.Message.Contains("'priority'", StringComparison.Ordinal));
+        Assert.Equal(100, backup.Configuration!.Instances[0].Priority);
     }
 
     [Fact]

@@ -30,6 +30,7 @@ internal sealed partial class KeepalivedBinder
         public bool GarpLowerPriorityRepeat;
         public bool Interface;
         public bool VirtualRouterId;
+        public bool Priority;
     }
 
     private KeepalivedInstance BindInstance(SyntaxNode section, string name, KeepalivedGlobalDefinitions global)
@@ -66,7 +67,7 @@ internal sealed partial class KeepalivedBinder
             }, Allowed: "MASTER or BACKUP"),
             ["interface"] = new(1, 1, s => { i = i with { Interface = Text(s, 0) }; set.Interface = true; }, Allowed: "an interface name"),
             ["virtual_router_id"] = new(1, 1, s => { set.VirtualRouterId = true; if (Int(s, 0, 1, 255, out int v)) { i = i with { VirtualRouterId = v }; } }, Allowed: "1 to 255"),
-            ["priority"] = new(1, 1, s => { if (Int(s, 0, 1, 255, out int v)) { i = i with { Priority = v }; } }, Allowed: "1 to 255"),
+            ["priority"] = new(1, 1, s => { set.Priority = true; if (Int(s, 0, 1, 255, out int v)) { i = i with { Priority = v }; } }, Allowed: "1 to 255"),
             ["advert_int"] = new(1, 1, s => { advertIntAt = s.Keyword; if (Seconds(s, 0, 0.01m, 255, out TimeSpan v)) { i = i with { AdvertisementInterval = v }; } }, Allowed: "0.01 to 255 seconds"),
             ["version"] = new(1, 1, s => { set.Version = true; if (Int(s, 0, 2, 3, out int v)) { i = i with { Version = (VrrpVersion)v }; } }, Allowed: "2 or 3"),
             ["nopreempt"] = new(0, 0, s => { nopreemptAt = s.Keyword; i = i with { Preempt = false }; }),
@@ -206,6 +207,13 @@ internal sealed partial class KeepalivedBinder
             _diagnostics.Warning(promote, $"({name}) promote_secondaries is automatically set for vmacs - ignoring (keepalived's words)");
         }
 
+        // keepalived: with no priority, state MASTER makes the instance the address owner (255), BACKUP gives 100.
+        if (!set.Priority && i.State == KeepalivedState.Master)
+        {
+            _diagnostics.Difference(section.Keyword, $"vrrp_instance {name}: no priority, and state MASTER: priority 255, the address owner, as keepalived derives it");
+            i = i with { Priority = 255 };
+        }
+
         // keepalived: an instance that starts as MASTER can neither refuse to preempt nor delay it; both are cleared,
         // with a warning. Kept, the preferred node would never take its address back.
         if (i.State == KeepalivedState.Master && !i.Preempt)
@@ -333,7 +341,9 @@ internal sealed partial class KeepalivedBinder
         Bind(section, rules, "authentication");
         if (i.AuthenticationType != VrrpAuthenticationType.None && i.AuthenticationPassword is null)
         {
-            _diagnostics.Error(section.Keyword, "authentication: auth_pass is missing (1 to 8 characters)");
+            // keepalived runs the instance without authentication (measured: its adverts say "authtype none").
+            _diagnostics.Warning(section.Keyword, $"({instance.Name}) Authentication specified but no password given. Ignoring (keepalived's words): the instance runs without authentication");
+            i = i with { AuthenticationType = VrrpAuthenticationType.None };
         }
 
         return i;

@@ -6,8 +6,9 @@ namespace Vrrp.Keepalived.Binding;
 
 /// <summary>
 /// Turns statements into the typed model, section by section, with a table of keywords per section: each keyword
-/// knows how many values it takes, so a block written on one line (<c>authentication { auth_type PASS auth_pass x }</c>)
-/// splits into its statements as if it were written one per line.
+/// knows how many values it takes. As keepalived, a line is one statement: what follows a keyword's values on its line
+/// is not read (<c>authentication { auth_type PASS auth_pass x }</c> sets no password under keepalived), with a
+/// warning naming it.
 /// </summary>
 internal sealed partial class KeepalivedBinder
 {
@@ -38,53 +39,33 @@ internal sealed partial class KeepalivedBinder
 
         foreach (SyntaxNode child in section.Block)
         {
-            SyntaxNode? next = child;
-            while (next is not null)
-            {
-                next = BindStatement(next, rules, where);
-            }
+            BindStatement(child, rules, where);
         }
     }
 
-    // Returns the statement that follows on the same line, if the line held more than this keyword takes.
-    private SyntaxNode? BindStatement(SyntaxNode statement, Dictionary<string, Rule> rules, string where)
+    private void BindStatement(SyntaxNode statement, Dictionary<string, Rule> rules, string where)
     {
         if (!rules.TryGetValue(statement.Name, out Rule rule))
         {
             WarnNotBound(statement, where);
-            return null;
+            return;
         }
 
-        SyntaxNode? rest = null;
-        if (!rule.Block && rule.Max >= 0)
+        if (!rule.Block && rule.Max >= 0 && statement.Arguments.Count > rule.Max)
         {
-            IReadOnlyList<Token> arguments = statement.Arguments;
-            int take = Math.Min(rule.Min, arguments.Count);
-            while (take < arguments.Count && take < rule.Max && !IsKeyword(arguments[take], rules))
-            {
-                take++;
-            }
-
-            if (take < arguments.Count)
-            {
-                Token extra = arguments[take];
-                if (IsKeyword(extra, rules))
-                {
-                    rest = new SyntaxNode(extra, [.. arguments.Skip(take + 1)], statement.Block);
-                }
-                else
-                {
-                    _diagnostics.Warning(extra, $"{statement.Name} takes at most {rule.Max} value(s); '{extra.Text}' and the rest of the line are ignored");
-                }
-
-                statement = new SyntaxNode(statement.Keyword, [.. arguments.Take(take)], rest is null ? statement.Block : null);
-            }
+            // keepalived reads one statement a line (a line splits only at a brace), and a keyword's handler reads the
+            // values it takes: what follows on the line is not read, another keyword included ("state MASTER priority
+            // 200" runs at priority 255 under keepalived, measured). vrrpd reads the line as keepalived does, and says so.
+            Token extra = statement.Arguments[rule.Max];
+            string hint = IsKeyword(extra, rules) ? $"; keepalived does not read '{extra.Text}' there either: write it on a line of its own" : "";
+            _diagnostics.Difference(extra, $"{statement.Name} takes at most {rule.Max} value(s); '{extra.Text}' and the rest of the line are ignored{hint}");
+            statement = new SyntaxNode(statement.Keyword, [.. statement.Arguments.Take(rule.Max)], statement.Block);
         }
 
         if (rule.Block && statement.Block is null)
         {
             _diagnostics.Error(statement.Keyword, $"{statement.Name} needs a '{{ }}' block");
-            return rest;
+            return;
         }
 
         if (!rule.Block && statement.Block is not null)
@@ -95,7 +76,7 @@ internal sealed partial class KeepalivedBinder
         if (statement.Arguments.Count < rule.Min)
         {
             _diagnostics.Error(statement.Keyword, $"{statement.Name} needs a value{(rule.Allowed is null ? string.Empty : ": " + rule.Allowed)}");
-            return rest;
+            return;
         }
 
         if (rule.Block && statement.Arguments.Count > rule.Max && rule.Max >= 0)
@@ -104,7 +85,6 @@ internal sealed partial class KeepalivedBinder
         }
 
         rule.Apply(statement);
-        return rest;
     }
 
     private static bool IsKeyword(Token token, Dictionary<string, Rule> rules) => !token.Quoted && rules.ContainsKey(token.Text);
