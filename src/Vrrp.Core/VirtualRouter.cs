@@ -870,11 +870,18 @@ public sealed partial class VirtualRouter : IAdvertisementReceiver, IVrrpActions
         + VrrpPacket.HeaderLength + addressBytes.Length
         + (Version == VrrpVersion.V2 ? VrrpPacket.AuthenticationDataLength : 0);
 
-    // RFC 9568 §5.2.5 (and erratum 8299) wants at least one address in an advertisement: a router without virtual
-    // addresses advertises its own primary address, which VRRPv3 receivers do not compare against their lists.
+    // RFC 9568 §5.2.5 (and erratum 8299) wants at least one address in a VRRPv3 advertisement: a router without virtual
+    // addresses advertises its own primary address, which VRRPv3 receivers do not compare against their lists. VRRPv2
+    // (RFC 3768) has no such floor: there the list is empty, as keepalived sends it and checks it (a keepalived backup
+    // drops an advert whose count differs from its own, and would be master beside us).
     private byte[] EncodeAddresses(VirtualAddress[] addresses)
     {
         int addressLength = Family == AddressFamily.InterNetworkV6 ? 16 : 4;
+        if (addresses.Length == 0 && Version == VrrpVersion.V2)
+        {
+            return [];
+        }
+
         if (addresses.Length == 0)
         {
             byte[] own = new byte[addressLength];

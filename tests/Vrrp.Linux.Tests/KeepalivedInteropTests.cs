@@ -65,6 +65,32 @@ public sealed partial class KeepalivedInteropTests(ITestOutputHelper output)
         AssertNoComplaints(keepalived);
     }
 
+    [Fact]
+    public void Vrrpv2_without_virtual_addresses_keepalived_and_ours_hear_each_other_both_ways()
+    {
+        // keepalived 2.2.7 sends a VRRPv2 instance without virtual addresses (notify scripts only, as for a cloud's
+        // floating IP) with an address count of 0, and drops an advert whose count differs from its own ("received an
+        // unexpected ip number count 1, expected 0"). Before: ours sent its primary address (count 1) and refused
+        // count 0, so each side was master beside the other. The differential harness showed the count.
+        NetnsLab.RequireRoot("keepalived");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2");
+        LabProcess keepalived = StartKeepalived(lab, "n1", 100, "v2-novip", self: NetnsLab.HostAddress(0), peer: NetnsLab.HostAddress(1));
+        Assert.True(keepalived.WaitFor("Entering MASTER STATE", TimeSpan.FromSeconds(10)) is not null, keepalived.Output);
+        LabProcess ours = Daemon.Start(lab, "n2", 90, 1000, Extra("v2", peer: NetnsLab.HostAddress(0)), addresses: "");
+        Thread.Sleep(5000);
+        Assert.False(ours.Output.Contains("-> Master", StringComparison.Ordinal), "ours should stay backup:\n" + ours.Output + "\n" + keepalived.Output);
+
+        // Ours master now; a keepalived of lower priority started beside it stays backup.
+        keepalived.Signal("TERM");
+        Assert.True(ours.WaitFor("Backup -> Master", TimeSpan.FromSeconds(10)) is not null, ours.Output);
+        Assert.True(keepalived.WaitForExit(TimeSpan.FromSeconds(10)));
+        LabProcess again = StartKeepalived(lab, "n1", 80, "v2-novip", self: NetnsLab.HostAddress(0), peer: NetnsLab.HostAddress(1));
+        Assert.True(again.WaitFor("Entering BACKUP STATE", TimeSpan.FromSeconds(10)) is not null, again.Output);
+        Thread.Sleep(5000);
+        Assert.False(again.Output.Contains("Entering MASTER STATE", StringComparison.Ordinal), "keepalived should stay backup:\n" + again.Output + "\n" + ours.Output);
+        AssertNoComplaints(again);
+    }
+
     private static int IntervalMs(string mode) => mode.StartsWith("v2", StringComparison.Ordinal) ? 1000 : 100;
 
     private static string Extra(string mode, string peer) => mode switch
@@ -105,9 +131,7 @@ public sealed partial class KeepalivedInteropTests(ITestOutputHelper output)
                 {{(mode == "v3-ipv6" ? "native_ipv6" : string.Empty)}}
                 {{authentication}}
                 {{unicast}}
-                virtual_ipaddress {
-                    {{(mode == "v3-ipv6" ? "fe80::51:100/64 dev lab0\n        2001:db8:51::100/64" : Daemon.VirtualAddress + "/24")}} dev lab0
-                }
+                {{(mode == "v2-novip" ? string.Empty : $"virtual_ipaddress {{\n        {(mode == "v3-ipv6" ? "fe80::51:100/64 dev lab0\n        2001:db8:51::100/64" : Daemon.VirtualAddress + "/24")} dev lab0\n    }}")}}
             }
             """);
         return lab.Start(host, "keepalived", "-n", "-l", "-D", "-P", "-f", conf, "-p", Path.Combine(directory, "keepalived.pid"), "-r", Path.Combine(directory, "vrrp.pid"));

@@ -148,9 +148,10 @@ public readonly ref struct VrrpPacket
             return VrrpPacketStatus.InvalidType;
         }
 
-        // RFC 9568 §5.2.5 and erratum 8299: a count of zero is not a valid advertisement.
+        // RFC 9568 §5.2.5 and erratum 8299: a count of zero is not a valid VRRPv3 advertisement. RFC 3768 sets no such
+        // floor for VRRPv2, and keepalived sends a VRRPv2 instance without virtual addresses with a count of zero.
         byte count = message[3];
-        if (count == 0)
+        if (count == 0 && version == 3)
         {
             return VrrpPacketStatus.AddressCount;
         }
@@ -202,7 +203,7 @@ public readonly ref struct VrrpPacket
         int length = Length;
         bool isV2 = Version == VrrpVersion.V2;
         if (destination.Length < length
-            || AddressCount == 0
+            || (AddressCount == 0 && !isV2)
             || Addresses.Length != AddressCount * AddressLength
             || AuthenticationData.Length > AuthenticationDataLength
             || (isV2 && (AdvertisementInterval > byte.MaxValue || AddressLength != 4))

@@ -72,6 +72,20 @@ public sealed class ReceiveValidationTests
     public void Count_zero_is_an_address_count_error() => Assert.Equal(VrrpPacketStatus.AddressCount, Read(WithMessageByte(Adverts.IPv4(), 3, 0)));
 
     [Fact]
+    public void A_vrrpv2_advert_of_no_address_is_written_and_read_as_keepalived_sends_it()
+    {
+        // RFC 9568's floor of one address (erratum 8299) is VRRPv3's; RFC 3768 has none, and keepalived sends a VRRPv2
+        // instance without virtual addresses with a count of 0. Before: refused, as AddressCount, and never written.
+        var packet = new VrrpPacket(VrrpVersion.V2, 51, 100, 1, System.Net.Sockets.AddressFamily.InterNetwork, []);
+        byte[] datagram = new byte[64];
+        Assert.True(VrrpDatagram.TryWriteIPv4(datagram, packet, Adverts.Source4, Adverts.Group4, 9, default, VrrpAuthentication.None, 0, out int length));
+
+        Assert.Equal(VrrpPacketStatus.Valid, VrrpDatagram.TryReadIPv4(datagram.AsSpan(0, length), new VrrpReceivePolicy(VrrpVersion.V2, VrrpAuthentication.None), out ReceivedAdvertisement read));
+        Assert.Equal(0, read.Packet.AddressCount);
+        Assert.Equal(VrrpPacketStatus.AddressCount, Read(WithMessageByte(Adverts.IPv4(), 3, 0))); // still for VRRPv3
+    }
+
+    [Fact]
     public void Count_larger_than_the_packet_is_a_length_error() => Assert.Equal(VrrpPacketStatus.PacketLength, Read(WithMessageByte(Adverts.IPv4(), 3, 2)));
 
     [Fact]
