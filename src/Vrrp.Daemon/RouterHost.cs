@@ -240,7 +240,7 @@ internal sealed class RouterHost : IAsyncDisposable
     // starts in Fault, as keepalived's does, rather than in Backup until the first run says otherwise.
     private static ScheduledCheckOptions InitialOptions(ScheduledCheckOptions options, IVrrpHealthCheck check) =>
         check is SourceAddressHealthCheck { IsPresent: false } && !options.InitFail
-            ? new ScheduledCheckOptions { Name = options.Name, Interval = options.Interval, Timeout = options.Timeout, Rise = options.Rise, Fall = options.Fall, Weight = options.Weight, InitFail = true }
+            ? new ScheduledCheckOptions { Name = options.Name, Interval = options.Interval, Timeout = options.Timeout, Rise = options.Rise, Fall = options.Fall, Weight = options.Weight, InitFail = true, KnownAtStart = options.KnownAtStart }
             : options;
 
     // Logged here; the transport factory would do it silently before the first router otherwise.

@@ -465,6 +465,30 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void A_unicast_instance_tracking_only_an_interface_announces_nothing_of_its_own_at_start()
+    {
+        // Input: n1 unicast as above, tracking a second interface (track_interface, weight 0) and no script.
+        // Found by the differential harness (opensuse and unicast-rules files): vrrpd announced its source address at
+        // start, counting the interface as a check that had to report first; keepalived waits only for a script in its
+        // init state (its try_up_instance), an interface's state being known at once. Expected: no gratuitous ARP for
+        // n1's own address within 4 s.
+        NetnsLab.RequireRoot("tcpdump");
+        using NetnsLab lab = NetnsLab.Create("n1", "n2");
+        lab.Exec("n1", "ip link add side0 type veth peer name side1");
+        lab.Exec("n1", "ip link set side1 up");
+        lab.Exec("n1", "ip link set side0 up");
+        string own = NetnsLab.HostAddress(0);
+        LabProcess capture = lab.Start("n2", "tcpdump", "-i", "lab0", "-n", "-l", $"arp and src host {own} and dst host {own}");
+        Assert.True(capture.WaitFor("listening on", TimeSpan.FromSeconds(10)) is not null, capture.Output);
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab),
+            extraInstance: $"unicast_src_ip {own}\n    unicast_peer {{\n        {NetnsLab.HostAddress(1)}\n    }}\n    track_interface {{\n        side0\n    }}");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(10)) is not null, n1.Output);
+        Thread.Sleep(4000);
+        Assert.DoesNotContain($"tell {own}", capture.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain($"Reply {own} is-at", capture.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Vrrp_garp_interval_spaces_the_gratuitous_arps()
     {
         // Input: n1 alone with vrrp_garp_interval 0.2 becomes master (five gratuitous ARPs, garp_master_repeat's

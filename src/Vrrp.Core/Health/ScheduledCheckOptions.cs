@@ -43,6 +43,14 @@ public sealed class ScheduledCheckOptions
     /// </summary>
     public bool InitFail { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the check's state is known when it is made (an interface's link, an
+    /// address's presence, a file's content), unlike a script's, known at its first result. keepalived holds an
+    /// instance with an unweighted script in its init state until the script's first result, and comes up from there
+    /// (<see cref="TrackedCheck.AwaitsFirstResult"/>); not for these. Off by default.
+    /// </summary>
+    public bool KnownAtStart { get; set; }
+
     /// <summary>Gets the timeout in force: <see cref="Timeout"/>, or <see cref="Interval"/> when unset.</summary>
     public TimeSpan EffectiveTimeout => Timeout ?? Interval;
 

@@ -79,13 +79,14 @@ public sealed partial class ScheduledHealthCheck : IAsyncDisposable
             Fall = options.Fall,
             Weight = options.Weight,
             InitFail = options.InitFail,
+            KnownAtStart = options.KnownAtStart,
         };
         _check = check;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _healthy = !options.InitFail;
         _confirmed = options.InitFail; // keepalived: a check not marked init_fail is decided by its first result
-        Tracked = new TrackedCheck(options.Name, options.Weight, _healthy);
+        Tracked = new TrackedCheck(options.Name, options.Weight, _healthy) { AwaitsFirstResult = !options.KnownAtStart };
         _trackers.Add(Tracked);
         _intervalTimer = _time.CreateTimer(static state => ((ScheduledHealthCheck)state!).OnInterval(), this, System.Threading.Timeout.InfiniteTimeSpan, System.Threading.Timeout.InfiniteTimeSpan);
         _timeoutTimer = _time.CreateTimer(static state => ((ScheduledHealthCheck)state!).OnTimeout(), this, System.Threading.Timeout.InfiniteTimeSpan, System.Threading.Timeout.InfiniteTimeSpan);
@@ -181,7 +182,7 @@ public sealed partial class ScheduledHealthCheck : IAsyncDisposable
     {
         lock (_gate)
         {
-            var tracked = new TrackedCheck(Options.Name, weight, _healthy) { Reverse = reverse };
+            var tracked = new TrackedCheck(Options.Name, weight, _healthy) { Reverse = reverse, AwaitsFirstResult = !Options.KnownAtStart };
             if (Tracked.Value is { } value)
             {
                 tracked.SetValue(value);

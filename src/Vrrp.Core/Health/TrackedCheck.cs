@@ -58,6 +58,13 @@ public sealed class TrackedCheck
     /// </summary>
     public bool Reverse { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether the check's state is unknown until its first result, as a keepalived script's
+    /// in its init state: a router with such a check of weight 0 comes up only after that result, which hosts may act
+    /// on (the Linux host announces a unicast router's source address then, as keepalived's <c>try_up_instance</c>).
+    /// </summary>
+    public bool AwaitsFirstResult { get; init; }
+
     /// <summary>Gets a value indicating whether the check is healthy (for a value-tracked check: not causing a Fault).</summary>
     public bool IsHealthy => Volatile.Read(ref _value) is { } value ? !value.Fault : Volatile.Read(ref _healthy) == 1;
 

@@ -359,19 +359,19 @@ public sealed record KeepalivedPlan(
     }
 
     private static KeepalivedCheckPlan InterfaceCheck(string name) =>
-        new($"interface:{name}", Fingerprint.Of($"interface {name}"), new ScheduledCheckOptions { Name = name, Interval = TimeSpan.FromMilliseconds(100) }, links => links.CreateInterfaceCheck(name));
+        new($"interface:{name}", Fingerprint.Of($"interface {name}"), new ScheduledCheckOptions { Name = name, Interval = TimeSpan.FromMilliseconds(100), KnownAtStart = true }, links => links.CreateInterfaceCheck(name));
 
     private static KeepalivedCheckPlan ConfigurationFaultCheck(string instance, string reason) =>
-        new($"config:{instance}", Fingerprint.Of($"config {instance}\u0001{reason}"), new ScheduledCheckOptions { Name = instance, Interval = TimeSpan.FromSeconds(1), InitFail = true }, _ => new ConfigurationFaultHealthCheck(reason)); // Fault from the start, as keepalived
+        new($"config:{instance}", Fingerprint.Of($"config {instance}\u0001{reason}"), new ScheduledCheckOptions { Name = instance, Interval = TimeSpan.FromSeconds(1), InitFail = true, KnownAtStart = true }, _ => new ConfigurationFaultHealthCheck(reason)); // Fault from the start, as keepalived
 
     // Route netlink's address events keep the state; the schedule reads it, as it reads a link's.
     private static KeepalivedCheckPlan SourceAddressCheck(string interfaceName, string address) =>
-        new($"source:{interfaceName}/{address}", Fingerprint.Of($"source {interfaceName} {address}"), new ScheduledCheckOptions { Name = $"{interfaceName} {address}", Interval = TimeSpan.FromMilliseconds(100) }, _ => new Linux.Netlink.SourceAddressHealthCheck(interfaceName, address));
+        new($"source:{interfaceName}/{address}", Fingerprint.Of($"source {interfaceName} {address}"), new ScheduledCheckOptions { Name = $"{interfaceName} {address}", Interval = TimeSpan.FromMilliseconds(100), KnownAtStart = true }, _ => new Linux.Netlink.SourceAddressHealthCheck(interfaceName, address));
 
     // The monitor keeps the count from process events; the schedule reads it, as it reads a link's state.
     private static KeepalivedCheckPlan ProcessCheck(KeepalivedTrackProcess process)
     {
-        var options = new ScheduledCheckOptions { Name = process.Name, Interval = TimeSpan.FromMilliseconds(100), Weight = process.Weight };
+        var options = new ScheduledCheckOptions { Name = process.Name, Interval = TimeSpan.FromMilliseconds(100), Weight = process.Weight, KnownAtStart = true };
         string fingerprint = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"process {process.Name}\u0001{process.Process}\u0001{string.Join('\u0002', process.Parameters)}\u0001{process.ParameterMatch} {process.FullCommand} {process.Weight} {process.WeightReverse} {process.Quorum} {process.QuorumMaximum} {process.ForkDelay.Ticks} {process.TerminateDelay.Ticks}");
         return new KeepalivedCheckPlan(
             $"process:{process.Name}",
@@ -392,7 +392,7 @@ public sealed record KeepalivedPlan(
 
     private static KeepalivedCheckPlan FileCheck(KeepalivedTrackFile file)
     {
-        var options = new ScheduledCheckOptions { Name = file.Name, Interval = TimeSpan.FromSeconds(1), Weight = file.Weight };
+        var options = new ScheduledCheckOptions { Name = file.Name, Interval = TimeSpan.FromSeconds(1), Weight = file.Weight, KnownAtStart = true };
         string fingerprint = $"file {file.Name} {file.File} {file.Weight} {file.InitFileValue} {file.InitFileOverwrite}";
         return new KeepalivedCheckPlan($"file:{file.Name}", Fingerprint.Of(fingerprint), options, _ => new TrackFileHealthCheck(file.File) { InitFile = file.InitFileValue, InitFileOverwrite = file.InitFileOverwrite });
     }

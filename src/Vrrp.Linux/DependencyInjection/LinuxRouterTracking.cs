@@ -28,10 +28,10 @@ internal sealed class LinuxRouterTracking(NetlinkAddressManager addresses, LinkM
         }
 
         // keepalived's try_up_instance: a unicast instance that comes up announces its own source address once. It comes
-        // up from Fault, and at start only when an unweighted tracked check (one that can hold it in Fault) had to
-        // report first; an instance with none simply starts, without the announcement. Heard from before the router
-        // starts: its first change is Initialize -> Backup.
-        bool waitsForChecks = router.TrackedChecks.Any(static c => c.Weight == 0);
+        // up from Fault, and at start only when an unweighted script had to report first (an interface's or a file's
+        // state is known at once); an instance with none simply starts, without the announcement. Heard from before
+        // the router starts: its first change is Initialize -> Backup.
+        bool waitsForChecks = router.TrackedChecks.Any(static c => c.Weight == 0 && c.AwaitsFirstResult);
         EventHandler<Vrrp.Notifications.StateChange> comingUp = (_, change) =>
         {
             bool up = change.From == VrrpState.Fault || (change.From == VrrpState.Initialize && waitsForChecks);
