@@ -481,6 +481,10 @@ DELIBERATE = {
 }
 
 
+IPV6_UNICAST_HOP_LIMIT = ("IPv6 unicast adverts leave with hop limit 255, as RFC 9568 section 5.1.2.3 requires (a receiver "
+                          "drops any other); keepalived's leave with the system default, 64")
+
+
 NA_ROUTER_FLAG = ("unsolicited neighbour advertisements carry the Router flag, as RFC 9568 section 6.4.2 requires "
                   "of a master; keepalived sets it only when the interface forwards")
 
@@ -498,6 +502,14 @@ def set_apart_deliberate(keepalived, vrrpd):
             if renamed != vrrpd[category]:
                 vrrpd[category] = renamed
                 lines.append(f"deliberate, {category}: table names ({OWN_TABLES})")
+            continue
+        if category.endswith(" adverts"):
+            for x in [x for x in vrrpd[category] if " ttl=255 " in x and "src=" in x and ":" in x.split("src=")[1].split()[0] and x not in keepalived[category]]:
+                other = x.replace(" ttl=255 ", " ttl=64 ")
+                if other in keepalived[category]:
+                    vrrpd[category].remove(x)
+                    keepalived[category].remove(other)
+                    lines.append(f"deliberate, {category}: {x} ({IPV6_UNICAST_HOP_LIMIT})")
             continue
         if category.endswith(" announce"):
             for x in [x for x in vrrpd[category] if x.startswith("na ") and " flags=RO " in x and x not in keepalived[category]]:
