@@ -36,6 +36,13 @@ public static class KeepalivedConfigurationWriter
             WriteTrackProcess(text, process);
         }
 
+        foreach (KeepalivedTrackGroup group in configuration.TrackGroups)
+        {
+            text.Append("track_group ").Append(Quote(group.Name)).Append(" {\n");
+            List(text, "group", group.Group.Select(Quote));
+            text.Append("}\n\n");
+        }
+
         TopLevelList(text, "static_ipaddress", configuration.StaticAddresses.Select(Address));
         TopLevelList(text, "static_routes", configuration.StaticRoutes);
         TopLevelList(text, "static_rules", configuration.StaticRules);
@@ -308,6 +315,7 @@ public static class KeepalivedConfigurationWriter
         Option(line, "scope", a.Scope);
         Option(line, "peer", a.Peer);
         Option(line, "preferred_lft", a.PreferredLifetime);
+        Option(line, "track_group", a.TrackGroup);
         foreach (string flag in a.Flags)
         {
             line.Append(' ').Append(flag);

@@ -32,6 +32,7 @@ internal static class Conf
         Scripts = [.. configuration.Scripts.Select(static s => s with { Source = default })],
         TrackFiles = [.. configuration.TrackFiles.Select(static t => t with { Source = default })],
         SyncGroups = [.. configuration.SyncGroups.Select(static g => g with { Source = default })],
+        TrackGroups = [.. configuration.TrackGroups.Select(static g => g with { Source = default })],
     };
 
     public static string Lines(IEnumerable<KeepalivedDiagnostic> diagnostics) => string.Join("\n", diagnostics);

@@ -16,7 +16,7 @@ public sealed class KeywordClassTests
     {
         ["(root)"] = new(StringComparer.Ordinal)
         {
-            ["global_defs"] = "", ["vrrp_instance"] = "", ["vrrp_sync_group"] = "", ["vrrp_script"] = "", ["track_file"] = "", ["vrrp_track_file"] = "", ["vrrp_track_process"] = "", ["static_ipaddress"] = "", ["static_routes"] = "", ["static_rules"] = "",
+            ["global_defs"] = "", ["track_group"] = "", ["vrrp_instance"] = "", ["vrrp_sync_group"] = "", ["vrrp_script"] = "", ["track_file"] = "", ["vrrp_track_file"] = "", ["vrrp_track_process"] = "", ["static_ipaddress"] = "", ["static_routes"] = "", ["static_rules"] = "",
         },
         ["vrrp_instance"] = new(StringComparer.Ordinal)
         {
@@ -29,6 +29,7 @@ public sealed class KeywordClassTests
             ["promote_secondaries"] = "", ["dont_track_primary"] = "", ["check_unicast_src"] = "", ["unicast_ttl"] = "64", ["unicast_fault_no_peer"] = "", ["track_src_ip"] = "", ["native_ipv6"] = "", ["garp_extra_if"] = "all 100", ["virtual_routes"] = "{\n        203.0.113.0/24 dev lab0\n    }", ["virtual_rules"] = "{\n        from 198.51.100.100 table 100 priority 100\n    }",
         },
         ["vrrp_instance/authentication"] = new(StringComparer.Ordinal) { ["auth_pass"] = "secret" },
+        ["track_group"] = new(StringComparer.Ordinal) { ["group"] = "{\n        VI_T\n    }" },
         ["vrrp_track_process"] = new(StringComparer.Ordinal)
         {
             ["process"] = "haproxy", ["param_match"] = "partial", ["weight"] = "-10", ["quorum"] = "1", ["quorum_max"] = "3",

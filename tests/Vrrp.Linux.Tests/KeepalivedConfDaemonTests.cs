@@ -489,6 +489,30 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void A_static_address_s_track_group_puts_its_instances_in_fault_while_the_address_s_link_is_down()
+    {
+        // Input: static_ipaddress 198.51.100.60/24 dev side0 track_group G1, G1 = { VI_1 }; side0 then goes down.
+        // Before: vrrpd refused the file ("'track_group' must be an IP address"). Expected, as keepalived tracks the
+        // address's interface for the group's instances: Master -> Fault while side0 is down, back when it is up.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        lab.Exec("n1", "ip link add side0 type veth peer name side1");
+        lab.Exec("n1", "ip link set side1 up");
+        lab.Exec("n1", "ip link set side0 up");
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab),
+            scripts: "track_group G1 {\n    group {\n        VI_1\n    }\n}\nstatic_ipaddress {\n    198.51.100.60/24 dev side0 track_group G1\n}\n");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(6)) is not null, n1.Output);
+        Assert.Contains("198.51.100.60/24", lab.Exec("n1", "ip -4 addr show dev side0"), StringComparison.Ordinal);
+
+        DateTimeOffset down = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip link set side0 down");
+        Assert.True(n1.WaitFor("Master -> Fault", TimeSpan.FromSeconds(5), down) is not null, n1.Output);
+        DateTimeOffset up = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip link set side0 up");
+        Assert.True(n1.WaitFor("Fault -> ", TimeSpan.FromSeconds(5), up) is not null, n1.Output);
+    }
+
+    [Fact]
     public void Vrrp_garp_interval_spaces_the_gratuitous_arps()
     {
         // Input: n1 alone with vrrp_garp_interval 0.2 becomes master (five gratuitous ARPs, garp_master_repeat's

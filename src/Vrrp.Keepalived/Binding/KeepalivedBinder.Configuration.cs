@@ -38,6 +38,7 @@ internal sealed partial class KeepalivedBinder
         var trackProcesses = new List<KeepalivedTrackProcess>();
         var syncGroups = new List<KeepalivedSyncGroup>();
         var staticAddresses = new List<KeepalivedVirtualAddress>();
+        List<KeepalivedTrackGroup> trackGroups = _trackGroups;
         var staticRoutes = new List<string>();
         var staticRules = new List<string>();
         foreach (SyntaxNode statement in statements)
@@ -101,6 +102,21 @@ internal sealed partial class KeepalivedBinder
                     }
 
                     break;
+                case "track_group":
+                    if (statement.Arguments.Count == 0)
+                    {
+                        _diagnostics.Warning(statement.Keyword, "track_group must have a name - skipping (keepalived's words)");
+                    }
+                    else if (trackGroups.Any(g => g.Name == statement.Arguments[0].Text))
+                    {
+                        _diagnostics.Warning(statement.Keyword, $"track_group {statement.Arguments[0].Text} already defined (keepalived's words): skipped");
+                    }
+                    else
+                    {
+                        trackGroups.Add(BindTrackGroup(statement, statement.Arguments[0].Text));
+                    }
+
+                    break;
                 default:
                     WarnNotBound(statement, "the top level");
                     break;
@@ -108,6 +124,7 @@ internal sealed partial class KeepalivedBinder
         }
 
         CheckReferences(instances, scripts, trackFiles, syncGroups);
+        CheckTrackGroups(trackGroups, instances);
         Unique(trackProcesses, static t => t.Name, static t => t.Source, "vrrp_track_process");
         ReportAsKeepalived(global, instances, scripts, syncGroups);
         return new KeepalivedConfiguration
@@ -118,6 +135,7 @@ internal sealed partial class KeepalivedBinder
             TrackFiles = trackFiles,
             TrackProcesses = trackProcesses,
             SyncGroups = syncGroups,
+            TrackGroups = trackGroups,
             StaticAddresses = staticAddresses,
             StaticRoutes = staticRoutes,
             StaticRules = staticRules,

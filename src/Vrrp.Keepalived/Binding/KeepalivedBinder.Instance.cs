@@ -17,6 +17,7 @@ internal sealed partial class KeepalivedBinder
 
     // Where each address of the instance being bound was written.
     private readonly Dictionary<KeepalivedVirtualAddress, Token> _addressTokens = [];
+    private readonly List<KeepalivedTrackGroup> _trackGroups = []; // those read so far: keepalived finds a static address's group at its line
 
     /// <summary>What an instance set itself, so the defaults that depend on other keys can be filled in afterwards.</summary>
     private sealed class Explicit
@@ -437,12 +438,17 @@ internal sealed partial class KeepalivedBinder
     }
 
     // static_ipaddress: virtual_ipaddress's entries; one without dev goes on default_interface, keepalived's eth0 when unset.
-    // A route to it is not tracked (no instance), and no_track/use_vmac mean nothing here.
+    // A route to it is not tracked (no instance), and use_vmac means nothing here; no_track only cancels a track_group.
     private List<KeepalivedVirtualAddress> BindStaticAddresses(SyntaxNode section, KeepalivedGlobalDefinitions global)
     {
         var addresses = new List<KeepalivedVirtualAddress>();
-        foreach (KeepalivedVirtualAddress address in BindAddresses(section))
+        foreach (KeepalivedVirtualAddress address in BindAddresses(section, isStatic: true))
         {
+            if (address.TrackGroup is not null && address.NoTrack)
+            {
+                _diagnostics.Difference(_addressTokens.TryGetValue(address, out Token both) ? both : section.Keyword, "Static address has both track_group and no_track set - not tracking (keepalived's words)");
+            }
+
             if (address.Device is null)
             {
                 string device = global.DefaultInterface ?? "eth0";
@@ -458,12 +464,12 @@ internal sealed partial class KeepalivedBinder
         return addresses;
     }
 
-    private List<KeepalivedVirtualAddress> BindAddresses(SyntaxNode section)
+    private List<KeepalivedVirtualAddress> BindAddresses(SyntaxNode section, bool isStatic = false)
     {
         var addresses = new List<KeepalivedVirtualAddress>();
         foreach (List<Token> entry in Entries(section, static option => option switch
         {
-            "dev" or "label" or "brd" or "broadcast" or "scope" or "peer" or "preferred_lft" => 1,
+            "dev" or "label" or "brd" or "broadcast" or "scope" or "peer" or "preferred_lft" or "track_group" => 1,
             "home" or "-nodad" or "mngtmpaddr" or "noprefixroute" or "autojoin" or "no_track" or "use_vmac" => 0,
             _ => -1,
         }))
@@ -483,7 +489,7 @@ internal sealed partial class KeepalivedBinder
             for (int k = 1; k < entry.Count; k++)
             {
                 Token option = entry[k];
-                bool hasValue = option.Text is "dev" or "label" or "brd" or "broadcast" or "scope" or "peer" or "preferred_lft";
+                bool hasValue = option.Text is "dev" or "label" or "brd" or "broadcast" or "scope" or "peer" or "preferred_lft" or "track_group";
                 if (hasValue && k + 1 >= entry.Count)
                 {
                     _diagnostics.Error(option, $"{section.Name}: '{option.Text}' needs a value");
@@ -544,6 +550,18 @@ internal sealed partial class KeepalivedBinder
                         break;
                     case "no_track":
                         address = address with { NoTrack = true };
+                        break;
+                    case "track_group" when !isStatic:
+                        _diagnostics.Warning(option, $"Unknown configuration entry 'track_group' for ip address - ignoring (keepalived's words: only a static address takes one)");
+                        break;
+                    case "track_group" when address.TrackGroup is not null:
+                        _diagnostics.Warning(entry[k], $"track_group {value} is a duplicate (keepalived's words): ignored");
+                        break;
+                    case "track_group" when !_trackGroups.Any(g => g.Name == value):
+                        _diagnostics.Warning(entry[k], $"track_group {value} not found (keepalived's words: a track_group is found only above its use): {address.Address} is not tracked");
+                        break;
+                    case "track_group":
+                        address = address with { TrackGroup = value };
                         break;
                     case "peer" when address.Peer is not null:
                         _diagnostics.Warning(entry[k], $"{section.Name}: Peer {value} - another peer has already been specified (keepalived's words): ignored");
@@ -677,6 +695,7 @@ internal sealed partial class KeepalivedBinder
                 words.RemoveRange(protocol, 2);
             }
 
+            StripTrackGroup(line, section, words, "route");
             int feature = words.IndexOf("features");
             if (feature > 0 && feature + 1 < words.Count && words[feature + 1] != "ecn")
             {
@@ -704,6 +723,18 @@ internal sealed partial class KeepalivedBinder
         return routes;
     }
 
+    // keepalived's track_group on a static route or rule: its group's instances track the route's (or rule's)
+    // interface. Not run here: the entry is held without it, and a word says so.
+    private void StripTrackGroup(SyntaxNode line, SyntaxNode section, List<string> words, string what)
+    {
+        int at = words.IndexOf("track_group");
+        if (at > 0 && at + 1 < words.Count)
+        {
+            _diagnostics.Difference(line.Keyword, $"{section.Name}: track_group {words[at + 1]} on a static {what} is not run: its interface is not tracked by the group's instances (keepalived tracks it); the {what} is held without it");
+            words.RemoveRange(at, 2);
+        }
+    }
+
     // One rule per line, as keepalived reads virtual_rules. A rule without a priority gets keepalived's: 16384 for the first
     // of its family in the file, then one less for each next one, with keepalived's warning.
     private List<string> BindRules(SyntaxNode section)
@@ -711,7 +742,9 @@ internal sealed partial class KeepalivedBinder
         var rules = new List<string>();
         foreach (SyntaxNode line in section.Block ?? [])
         {
-            string text = string.Join(' ', new[] { line.Keyword }.Concat(line.Arguments).Select(static t => t.Text));
+            List<string> ruleWords = [line.Keyword.Text, .. line.Arguments.Select(static t => t.Text)];
+            StripTrackGroup(line, section, ruleWords, "rule");
+            string text = string.Join(' ', ruleWords);
             if (!Routing.VirtualRule.TryParse(text, out Routing.VirtualRule rule, out string? error))
             {
                 _diagnostics.Warning(line.Keyword, $"{section.Name}: rule '{text}' {error}: the rule is dropped");

@@ -188,6 +188,30 @@ internal sealed partial class KeepalivedBinder
         return process;
     }
 
+    // keepalived's track_group: a group of instances that a static address's interface is tracked by.
+    private KeepalivedTrackGroup BindTrackGroup(SyntaxNode section, string name)
+    {
+        KeepalivedTrackGroup group = new() { Name = name, Source = Location(section) };
+        var rules = new Dictionary<string, Rule>(StringComparer.Ordinal)
+        {
+            ["group"] = new(0, 0, s => group = group with { Group = [.. group.Group, .. Entries(s, static _ => -1).Select(static e => e[0].Text)] }, Block: true),
+        };
+        Bind(section, rules, $"track_group {name}");
+        return group;
+    }
+
+    // keepalived logs a track group's members that are no instance, and goes on without them.
+    private void CheckTrackGroups(List<KeepalivedTrackGroup> groups, List<KeepalivedInstance> instances)
+    {
+        foreach (KeepalivedTrackGroup group in groups)
+        {
+            foreach (string member in group.Group.Where(m => !instances.Any(i => i.Name == m)))
+            {
+                _diagnostics.Warning(group.Source.File ?? string.Empty, group.Source.Line, $"vrrp instance {member} specified in track group {group.Name} doesn't exist - ignoring (keepalived's words)", KeepalivedTestOutcome.NotReported);
+            }
+        }
+    }
+
     private KeepalivedSyncGroup BindSyncGroup(SyntaxNode section, string name)
     {
         KeepalivedSyncGroup group = new() { Name = name, Source = Location(section) };

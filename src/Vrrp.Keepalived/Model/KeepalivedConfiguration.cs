@@ -25,6 +25,9 @@ public sealed record KeepalivedConfiguration
     /// <summary>Gets the <c>vrrp_sync_group</c> sections, in file order.</summary>
     public IReadOnlyList<KeepalivedSyncGroup> SyncGroups { get; init => field = EquatableList<KeepalivedSyncGroup>.From(value); } = EquatableList<KeepalivedSyncGroup>.Empty;
 
+    /// <summary>Gets the <c>track_group</c> sections, in file order.</summary>
+    public IReadOnlyList<KeepalivedTrackGroup> TrackGroups { get; init => field = EquatableList<KeepalivedTrackGroup>.From(value); } = EquatableList<KeepalivedTrackGroup>.Empty;
+
     /// <summary>Gets <c>static_ipaddress</c>: addresses held for as long as the daemon runs, whatever the routers' states.</summary>
     public IReadOnlyList<KeepalivedVirtualAddress> StaticAddresses { get; init => field = EquatableList<KeepalivedVirtualAddress>.From(value); } = EquatableList<KeepalivedVirtualAddress>.Empty;
 

@@ -12,6 +12,9 @@ public sealed record KeepalivedVirtualAddress(string Address, string? Device = n
     /// <summary>Gets the other end of a point-to-point link (<c>peer</c>); <see cref="Address"/> then carries the peer's prefix, as keepalived gives it.</summary>
     public string? Peer { get; init; }
 
+    /// <summary>Gets the <c>track_group</c> of a static address: its instances track the address's interface.</summary>
+    public string? TrackGroup { get; init; }
+
     /// <summary>Gets the preferred lifetime (<c>preferred_lft</c>): <c>forever</c> or seconds; <see langword="null"/> for keepalived's default.</summary>
     public string? PreferredLifetime { get; init; }
 

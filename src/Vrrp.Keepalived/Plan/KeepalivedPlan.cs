@@ -172,6 +172,19 @@ public sealed record KeepalivedPlan(
                 tracks.Add(new KeepalivedTrackPlan(plan.Key, 0, false));
             }
 
+            // keepalived's track_group: the instances of a static address's group track its interface, weight 0.
+            foreach (string device in configuration.StaticAddresses
+                .Where(a => a.TrackGroup is { } g && !a.NoTrack && a.Device is not null && configuration.TrackGroups.Any(t => t.Name == g && t.Group.Contains(instance.Name)))
+                .Select(static a => a.Device!).Distinct(StringComparer.Ordinal))
+            {
+                KeepalivedCheckPlan plan = InterfaceCheck(device);
+                if (!tracks.Any(t => t.CheckKey == plan.Key))
+                {
+                    checks[plan.Key] = plan;
+                    tracks.Add(new KeepalivedTrackPlan(plan.Key, 0, false));
+                }
+            }
+
             // track_src_ip: Fault while the configured source address is missing from the interface.
             if (instance.TrackSourceAddress && instance.SourceAddress is { } source)
             {

@@ -1,0 +1,78 @@
+using Vrrp.Keepalived.Plan;
+
+namespace Vrrp.Keepalived.Tests;
+
+/// <summary>
+/// keepalived's track_group: the instances of a static address's group track the address's interface (a link down
+/// there is their Fault). Before: a static address with track_group was refused ("'track_group' must be an IP
+/// address"), and the track_group section was an unknown keyword.
+/// </summary>
+public sealed class TrackGroupTests
+{
+    private const string Instances = """
+        vrrp_instance VI_1 {
+            interface lab0
+            virtual_router_id 51
+            virtual_ipaddress {
+                198.51.100.100/24
+            }
+        }
+        vrrp_instance VI_2 {
+            interface lab0
+            virtual_router_id 52
+            virtual_ipaddress {
+                198.51.100.101/24
+            }
+        }
+
+        """;
+
+    private static KeepalivedCheckResult Check(string text) => KeepalivedConfigurationReader.CheckText(text, "keepalived.conf", new InMemoryKeepalivedFileSystem());
+
+    [Fact]
+    public void The_group_s_instances_track_the_static_address_s_interface_with_weight_0()
+    {
+        KeepalivedCheckResult result = Check("track_group G1 {\n    group {\n        VI_1\n    }\n}\nstatic_ipaddress {\n    198.51.100.50/24 dev lab1 track_group G1\n}\n" + Instances);
+
+        Assert.Empty(result.Errors);
+        Assert.Empty(result.Warnings);
+        KeepalivedPlan plan = KeepalivedPlan.Create(result.Configuration!);
+        Assert.Contains(new KeepalivedTrackPlan("interface:lab1", 0), plan.Routers.Single(r => r.Name == "VI_1").Tracks);
+        Assert.DoesNotContain(plan.Routers.Single(r => r.Name == "VI_2").Tracks, t => t.CheckKey == "interface:lab1");
+        Assert.Equal(["198.51.100.50/24 dev lab1"], plan.StaticAddresses); // held as any static address
+
+        string written = KeepalivedConfigurationWriter.Write(result.Configuration!);
+        Assert.Contains("track_group G1 {", written, StringComparison.Ordinal);
+        Assert.Contains("198.51.100.50/24 dev lab1 track_group G1", written, StringComparison.Ordinal);
+        Assert.Equal(result.Configuration!.WithoutSource(), Conf.Parse(written).WithoutSource());
+    }
+
+    [Fact]
+    public void A_group_not_defined_above_its_use_is_not_found_as_keepalived_finds_it()
+    {
+        KeepalivedCheckResult result = Check("static_ipaddress {\n    198.51.100.50/24 dev lab1 track_group G1\n}\ntrack_group G1 {\n    group {\n        VI_1\n    }\n}\n" + Instances);
+
+        Assert.Contains(result.Warnings, w => w.Line == 2 && w.Message.Contains("track_group G1 not found", StringComparison.Ordinal));
+        Assert.DoesNotContain(KeepalivedPlan.Create(result.Configuration!).Routers[0].Tracks, t => t.CheckKey == "interface:lab1");
+    }
+
+    [Fact]
+    public void On_a_virtual_address_or_with_no_track_it_is_not_run_and_said()
+    {
+        KeepalivedCheckResult onVip = Check("track_group G1 {\n    group {\n        VI_1\n    }\n}\nvrrp_instance VI_3 {\n    interface lab0\n    virtual_router_id 53\n    virtual_ipaddress {\n        198.51.100.102/24 track_group G1\n    }\n}\n");
+        Assert.Contains(onVip.Warnings, w => w.Line == 10 && w.Message.Contains("Unknown configuration entry 'track_group'", StringComparison.Ordinal));
+
+        KeepalivedCheckResult noTrack = Check("track_group G1 {\n    group {\n        VI_1\n    }\n}\nstatic_ipaddress {\n    198.51.100.50/24 dev lab1 track_group G1 no_track\n}\n" + Instances);
+        Assert.Contains(noTrack.Warnings, w => w.Message.Contains("both track_group and no_track", StringComparison.Ordinal));
+        Assert.DoesNotContain(KeepalivedPlan.Create(noTrack.Configuration!).Routers[0].Tracks, t => t.CheckKey == "interface:lab1");
+    }
+
+    [Fact]
+    public void On_a_static_route_the_route_is_held_and_a_word_says_its_interface_is_not_tracked()
+    {
+        KeepalivedCheckResult result = Check("track_group G1 {\n    group {\n        VI_1\n    }\n}\nstatic_routes {\n    203.0.113.0/24 via 198.51.100.1 dev lab0 track_group G1\n}\n" + Instances);
+
+        Assert.Contains(result.Warnings, w => w.Line == 7 && w.Message.Contains("track_group G1 on a static route is not run", StringComparison.Ordinal));
+        Assert.Equal(["203.0.113.0/24 via 198.51.100.1 dev lab0"], result.Configuration!.StaticRoutes);
+    }
+}
