@@ -16,7 +16,7 @@ VrrpPacketStatus status = VrrpDatagram.TryReadIPv4(datagram.AsSpan(0, length), n
 Console.WriteLine($"package smoke: {length}-byte advert for VRID {received.Packet.VirtualRouterId} decoded as {status}");
 
 var keepalived = Vrrp.Keepalived.KeepalivedConfigurationReader.Parse(
-    "vrrp_instance VI_1 { interface eth0 virtual_router_id 51 virtual_ipaddress { 198.51.100.100/24 } }", "keepalived.conf", new Vrrp.Keepalived.InMemoryKeepalivedFileSystem());
+    "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    virtual_ipaddress {\n        198.51.100.100/24\n    }\n}\n", "keepalived.conf", new Vrrp.Keepalived.InMemoryKeepalivedFileSystem());
 Console.WriteLine($"package smoke: keepalived.conf read, VRID {keepalived.Instances[0].CreateOptions().VirtualRouterId}");
 
 // The etcd election from its own package: bad options are refused naming the field (no etcd needed for that).
