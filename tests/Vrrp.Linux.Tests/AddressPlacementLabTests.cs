@@ -35,15 +35,6 @@ public sealed class AddressPlacementLabTests
         return process;
     }
 
-    // A second link on n1, side0, whose peer side1 a capture listens on: its MAC.
-    private static string AddSideLink(NetnsLab lab)
-    {
-        lab.Exec("n1", "ip link add side0 type veth peer name side1");
-        lab.Exec("n1", "ip link set side1 up");
-        lab.Exec("n1", "ip link set side0 up");
-        return lab.Exec("n1", "cat /sys/class/net/side0/address").Trim();
-    }
-
     // The IPv4 addresses on an interface as the kernel reports them: local -> (prefix, label, scope, broadcast).
     private static Dictionary<string, (int Prefix, string? Label, string Scope, string? Broadcast)> Addresses(NetnsLab lab, string host, string device)
     {
@@ -66,9 +57,7 @@ public sealed class AddressPlacementLabTests
     {
         NetnsLab.RequireRoot();
         using NetnsLab lab = NetnsLab.Create("n1");
-        lab.Exec("n1", "ip link add side0 type veth peer name side1");
-        lab.Exec("n1", "ip link set side1 up");
-        lab.Exec("n1", "ip link set side0 up");
+        lab.AddSideLink("n1");
         LabProcess n1 = Start(
             lab,
             "n1",
@@ -156,7 +145,7 @@ public sealed class AddressPlacementLabTests
         // Expected: they arrive on side0's link, from side0's MAC, as keepalived sends them.
         NetnsLab.RequireRoot("tcpdump");
         using NetnsLab lab = NetnsLab.Create("n1");
-        string mac = AddSideLink(lab);
+        string mac = lab.AddSideLink("n1");
         LabProcess capture = lab.Start("n1", "tcpdump", "-i", "side1", "-n", "-e", "-c", "1", "-l", "arp and host 198.51.100.150");
         Assert.True(capture.WaitFor("listening on", TimeSpan.FromSeconds(10)) is not null, capture.Output);
 
@@ -175,7 +164,7 @@ public sealed class AddressPlacementLabTests
         // and side0's link saw the one ARP only. Expected: one more each second, from side0's MAC.
         NetnsLab.RequireRoot("tcpdump");
         using NetnsLab lab = NetnsLab.Create("n1");
-        string mac = AddSideLink(lab);
+        string mac = lab.AddSideLink("n1");
         LabProcess capture = lab.Start("n1", "tcpdump", "-i", "side1", "-n", "-e", "-c", "4", "-l", "arp and host 198.51.100.150");
         Assert.True(capture.WaitFor("listening on", TimeSpan.FromSeconds(10)) is not null, capture.Output);
 

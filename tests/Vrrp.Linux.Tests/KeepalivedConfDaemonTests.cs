@@ -474,9 +474,7 @@ public sealed class KeepalivedConfDaemonTests
         // n1's own address within 4 s.
         NetnsLab.RequireRoot("tcpdump");
         using NetnsLab lab = NetnsLab.Create("n1", "n2");
-        lab.Exec("n1", "ip link add side0 type veth peer name side1");
-        lab.Exec("n1", "ip link set side1 up");
-        lab.Exec("n1", "ip link set side0 up");
+        lab.AddSideLink("n1");
         string own = NetnsLab.HostAddress(0);
         LabProcess capture = lab.Start("n2", "tcpdump", "-i", "lab0", "-n", "-l", $"arp and src host {own} and dst host {own}");
         Assert.True(capture.WaitFor("listening on", TimeSpan.FromSeconds(10)) is not null, capture.Output);
@@ -496,9 +494,7 @@ public sealed class KeepalivedConfDaemonTests
         // address's interface for the group's instances: Master -> Fault while side0 is down, back when it is up.
         NetnsLab.RequireRoot();
         using NetnsLab lab = NetnsLab.Create("n1");
-        lab.Exec("n1", "ip link add side0 type veth peer name side1");
-        lab.Exec("n1", "ip link set side1 up");
-        lab.Exec("n1", "ip link set side0 up");
+        lab.AddSideLink("n1");
         LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab),
             scripts: "track_group G1 {\n    group {\n        VI_1\n    }\n}\nstatic_ipaddress {\n    198.51.100.60/24 dev side0 track_group G1\n}\n");
         Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(6)) is not null, n1.Output);

@@ -77,6 +77,16 @@ internal sealed partial class NetnsLab : IDisposable
 
     public string Namespace(string host) => $"{Prefix}{_tag}-{host}";
 
+    /// <summary>Adds a second link to a host, side0, whose veth peer side1 (in the same namespace) a capture can listen on.</summary>
+    /// <returns>side0's MAC.</returns>
+    public string AddSideLink(string host)
+    {
+        Exec(host, "ip link add side0 type veth peer name side1");
+        Exec(host, "ip link set side1 up");
+        Exec(host, "ip link set side0 up");
+        return Exec(host, "cat /sys/class/net/side0/address").Trim();
+    }
+
     /// <summary>Starts a program inside a host's namespace and keeps its output.</summary>
     public LabProcess Start(string host, string program, params string[] arguments) => StartIn(null, host, program, arguments);
 
