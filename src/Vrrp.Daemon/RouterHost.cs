@@ -57,7 +57,7 @@ internal sealed class RouterHost : IAsyncDisposable
         _time = _services.GetRequiredService<TimeProvider>();
         _metrics = _services.GetRequiredService<VrrpMetrics>();
         NetlinkAddressManager addresses = _services.GetRequiredService<NetlinkAddressManager>();
-        _static = new StaticEntries(addresses, log);
+        _static = new StaticEntries(addresses, _links, log);
         addresses.AddressRestored += (_, address) => _log($"{address} was removed from outside while master: put back");
         addresses.AddressNotOwned += (_, report) => _log($"warning: {report}");
         addresses.RequestFailed += (_, report) => _log($"error: {report}");

@@ -509,6 +509,50 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void A_static_route_s_track_group_puts_its_instances_in_fault_while_the_route_s_link_is_down_and_the_route_comes_back()
+    {
+        // Input: static_routes 198.51.100.192/26 dev side0 track_group G1, G1 = { VI_1 }; side0 goes down (the kernel
+        // drops the route), then up. Before: the track_group was taken off with a word, VI_1 stayed Master. Expected, as
+        // keepalived: Master -> Fault while side0 is down, back when it is up, and the route put back.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        lab.AddSideLink("n1");
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab),
+            scripts: "track_group G1 {\n    group {\n        VI_1\n    }\n}\nstatic_routes {\n    198.51.100.192/26 dev side0 track_group G1\n}\n");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(6)) is not null, n1.Output);
+        Assert.Contains("198.51.100.192/26", lab.Exec("n1", "ip -4 route show dev side0"), StringComparison.Ordinal);
+
+        DateTimeOffset down = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip link set side0 down");
+        Assert.True(n1.WaitFor("Master -> Fault", TimeSpan.FromSeconds(5), down) is not null, n1.Output);
+        DateTimeOffset up = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip link set side0 up");
+        Assert.True(n1.WaitFor("Fault -> ", TimeSpan.FromSeconds(5), up) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => lab.Exec("n1", "ip -4 route show dev side0").Contains("198.51.100.192/26", StringComparison.Ordinal)), lab.Exec("n1", "ip -4 route show dev side0") + n1.Output);
+    }
+
+    [Fact]
+    public void A_static_rule_s_track_group_puts_its_instances_in_fault_while_the_rule_s_input_link_is_down()
+    {
+        // Input: static_rules iif side0 table 100 priority 100 track_group G1, G1 = { VI_1 }; side0 goes down, then up.
+        // Before: the track_group was taken off with a word. Expected, as keepalived: Master -> Fault while it is down.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        lab.AddSideLink("n1");
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab),
+            scripts: "track_group G1 {\n    group {\n        VI_1\n    }\n}\nstatic_rules {\n    iif side0 table 100 priority 100 track_group G1\n}\n");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(6)) is not null, n1.Output);
+        Assert.Contains("iif side0 lookup 100", lab.Exec("n1", "ip -4 rule show"), StringComparison.Ordinal);
+
+        DateTimeOffset down = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip link set side0 down");
+        Assert.True(n1.WaitFor("Master -> Fault", TimeSpan.FromSeconds(5), down) is not null, n1.Output);
+        DateTimeOffset up = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip link set side0 up");
+        Assert.True(n1.WaitFor("Fault -> ", TimeSpan.FromSeconds(5), up) is not null, n1.Output);
+    }
+
+    [Fact]
     public void Vrrp_garp_interval_spaces_the_gratuitous_arps()
     {
         // Input: n1 alone with vrrp_garp_interval 0.2 becomes master (five gratuitous ARPs, garp_master_repeat's

@@ -695,7 +695,7 @@ internal sealed partial class KeepalivedBinder
                 words.RemoveRange(protocol, 2);
             }
 
-            StripTrackGroup(line, section, words, "route");
+            string? trackGroup = TakeTrackGroup(line, section, words, "route");
             int feature = words.IndexOf("features");
             if (feature > 0 && feature + 1 < words.Count && words[feature + 1] != "ecn")
             {
@@ -717,22 +717,47 @@ internal sealed partial class KeepalivedBinder
                 _diagnostics.Warning(line.Keyword, $"virtual_routes: cannot track route {route} with no interface specified, not tracking (as keepalived)");
             }
 
-            routes.Add(text);
+            if (trackGroup is not null && route.NoTrack)
+            {
+                _diagnostics.Warning(line.Keyword, "Static route has both track_group and no_track set - not tracking (keepalived's words)");
+            }
+
+            routes.Add(trackGroup is null ? text : $"{text} track_group {trackGroup}");
         }
 
         return routes;
     }
 
-    // keepalived's track_group on a static route or rule: its group's instances track the route's (or rule's)
-    // interface. Not run here: the entry is held without it, and a word says so.
-    private void StripTrackGroup(SyntaxNode line, SyntaxNode section, List<string> words, string what)
+    // keepalived's track_group on a static route or rule: its group's instances track the route's dev (the rule's iif),
+    // weight 0. Taken out of the words the kernel gets, and returned when the group is defined above the line, as
+    // keepalived finds it. On a virtual route or rule keepalived does not know the word: the entry is dropped as it
+    // drops it (the word is left for the parser to refuse).
+    private string? TakeTrackGroup(SyntaxNode line, SyntaxNode section, List<string> words, string what)
     {
         int at = words.IndexOf("track_group");
-        if (at > 0 && at + 1 < words.Count)
+        if (at < 0 || section.Name is not ("static_routes" or "static_rules"))
         {
-            _diagnostics.Difference(line.Keyword, $"{section.Name}: track_group {words[at + 1]} on a static {what} is not run: its interface is not tracked by the group's instances (keepalived tracks it); the {what} is held without it");
-            words.RemoveRange(at, 2);
+            return null;
         }
+
+        string? name = at + 1 < words.Count ? words[at + 1] : null;
+        int again = name is null ? -1 : words.IndexOf("track_group", at + 2);
+        if (again > 0)
+        {
+            // keepalived stops reading the line at the second one.
+            string rest = string.Join(' ', words.Skip(again));
+            _diagnostics.Warning(line.Keyword, $"track_group {(again + 1 < words.Count ? words[again + 1] : string.Empty)} is a duplicate (keepalived's words): '{rest}' is not read, as keepalived stops there");
+            words.RemoveRange(again, words.Count - again);
+        }
+
+        words.RemoveRange(at, name is null ? 1 : 2);
+        if (name is null || !_trackGroups.Any(g => g.Name == name))
+        {
+            _diagnostics.Warning(line.Keyword, $"track_group {name} not found (keepalived's words: a track_group is found only above its use): the {what} is held, not tracked");
+            return null;
+        }
+
+        return name;
     }
 
     // One rule per line, as keepalived reads virtual_rules. A rule without a priority gets keepalived's: 16384 for the first
@@ -743,7 +768,7 @@ internal sealed partial class KeepalivedBinder
         foreach (SyntaxNode line in section.Block ?? [])
         {
             List<string> ruleWords = [line.Keyword.Text, .. line.Arguments.Select(static t => t.Text)];
-            StripTrackGroup(line, section, ruleWords, "rule");
+            string? trackGroup = TakeTrackGroup(line, section, ruleWords, "rule");
             string text = string.Join(' ', ruleWords);
             if (!Routing.VirtualRule.TryParse(text, out Routing.VirtualRule rule, out string? error))
             {
@@ -759,7 +784,12 @@ internal sealed partial class KeepalivedBinder
                 text += string.Create(CultureInfo.InvariantCulture, $" priority {priority}");
             }
 
-            rules.Add(text);
+            if (trackGroup is not null && rule.NoTrack)
+            {
+                _diagnostics.Warning(line.Keyword, "Static rule has both track_group and no_track set - not tracking (keepalived's words)");
+            }
+
+            rules.Add(trackGroup is null ? text : $"{text} track_group {trackGroup}");
         }
 
         return rules;

@@ -1,8 +1,9 @@
 namespace Vrrp.Keepalived;
 
 /// <summary>
-/// A <c>track_group</c> section: the instances that track the interface of a static address naming the group
-/// (<c>static_ipaddress { ADDRESS dev IF track_group NAME }</c>); a link down there is a Fault for each of them.
+/// A <c>track_group</c> section: the instances that track the interface of a static address, route (its <c>dev</c>)
+/// or rule (its <c>iif</c>) naming the group (<c>static_ipaddress { ADDRESS dev IF track_group NAME }</c>); a link down
+/// there is a Fault for each of them.
 /// </summary>
 public sealed record KeepalivedTrackGroup
 {

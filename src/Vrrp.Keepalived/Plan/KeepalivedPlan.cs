@@ -173,9 +173,7 @@ public sealed record KeepalivedPlan(
             }
 
             // keepalived's track_group: the instances of a static address's group track its interface, weight 0.
-            foreach (string device in configuration.StaticAddresses
-                .Where(a => a.TrackGroup is { } g && !a.NoTrack && a.Device is not null && configuration.TrackGroups.Any(t => t.Name == g && t.Group.Contains(instance.Name)))
-                .Select(static a => a.Device!).Distinct(StringComparer.Ordinal))
+            foreach (string device in TrackGroupInterfaces(configuration, instance.Name))
             {
                 KeepalivedCheckPlan plan = InterfaceCheck(device);
                 if (!tracks.Any(t => t.CheckKey == plan.Key))
@@ -276,9 +274,42 @@ public sealed record KeepalivedPlan(
             AcceptModeFirewallPriority = global.NftablesPriority ?? -1,
             FirewallCounters = global.NftablesCounters,
             StaticAddresses = [.. configuration.StaticAddresses.Select(static a => a.ToOptionsEntry())],
-            StaticRoutes = configuration.StaticRoutes,
-            StaticRules = configuration.StaticRules,
+            StaticRoutes = [.. configuration.StaticRoutes.Select(static r => StaticTrackGroup.Without(r, out _))],
+            StaticRules = [.. configuration.StaticRules.Select(static r => StaticTrackGroup.Without(r, out _))],
         };
+    }
+
+    // The interfaces keepalived's static_track_group_init has an instance track, weight 0: a static address's, a static
+    // route's dev and a static rule's iif, when the entry's track_group holds the instance and no_track is not set.
+    private static IEnumerable<string> TrackGroupInterfaces(KeepalivedConfiguration configuration, string instance)
+    {
+        bool Holds(string? group) => group is not null && configuration.TrackGroups.Any(t => t.Name == group && t.Group.Contains(instance));
+
+        foreach (KeepalivedVirtualAddress address in configuration.StaticAddresses)
+        {
+            if (Holds(address.TrackGroup) && !address.NoTrack && address.Device is { } device)
+            {
+                yield return device;
+            }
+        }
+
+        foreach (string entry in configuration.StaticRoutes)
+        {
+            string text = StaticTrackGroup.Without(entry, out string? group);
+            if (Holds(group) && Routing.VirtualRoute.TryParse(text, out Routing.VirtualRoute route, out _) && !route.NoTrack && route.Device is { } device)
+            {
+                yield return device;
+            }
+        }
+
+        foreach (string entry in configuration.StaticRules)
+        {
+            string text = StaticTrackGroup.Without(entry, out string? group);
+            if (Holds(group) && Routing.VirtualRule.TryParse(text, out Routing.VirtualRule rule, out _) && !rule.NoTrack && rule.InputInterface is { } device)
+            {
+                yield return device;
+            }
+        }
     }
 
     // keepalived's create_vmac_name: vrrp.VRID for the first instance in the file that wants it, whatever its family;

@@ -15,7 +15,7 @@ public sealed class InterfaceLinkHealthCheck : IVrrpHealthCheck, IDisposable
     private readonly VrrpCheckResult _up;
     private readonly VrrpCheckResult _down;
     private readonly VrrpCheckResult _missing;
-    private volatile int _state; // a LinkState: Missing until the monitor says otherwise
+    private int _state; // a LinkState: Missing until the monitor says otherwise
 
     internal InterfaceLinkHealthCheck(LinkMonitor monitor, string interfaceName)
     {
@@ -41,7 +41,7 @@ public sealed class InterfaceLinkHealthCheck : IVrrpHealthCheck, IDisposable
     public ValueTask<VrrpCheckResult> CheckAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult((LinkState)_state switch
+        return ValueTask.FromResult((LinkState)Volatile.Read(ref _state) switch
         {
             LinkState.Up => _up,
             LinkState.Down => _down,
@@ -49,10 +49,23 @@ public sealed class InterfaceLinkHealthCheck : IVrrpHealthCheck, IDisposable
         });
     }
 
+    /// <summary>
+    /// Raised when the interface comes up after being down or missing: the moment keepalived puts back what the kernel
+    /// took away with the link (a static route through it). Raised on the link monitor's thread, under its lock: a
+    /// handler must only hand the work on.
+    /// </summary>
+    public event EventHandler? CameUp;
+
     /// <summary>Stops following the interface.</summary>
     public void Dispose() => _monitor.Forget(this);
 
-    internal void Set(LinkState state) => _state = (int)state;
+    internal void Set(LinkState state)
+    {
+        if (Interlocked.Exchange(ref _state, (int)state) != (int)LinkState.Up && state == LinkState.Up)
+        {
+            CameUp?.Invoke(this, EventArgs.Empty);
+        }
+    }
 }
 
 /// <summary>What the monitor knows of a named interface.</summary>

@@ -29,6 +29,24 @@ public sealed class InterfaceLinkHealthCheckTests : IDisposable
         Assert.Equal("no interface vrrpnone0", missing.Description);
     }
 
+    [Fact]
+    public void CameUp_is_raised_once_each_time_the_link_comes_back_not_for_each_event_while_up()
+    {
+        // Input: a check's states as the monitor sets them: down, up, up (another RTM_NEWLINK while up), missing, up.
+        // Expected: two CameUp: what puts a static route back runs once per return of the link.
+        using InterfaceLinkHealthCheck check = _monitor.CreateInterfaceCheck("vrrpnone0");
+        int raised = 0;
+        check.CameUp += (_, _) => raised++;
+
+        check.Set(LinkState.Down);
+        check.Set(LinkState.Up);
+        check.Set(LinkState.Up);
+        Assert.Equal(1, raised);
+        check.Set(LinkState.Missing);
+        check.Set(LinkState.Up);
+        Assert.Equal(2, raised);
+    }
+
     [Theory]
     [InlineData("../etc")]
     [InlineData("..")]
