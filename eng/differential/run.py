@@ -534,6 +534,43 @@ def set_apart_deliberate(keepalived, vrrpd):
     return lines
 
 
+PRIMARY_RACE = re.compile(r"put addresses of (\S+)/(\d+) on (\S+), which has no address of its own there")
+
+
+def set_apart_warned_races(keepalived, vrrpd, warnings):
+    """Where vrrpd warned (with file:line) that which address of a subnet is primary is a race (instances of different
+    sync groups put addresses of one subnet on an interface with none of its own: the first master's is primary, and
+    keepalived's own runs differ), the secondary flags of that subnet's addresses and the prefsrc of its route are
+    compared as equal. warnings: {host: [vrrpd's warning lines]}. Returns the lines set apart."""
+    lines = []
+    for host, texts in sorted(warnings.items()):
+        for text in texts:
+            match = PRIMARY_RACE.search(text)
+            if not match:
+                continue
+            net, dev = ipaddress.ip_network(f"{match[1]}/{match[2]}"), match[3]
+
+            def in_subnet(fact):
+                words = fact.split()
+                return len(words) > 1 and words[0] == dev and "/" in words[1] and ipaddress.ip_interface(words[1]).network == net
+
+            def primary(facts):
+                return next((f.split()[1] for f in facts if in_subnet(f) and " secondary" not in f), "none")
+
+            normalizers = {f"{host} addr": lambda f: f.replace(" secondary", "") if in_subnet(f) else f,
+                           f"{host} route": lambda f: re.sub(r" prefsrc=\S+", "", f) if f" {net} dev={dev} " in f" {f} " else f}
+            for category, normalize in normalizers.items():
+                if category not in keepalived or category not in vrrpd:
+                    continue
+                theirs, ours = [normalize(f) for f in keepalived[category]], [normalize(f) for f in vrrpd[category]]
+                if len(set(theirs) ^ set(ours)) < len(set(keepalived[category]) ^ set(vrrpd[category])):
+                    what = (f"primary {primary(keepalived[category])} under keepalived, {primary(vrrpd[category])} under vrrpd"
+                            if category.endswith(" addr") else "the route's prefsrc follows the primary")
+                    lines.append(f"warned race, {category} {net} on {dev}: {what} (vrrpd's warning at {text.split(': ', 1)[0]})")
+                keepalived[category], vrrpd[category] = theirs, ours
+    return lines
+
+
 def compare(left, right):
     """Differences between two {category: [facts]} maps, as lines."""
     lines = []
@@ -612,6 +649,9 @@ def run_config(path, args, out):
                 facts.update(wire_facts(twin, since, until, window))
                 snaps[impl.name], protos[impl.name] = facts, proto_map
             deliberate_diffs = set_apart_deliberate(snaps["keepalived"], snaps["vrrpd"])
+            deliberate_diffs += set_apart_warned_races(snaps["keepalived"], snaps["vrrpd"], {
+                host: [line.split("vrrpd: warning: ", 1)[1] for _, line in processes[("vrrpd", host)].lines if "vrrpd: warning: " in line]
+                for host in HOSTS if ("vrrpd", host) in processes})
             diffs = compare(snaps["keepalived"], snaps["vrrpd"])
             # The protocol of an address, route or rule both have, classified apart: keepalived 2.2.7 predates IFA_PROTO.
             proto_diffs = [f"proto of {fact}: keepalived {protos['keepalived'][fact]}, vrrpd {protos['vrrpd'][fact]}"

@@ -220,6 +220,11 @@ KeepalivedPlan Load()
         Log($"warning: {warning}");
     }
 
+    foreach (string warning in PrimaryAddressRaces.Find(configuration, plan, host.HoldsOthersAddressIn))
+    {
+        Log($"warning: {warning}");
+    }
+
     return plan;
 }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Vrrp;
+using Vrrp.Addressing;
 using Vrrp.Diagnostics;
 using Vrrp.Health;
 using Vrrp.Keepalived.Notify;
@@ -40,6 +41,10 @@ internal sealed class RouterHost : IAsyncDisposable
     private bool _started;
     private LinkLocalIgmpReports? _localIgmp;
     private bool _warnedNoNft;
+
+    /// <summary>Whether an interface holds an address in a subnet that is not vrrpd's (see <see cref="NetlinkAddressManager.HoldsOthersAddressIn"/>).</summary>
+    public bool HoldsOthersAddressIn(string interfaceName, VirtualAddress subnet) =>
+        _services.GetRequiredService<NetlinkAddressManager>().HoldsOthersAddressIn(interfaceName, subnet);
 
     public RouterHost(ILoggerFactory loggers, Action<string> log)
     {

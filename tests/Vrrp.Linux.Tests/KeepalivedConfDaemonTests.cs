@@ -553,6 +553,32 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void Instances_not_in_one_sync_group_putting_addresses_of_a_subnet_the_host_has_none_in_are_warned_of_the_primary_race()
+    {
+        // Input: VI_1 (198.51.100.162/27) and VI_2 (198.51.100.161/27) on lab0, no sync group; lab0 holds a crashed
+        // run's 198.51.100.190/27 (marked ours: not the host's). Then again with an administrator's
+        // 198.51.100.189/27 there. Before: nothing said, and the harness found the primary address (and the subnet
+        // route's prefsrc) differing from keepalived's. Expected: the race is said at VI_2's line while the host has no
+        // address of its own in the /27; nothing once it has.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        const string Second = "vrrp_instance VI_2 {\n    interface lab0\n    virtual_router_id 52\n    advert_int 0.1\n    virtual_ipaddress {\n        198.51.100.161/27\n    }\n}\n";
+        const string Said = "VI_2 and VI_1 (not one sync group) put addresses of 198.51.100.160/27 on lab0, which has no address of its own there";
+        LabProcess crashed = Start(lab, "n1", 100, LabDirectory(lab), virtualAddress: "198.51.100.190/27");
+        Assert.True(crashed.WaitFor("-> Master", TimeSpan.FromSeconds(5)) is not null, crashed.Output);
+        crashed.Kill(); // a crash cleans nothing: 198.51.100.190/27 stays, marked ours
+        Assert.True(lab.HasAddress("n1", "198.51.100.190"), lab.Exec("n1", "ip addr show dev lab0"));
+        LabProcess first = Start(lab, "n1", 100, LabDirectory(lab), scripts: Second, virtualAddress: "198.51.100.162/27");
+        Assert.Contains(Said, first.Output, StringComparison.Ordinal);
+        first.Signal("TERM");
+        Assert.True(first.WaitForExit(TimeSpan.FromSeconds(10)), first.Output);
+
+        lab.Exec("n1", "ip addr add 198.51.100.189/27 dev lab0");
+        LabProcess second = Start(lab, "n1", 100, LabDirectory(lab), scripts: Second, virtualAddress: "198.51.100.162/27");
+        Assert.DoesNotContain("not one sync group", second.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Vrrp_garp_interval_spaces_the_gratuitous_arps()
     {
         // Input: n1 alone with vrrp_garp_interval 0.2 becomes master (five gratuitous ARPs, garp_master_repeat's

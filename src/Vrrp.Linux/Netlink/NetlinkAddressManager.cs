@@ -363,6 +363,57 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
         }
     }
 
+    /// <summary>
+    /// Whether an interface holds an address in a subnet (same family, same prefix length, same network) that is not
+    /// marked ours: an administrator's or a network manager's, which the kernel keeps primary whoever becomes master.
+    /// A crashed run's addresses (ours) do not count: they go at the next start.
+    /// </summary>
+    /// <param name="interfaceName">The interface.</param>
+    /// <param name="subnet">Any address of the subnet, with the subnet's prefix length.</param>
+    /// <returns>Whether such an address is there; <see langword="true"/> when the addresses could not be read.</returns>
+    public bool HoldsOthersAddressIn(string interfaceName, VirtualAddress subnet)
+    {
+        ArgumentNullException.ThrowIfNull(interfaceName);
+        lock (_gate)
+        {
+            int index = IndexOf(interfaceName);
+            if (index <= 0)
+            {
+                return false;
+            }
+
+            bool found = false;
+            bool complete = Dump(subnet.Address.Family, (foundIndex, address, protocol, _) =>
+                found |= foundIndex == index && protocol != NetlinkAddressMessage.VrrpProtocol
+                    && address.PrefixLength == subnet.PrefixLength && SameNetwork(address.Address, subnet.Address, subnet.PrefixLength));
+            return found || !complete;
+        }
+    }
+
+    private static bool SameNetwork(PackedIPAddress left, PackedIPAddress right, int prefixLength)
+    {
+        if (left.Length != right.Length || prefixLength > left.Length * 8)
+        {
+            return false;
+        }
+
+        Span<byte> a = stackalloc byte[16];
+        Span<byte> b = stackalloc byte[16];
+        left.WriteTo(a);
+        right.WriteTo(b);
+
+        for (int bit = 0; bit < prefixLength; bit += 8)
+        {
+            byte mask = (byte)(0xFF << Math.Max(0, 8 - (prefixLength - bit)));
+            if ((a[bit / 8] & mask) != (b[bit / 8] & mask))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Adds to <paramref name="into"/> every address of an interface marked ours (by this run or an earlier one).</summary>
     internal void ListOurs(int index, ICollection<PackedIPAddress> into)
     {
