@@ -566,7 +566,7 @@ def set_apart_warned_races(keepalived, vrrpd, warnings):
                 if len(set(theirs) ^ set(ours)) < len(set(keepalived[category]) ^ set(vrrpd[category])):
                     what = (f"primary {primary(keepalived[category])} under keepalived, {primary(vrrpd[category])} under vrrpd"
                             if category.endswith(" addr") else "the route's prefsrc follows the primary")
-                    lines.append(f"warned race, {category} {net} on {dev}: {what} (vrrpd's warning at {text.split(': ', 1)[0]})")
+                    lines.append(f"warned race, {category} {net} on {dev}: {what} (vrrpd's warning at {os.path.basename(text.split(': ', 1)[0])})")
                 keepalived[category], vrrpd[category] = theirs, ours
     return lines
 
