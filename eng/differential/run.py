@@ -493,10 +493,21 @@ OWN_TABLES = ("vrrpd nftables tables are its own (vrrpd for accept mode, vrrpd_v
               "rules), never keepalived's 'keepalived', so both can run on one host during a move; compared as if named alike")
 
 
-def set_apart_deliberate(keepalived, vrrpd):
-    """Removes from both snapshots the differences listed in DELIBERATE; returns them as lines."""
+HANDBACK_ARP_REPLIES = ("ARP replies (op=2) at the handback come from the old master's kernel, answering the new master's "
+                        "gratuitous ARP while it still holds the address: whether it does depends on which of the two is "
+                        "first by a fraction of a millisecond, under keepalived as under vrrpd; neither daemon sends a reply")
+
+
+def set_apart_deliberate(keepalived, vrrpd, step=None):
+    """Removes from both snapshots the differences listed in DELIBERATE (and, at the recovery's handback, the old
+    master's kernel's ARP replies); returns them as lines."""
     lines = []
     for category in sorted(set(keepalived) & set(vrrpd)):
+        if step == "recovery" and category.endswith(" announce"):
+            for side, other in ((keepalived, vrrpd), (vrrpd, keepalived)):
+                for x in [x for x in side[category] if x.startswith("garp ") and " op=2 " in x and x not in other[category]]:
+                    side[category].remove(x)
+                    lines.append(f"timing, {category}: {'keepalived' if side is keepalived else 'vrrpd'} only: {x} ({HANDBACK_ARP_REPLIES})")
         if category.endswith(" nft"):
             renamed = [re.sub(r"^table (ip6?) vrrpd(_vmac)? \{$", r"table \1 keepalived {", x) for x in vrrpd[category]]
             if renamed != vrrpd[category]:
@@ -648,7 +659,7 @@ def run_config(path, args, out):
                     proto_map.update({f"{host} {k}": v for k, v in host_proto.items()})
                 facts.update(wire_facts(twin, since, until, window))
                 snaps[impl.name], protos[impl.name] = facts, proto_map
-            deliberate_diffs = set_apart_deliberate(snaps["keepalived"], snaps["vrrpd"])
+            deliberate_diffs = set_apart_deliberate(snaps["keepalived"], snaps["vrrpd"], step)
             deliberate_diffs += set_apart_warned_races(snaps["keepalived"], snaps["vrrpd"], {
                 host: [line.split("vrrpd: warning: ", 1)[1] for _, line in processes[("vrrpd", host)].lines if "vrrpd: warning: " in line]
                 for host in HOSTS if ("vrrpd", host) in processes})
