@@ -498,11 +498,26 @@ HANDBACK_ARP_REPLIES = ("ARP replies (op=2) at the handback come from the old ma
                         "first by a fraction of a millisecond, under keepalived as under vrrpd; neither daemon sends a reply")
 
 
+KILLED_HOST_UNREACHABLE = ("the killed host's kernel answers adverts with ICMP protocol unreachable, one a second (its "
+                           "ICMP rate limit): which instance's advert it quotes depends on timing, under keepalived as "
+                           "under vrrpd")
+
+
 def set_apart_deliberate(keepalived, vrrpd, step=None):
-    """Removes from both snapshots the differences listed in DELIBERATE (and, at the recovery's handback, the old
-    master's kernel's ARP replies); returns them as lines."""
+    """Removes from both snapshots the differences listed in DELIBERATE (and the kernel's answers whose choice is timing:
+    at the recovery's handback, the old master's ARP replies; after the failover's kill, which advert the killed host's
+    protocol unreachable quotes); returns them as lines."""
     lines = []
     for category in sorted(set(keepalived) & set(vrrpd)):
+        if step == "failover" and category.endswith(" adverts"):
+            def quoted(x):
+                return re.sub(r" of vrid \d+ ", " of vrid N ", x)
+            for x in [x for x in keepalived[category] if x.startswith("icmp type=3 code=2 ") and x not in vrrpd[category]]:
+                other = next((y for y in vrrpd[category] if y not in keepalived[category] and quoted(y) == quoted(x)), None)
+                if other is not None:
+                    keepalived[category].remove(x)
+                    vrrpd[category].remove(other)
+                    lines.append(f"timing, {category}: keepalived {x}, vrrpd {other} ({KILLED_HOST_UNREACHABLE})")
         if step == "recovery" and category.endswith(" announce"):
             for side, other in ((keepalived, vrrpd), (vrrpd, keepalived)):
                 for x in [x for x in side[category] if x.startswith("garp ") and " op=2 " in x and x not in other[category]]:

@@ -59,7 +59,7 @@ internal static class PrimaryAddressRaces
                 continue;
             }
 
-            KeepalivedInstance second = configuration.Instances.Single(i => i.Name == fates[1].Instance);
+            KeepalivedInstance second = configuration.Instances.First(i => i.Name == fates[1].Instance);
             yield return string.Create(CultureInfo.InvariantCulture,
                 $"{second.Source}: {string.Join(" and ", fates.Select(f => f.Fate))} (not one sync group) put addresses of {subnet} on {device}, which has no address of its own there: the first to become master holds the primary address, the subnet route's source (prefsrc); which is first is a race, under keepalived too. An address of the host's own in the subnet, or one sync group, makes it fixed");
         }

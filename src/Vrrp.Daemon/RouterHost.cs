@@ -64,6 +64,7 @@ internal sealed class RouterHost : IAsyncDisposable
         NetlinkAddressManager addresses = _services.GetRequiredService<NetlinkAddressManager>();
         _static = new StaticEntries(addresses, _links, log);
         addresses.AddressRestored += (_, address) => _log($"{address} was removed from outside while master: put back");
+        addresses.RouteRestored += (_, what) => _log($"{what} was deleted from outside: put back");
         addresses.AddressNotOwned += (_, report) => _log($"warning: {report}");
         addresses.RequestFailed += (_, report) => _log($"error: {report}");
 

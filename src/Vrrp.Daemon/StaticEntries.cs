@@ -26,14 +26,15 @@ internal sealed class StaticEntries(NetlinkAddressManager manager, LinkMonitor l
     {
         lock (_gate)
         {
-            ApplyHeld(addresses, routes, rules);
+            // The links first: one coming up while the routes are added puts back what its being down refused.
+            Wanted = (addresses, routes, rules);
             FollowRouteLinks();
+            ApplyHeld(addresses, routes, rules);
         }
     }
 
     private void ApplyHeld(IReadOnlyList<string> addresses, IReadOnlyList<string> routes, IReadOnlyList<string> rules)
     {
-        Wanted = (addresses, routes, rules);
         foreach (string rule in _rules.Except(rules, StringComparer.Ordinal).ToList())
         {
             RemoveRule(rule);
@@ -101,7 +102,7 @@ internal sealed class StaticEntries(NetlinkAddressManager manager, LinkMonitor l
     }
 
     // keepalived's static_track_group_reinstate_config: the link is up again, and the routes the kernel dropped with it
-    // come back (one still there is ours, and is added again).
+    // come back; one still there stays as it is.
     private void Reinstate(string device)
     {
         lock (_gate)
@@ -116,9 +117,7 @@ internal sealed class StaticEntries(NetlinkAddressManager manager, LinkMonitor l
                 VirtualRoute route = VirtualRoute.Parse(entry);
                 if (route.Device == device && !route.NoTrack)
                 {
-                    int errno = manager.AddStaticRoute(route);
-                    Report(errno, $"static_routes {entry} ({device} is up)", "an equal route that is not vrrpd's is there: left alone");
-                    if (errno == 0)
+                    if (manager.ReinstateStaticRoute(route))
                     {
                         _routes.Add(entry);
                         log($"static_routes {entry}: in place again, {device} is up");

@@ -93,7 +93,9 @@ public sealed class TrackGroupTests
     {
         KeepalivedCheckResult result = Check("track_group G1 {\n    group {\n        VI_1\n    }\n}\nstatic_routes {\n    198.51.100.192/26 via 198.51.100.1 track_group G1\n    198.51.100.128/26 dev lab1 no_track track_group G1\n}\nstatic_rules {\n    oif lab2 table 100 priority 100 track_group G1\n}\n" + Instances);
 
+        Assert.Contains(result.Warnings, w => w.Line == 7 && w.Message.Contains("Static route cannot have track group if no oif specified", StringComparison.Ordinal));
         Assert.Contains(result.Warnings, w => w.Line == 8 && w.Message.Contains("both track_group and no_track", StringComparison.Ordinal));
+        Assert.Contains(result.Warnings, w => w.Line == 11 && w.Message.Contains("Static rule cannot have track_group if dev/iif not specified", StringComparison.Ordinal));
         Assert.DoesNotContain(KeepalivedPlan.Create(result.Configuration!).Routers[0].Tracks, t => t.CheckKey.StartsWith("interface:lab", StringComparison.Ordinal));
     }
 
@@ -114,5 +116,16 @@ public sealed class TrackGroupTests
 
         Assert.Contains(result.Warnings, w => w.Line == 13 && w.Message.Contains("the route is dropped", StringComparison.Ordinal));
         Assert.Empty(result.Configuration!.Instances.Single().VirtualRoutes);
+    }
+
+    [Fact]
+    public void A_static_route_with_a_second_track_group_is_dropped_and_a_rule_is_read_up_to_it_as_keepalived_does()
+    {
+        KeepalivedCheckResult result = Check("track_group G1 {\n    group {\n        VI_1\n    }\n}\nstatic_routes {\n    198.51.100.192/26 dev lab1 track_group G1 track_group G1\n}\nstatic_rules {\n    iif lab2 table 100 priority 100 track_group G1 track_group G1\n}\n" + Instances);
+
+        Assert.Contains(result.Warnings, w => w.Line == 7 && w.Message.Contains("Route has trailing nonsense", StringComparison.Ordinal));
+        Assert.Empty(result.Configuration!.StaticRoutes);
+        Assert.Contains(result.Warnings, w => w.Line == 10 && w.Message.Contains("is a duplicate", StringComparison.Ordinal));
+        Assert.Equal(["iif lab2 table 100 priority 100 track_group G1"], result.Configuration!.StaticRules);
     }
 }

@@ -532,6 +532,30 @@ public sealed class KeepalivedConfDaemonTests
     }
 
     [Fact]
+    public void A_static_route_deleted_from_outside_is_put_back_as_keepalived_restores_it_unless_no_track()
+    {
+        // Input: static_routes 203.0.113.0/24 dev lab0, 2001:db8:51:1::1/64 dev lab0 (the kernel keeps it as
+        // 2001:db8:51:1::/64) and 203.0.114.0/24 dev lab0 no_track; an administrator deletes all three. Before: gone
+        // for good. Expected, as keepalived ("Restoring deleted static route"): the first two back within moments, and
+        // said; the no_track one stays gone.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        LabProcess n1 = Start(lab, "n1", 100, LabDirectory(lab), scripts: "static_routes {\n    203.0.113.0/24 dev lab0\n    2001:db8:51:1::1/64 dev lab0\n    203.0.114.0/24 dev lab0 no_track\n}\n");
+        Assert.Contains("203.0.113.0/24 dev lab0 proto 118", lab.Exec("n1", "ip route show 203.0.113.0/24"), StringComparison.Ordinal);
+        Assert.Contains("2001:db8:51:1::/64 dev lab0 proto 118", lab.Exec("n1", "ip -6 route show 2001:db8:51:1::/64"), StringComparison.Ordinal);
+        Assert.Contains("203.0.114.0/24 dev lab0 proto 118", lab.Exec("n1", "ip route show 203.0.114.0/24"), StringComparison.Ordinal);
+
+        DateTimeOffset deleted = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip route del 203.0.114.0/24");
+        lab.Exec("n1", "ip route del 203.0.113.0/24");
+        lab.Exec("n1", "ip -6 route del 2001:db8:51:1::/64");
+        Assert.True(NetnsLab.WaitUntil(() => lab.Exec("n1", "ip route show 203.0.113.0/24").Contains("proto 118", StringComparison.Ordinal)
+            && lab.Exec("n1", "ip -6 route show 2001:db8:51:1::/64").Contains("proto 118", StringComparison.Ordinal)), n1.Output);
+        Assert.True(n1.WaitFor("route 203.0.113.0/24 dev lab0 was deleted from outside: put back", TimeSpan.FromSeconds(2), deleted) is not null, n1.Output);
+        Assert.Empty(lab.Exec("n1", "ip route show 203.0.114.0/24").Trim());
+    }
+
+    [Fact]
     public void A_static_rule_s_track_group_puts_its_instances_in_fault_while_the_rule_s_input_link_is_down()
     {
         // Input: static_rules iif side0 table 100 priority 100 track_group G1, G1 = { VI_1 }; side0 goes down, then up.

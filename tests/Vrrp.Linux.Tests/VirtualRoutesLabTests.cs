@@ -130,4 +130,31 @@ public sealed class VirtualRoutesLabTests
         Assert.Equal("", lab.Exec("n1", "ip route show table main 203.0.117.0/24").Trim());
         Assert.Equal("", lab.Exec("n1", "ip route show table main 203.0.118.0/24").Trim());
     }
+
+    [Fact]
+    public void A_route_or_rule_deleted_from_outside_while_master_is_put_back_and_none_after_vrrpd_stops()
+    {
+        // Input: n1, master, holds its routes and rule; an administrator deletes the table 100 route and the rule.
+        // Before: both stayed gone until the next transition (keepalived puts them back by leaving Master and taking
+        // over again). Expected: both back within moments, said in the log; at stop both go and stay gone.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        LabProcess n1 = Start(lab, "n1", 100);
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(6)) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => RoutesOf(lab, "n1", "100").Length == 1 && HasOurRule(lab, "n1")), lab.Exec("n1", "ip route show table all"));
+
+        DateTimeOffset deleted = DateTimeOffset.UtcNow;
+        lab.Exec("n1", "ip route del 203.0.113.0/24 table 100");
+        lab.Exec("n1", "ip rule del priority 100");
+        Assert.True(NetnsLab.WaitUntil(() => RoutesOf(lab, "n1", "100").SequenceEqual(["203.0.113.0/24 118"]) && HasOurRule(lab, "n1")), lab.Exec("n1", "ip route show table 100") + lab.Exec("n1", "ip rule show") + n1.Output);
+        Assert.True(n1.WaitFor("was deleted from outside: put back", TimeSpan.FromSeconds(2), deleted) is not null, n1.Output);
+        string[] said = [.. n1.Output.Split('\n').Where(l => l.Contains("was deleted from outside: put back", StringComparison.Ordinal))];
+        Assert.Contains(said, l => l.Contains("route 203.0.113.0/24", StringComparison.Ordinal));
+        Assert.Contains(said, l => l.Contains(": rule ", StringComparison.Ordinal) && l.Contains("from 198.51.100.100", StringComparison.Ordinal));
+
+        n1.Signal("TERM");
+        Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
+        Assert.Empty(RoutesOf(lab, "n1", "100"));
+        Assert.False(HasOurRule(lab, "n1"), lab.Exec("n1", "ip rule show"));
+    }
 }

@@ -695,7 +695,11 @@ internal sealed partial class KeepalivedBinder
                 words.RemoveRange(protocol, 2);
             }
 
-            string? trackGroup = TakeTrackGroup(line, section, words, "route");
+            if (!TakeTrackGroup(line, section, words, "route", out string? trackGroup))
+            {
+                continue; // a second track_group: keepalived drops the route
+            }
+
             int feature = words.IndexOf("features");
             if (feature > 0 && feature + 1 < words.Count && words[feature + 1] != "ecn")
             {
@@ -711,13 +715,18 @@ internal sealed partial class KeepalivedBinder
                 continue;
             }
 
-            if (route.Device is null && !route.NoTrack && section.Name == "virtual_routes")
+            if (route.Device is null && !route.NoTrack)
             {
-                // keepalived's words: it says so and does not track the route.
-                _diagnostics.Warning(line.Keyword, $"virtual_routes: cannot track route {route} with no interface specified, not tracking (as keepalived)");
+                // keepalived's words: it says so and does not track the route (a static one is not put back either).
+                _diagnostics.Warning(line.Keyword, $"{section.Name}: cannot track route {route} with no interface specified, not tracking (as keepalived)");
             }
 
-            if (trackGroup is not null && route.NoTrack)
+            if (trackGroup is not null && route.Device is null)
+            {
+                _diagnostics.Warning(line.Keyword, "Static route cannot have track group if no oif specified (keepalived's words): the route is held, not tracked");
+                trackGroup = null;
+            }
+            else if (trackGroup is not null && route.NoTrack)
             {
                 _diagnostics.Warning(line.Keyword, "Static route has both track_group and no_track set - not tracking (keepalived's words)");
             }
@@ -729,22 +738,29 @@ internal sealed partial class KeepalivedBinder
     }
 
     // keepalived's track_group on a static route or rule: its group's instances track the route's dev (the rule's iif),
-    // weight 0. Taken out of the words the kernel gets, and returned when the group is defined above the line, as
-    // keepalived finds it. On a virtual route or rule keepalived does not know the word: the entry is dropped as it
-    // drops it (the word is left for the parser to refuse).
-    private string? TakeTrackGroup(SyntaxNode line, SyntaxNode section, List<string> words, string what)
+    // weight 0. Taken out of the words the kernel gets; the group is given when it is defined above the line, as
+    // keepalived finds it. On a virtual route or rule keepalived does not know the word, and drops the entry as the
+    // parser here does (the word is left to it). False when keepalived drops the entry: a route with a second
+    // track_group ("Route has trailing nonsense"); a rule's is read up to the second one, as keepalived stops there.
+    private bool TakeTrackGroup(SyntaxNode line, SyntaxNode section, List<string> words, string what, out string? group)
     {
+        group = null;
         int at = words.IndexOf("track_group");
         if (at < 0 || section.Name is not ("static_routes" or "static_rules"))
         {
-            return null;
+            return true;
         }
 
         string? name = at + 1 < words.Count ? words[at + 1] : null;
         int again = name is null ? -1 : words.IndexOf("track_group", at + 2);
+        if (again > 0 && what == "route")
+        {
+            _diagnostics.Warning(line.Keyword, $"track_group {(again + 1 < words.Count ? words[again + 1] : string.Empty)} is a duplicate; Route has trailing nonsense - {words[again]} (keepalived's words): the route is dropped, as keepalived drops it");
+            return false;
+        }
+
         if (again > 0)
         {
-            // keepalived stops reading the line at the second one.
             string rest = string.Join(' ', words.Skip(again));
             _diagnostics.Warning(line.Keyword, $"track_group {(again + 1 < words.Count ? words[again + 1] : string.Empty)} is a duplicate (keepalived's words): '{rest}' is not read, as keepalived stops there");
             words.RemoveRange(again, words.Count - again);
@@ -754,10 +770,11 @@ internal sealed partial class KeepalivedBinder
         if (name is null || !_trackGroups.Any(g => g.Name == name))
         {
             _diagnostics.Warning(line.Keyword, $"track_group {name} not found (keepalived's words: a track_group is found only above its use): the {what} is held, not tracked");
-            return null;
+            return true;
         }
 
-        return name;
+        group = name;
+        return true;
     }
 
     // One rule per line, as keepalived reads virtual_rules. A rule without a priority gets keepalived's: 16384 for the first
@@ -768,7 +785,7 @@ internal sealed partial class KeepalivedBinder
         foreach (SyntaxNode line in section.Block ?? [])
         {
             List<string> ruleWords = [line.Keyword.Text, .. line.Arguments.Select(static t => t.Text)];
-            string? trackGroup = TakeTrackGroup(line, section, ruleWords, "rule");
+            _ = TakeTrackGroup(line, section, ruleWords, "rule", out string? trackGroup); // a rule is never dropped for it
             string text = string.Join(' ', ruleWords);
             if (!Routing.VirtualRule.TryParse(text, out Routing.VirtualRule rule, out string? error))
             {
@@ -784,7 +801,12 @@ internal sealed partial class KeepalivedBinder
                 text += string.Create(CultureInfo.InvariantCulture, $" priority {priority}");
             }
 
-            if (trackGroup is not null && rule.NoTrack)
+            if (trackGroup is not null && rule.InputInterface is null)
+            {
+                _diagnostics.Warning(line.Keyword, "Static rule cannot have track_group if dev/iif not specified (keepalived's words): the rule is held, not tracked");
+                trackGroup = null;
+            }
+            else if (trackGroup is not null && rule.NoTrack)
             {
                 _diagnostics.Warning(line.Keyword, "Static rule has both track_group and no_track set - not tracking (keepalived's words)");
             }

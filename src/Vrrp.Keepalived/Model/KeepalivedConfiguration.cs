@@ -31,10 +31,16 @@ public sealed record KeepalivedConfiguration
     /// <summary>Gets <c>static_ipaddress</c>: addresses held for as long as the daemon runs, whatever the routers' states.</summary>
     public IReadOnlyList<KeepalivedVirtualAddress> StaticAddresses { get; init => field = EquatableList<KeepalivedVirtualAddress>.From(value); } = EquatableList<KeepalivedVirtualAddress>.Empty;
 
-    /// <summary>Gets <c>static_routes</c>, one route per entry in <c>ip route</c>'s words, held for as long as the daemon runs.</summary>
+    /// <summary>
+    /// Gets <c>static_routes</c>, one route per entry in <c>ip route</c>'s words, held for as long as the daemon runs;
+    /// an entry may end with keepalived's <c>track_group NAME</c>, which <see cref="Plan.KeepalivedPlan"/> takes off.
+    /// </summary>
     public IReadOnlyList<string> StaticRoutes { get; init => field = EquatableList<string>.From(value); } = EquatableList<string>.Empty;
 
-    /// <summary>Gets <c>static_rules</c>, one rule per entry in <c>ip rule</c>'s words, held for as long as the daemon runs.</summary>
+    /// <summary>
+    /// Gets <c>static_rules</c>, one rule per entry in <c>ip rule</c>'s words, held for as long as the daemon runs; an
+    /// entry may end with keepalived's <c>track_group NAME</c>, which <see cref="Plan.KeepalivedPlan"/> takes off.
+    /// </summary>
     public IReadOnlyList<string> StaticRules { get; init => field = EquatableList<string>.From(value); } = EquatableList<string>.Empty;
 
     /// <summary>Gets the warnings found while reading: unknown keywords, skipped non-VRRP sections, ignored values.</summary>

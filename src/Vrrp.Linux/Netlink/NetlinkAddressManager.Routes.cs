@@ -13,8 +13,23 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
     // What each router's AddRoutes put in place (by reference: a restarted router is a new object): what RemoveRoutes takes away.
     private readonly Dictionary<VirtualRouter, (List<(VirtualRoute Route, int Index)> Routes, List<VirtualRule> Rules)> _heldRoutes = new(ReferenceEqualityComparer.Instance);
 
+    // keepalived's static_routes and static_rules this manager added: put back like a master's when deleted from outside.
+    private readonly List<VirtualRoute> _staticRoutes = [];
+    private readonly List<VirtualRule> _staticRules = [];
+    private long _routesRestored;
+
     /// <summary>Raised when the kernel refused a route or rule of a router, or an equal one that is not ours is there. Raised on the thread that asked.</summary>
     public event EventHandler<RouteRequestFailedEventArgs>? RouteRequestFailed;
+
+    /// <summary>
+    /// Raised when a route or rule this manager holds (a master's, or a static one) was deleted from outside, by an
+    /// administrator or by the kernel with the address it used, and has been put back; the argument names it. Raised on
+    /// the watcher's thread. keepalived makes the master leave and take over again instead, which puts it back too.
+    /// </summary>
+    public event EventHandler<string>? RouteRestored;
+
+    /// <summary>Gets how many times a route or rule deleted from outside was put back.</summary>
+    public long RoutesRestored => Interlocked.Read(ref _routesRestored);
 
     /// <inheritdoc/>
     public void AddRoutes(VirtualRouter router)
@@ -157,7 +172,33 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
                 errno = RouteRequest(NetlinkRouteMessage.RTM_NEWROUTE, route, index); // it was ours, from a crash
             }
 
+            if (errno == 0 && !_staticRoutes.Contains(route))
+            {
+                _staticRoutes.Add(route);
+            }
+
             return errno;
+        }
+    }
+
+    /// <summary>
+    /// Adds a static route again when it is missing, as keepalived's <c>reinstate_static_route</c> when the route's link
+    /// comes back up: one that is there is left as it is, never deleted and added again.
+    /// </summary>
+    /// <param name="route">The route.</param>
+    /// <returns>Whether it was missing and is back.</returns>
+    public bool ReinstateStaticRoute(VirtualRoute route)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        lock (_gate)
+        {
+            bool added = PutBack(route, out _);
+            if (added && !_staticRoutes.Contains(route))
+            {
+                _staticRoutes.Add(route);
+            }
+
+            return added;
         }
     }
 
@@ -169,6 +210,7 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
         ArgumentNullException.ThrowIfNull(route);
         lock (_gate)
         {
+            _staticRoutes.Remove(route); // first: the watcher must not put back what is being removed
             int index = route.Device is null ? 0 : IndexOf(route.Device);
             if (route.Device is not null && index <= 0)
             {
@@ -193,7 +235,13 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
         lock (_gate)
         {
             int errno = RuleRequest(NetlinkRouteMessage.RTM_NEWRULE, rule);
-            return errno == Errno.EEXIST ? 0 : errno;
+            errno = errno == Errno.EEXIST ? 0 : errno;
+            if (errno == 0 && !_staticRules.Contains(rule))
+            {
+                _staticRules.Add(rule);
+            }
+
+            return errno;
         }
     }
 
@@ -205,8 +253,140 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
         ArgumentNullException.ThrowIfNull(rule);
         lock (_gate)
         {
+            _staticRules.Remove(rule);
             int errno = RuleRequest(NetlinkRouteMessage.RTM_DELRULE, rule);
             return errno is Errno.ENOENT or Errno.ESRCH ? 0 : errno;
+        }
+    }
+
+    // The watcher saw a route of ours deleted: put back each held one it may have been (same family, destination,
+    // prefix length and table). One still there answers EEXIST and stays as it is. Our own removals (a master leaving)
+    // come here too, after the router let go of its routes: nothing then matches, and nothing is allocated.
+    private void OnRouteDeleted(System.Net.Sockets.AddressFamily family, Vrrp.Packets.PackedIPAddress destination, byte prefixLength, uint table) =>
+        PutBackRoutes(all: false, family, destination, prefixLength, table);
+
+    private void OnRuleDeleted(System.Net.Sockets.AddressFamily family, uint? priority) => PutBackRules(all: false, family, priority);
+
+    // Events were lost: whatever may have gone is put back.
+    private void OnRouteEventsLost()
+    {
+        PutBackRoutes(all: true, default, default, 0, 0);
+        PutBackRules(all: true, default, null);
+    }
+
+    private void PutBackRoutes(bool all, System.Net.Sockets.AddressFamily family, Vrrp.Packets.PackedIPAddress destination, byte prefixLength, uint table)
+    {
+        List<string>? restored = null;
+        lock (_gate)
+        {
+            // Asked under the lock: a router that gave its routes up meanwhile (it left Master) holds them no more.
+            foreach ((List<(VirtualRoute Route, int Index)> routes, _) in _heldRoutes.Values)
+            {
+                for (int i = 0; i < routes.Count; i++)
+                {
+                    // Held with the index it is now on: a link made again since has another, which the delete must name.
+                    if (PutBackIfDeleted(routes[i].Route) is int index)
+                    {
+                        routes[i] = (routes[i].Route, index);
+                    }
+                }
+            }
+
+            foreach (VirtualRoute route in _staticRoutes)
+            {
+                PutBackIfDeleted(route);
+            }
+        }
+
+        RaiseRouteRestored(restored);
+
+        // Only a tracked route, as keepalived's netlink_route_filter: not no_track, and with a dev (keepalived tracks no
+        // route without one). The kernel masks an IPv6 destination: compared as networks.
+        int? PutBackIfDeleted(VirtualRoute route)
+        {
+            bool matches = !route.NoTrack && route.Device is not null
+                && (all || (route.Family == family && route.PrefixLength == prefixLength && route.Table == table
+                    && SameNetwork(route.Destination, destination, prefixLength)));
+            if (matches && PutBack(route, out int index))
+            {
+                (restored ??= []).Add($"route {route}");
+                return index;
+            }
+
+            return null;
+        }
+    }
+
+    private void PutBackRules(bool all, System.Net.Sockets.AddressFamily family, uint? priority)
+    {
+        List<string>? restored = null;
+        lock (_gate)
+        {
+            foreach ((_, List<VirtualRule> rules) in _heldRoutes.Values)
+            {
+                foreach (VirtualRule rule in rules)
+                {
+                    PutBackIfDeleted(rule);
+                }
+            }
+
+            foreach (VirtualRule rule in _staticRules)
+            {
+                PutBackIfDeleted(rule);
+            }
+        }
+
+        RaiseRouteRestored(restored);
+
+        void PutBackIfDeleted(VirtualRule rule)
+        {
+            // Not no_track (keepalived's netlink_rule_filter), and with the priority an event names: one the kernel
+            // numbered would come back with another number beside the first.
+            if (!rule.NoTrack && rule.Priority is not null && (all || (rule.Family == family && rule.Priority == priority)) && PutBack(rule))
+            {
+                (restored ??= []).Add($"rule {rule}");
+            }
+        }
+    }
+
+    private void RaiseRouteRestored(List<string>? restored)
+    {
+        foreach (string what in restored ?? [])
+        {
+            Interlocked.Increment(ref _routesRestored);
+            RouteRestored?.Invoke(this, what);
+        }
+    }
+
+    // A quiet add: a route through a link that is down, or whose source address is not back yet, is refused and left
+    // to the link's or the address's return. Called under _gate.
+    private bool PutBack(VirtualRoute route, out int index)
+    {
+        index = route.Device is null ? 0 : IndexOf(route.Device);
+        if (route.Device is not null && index <= 0)
+        {
+            return false;
+        }
+
+        uint sequence = ++_sequence;
+        return Quietly(NetlinkRouteMessage.WriteRoute(_request, NetlinkRouteMessage.RTM_NEWROUTE, sequence, route, index), sequence);
+    }
+
+    private bool PutBack(VirtualRule rule)
+    {
+        uint sequence = ++_sequence;
+        return Quietly(NetlinkRouteMessage.WriteRule(_request, NetlinkRouteMessage.RTM_NEWRULE, sequence, rule), sequence);
+    }
+
+    private bool Quietly(int length, uint sequence)
+    {
+        try
+        {
+            return NetlinkAddressMessage.Exchange(_socket, _request.AsSpan(0, length), _response, sequence) == 0;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
         }
     }
 

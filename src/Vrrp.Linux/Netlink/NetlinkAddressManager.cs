@@ -28,6 +28,7 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
     private readonly HashSet<(int Index, PackedIPAddress Address)> _static = [];
     private readonly Dictionary<string, string> _promoteSecondaries = new(StringComparer.Ordinal); // interface -> value before ours
     private readonly AddressWatcher _watcher;
+    private readonly RouteWatcher _routeWatcher;
     private uint _sequence;
     private long _restored;
     private Action? _betweenSeenAndRestore; // tests only: runs where the watcher has let go of the lock
@@ -40,6 +41,7 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
         _socket = RawSockets.Open(RawSockets.AF_NETLINK, 0 /* NETLINK_ROUTE */, "CAP_NET_ADMIN");
         _socket.ReceiveTimeout = 2000;
         _watcher = new AddressWatcher(OnRemoved);
+        _routeWatcher = new RouteWatcher(OnRouteDeleted, OnRuleDeleted, OnRouteEventsLost);
     }
 
     /// <summary>Raised when a virtual address that a master holds was removed from outside and has been put back.</summary>
@@ -290,6 +292,7 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
     public void Dispose()
     {
         _watcher.Dispose();
+        _routeWatcher.Dispose();
         lock (_gate)
         {
             foreach ((string interfaceName, string before) in _promoteSecondaries)
@@ -341,6 +344,9 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
         {
             Interlocked.Increment(ref _restored);
             AddressRestored?.Invoke(this, restored);
+
+            // The kernel took away with the address the routes that used it as their source: back with it.
+            PutBackRoutes(all: true, default, default, 0, 0);
         }
     }
 

@@ -226,6 +226,68 @@ internal static class NetlinkRouteMessage
         return Header(destination, offset, type, sequence, type == RTM_NEWRULE);
     }
 
+    /// <summary>
+    /// Reads an RTM_DELROUTE of ours (rtm_protocol 118): its family, destination, prefix length and table; false for
+    /// any other message. The destination is empty for a default route (no RTA_DST).
+    /// </summary>
+    public static bool TryReadDeletedRoute(ushort type, ReadOnlySpan<byte> payload, out AddressFamily family, out PackedIPAddress destination, out byte prefixLength, out uint table)
+    {
+        family = AddressFamily.Unspecified;
+        destination = default;
+        prefixLength = 0;
+        table = 0;
+        if (type != RTM_DELROUTE || payload.Length < 12 || payload[5] != NetlinkAddressMessage.VrrpProtocol || payload[0] is not (AF_INET or AF_INET6))
+        {
+            return false;
+        }
+
+        family = payload[0] == AF_INET6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+        prefixLength = payload[1];
+        table = payload[4];
+        var attributes = new AttributeReader(payload[12..]);
+        while (attributes.MoveNext())
+        {
+            if (attributes.Type == RTA_DST && attributes.Value.Length is 4 or 16)
+            {
+                destination = PackedIPAddress.FromBytes(attributes.Value);
+            }
+            else if (attributes.Type == RTA_TABLE && attributes.Value.Length >= 4)
+            {
+                table = BinaryPrimitives.ReadUInt32LittleEndian(attributes.Value);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads an RTM_DELRULE of ours (FRA_PROTOCOL 118): its family and priority (null without FRA_PRIORITY); false for any other message.</summary>
+    public static bool TryReadDeletedRule(ushort type, ReadOnlySpan<byte> payload, out AddressFamily family, out uint? priority)
+    {
+        family = AddressFamily.Unspecified;
+        priority = null;
+        if (type != RTM_DELRULE || payload.Length < 12 || payload[0] is not (AF_INET or AF_INET6))
+        {
+            return false;
+        }
+
+        bool ours = false;
+        var attributes = new AttributeReader(payload[12..]);
+        while (attributes.MoveNext())
+        {
+            if (attributes.Type == FRA_PROTOCOL && attributes.Value.Length >= 1)
+            {
+                ours = attributes.Value[0] == NetlinkAddressMessage.VrrpProtocol;
+            }
+            else if (attributes.Type == FRA_PRIORITY && attributes.Value.Length >= 4)
+            {
+                priority = BinaryPrimitives.ReadUInt32LittleEndian(attributes.Value);
+            }
+        }
+
+        family = payload[0] == AF_INET6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+        return ours;
+    }
+
     private static byte Family(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET;
 
     private static int Header(Span<byte> destination, int length, ushort type, uint sequence, bool create)
@@ -265,5 +327,35 @@ internal static class NetlinkRouteMessage
         int padded = (length + 3) & ~3;
         destination[(offset + 4 + name.Length)..(offset + padded)].Clear();
         return offset + padded;
+    }
+
+    // The attributes after a fixed header, one at a time: its type (without the NLA_F_ flags) and value; stops at the
+    // first malformed one.
+    private ref struct AttributeReader(ReadOnlySpan<byte> attributes)
+    {
+        private ReadOnlySpan<byte> _rest = attributes;
+
+        public ushort Type { get; private set; }
+
+        public ReadOnlySpan<byte> Value { get; private set; }
+
+        public bool MoveNext()
+        {
+            if (_rest.Length < 4)
+            {
+                return false;
+            }
+
+            int length = BinaryPrimitives.ReadUInt16LittleEndian(_rest);
+            if (length < 4 || length > _rest.Length)
+            {
+                return false;
+            }
+
+            Type = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(_rest[2..]) & 0x3FFF);
+            Value = _rest[4..length];
+            _rest = _rest[Math.Min((length + 3) & ~3, _rest.Length)..];
+            return true;
+        }
     }
 }
