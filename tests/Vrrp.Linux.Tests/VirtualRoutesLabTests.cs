@@ -157,4 +157,32 @@ public sealed class VirtualRoutesLabTests
         Assert.Empty(RoutesOf(lab, "n1", "100"));
         Assert.False(HasOurRule(lab, "n1"), lab.Exec("n1", "ip rule show"));
     }
+
+    [Fact]
+    public void A_multipath_route_is_held_with_its_nexthops_and_weights_and_taken_away()
+    {
+        // Input: virtual_routes 203.0.113.0/24 with two nexthops (198.51.100.1 weight 1, 198.51.100.2 weight 3) and
+        // an IPv6 one (2001:db8:51::1, 2001:db8:51::2). Before: both refused ("has 'nexthop' after its destination")
+        // and dropped with a warning. Expected, as keepalived: the kernel holds each with its paths and weights, ours
+        // (proto 118); at stop both go.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        LabProcess n1 = Start(lab, "n1", 100, routes: "        203.0.113.0/24 nexthop via 198.51.100.1 dev lab0 nexthop via 198.51.100.2 dev lab0 weight 3\n        2001:db8:51:1::/64 nexthop via 2001:db8:51::1 dev lab0 nexthop via 2001:db8:51::2 dev lab0\n");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(6)) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => lab.Exec("n1", "ip route show 203.0.113.0/24").Contains("nexthop", StringComparison.Ordinal)), lab.Exec("n1", "ip route show table all") + n1.Output);
+
+        string v4 = lab.Exec("n1", "ip route show 203.0.113.0/24");
+        Assert.Contains("proto 118", v4, StringComparison.Ordinal);
+        Assert.Contains("nexthop via 198.51.100.1 dev lab0 weight 1", v4, StringComparison.Ordinal);
+        Assert.Contains("nexthop via 198.51.100.2 dev lab0 weight 3", v4, StringComparison.Ordinal);
+        Assert.True(NetnsLab.WaitUntil(() => lab.Exec("n1", "ip -6 route show 2001:db8:51:1::/64").Contains("2001:db8:51::2", StringComparison.Ordinal)), lab.Exec("n1", "ip -6 route show") + n1.Output);
+        string v6 = lab.Exec("n1", "ip -6 route show 2001:db8:51:1::/64");
+        Assert.Contains("via 2001:db8:51::1 dev lab0", v6, StringComparison.Ordinal);
+        Assert.Contains("proto 118", v6, StringComparison.Ordinal);
+
+        n1.Signal("TERM");
+        Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
+        Assert.Empty(lab.Exec("n1", "ip route show 203.0.113.0/24").Trim());
+        Assert.Empty(lab.Exec("n1", "ip -6 route show 2001:db8:51:1::/64").Trim());
+    }
 }

@@ -50,6 +50,15 @@ public sealed record VirtualRoute
     /// <summary>Gets a value indicating whether the router ignores the state of <see cref="Device"/> (<c>no_track</c>).</summary>
     public bool NoTrack { get; init; }
 
+    /// <summary>
+    /// Gets the paths of a multipath route (<c>nexthop via GATEWAY dev IF weight N</c>, each), in place of one
+    /// <see cref="Gateway"/>; empty for a route with one path.
+    /// </summary>
+    public RouteNextHops NextHops { get; init; } = RouteNextHops.Empty;
+
+    /// <summary>Gets the most paths a multipath route may have here: a bound on what one request to the kernel carries.</summary>
+    public static int MaxNextHops => 16;
+
     /// <summary>Gets the route's path and TCP settings (<c>mtu</c>, <c>advmss</c>, <c>initcwnd</c>, ...).</summary>
     public RouteMetrics Metrics { get; init; } = new();
 
@@ -189,6 +198,16 @@ public sealed record VirtualRoute
                 case "no_track":
                     result = result with { NoTrack = true };
                     continue;
+                case "nexthop" when destination is not null:
+                    // The paths end the route, as keepalived reads them: nothing but another path may follow one.
+                    if (!TryParseNextHops(words, i, ref family, out RouteNextHops hops, out error))
+                    {
+                        return false;
+                    }
+
+                    result = result with { NextHops = hops };
+                    i = words.Length;
+                    continue;
                 default:
                     if (destination is not null)
                     {
@@ -233,7 +252,7 @@ public sealed record VirtualRoute
             return false;
         }
 
-        if (address.Family == AddressFamily.InterNetworkV6 ? result.TypeOfService != 0 || result.Realms != 0 : result.Preference is not null)
+        if (address.Family == AddressFamily.InterNetworkV6 ? result.TypeOfService != 0 || result.Realms != 0 || result.NextHops.Any(static h => h.Realms != 0) : result.Preference is not null)
         {
             error = address.Family == AddressFamily.InterNetworkV6 ? "has tos or realms, which are IPv4 only" : "has pref, which is IPv6 only";
             return false;
@@ -245,7 +264,13 @@ public sealed record VirtualRoute
             return false;
         }
 
-        if (result.Type == RouteType.Unicast && result.Gateway.Length == 0 && result.Device is null)
+        if (result.NextHops.Count > 0 && (result.Type != RouteType.Unicast || result.Gateway.Length != 0))
+        {
+            error = "has nexthop with via or a type: a multipath route's gateways are its nexthops";
+            return false;
+        }
+
+        if (result.Type == RouteType.Unicast && result.Gateway.Length == 0 && result.Device is null && result.NextHops.Count == 0)
         {
             error = "has neither via nor dev: a unicast route needs one";
             return false;
@@ -285,6 +310,11 @@ public sealed record VirtualRoute
         Append("pref", Preference?.ToString(CultureInfo.InvariantCulture));
         text.Append(Metrics);
         text.Append(OnLink ? " onlink" : string.Empty).Append(NoTrack ? " no_track" : string.Empty);
+        if (NextHops.Count > 0)
+        {
+            text.Append(' ').Append(NextHops);
+        }
+
         return text.ToString();
 
         void Append(string name, string? value)
@@ -312,6 +342,115 @@ public sealed record VirtualRoute
 
         error = "mixes IPv4 and IPv6";
         return false;
+    }
+
+    // keepalived's parse_nexthops: from "nexthop" to the end, each path's via, dev, weight (1 to 256), onlink and realms.
+    private static bool TryParseNextHops(string[] words, int start, ref AddressFamily family, out RouteNextHops hops, out string? error)
+    {
+        hops = RouteNextHops.Empty;
+        var parsed = new List<RouteNextHop>();
+        int i = start;
+        while (i < words.Length)
+        {
+            if (words[i] != "nexthop")
+            {
+                error = $"has '{words[i]}' after its nexthops: only another nexthop may follow one";
+                return false;
+            }
+
+            var hop = new RouteNextHop(default, null);
+            for (i++; i < words.Length && words[i] != "nexthop"; i++)
+            {
+                string word = words[i];
+                string? value = i + 1 < words.Length ? words[i + 1] : null;
+                if (word == "onlink")
+                {
+                    hop = hop with { OnLink = true };
+                    continue;
+                }
+
+                if (word is "via" && value is "inet" or "inet6")
+                {
+                    if (!SameFamily(value == "inet6" ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork, ref family, out error))
+                    {
+                        return false;
+                    }
+
+                    value = ++i + 1 < words.Length ? words[i + 1] : null;
+                }
+
+                if (word is not ("via" or "dev" or "weight" or "realms"))
+                {
+                    error = $"has '{word}' in a nexthop: a nexthop takes via, dev, weight, onlink and realms";
+                    return false;
+                }
+
+                if (value is null)
+                {
+                    error = $"has nexthop '{word}' without a value";
+                    return false;
+                }
+
+                switch (word)
+                {
+                    case "via":
+                        if (!RouteWords.TryParseAddress(value, out PackedIPAddress gateway) || !SameFamily(gateway.Family, ref family, out _))
+                        {
+                            error = $"has nexthop via '{value}': an IP address of the route's family";
+                            return false;
+                        }
+
+                        hop = hop with { Gateway = gateway };
+                        break;
+                    case "dev":
+                        if (!RouteWords.IsInterfaceName(value))
+                        {
+                            error = $"has nexthop dev '{value}': an interface name is 1 to 15 characters without '/'";
+                            return false;
+                        }
+
+                        hop = hop with { Device = value };
+                        break;
+                    case "weight":
+                        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int weight) || weight is < 1 or > 256)
+                        {
+                            error = $"has nexthop weight '{value}': 1 to 256";
+                            return false;
+                        }
+
+                        hop = hop with { Weight = weight };
+                        break;
+                    default:
+                        if (!TryParseRealms(value, out uint realms))
+                        {
+                            error = $"has nexthop realms '{value}': [FROM/]TO, each 0 to 65535, IPv4 only";
+                            return false;
+                        }
+
+                        hop = hop with { Realms = realms };
+                        break;
+                }
+
+                i++; // the value
+            }
+
+            if (hop.Gateway.Length == 0 && hop.Device is null)
+            {
+                error = "has a nexthop with neither via nor dev";
+                return false;
+            }
+
+            parsed.Add(hop);
+            if (parsed.Count > MaxNextHops)
+            {
+                error = string.Create(CultureInfo.InvariantCulture, $"has more than {MaxNextHops} nexthops");
+                return false;
+            }
+        }
+
+        hops = new RouteNextHops(parsed);
+        error = null;
+        return true;
     }
 
     private static bool TryParseByte(string text, out byte value) =>

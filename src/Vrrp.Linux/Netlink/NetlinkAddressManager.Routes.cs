@@ -368,8 +368,14 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
             return false;
         }
 
+        Span<int> hops = stackalloc int[route.NextHops.Count];
+        if (!TryHopIndexes(route, hops))
+        {
+            return false;
+        }
+
         uint sequence = ++_sequence;
-        return Quietly(NetlinkRouteMessage.WriteRoute(_request, NetlinkRouteMessage.RTM_NEWROUTE, sequence, route, index), sequence);
+        return Quietly(NetlinkRouteMessage.WriteRoute(_request, NetlinkRouteMessage.RTM_NEWROUTE, sequence, route, index, hops), sequence);
     }
 
     private bool PutBack(VirtualRule rule)
@@ -401,9 +407,28 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
     // One request and its acknowledgement: 0 or the errno. Called under _gate.
     private int RouteRequest(ushort type, VirtualRoute route, int index)
     {
+        Span<int> hops = stackalloc int[route.NextHops.Count];
+        if (!TryHopIndexes(route, hops) && type == NetlinkRouteMessage.RTM_NEWROUTE)
+        {
+            return Errno.ENODEV; // a path's interface is missing (on a delete, the path goes without its index)
+        }
+
         uint sequence = ++_sequence;
-        int length = NetlinkRouteMessage.WriteRoute(_request, type, sequence, route, index);
+        int length = NetlinkRouteMessage.WriteRoute(_request, type, sequence, route, index, hops);
         return Exchange(length, sequence, $"route {route}");
+    }
+
+    // Each path's dev by index, 0 where none is named; false when one named is missing.
+    private static bool TryHopIndexes(VirtualRoute route, Span<int> indexes)
+    {
+        bool all = true;
+        for (int i = 0; i < indexes.Length; i++)
+        {
+            indexes[i] = route.NextHops[i].Device is { } device ? Math.Max(IndexOf(device), 0) : 0;
+            all &= route.NextHops[i].Device is null || indexes[i] > 0;
+        }
+
+        return all;
     }
 
     private int RuleRequest(ushort type, VirtualRule rule)

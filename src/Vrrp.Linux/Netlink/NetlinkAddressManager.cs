@@ -20,7 +20,7 @@ public sealed partial class NetlinkAddressManager : IVirtualAddressManager, IDis
 {
     private readonly object _gate = new();
     private readonly System.Net.Sockets.Socket _socket;
-    private readonly byte[] _request = new byte[512]; // a route with every metric takes about 300
+    private readonly byte[] _request = new byte[1024]; // a route with every metric takes about 300, and 16 paths up to 576 more
     private readonly byte[] _response = new byte[32768]; // a dump's batches are at most what one receive offers
     // What a master holds, to put back what others remove: the key has the address already, so the value keeps only
     // what else a re-add needs (the whole VirtualAddress again made every entry 24 bytes larger, one per router).

@@ -34,6 +34,7 @@ internal static class NetlinkRouteMessage
     private const ushort RTA_PRIORITY = 6;
     private const ushort RTA_PREFSRC = 7;
     private const ushort RTA_METRICS = 8;
+    private const ushort RTA_MULTIPATH = 9;
     private const ushort RTA_FLOW = 11;
     private const ushort RTA_TABLE = 15;
     private const ushort RTA_PREF = 20;
@@ -60,7 +61,14 @@ internal static class NetlinkRouteMessage
     /// Writes a route request. Adding never replaces a route that is there (NLM_F_EXCL: the kernel answers EEXIST), so
     /// an administrator's equal route is never taken over.
     /// </summary>
-    public static int WriteRoute(Span<byte> destination, ushort type, uint sequence, VirtualRoute route, int outputIndex)
+    /// <param name="destination">The request's buffer: 1024 bytes hold any route this library reads.</param>
+    /// <param name="type">RTM_NEWROUTE or RTM_DELROUTE.</param>
+    /// <param name="sequence">The request's sequence number.</param>
+    /// <param name="route">The route.</param>
+    /// <param name="outputIndex">The index of the route's <c>dev</c>, or 0.</param>
+    /// <param name="hopIndexes">The index of each nexthop's <c>dev</c> (0 for none), one per <see cref="VirtualRoute.NextHops"/>.</param>
+    /// <returns>The request's length.</returns>
+    public static int WriteRoute(Span<byte> destination, ushort type, uint sequence, VirtualRoute route, int outputIndex, ReadOnlySpan<int> hopIndexes = default)
     {
         int offset = 16;
         destination[offset..(offset + 12)].Clear();
@@ -100,6 +108,11 @@ internal static class NetlinkRouteMessage
             offset = U32(destination, offset, RTA_FLOW, route.Realms);
         }
 
+        if (route.NextHops.Count > 0)
+        {
+            offset = MultiPath(destination, offset, route, hopIndexes);
+        }
+
         if (route.Preference is { } preference)
         {
             BinaryPrimitives.WriteUInt16LittleEndian(destination[offset..], 5);
@@ -117,6 +130,38 @@ internal static class NetlinkRouteMessage
         }
 
         return Header(destination, offset, type, sequence, type == RTM_NEWROUTE);
+    }
+
+    // RTA_MULTIPATH: one rtnexthop per path (u16 length, u8 flags, u8 weight - 1, s32 ifindex), each followed by its
+    // gateway and realms.
+    private static int MultiPath(Span<byte> destination, int offset, VirtualRoute route, ReadOnlySpan<int> hopIndexes)
+    {
+        int nest = offset;
+        offset += 4;
+        for (int i = 0; i < route.NextHops.Count; i++)
+        {
+            RouteNextHop hop = route.NextHops[i];
+            int start = offset;
+            destination[offset + 2] = hop.OnLink ? (byte)RTNH_F_ONLINK : (byte)0;
+            destination[offset + 3] = (byte)(hop.Weight - 1);
+            BinaryPrimitives.WriteInt32LittleEndian(destination[(offset + 4)..], i < hopIndexes.Length ? hopIndexes[i] : 0);
+            offset += 8;
+            if (hop.Gateway.Length != 0)
+            {
+                offset = Address(destination, offset, RTA_GATEWAY, hop.Gateway, route.Family);
+            }
+
+            if (hop.Realms != 0)
+            {
+                offset = U32(destination, offset, RTA_FLOW, hop.Realms);
+            }
+
+            BinaryPrimitives.WriteUInt16LittleEndian(destination[start..], (ushort)(offset - start));
+        }
+
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[nest..], (ushort)(offset - nest));
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[(nest + 2)..], RTA_MULTIPATH);
+        return offset;
     }
 
     // The metrics' RTAX_ numbers (linux/rtnetlink.h).

@@ -28,6 +28,28 @@ public sealed class VirtualRouteTests
     }
 
     [Fact]
+    public void A_multipath_route_reads_its_nexthops_as_keepalived_reads_them()
+    {
+        // Before: refused ("has 'nexthop' after its destination"), and the route dropped.
+        VirtualRoute route = VirtualRoute.Parse("203.0.113.0/24 table 100 nexthop via 198.51.100.1 dev lab0 weight 2 nexthop via inet 198.51.100.2 onlink realms 7 nexthop dev lab1");
+
+        Assert.Equal(
+            [
+                new RouteNextHop(PackedIPAddress.Parse("198.51.100.1"), "lab0", Weight: 2),
+                new RouteNextHop(PackedIPAddress.Parse("198.51.100.2"), null, OnLink: true, Realms: 7),
+                new RouteNextHop(default, "lab1"),
+            ],
+            route.NextHops);
+        Assert.Equal(100u, route.Table);
+        Assert.Equal("203.0.113.0/24 table 100 nexthop via 198.51.100.1 dev lab0 weight 2 nexthop via 198.51.100.2 realms 0/7 onlink nexthop dev lab1", route.ToString());
+        Assert.Equal(route, VirtualRoute.Parse(route.ToString())); // equal by value, paths included
+        Assert.NotEqual(route, VirtualRoute.Parse("203.0.113.0/24 table 100 nexthop via 198.51.100.1 dev lab0 weight 3 nexthop via inet 198.51.100.2 onlink realms 7 nexthop dev lab1"));
+        Assert.Equal(VirtualRoute.MaxNextHops, VirtualRoute.Parse("203.0.113.0/24" + string.Concat(Enumerable.Repeat(" nexthop dev lab0", VirtualRoute.MaxNextHops))).NextHops.Count);
+        Assert.False(VirtualRoute.TryParse("203.0.113.0/24" + string.Concat(Enumerable.Repeat(" nexthop dev lab0", VirtualRoute.MaxNextHops + 1)), out _, out string? error));
+        Assert.Contains("more than 16 nexthops", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_route_reads_its_metrics_tos_realms_and_pref_as_keepalived_reads_them()
     {
         // Before: every one of these words was refused ("has 'mtu' after its destination"), and the route dropped.
@@ -79,6 +101,14 @@ public sealed class VirtualRouteTests
     [InlineData("203.0.113.0/24 dev lab0 table 0", "table '0'")]
     [InlineData("203.0.113.0/33 dev lab0", "destination '203.0.113.0/33'")]
     [InlineData("203.0.113.0/24 dev", "without a value")]
+    [InlineData("203.0.113.0/24 via 198.51.100.1 nexthop via 198.51.100.2", "a multipath route's gateways are its nexthops")]
+    [InlineData("203.0.113.0/24 nexthop via 198.51.100.1 weight 0", "weight '0': 1 to 256")]
+    [InlineData("203.0.113.0/24 nexthop via 198.51.100.1 weight 257", "weight '257': 1 to 256")]
+    [InlineData("203.0.113.0/24 nexthop via 198.51.100.1 metric 5", "'metric' in a nexthop")]
+    [InlineData("203.0.113.0/24 nexthop weight 2", "neither via nor dev")]
+    [InlineData("203.0.113.0/24 nexthop via 2001:db8:51::1", "of one family")]
+    [InlineData("203.0.113.0/24 nexthop via 198.51.100.1 encap mpls 200", "'encap' in a nexthop")]
+    [InlineData("2001:db8:51:1::/64 nexthop via 2001:db8:51::1 realms 2", "IPv4 only")]
     public void A_bad_route_is_refused_saying_why(string text, string expected)
     {
         Assert.False(VirtualRoute.TryParse(text, out _, out string? error));
