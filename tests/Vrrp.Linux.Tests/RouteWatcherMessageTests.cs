@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Tmds.Linux;
 using Vrrp.Linux.Netlink;
 using Vrrp.Packets;
 using Vrrp.Routing;
@@ -51,5 +53,57 @@ public sealed class RouteWatcherMessageTests
 
         message[length - 4] = 4; // FRA_PROTOCOL, the last attribute's value: an administrator's
         Assert.False(NetlinkRouteMessage.TryReadDeletedRule(NetlinkRouteMessage.RTM_DELRULE, message.AsSpan(16, length - 16), out _, out _));
+    }
+
+    [Fact]
+    public void The_kernel_filter_passes_our_deleted_routes_and_keeps_every_other_route_event_out()
+    {
+        // Input: in a lab namespace, a route watcher; 200 routes of another protocol (static) added and deleted, then
+        // one of ours (118) added and deleted. Before the filter, the watcher's thread woke for all 402 events (a
+        // router running BGP makes hundreds of thousands: 150 ms of vrrpd's CPU for 40000 in eng's measure, 0 to 10
+        // ms with it). Expected: the filter attached; one message read, our deletion, and the handler called for it.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        var deleted = new List<(AddressFamily, PackedIPAddress, byte, uint)>();
+        RouteWatcher? watcher = null;
+        var thread = new Thread(() =>
+        {
+            // setns(2) moves only this thread: the watcher's socket belongs to the lab.
+            using SafeHandle ns = File.OpenHandle($"/run/netns/{lab.Namespace("n1")}");
+            if (LibC.setns((int)ns.DangerousGetHandle(), LibC.CLONE_NEWNET) == 0)
+            {
+                watcher = new RouteWatcher((f, d, p, t) => { lock (deleted) { deleted.Add((f, d, p, t)); } }, (_, _) => { }, () => { });
+            }
+        });
+        thread.Start();
+        Assert.True(thread.Join(TimeSpan.FromSeconds(10)));
+        Assert.NotNull(watcher);
+        using (watcher)
+        {
+            Assert.True(watcher.FilterAttached);
+            string batch = Path.Combine(Path.GetTempPath(), lab.Namespace("batch"));
+            File.WriteAllLines(batch, [
+                .. Enumerable.Range(1, 200).Select(i => $"route add 2001:db8:51::1:{i:x}/128 dev lab0 proto static"),
+                .. Enumerable.Range(1, 200).Select(i => $"route del 2001:db8:51::1:{i:x}/128 dev lab0 proto static"),
+                "route add 2001:db8:51::2:0/112 dev lab0 proto 118",
+                "route del 2001:db8:51::2:0/112 dev lab0 proto 118"]);
+            try
+            {
+                lab.Exec("n1", $"ip -batch {batch}");
+            }
+            finally
+            {
+                File.Delete(batch);
+            }
+
+            // Our deletion is the batch's last event, and netlink keeps their order: once it is here, all are.
+            Assert.True(NetnsLab.WaitUntil(() => { lock (deleted) { return deleted.Count > 0; } }));
+            lock (deleted)
+            {
+                Assert.Equal([(AddressFamily.InterNetworkV6, PackedIPAddress.Parse("2001:db8:51::2:0"), (byte)112, 254u)], deleted);
+            }
+
+            Assert.Equal(1, watcher.MessagesRead); // 402 without the filter
+        }
     }
 }

@@ -17,6 +17,7 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
     private const int NothingRead = -2;
     private const int EINTR = 4;
     private const int EAGAIN = 11;
+    private const int SO_ATTACH_FILTER = 26;
 
     private readonly Socket _socket;
     private readonly Thread _thread;
@@ -25,6 +26,7 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
     private readonly StopSignal _stop = new();
     private volatile bool _disposed;
     private long _notFromKernel;
+    private long _delivered;
 
     public NetlinkSubscription(uint groups, string name, MessageHandler handler)
         : this(0 /* NETLINK_ROUTE */, groups, name, handler, overflowed: null, start: true)
@@ -60,6 +62,23 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
         }
     }
 
+    /// <summary>
+    /// Attaches a classic BPF program (<c>SO_ATTACH_FILTER</c>) that the kernel runs on each message before it is
+    /// queued: what it drops never wakes the listening thread nor fills the socket's buffer.
+    /// </summary>
+    /// <param name="program">The instructions (struct sock_filter: u16 code, u8 jt, u8 jf, u32 k).</param>
+    /// <returns>0, or the errno of the refusal.</returns>
+    public int AttachFilter(ReadOnlySpan<SocketFilterInstruction> program)
+    {
+        fixed (SocketFilterInstruction* instructions = program)
+        {
+            SocketFilterProgram fprog = default;
+            fprog.Length = (ushort)program.Length;
+            fprog.Instructions = instructions;
+            return LibC.setsockopt((int)_socket.SafeHandle.DangerousGetHandle(), LibC.SOL_SOCKET, SO_ATTACH_FILTER, &fprog, (socklen_t)sizeof(SocketFilterProgram)) == 0 ? 0 : Errno.Last;
+        }
+    }
+
     /// <summary>Starts listening (when made with start: false).</summary>
     public void Start() => _thread.Start();
 
@@ -74,6 +93,9 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
             return LibC.sendto((int)_socket.SafeHandle.DangerousGetHandle(), data, message.Length, 0, (sockaddr*)&kernel, sizeof(SocketAddressNetlink)) == message.Length ? 0 : Errno.Last;
         }
     }
+
+    /// <summary>Messages handed to the handler so far (read from another thread: a count, not a synchronisation).</summary>
+    public long Delivered => Volatile.Read(ref _delivered);
 
     /// <summary>Datagrams dropped because their sender was not the kernel (port id 0).</summary>
     public long NotFromKernel => Interlocked.Read(ref _notFromKernel);
@@ -155,6 +177,7 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
             {
                 try
                 {
+                    _delivered++; // the listening thread's alone
                     _handler(type, payload);
                 }
 #pragma warning disable CA1031 // a failing handler must not stop the subscription
@@ -205,4 +228,20 @@ internal sealed unsafe class NetlinkSubscription : IDisposable
         public uint PortId;
         public uint Groups;
     }
+}
+
+/// <summary>One classic BPF instruction (struct sock_filter).</summary>
+/// <param name="Code">The operation.</param>
+/// <param name="JumpIfTrue">Instructions skipped when a comparison holds.</param>
+/// <param name="JumpIfFalse">Instructions skipped when it does not.</param>
+/// <param name="Constant">The operand.</param>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+internal readonly record struct SocketFilterInstruction(ushort Code, byte JumpIfTrue, byte JumpIfFalse, uint Constant);
+
+// struct sock_fprog: u16 length, then (aligned) the instructions' address.
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+internal unsafe struct SocketFilterProgram
+{
+    public ushort Length;
+    public SocketFilterInstruction* Instructions;
 }
