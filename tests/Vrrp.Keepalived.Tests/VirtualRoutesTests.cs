@@ -79,9 +79,21 @@ public sealed class VirtualRoutesTests
 
         KeepalivedDiagnostic warning = Assert.Single(result.Warnings);
         Assert.Equal(9, warning.Line);
+        Assert.Contains("Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol", warning.Message, StringComparison.Ordinal);
         Assert.Contains("protocol 99 is not set", warning.Message, StringComparison.Ordinal);
-        Assert.Equal(KeepalivedTestOutcome.NotReported, warning.KeepalivedTest);
+        Assert.Equal(KeepalivedTestOutcome.Reported, warning.KeepalivedTest); // keepalived reports it too
         Assert.Equal(["203.0.113.0/24 dev lab0 mtu lock 1400 initcwnd 10"], result.Configuration!.Instances[0].VirtualRoutes);
+    }
+
+    [Fact]
+    public void A_no_track_route_keeps_its_protocol_as_keepalived_keeps_it()
+    {
+        // Before: the protocol was dropped with a word, on every route; keepalived resets it only on a tracked route.
+        KeepalivedCheckResult result = Check("203.0.113.0/24 dev lab0 protocol bird no_track", "from 198.51.100.100 table 100 priority 5");
+
+        Assert.Empty(result.Warnings);
+        Assert.Equal(["203.0.113.0/24 dev lab0 protocol bird no_track"], result.Configuration!.Instances[0].VirtualRoutes);
+        Assert.Equal((byte)12, Vrrp.Routing.VirtualRoute.Parse(result.Configuration!.Instances[0].VirtualRoutes[0]).Protocol);
     }
 
     [Fact]

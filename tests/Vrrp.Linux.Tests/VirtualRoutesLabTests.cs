@@ -185,4 +185,21 @@ public sealed class VirtualRoutesLabTests
         Assert.Empty(lab.Exec("n1", "ip route show 203.0.113.0/24").Trim());
         Assert.Empty(lab.Exec("n1", "ip -6 route show 2001:db8:51:1::/64").Trim());
     }
+
+    [Fact]
+    public void A_no_track_route_carries_its_own_protocol_and_is_still_taken_away()
+    {
+        // Input: virtual_routes 203.0.113.0/24 via 198.51.100.1 dev lab0 protocol bird no_track. Before: the protocol
+        // was dropped with a word (the route carried 118). Expected, as keepalived: the kernel holds it as proto bird;
+        // at stop vrrpd removes it (the delete names that protocol).
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        LabProcess n1 = Start(lab, "n1", 100, routes: "        203.0.113.0/24 via 198.51.100.1 dev lab0 protocol bird no_track\n");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(6)) is not null, n1.Output);
+        Assert.True(NetnsLab.WaitUntil(() => lab.Exec("n1", "ip route show 203.0.113.0/24").Contains("proto bird", StringComparison.Ordinal)), lab.Exec("n1", "ip route show") + n1.Output);
+
+        n1.Signal("TERM");
+        Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
+        Assert.Empty(lab.Exec("n1", "ip route show 203.0.113.0/24").Trim());
+    }
 }

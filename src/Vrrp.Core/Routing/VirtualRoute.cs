@@ -51,6 +51,13 @@ public sealed record VirtualRoute
     public bool NoTrack { get; init; }
 
     /// <summary>
+    /// Gets the protocol the route carries (<c>protocol N</c>, rtm_protocol), which only a <see cref="NoTrack"/> route
+    /// may name, as keepalived keeps it only there; <see langword="null"/> for vrrp's own, 118, by which a restart knows
+    /// what a crash left. A route of another protocol that a crash leaves is not removed at the next start.
+    /// </summary>
+    public byte? Protocol { get; init; }
+
+    /// <summary>
     /// Gets the paths of a multipath route (<c>nexthop via GATEWAY dev IF weight N</c>, each), in place of one
     /// <see cref="Gateway"/>; empty for a route with one path.
     /// </summary>
@@ -107,7 +114,7 @@ public sealed record VirtualRoute
                     }
 
                     continue;
-                case "via" or "gw" or "src" or "dev" or "oif" or "metric" or "priority" or "preference" or "table" or "scope" or "tos" or "dsfield" or "realms" or "pref" when value is null:
+                case "via" or "gw" or "src" or "dev" or "oif" or "metric" or "priority" or "preference" or "table" or "scope" or "tos" or "dsfield" or "realms" or "pref" or "protocol" or "proto" when value is null:
                     error = $"has '{word}' without a value";
                     return false;
                 case "via" or "gw":
@@ -192,6 +199,15 @@ public sealed record VirtualRoute
 
                     result = result with { Preference = preference };
                     break;
+                case "protocol" or "proto":
+                    if (!RouteWords.TryParseProtocol(value!, out byte protocol))
+                    {
+                        error = $"has protocol '{value}': 0 to 255, or one of iproute2's names (static, boot, bird, zebra, ...)";
+                        return false;
+                    }
+
+                    result = result with { Protocol = protocol };
+                    break;
                 case "onlink":
                     result = result with { OnLink = true };
                     continue;
@@ -211,7 +227,7 @@ public sealed record VirtualRoute
                 default:
                     if (destination is not null)
                     {
-                        error = $"has '{word}' after its destination {destination}: a route takes via, dev, src, metric, table, scope, tos, realms, pref, onlink, no_track and the metrics mtu, advmss, hoplimit, rtt, rttvar, reordering, window, cwnd, ssthresh, rto_min, initcwnd, initrwnd, features, quickack, congctl and fastopen_no_cookie";
+                        error = $"has '{word}' after its destination {destination}: a route takes via, dev, src, metric, table, scope, tos, realms, pref, protocol, onlink, no_track, nexthop and the metrics mtu, advmss, hoplimit, rtt, rttvar, reordering, window, cwnd, ssthresh, rto_min, initcwnd, initrwnd, features, quickack, congctl and fastopen_no_cookie";
                         return false;
                     }
 
@@ -264,6 +280,12 @@ public sealed record VirtualRoute
             return false;
         }
 
+        if (result.Protocol is not null && !result.NoTrack)
+        {
+            error = "has a protocol and is tracked: only a no_track route keeps its own protocol (keepalived resets a tracked one's; vrrp marks it 118)";
+            return false;
+        }
+
         if (result.NextHops.Count > 0 && (result.Type != RouteType.Unicast || result.Gateway.Length != 0))
         {
             error = "has nexthop with via or a type: a multipath route's gateways are its nexthops";
@@ -309,6 +331,7 @@ public sealed record VirtualRoute
         Append("realms", Realms == 0 ? null : string.Create(CultureInfo.InvariantCulture, $"{Realms >> 16}/{Realms & 0xffff}"));
         Append("pref", Preference?.ToString(CultureInfo.InvariantCulture));
         text.Append(Metrics);
+        Append("protocol", Protocol?.ToString(CultureInfo.InvariantCulture));
         text.Append(OnLink ? " onlink" : string.Empty).Append(NoTrack ? " no_track" : string.Empty);
         if (NextHops.Count > 0)
         {

@@ -76,7 +76,7 @@ internal static class NetlinkRouteMessage
         destination[offset + 1] = route.PrefixLength;
         destination[offset + 3] = route.TypeOfService;
         destination[offset + 4] = route.Table < 256 ? (byte)route.Table : (byte)252; // RT_TABLE_COMPAT: RTA_TABLE holds it
-        destination[offset + 5] = NetlinkAddressMessage.VrrpProtocol;
+        destination[offset + 5] = route.Protocol ?? NetlinkAddressMessage.VrrpProtocol;
         destination[offset + 6] = (byte)route.Scope;
         destination[offset + 7] = (byte)route.Type;
         BinaryPrimitives.WriteUInt32LittleEndian(destination[(offset + 8)..], route.OnLink ? RTNH_F_ONLINK : 0);

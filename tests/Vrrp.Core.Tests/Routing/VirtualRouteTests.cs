@@ -28,6 +28,18 @@ public sealed class VirtualRouteTests
     }
 
     [Fact]
+    public void A_no_track_route_reads_its_protocol_by_number_or_iproute2_name()
+    {
+        VirtualRoute route = VirtualRoute.Parse("203.0.113.0/24 via 198.51.100.1 protocol static no_track");
+
+        Assert.Equal((byte)4, route.Protocol);
+        Assert.Equal("203.0.113.0/24 via 198.51.100.1 protocol 4 no_track", route.ToString());
+        Assert.Equal(route, VirtualRoute.Parse(route.ToString()));
+        Assert.Equal((byte)99, VirtualRoute.Parse("203.0.113.0/24 dev lab0 no_track proto 99").Protocol);
+        Assert.Null(VirtualRoute.Parse("203.0.113.0/24 dev lab0").Protocol); // vrrp's own, 118
+    }
+
+    [Fact]
     public void A_multipath_route_reads_its_nexthops_as_keepalived_reads_them()
     {
         // Before: refused ("has 'nexthop' after its destination"), and the route dropped.
@@ -89,7 +101,9 @@ public sealed class VirtualRouteTests
     [InlineData("via 198.51.100.1", "no destination")]
     [InlineData("203.0.113.0/24", "neither via nor dev")]
     [InlineData("203.0.113.0/24 via 2001:db8:51::1", "of one family with its gateway")]
-    [InlineData("203.0.113.0/24 dev lab0 protocol 99", "'protocol' after its destination")]
+    [InlineData("203.0.113.0/24 dev lab0 protocol 99", "only a no_track route keeps its own protocol")]
+    [InlineData("203.0.113.0/24 dev lab0 protocol 256 no_track", "protocol '256': 0 to 255")]
+    [InlineData("203.0.113.0/24 dev lab0 protocol mine no_track", "protocol 'mine'")]
     [InlineData("203.0.113.0/24 dev lab0 mtu", "'mtu' without a value")]
     [InlineData("203.0.113.0/24 dev lab0 hoplimit 256", "hoplimit '256': 0 to 255")]
     [InlineData("203.0.113.0/24 dev lab0 rtt 2m", "a time")]
