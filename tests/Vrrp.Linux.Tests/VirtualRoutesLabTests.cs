@@ -202,4 +202,25 @@ public sealed class VirtualRoutesLabTests
         Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
         Assert.Empty(lab.Exec("n1", "ip route show 203.0.113.0/24").Trim());
     }
+
+    [Fact]
+    public void An_administrators_route_equal_to_a_no_track_route_of_its_protocol_is_never_deleted()
+    {
+        // Input: an administrator's 203.0.113.0/24 via 198.51.100.1 dev lab0 proto boot (what a plain 'ip route add'
+        // makes); vrrpd's no_track virtual route equal to it, protocol boot; n1 starts, becomes master, stops.
+        // Before (found by review): the start's removal of a crash's leftovers named protocol boot and deleted the
+        // administrator's route, and at stop vrrpd's own took it away for good. Expected: the administrator's route
+        // there throughout and after, reported as not ours.
+        NetnsLab.RequireRoot();
+        using NetnsLab lab = NetnsLab.Create("n1");
+        lab.Exec("n1", "ip route add 203.0.113.0/24 via 198.51.100.1 dev lab0 proto boot");
+        LabProcess n1 = Start(lab, "n1", 100, routes: "        203.0.113.0/24 via 198.51.100.1 dev lab0 protocol boot no_track\n");
+        Assert.True(n1.WaitFor("-> Master", TimeSpan.FromSeconds(6)) is not null, n1.Output);
+        Assert.True(n1.WaitFor("is there already and not ours", TimeSpan.FromSeconds(2)) is not null, n1.Output);
+        Assert.Contains("203.0.113.0/24 via 198.51.100.1 dev lab0", lab.Exec("n1", "ip route show 203.0.113.0/24"), StringComparison.Ordinal);
+
+        n1.Signal("TERM");
+        Assert.True(n1.WaitForExit(TimeSpan.FromSeconds(10)), n1.Output);
+        Assert.Contains("203.0.113.0/24 via 198.51.100.1 dev lab0", lab.Exec("n1", "ip route show 203.0.113.0/24"), StringComparison.Ordinal); // boot: ip shows no proto
+    }
 }

@@ -8,11 +8,24 @@ public sealed class RouteNextHops : IReadOnlyList<RouteNextHop>, IEquatable<Rout
     private readonly RouteNextHop[] _hops;
 
     /// <summary>Initializes the paths.</summary>
-    /// <param name="hops">The paths, in order.</param>
+    /// <param name="hops">The paths, in order: at most <see cref="VirtualRoute.MaxNextHops"/>, each with a weight of 1 to 256 and a gateway or a device.</param>
+    /// <exception cref="ArgumentException">Too many paths, a weight out of range, or a path with neither gateway nor device.</exception>
     public RouteNextHops(IEnumerable<RouteNextHop> hops)
     {
         ArgumentNullException.ThrowIfNull(hops);
         _hops = [.. hops];
+        if (_hops.Length > VirtualRoute.MaxNextHops)
+        {
+            throw new ArgumentException($"A route takes at most {VirtualRoute.MaxNextHops} nexthops; got {_hops.Length}.", nameof(hops));
+        }
+
+        foreach (RouteNextHop hop in _hops)
+        {
+            if (hop.Weight is < 1 or > 256 || (hop.Gateway.Length == 0 && hop.Device is null))
+            {
+                throw new ArgumentException($"'{hop}': a nexthop's weight is 1 to 256, and it has a gateway or a device.", nameof(hops));
+            }
+        }
     }
 
     /// <summary>Gets no path: a route with one gateway or none.</summary>

@@ -12,12 +12,12 @@ internal static class RouteWords
     // iproute2's rt_protos names (keepalived reads the same file); a name of /etc/iproute2/rt_protos.d is not known here.
     private static readonly (string Name, byte Number)[] s_protocols =
     [
-        ("unspec", 0), ("redirect", 1), ("kernel", 2), ("boot", 3), ("static", 4), ("gated", 8), ("ra", 9), ("mrt", 10),
+        ("redirect", 1), ("kernel", 2), ("boot", 3), ("static", 4), ("gated", 8), ("ra", 9), ("mrt", 10),
         ("zebra", 11), ("bird", 12), ("dnrouted", 13), ("xorp", 14), ("ntk", 15), ("dhcp", 16), ("keepalived", 18),
         ("babel", 42), ("bgp", 186), ("isis", 187), ("ospf", 188), ("rip", 189), ("eigrp", 192),
     ];
 
-    // A route's protocol: a number 0 to 255, or one of iproute2's names (static, bird, ...).
+    // A route's protocol: a number 1 to 255, or one of iproute2's names (static, bird, ...).
     public static bool TryParseProtocol(string text, out byte protocol)
     {
         foreach ((string name, byte number) in s_protocols)
@@ -29,7 +29,8 @@ internal static class RouteWords
             }
         }
 
-        return byte.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out protocol);
+        // Not 0 (unspec): a delete naming it would match a route of any protocol.
+        return byte.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out protocol) && protocol != 0;
     }
 
     // main, local, default, or a number (not unspec, 0).

@@ -114,7 +114,7 @@ public sealed record VirtualRoute
                     }
 
                     continue;
-                case "via" or "gw" or "src" or "dev" or "oif" or "metric" or "priority" or "preference" or "table" or "scope" or "tos" or "dsfield" or "realms" or "pref" or "protocol" or "proto" when value is null:
+                case "via" or "gw" or "src" or "dev" or "oif" or "metric" or "priority" or "preference" or "table" or "scope" or "tos" or "dsfield" or "realms" or "pref" or "protocol" when value is null:
                     error = $"has '{word}' without a value";
                     return false;
                 case "via" or "gw":
@@ -199,10 +199,10 @@ public sealed record VirtualRoute
 
                     result = result with { Preference = preference };
                     break;
-                case "protocol" or "proto":
+                case "protocol":
                     if (!RouteWords.TryParseProtocol(value!, out byte protocol))
                     {
-                        error = $"has protocol '{value}': 0 to 255, or one of iproute2's names (static, boot, bird, zebra, ...)";
+                        error = $"has protocol '{value}': 1 to 255, or one of iproute2's names (static, boot, bird, zebra, ...)";
                         return false;
                     }
 

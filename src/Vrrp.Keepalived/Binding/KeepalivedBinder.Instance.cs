@@ -687,11 +687,20 @@ internal sealed partial class KeepalivedBinder
         foreach (SyntaxNode line in section.Block ?? [])
         {
             List<string> words = [line.Keyword.Text, .. line.Arguments.Select(static t => t.Text)];
-            int protocol = words.FindIndex(static w => w is "protocol" or "proto");
+            int protocol = words.IndexOf("protocol");
             if (protocol > 0 && protocol + 1 < words.Count && !words.Contains("no_track"))
             {
-                // keepalived too gives a tracked route its own protocol (18); vrrpd's is 118, how it knows its routes.
-                _diagnostics.Warning(line.Keyword, $"{section.Name}: Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol (keepalived's words): protocol {words[protocol + 1]} is not set; the route carries vrrpd's own, 118");
+                // keepalived too gives a tracked route its own protocol (18), and says so unless it was named; vrrpd's
+                // own is 118, how it knows its routes.
+                if (words[protocol + 1] is "keepalived" or "18")
+                {
+                    _diagnostics.Difference(line.Keyword, $"{section.Name}: protocol {words[protocol + 1]}: vrrpd's routes carry its own protocol, 118");
+                }
+                else
+                {
+                    _diagnostics.Warning(line.Keyword, $"{section.Name}: Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting protocol (keepalived's words): protocol {words[protocol + 1]} is not set; the route carries vrrpd's own, 118");
+                }
+
                 words.RemoveRange(protocol, 2);
             }
 

@@ -14,6 +14,7 @@ internal static class Errno
     public const int ESRCH = 3;
     public const int EEXIST = 17;
     public const int ENODEV = 19;
+    public const int EINVAL = 22;
     public const int EADDRNOTAVAIL = 99;
 
     public static int Last => Marshal.GetLastPInvokeError() is int e and not 0 ? e : LibC.errno;

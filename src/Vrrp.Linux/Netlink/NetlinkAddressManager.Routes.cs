@@ -139,8 +139,10 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
 
             foreach (VirtualRoute route in router.VirtualRoutes)
             {
+                // Only a route that carries our protocol: one of another protocol (a no_track route's own) cannot be
+                // told from another program's equal route, and the kernel would delete that one.
                 int index = route.Device is null ? 0 : IndexOf(route.Device);
-                if (route.Device is null || index > 0)
+                if (IsMarkedOurs(route) && (route.Device is null || index > 0))
                 {
                     RouteRequest(NetlinkRouteMessage.RTM_DELROUTE, route, index);
                 }
@@ -167,7 +169,7 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
             }
 
             int errno = RouteRequest(NetlinkRouteMessage.RTM_NEWROUTE, route, index);
-            if (errno == Errno.EEXIST && RouteRequest(NetlinkRouteMessage.RTM_DELROUTE, route, index) == 0)
+            if (errno == Errno.EEXIST && IsMarkedOurs(route) && RouteRequest(NetlinkRouteMessage.RTM_DELROUTE, route, index) == 0)
             {
                 errno = RouteRequest(NetlinkRouteMessage.RTM_NEWROUTE, route, index); // it was ours, from a crash
             }
@@ -368,8 +370,8 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
             return false;
         }
 
-        Span<int> hops = stackalloc int[route.NextHops.Count];
-        if (!TryHopIndexes(route, hops))
+        Span<int> hops = stackalloc int[route.NextHops.Count]; // at most VirtualRoute.MaxNextHops
+        if (!HopsOfItsFamily(route) || !TryHopIndexes(route, hops))
         {
             return false;
         }
@@ -407,7 +409,12 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
     // One request and its acknowledgement: 0 or the errno. Called under _gate.
     private int RouteRequest(ushort type, VirtualRoute route, int index)
     {
-        Span<int> hops = stackalloc int[route.NextHops.Count];
+        if (!HopsOfItsFamily(route))
+        {
+            return Errno.EINVAL; // a path the parser would have refused: never a request with another family's bytes
+        }
+
+        Span<int> hops = stackalloc int[route.NextHops.Count]; // at most VirtualRoute.MaxNextHops
         if (!TryHopIndexes(route, hops) && type == NetlinkRouteMessage.RTM_NEWROUTE)
         {
             return Errno.ENODEV; // a path's interface is missing (on a delete, the path goes without its index)
@@ -418,10 +425,27 @@ public sealed partial class NetlinkAddressManager : IVirtualRouteManager
         return Exchange(length, sequence, $"route {route}");
     }
 
+    // Whether a delete of the route can only match ours: it carries our protocol (no other protocol named).
+    private static bool IsMarkedOurs(VirtualRoute route) => route.Protocol is null or NetlinkAddressMessage.VrrpProtocol;
+
+    private static bool HopsOfItsFamily(VirtualRoute route)
+    {
+        foreach (RouteNextHop hop in route.NextHops)
+        {
+            if (hop.Gateway.Length != 0 && hop.Gateway.Family != route.Family)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     // Each path's dev by index, 0 where none is named; false when one named is missing.
     private static bool TryHopIndexes(VirtualRoute route, Span<int> indexes)
     {
         bool all = true;
+
         for (int i = 0; i < indexes.Length; i++)
         {
             indexes[i] = route.NextHops[i].Device is { } device ? Math.Max(IndexOf(device), 0) : 0;

@@ -35,7 +35,7 @@ public sealed class VirtualRouteTests
         Assert.Equal((byte)4, route.Protocol);
         Assert.Equal("203.0.113.0/24 via 198.51.100.1 protocol 4 no_track", route.ToString());
         Assert.Equal(route, VirtualRoute.Parse(route.ToString()));
-        Assert.Equal((byte)99, VirtualRoute.Parse("203.0.113.0/24 dev lab0 no_track proto 99").Protocol);
+        Assert.Equal((byte)99, VirtualRoute.Parse("203.0.113.0/24 dev lab0 no_track protocol 99").Protocol);
         Assert.Null(VirtualRoute.Parse("203.0.113.0/24 dev lab0").Protocol); // vrrp's own, 118
     }
 
@@ -59,6 +59,11 @@ public sealed class VirtualRouteTests
         Assert.Equal(VirtualRoute.MaxNextHops, VirtualRoute.Parse("203.0.113.0/24" + string.Concat(Enumerable.Repeat(" nexthop dev lab0", VirtualRoute.MaxNextHops))).NextHops.Count);
         Assert.False(VirtualRoute.TryParse("203.0.113.0/24" + string.Concat(Enumerable.Repeat(" nexthop dev lab0", VirtualRoute.MaxNextHops + 1)), out _, out string? error));
         Assert.Contains("more than 16 nexthops", error, StringComparison.Ordinal);
+
+        // Made in code, not read: held to what a request can carry.
+        Assert.Throws<ArgumentException>(() => new RouteNextHops(Enumerable.Repeat(new RouteNextHop(default, "lab0"), VirtualRoute.MaxNextHops + 1)));
+        Assert.Throws<ArgumentException>(() => new RouteNextHops([new RouteNextHop(default, "lab0", Weight: 0)]));
+        Assert.Throws<ArgumentException>(() => new RouteNextHops([new RouteNextHop(default, null)]));
     }
 
     [Fact]
@@ -102,7 +107,10 @@ public sealed class VirtualRouteTests
     [InlineData("203.0.113.0/24", "neither via nor dev")]
     [InlineData("203.0.113.0/24 via 2001:db8:51::1", "of one family with its gateway")]
     [InlineData("203.0.113.0/24 dev lab0 protocol 99", "only a no_track route keeps its own protocol")]
-    [InlineData("203.0.113.0/24 dev lab0 protocol 256 no_track", "protocol '256': 0 to 255")]
+    [InlineData("203.0.113.0/24 dev lab0 protocol 256 no_track", "protocol '256': 1 to 255")]
+    [InlineData("203.0.113.0/24 dev lab0 protocol 0 no_track", "protocol '0': 1 to 255")]
+    [InlineData("203.0.113.0/24 dev lab0 protocol unspec no_track", "protocol 'unspec'")]
+    [InlineData("203.0.113.0/24 dev lab0 proto 4 no_track", "'proto' after its destination")]
     [InlineData("203.0.113.0/24 dev lab0 protocol mine no_track", "protocol 'mine'")]
     [InlineData("203.0.113.0/24 dev lab0 mtu", "'mtu' without a value")]
     [InlineData("203.0.113.0/24 dev lab0 hoplimit 256", "hoplimit '256': 0 to 255")]
